@@ -1,0 +1,92 @@
+using Hl7.Fhir.Model;
+
+namespace Hub.Fhir;
+
+/// <summary>The hub's CapabilityStatement: exactly what its FHIR API implements, no more.</summary>
+public static class HubCapabilities
+{
+    public static CapabilityStatement Build(string baseUrl, DateTimeOffset published)
+    {
+        var json = new[] { "json", FhirMediaTypes.Json, "xml", FhirMediaTypes.Xml };
+        return new CapabilityStatement
+        {
+            Id = "social-prescribing-hub",
+            Url = $"{baseUrl}/metadata",
+            Name = "SocialPrescribingReferralHub",
+            Title = "Social Prescribing Referral Hub",
+            Status = PublicationStatus.Active,
+            DateElement = new FhirDateTime(published),
+            Kind = CapabilityStatementKind.Instance,
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = json,
+            Implementation = new CapabilityStatement.ImplementationComponent
+            {
+                Description = "Takes social prescribing referrals from GP systems and reports their progress.",
+                Url = baseUrl,
+            },
+            Rest =
+            [
+                new CapabilityStatement.RestComponent
+                {
+                    Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+                    Documentation = "Callers authenticate with an API key issued by the hub (X-API-Key header) and see only their own practices' referrals.",
+                    Security = new CapabilityStatement.SecurityComponent
+                    {
+                        Description = "API key per client, mapped to the ODS codes of the practices it acts for.",
+                    },
+                    Resource =
+                    [
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "ServiceRequest",
+                            Documentation = "A referral to social prescribing (SNOMED CT 871731000000106 in code or category). Create is idempotent on ServiceRequest.identifier (system + value) per practice.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                            ],
+                            ConditionalCreate = false,
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "Task",
+                            Documentation = "The progress of a referral (status and businessStatus), one per referral.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam =
+                            [
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "focus",
+                                    Type = SearchParamType.Reference,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/Task-focus",
+                                    Documentation = "ServiceRequest/{id}: the Task of that referral.",
+                                },
+                            ],
+                        },
+                    ],
+                    Interaction =
+                    [
+                        new CapabilityStatement.SystemInteractionComponent
+                        {
+                            Code = CapabilityStatement.SystemRestfulInteraction.Transaction,
+                            Documentation = "POST [base] with a transaction or collection Bundle holding one ServiceRequest and the resources it references.",
+                        },
+                    ],
+                    Operation =
+                    [
+                        new CapabilityStatement.OperationComponent
+                        {
+                            Name = "process-message",
+                            Definition = "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message",
+                            Documentation = "NHS BaRS message Bundles with MessageHeader event 'servicerequest-request'.",
+                        },
+                    ],
+                },
+            ],
+        };
+    }
+}

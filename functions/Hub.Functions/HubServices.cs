@@ -1,0 +1,58 @@
+using Azure.Identity;
+using Hub.Access;
+using Hub.Fhir;
+using Hub.Http;
+using Hub.Intake;
+using Hub.Operations;
+using Hub.Storage;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub;
+
+/// <summary>Everything the hub registers, in one place: Program.cs calls it, and so do the tests, so both run the same wiring.</summary>
+public static class HubServices
+{
+    public const string StorageSetting = "AzureWebJobsStorage";
+
+    public static IServiceCollection AddHub(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section));
+
+        services.AddAzureClients(clients =>
+        {
+            // The same storage account as the Functions host: a connection string locally (Azurite), or identity-based
+            // settings in Azure (AzureWebJobsStorage__tableServiceUri / __queueServiceUri / __clientId), as the host reads them.
+            var storage = configuration.GetSection(StorageSetting);
+            if (!string.IsNullOrEmpty(storage.Value))
+            {
+                clients.AddTableServiceClient(storage.Value);
+                clients.AddQueueServiceClient(storage.Value);
+            }
+            else
+            {
+                var tableUri = storage["tableServiceUri"] ?? throw new InvalidOperationException($"Set {StorageSetting} (a connection string) or {StorageSetting}__tableServiceUri.");
+                var queueUri = storage["queueServiceUri"] ?? throw new InvalidOperationException($"Set {StorageSetting}__queueServiceUri.");
+                clients.AddTableServiceClient(new Uri(tableUri));
+                clients.AddQueueServiceClient(new Uri(queueUri));
+                clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = storage["clientId"] }));
+            }
+        });
+
+        services.AddSingleton<HubTables>();
+        services.AddSingleton<DocumentStore>();
+        services.AddSingleton<ReferralStore>();
+        services.AddSingleton<TaskStore>();
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<RejectionStore>();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<PoisonMessages>();
+
+        services.AddSingleton<FhirSerializer>();
+        services.AddSingleton<FhirHttp>();
+        services.AddSingleton<ReferralIntake>();
+        return services;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net;
+using Hl7.Fhir.Model;
+using Hub.Fhir;
+
+namespace Hub.Intake;
+
+/// <summary>What became of a posted referral: stored (201), already stored (200), or refused with an OperationOutcome.</summary>
+public sealed record IntakeResult(HttpStatusCode Status, ServiceRequest? ServiceRequest, OperationOutcome? Outcome)
+{
+    public string? ReferralId => ServiceRequest?.Id;
+
+    public string? TaskId { get; init; }
+
+    /// <summary>The referral's practice, when it could be read (also for most refusals: a queued rejection is filed under it).</summary>
+    public string? PracticeOds { get; init; }
+
+    public string? IdentifierSystem { get; init; }
+
+    public string? IdentifierValue { get; init; }
+
+    public bool IsStored => Status is HttpStatusCode.Created or HttpStatusCode.OK;
+
+    /// <summary>A refusal that will not change however often the same message is retried.</summary>
+    public bool IsPermanentRefusal => !IsStored && Status != HttpStatusCode.ServiceUnavailable;
+
+    public static IntakeResult Refused(HttpStatusCode status, IEnumerable<FhirProblem> problems) =>
+        new(status, null, Outcomes.For(status, problems));
+}

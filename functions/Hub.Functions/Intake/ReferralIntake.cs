@@ -1,0 +1,254 @@
+using System.Net;
+using System.Security.Cryptography;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Fhir;
+using Hub.Orchestrations.Referral;
+using Hub.Storage;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Intake;
+
+/// <summary>Takes a referral in: reads it, checks it, stores it exactly once, creates its Task and starts its orchestration.
+/// HTTP and queue intake both come through here.</summary>
+public sealed partial class ReferralIntake(
+    ReferralStore referrals,
+    TaskStore tasks,
+    AuditTrail audit,
+    FhirSerializer fhir,
+    IOptions<IntakeOptions> options,
+    TimeProvider time,
+    ILogger<ReferralIntake> logger)
+{
+    private readonly IntakeOptions _options = options.Value;
+
+    public async Task<IntakeResult> SubmitAsync(Resource resource, IntakeRoute route, Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    {
+        var read = ReferralReader.Read(resource, route);
+        if (read.IsStructural)
+        {
+            return IntakeResult.Refused(HttpStatusCode.BadRequest, read.Problems);
+        }
+
+        if (read.Submission is not { } submission)
+        {
+            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems);
+        }
+
+        var ods = ReferralRules.FindPracticeOds(submission);
+        if (ods is not null && !caller.MayActFor(ods))
+        {
+            return IntakeResult.Refused(HttpStatusCode.Forbidden,
+                [new FhirProblem(OperationOutcome.IssueType.Forbidden, $"This API client may not post referrals for practice {ods}.", $"{submission.ServiceRequestPath}.requester")])
+                with { PracticeOds = ods };
+        }
+
+        var (facts, problems) = ReferralRules.Check(submission, _options.EffectiveAcceptedCodes);
+        if (read.Problems.Count > 0 || facts is null)
+        {
+            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems.Concat(problems)) with
+            {
+                PracticeOds = ods,
+                IdentifierSystem = submission.ServiceRequest.Identifier.FirstOrDefault()?.System,
+                IdentifierValue = submission.ServiceRequest.Identifier.FirstOrDefault()?.Value,
+            };
+        }
+
+        var now = time.GetUtcNow();
+        var reservation = new IdentifierReservation(
+            facts.PracticeOds,
+            ReferralStore.IdentifierKey(facts.IdentifierSystem, facts.IdentifierValue),
+            ReferralId: Guid.NewGuid().ToString(),
+            TaskId: Guid.NewGuid().ToString(),
+            ContentHash: ContentHash(submission),
+            Stored: false,
+            ReservedAt: now,
+            ClaimedAt: now,
+            ETag: default);
+
+        var existing = await referrals.TryReserveAsync(reservation, facts.IdentifierSystem, facts.IdentifierValue, cancellationToken);
+        var result = existing is null
+            ? await StoreAsync(reservation, submission, facts, caller, channel, durable, cancellationToken)
+            : await RepeatAsync(existing, reservation.ContentHash, submission, facts, caller, channel, durable, cancellationToken);
+        return result with { PracticeOds = facts.PracticeOds, IdentifierSystem = facts.IdentifierSystem, IdentifierValue = facts.IdentifierValue };
+    }
+
+    /// <summary>The same identifier again: the same referral gets the stored one back (after waiting for a copy still
+    /// being stored, or finishing the work of one that died); different content is a conflict.</summary>
+    private async Task<IntakeResult> RepeatAsync(IdentifierReservation existing, string contentHash, ReferralSubmission submission, ReferralFacts facts,
+        Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        if (existing.ContentHash != contentHash)
+        {
+            LogConflict(logger, existing.ReferralId);
+            return IntakeResult.Refused(HttpStatusCode.Conflict,
+                [new FhirProblem(OperationOutcome.IssueType.Conflict,
+                    $"A different referral with this identifier was already received (ServiceRequest/{existing.ReferralId}). Post changes as an update, or use a new identifier.",
+                    $"{submission.ServiceRequestPath}.identifier")]);
+        }
+
+        var deadline = time.GetUtcNow() + _options.DuplicateWait;
+        var delay = TimeSpan.FromMilliseconds(50);
+        var current = existing;
+        while (true)
+        {
+            if (current.Stored)
+            {
+                await audit.AppendAsync(current.ReferralId, "duplicate-received", caller.AuditName, channel, cancellationToken: cancellationToken);
+                return await ReadStoredAsync(current, HttpStatusCode.OK, cancellationToken);
+            }
+
+            var now = time.GetUtcNow();
+            if (now - current.ClaimedAt > _options.AbandonedAfter && await referrals.TryClaimAsync(current, now, cancellationToken))
+            {
+                LogTakeover(logger, current.ReferralId);
+                return await StoreAsync(current, submission, facts, caller, channel, durable, cancellationToken);
+            }
+
+            if (now > deadline)
+            {
+                return IntakeResult.Refused(HttpStatusCode.ServiceUnavailable,
+                    [new FhirProblem(OperationOutcome.IssueType.Transient, "An identical referral is still being stored; retry shortly.")]);
+            }
+
+            await System.Threading.Tasks.Task.Delay(delay, time, cancellationToken);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+            current = await referrals.GetReservationAsync(current.PracticeOds, current.IdentifierKey, cancellationToken) ?? current;
+        }
+    }
+
+    /// <summary>Stores the referral, its Task and audit entry, and starts its orchestration. Only the holder of the
+    /// identifier reservation runs this, and every step is safe to repeat, so a takeover after a crash finishes the job.</summary>
+    private async Task<IntakeResult> StoreAsync(IdentifierReservation reservation, ReferralSubmission submission, ReferralFacts facts,
+        Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var (serviceRequest, document) = StoredForm(reservation, submission);
+        var record = new ReferralRecord(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, facts.IdentifierSystem, facts.IdentifierValue,
+            reservation.ContentHash, "active", channel, VersionId: 1, reservation.ReservedAt, DocumentChunks: 0);
+        await referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
+
+        var task = ReferralTasks.Create(reservation.TaskId, reservation.ReferralId, facts.PracticeOds, facts.NhsNumber, reservation.ReservedAt);
+        await tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken);
+        await audit.AppendAsync(reservation.ReferralId, "referral-received", caller.AuditName, channel, onceKey: "referral-received", cancellationToken: cancellationToken);
+
+        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId), cancellationToken);
+        await referrals.MarkStoredAsync(reservation, cancellationToken);
+        LogStored(logger, reservation.ReferralId, channel);
+        return new IntakeResult(HttpStatusCode.Created, serviceRequest, null) { TaskId = reservation.TaskId };
+    }
+
+    private static async System.Threading.Tasks.Task StartOrchestrationAsync(DurableTaskClient durable, ReferralOrchestrationInput input, CancellationToken cancellationToken)
+    {
+        if (await durable.GetInstanceAsync(input.ReferralId, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        // Whatever state an instance with this id is in, intake never restarts or replaces it.
+        var options = new StartOrchestrationOptions(input.ReferralId).WithDedupeStatuses(
+            OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
+            OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);
+        try
+        {
+            await durable.ScheduleNewOrchestrationInstanceAsync(ReferralOrchestration.Name, input, options, cancellationToken);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // Started between the check and the call: one orchestration, as wanted.
+        }
+    }
+
+    private async Task<IntakeResult> ReadStoredAsync(IdentifierReservation reservation, HttpStatusCode status, CancellationToken cancellationToken)
+    {
+        var record = await referrals.GetAsync(reservation.PracticeOds, reservation.ReferralId, cancellationToken)
+                     ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} is marked stored but has no row.");
+        var serviceRequest = await ReadServiceRequestAsync(record, cancellationToken)
+                             ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} has no readable document.");
+        return new IntakeResult(status, serviceRequest, null) { TaskId = record.TaskId };
+    }
+
+    /// <summary>The stored ServiceRequest of a referral, as the hub serves it.</summary>
+    public async Task<ServiceRequest?> ReadServiceRequestAsync(ReferralRecord record, CancellationToken cancellationToken = default)
+    {
+        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
+        if (json is null)
+        {
+            return null;
+        }
+
+        var parsed = fhir.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
+        return (parsed.Resource as Bundle)?.Entry.Select(e => e.Resource).OfType<ServiceRequest>().FirstOrDefault(sr => sr.Id == record.ReferralId);
+    }
+
+    /// <summary>The referral as the hub keeps it: the ServiceRequest with the hub's id and version, and everything that came
+    /// with it, in one collection Bundle. Built only from the submission and the reservation, so a retry writes the same bytes.</summary>
+    private static (ServiceRequest ServiceRequest, Bundle Document) StoredForm(IdentifierReservation reservation, ReferralSubmission submission)
+    {
+        var serviceRequest = (ServiceRequest)submission.ServiceRequest.DeepCopy();
+        serviceRequest.Id = reservation.ReferralId;
+        serviceRequest.Meta ??= new Meta();
+        serviceRequest.Meta.VersionId = "1";
+        serviceRequest.Meta.LastUpdated = reservation.ReservedAt;
+
+        var document = new Bundle
+        {
+            Id = reservation.ReferralId,
+            Type = Bundle.BundleType.Collection,
+            Timestamp = reservation.ReservedAt,
+        };
+        // The ServiceRequest keeps its own fullUrl so the bundle's internal references still resolve.
+        var fullUrl = submission.ServiceRequestFullUrl ?? $"urn:uuid:{reservation.ReferralId}";
+        document.Entry.Add(new Bundle.EntryComponent { FullUrl = fullUrl, Resource = serviceRequest });
+        foreach (var related in submission.Related)
+        {
+            document.Entry.Add(new Bundle.EntryComponent { FullUrl = related.FullUrl, Resource = related.Resource });
+        }
+
+        return (serviceRequest, document);
+    }
+
+    /// <summary>What makes two posts "the same referral": the ServiceRequest and Patient as sent, without ids, meta,
+    /// narrative or the bundle-local reference strings (engines mint new urn:uuids on every retry).</summary>
+    internal string ContentHash(ReferralSubmission submission)
+    {
+        var parts = new List<Resource> { submission.ServiceRequest };
+        if (submission.Resolve(submission.ServiceRequest.Subject) is Patient patient)
+        {
+            parts.Add(patient);
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in parts)
+        {
+            var copy = (Resource)part.DeepCopy();
+            copy.Id = null;
+            copy.Meta = null;
+            if (copy is DomainResource domain)
+            {
+                domain.Text = null;
+            }
+
+            foreach (var (_, reference) in ReferralReader.References(copy, copy.TypeName).ToList())
+            {
+                reference.Reference = null;
+            }
+
+            sha.AppendData(fhir.SerializeToUtf8(copy, FhirFormat.Json));
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Referral {ReferralId} stored from {Channel}")]
+    private static partial void LogStored(ILogger logger, string referralId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A post reused the identifier of referral {ReferralId} with different content")]
+    private static partial void LogConflict(ILogger logger, string referralId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Referral {ReferralId} was left half-stored by an earlier attempt; finishing it")]
+    private static partial void LogTakeover(ILogger logger, string referralId);
+}

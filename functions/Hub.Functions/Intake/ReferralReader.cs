@@ -1,0 +1,247 @@
+using Hl7.Fhir.Model;
+using Hub.Fhir;
+
+namespace Hub.Intake;
+
+/// <summary>Finds the referral in what was posted: a bare ServiceRequest, a transaction/collection Bundle,
+/// or a BaRS message Bundle, and checks that every reference inside a bundle resolves.</summary>
+public static class ReferralReader
+{
+    public sealed record Result(ReferralSubmission? Submission, IReadOnlyList<FhirProblem> Problems, bool IsStructural)
+    {
+        public static Result Structural(FhirProblem problem) => new(null, [problem], IsStructural: true);
+    }
+
+    public static Result Read(Resource resource, IntakeRoute route)
+    {
+        switch (route)
+        {
+            case IntakeRoute.ServiceRequest:
+                return resource is ServiceRequest sr
+                    ? new Result(new ReferralSubmission { ServiceRequest = sr }, [], false)
+                    : Result.Structural(FhirProblem.Invalid("resourceType",
+                        $"This endpoint takes a ServiceRequest, but the body is a {resource.TypeName}."));
+
+            case IntakeRoute.Bundle:
+                if (resource is not Bundle bundle)
+                {
+                    return Result.Structural(FhirProblem.Invalid("resourceType",
+                        $"This endpoint takes a transaction or collection Bundle, but the body is a {resource.TypeName}. Post a lone ServiceRequest to /fhir/ServiceRequest."));
+                }
+
+                if (bundle.Type == Bundle.BundleType.Message)
+                {
+                    return Result.Structural(FhirProblem.Invalid("Bundle.type",
+                        "A message Bundle goes to /fhir/$process-message, not to the base endpoint."));
+                }
+
+                if (bundle.Type is not (Bundle.BundleType.Transaction or Bundle.BundleType.Collection))
+                {
+                    return Result.Structural(FhirProblem.Invalid("Bundle.type",
+                        $"Bundle.type must be 'transaction' or 'collection', not '{bundle.TypeElement?.JsonValue ?? "(missing)"}'."));
+                }
+
+                return ReadBundle(bundle, focus: null);
+
+            case IntakeRoute.ProcessMessage:
+            default:
+                if (resource is not Bundle message || message.Type != Bundle.BundleType.Message)
+                {
+                    return Result.Structural(FhirProblem.Invalid(resource is Bundle ? "Bundle.type" : "resourceType",
+                        "$process-message takes a Bundle of type 'message' whose first entry is a MessageHeader."));
+                }
+
+                return ReadMessage(message);
+        }
+    }
+
+    private static Result ReadMessage(Bundle message)
+    {
+        if (message.Entry.FirstOrDefault()?.Resource is not MessageHeader header)
+        {
+            return Result.Structural(FhirProblem.Invalid("Bundle.entry[0].resource",
+                "The first entry of a message Bundle must be its MessageHeader."));
+        }
+
+        var eventCoding = header.Event as Coding;
+        if (eventCoding?.Code != FhirCodes.ServiceRequestRequestEvent)
+        {
+            return new Result(null, [new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                $"The hub processes only '{FhirCodes.ServiceRequestRequestEvent}' messages; this one is '{eventCoding?.Code ?? "(no event)"}'.",
+                "Bundle.entry[0].resource.ofType(MessageHeader).eventCoding")], false);
+        }
+
+        var focus = header.Focus.FirstOrDefault();
+        if (focus is null)
+        {
+            return new Result(null, [FhirProblem.Required("Bundle.entry[0].resource.ofType(MessageHeader).focus",
+                "The MessageHeader must have a focus naming the ServiceRequest.")], false);
+        }
+
+        return ReadBundle(message, focus);
+    }
+
+    private static Result ReadBundle(Bundle bundle, ResourceReference? focus)
+    {
+        var problems = new List<FhirProblem>();
+        var entries = new List<BundledResource>();
+        var byFullUrl = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        var byTypeAndId = new Dictionary<string, Resource>(StringComparer.Ordinal);
+
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            var entry = bundle.Entry[i];
+            var path = $"Bundle.entry[{i}].resource";
+            if (entry.Resource is null)
+            {
+                problems.Add(FhirProblem.Required(path, $"Bundle entry {i} has no resource."));
+                continue;
+            }
+
+            entries.Add(new BundledResource(entry.Resource, path, entry.FullUrl));
+            if (!string.IsNullOrEmpty(entry.FullUrl) && !byFullUrl.TryAdd(entry.FullUrl, entry.Resource))
+            {
+                problems.Add(FhirProblem.Invalid($"Bundle.entry[{i}].fullUrl", $"fullUrl '{entry.FullUrl}' appears more than once in the Bundle."));
+            }
+
+            var typeAndId = TypeAndId(entry.Resource, entry.FullUrl);
+            if (typeAndId is not null)
+            {
+                byTypeAndId.TryAdd(typeAndId, entry.Resource);
+            }
+        }
+
+        Resource? Resolve(ResourceReference? reference)
+        {
+            var target = reference?.Reference;
+            if (string.IsNullOrEmpty(target))
+            {
+                return null;
+            }
+
+            if (byFullUrl.TryGetValue(target, out var found))
+            {
+                return found;
+            }
+
+            var relative = RelativePart(target);
+            return relative is not null && byTypeAndId.TryGetValue(relative, out found) ? found : null;
+        }
+
+        // Every urn:uuid and relative reference inside the bundle must point at an entry.
+        foreach (var item in entries)
+        {
+            foreach (var (path, reference) in References(item.Resource, item.Path))
+            {
+                var target = reference.Reference;
+                if (string.IsNullOrEmpty(target) || target.StartsWith('#'))
+                {
+                    continue;
+                }
+
+                var mustResolve = target.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || !Uri.IsWellFormedUriString(target, UriKind.Absolute);
+                if (mustResolve && Resolve(reference) is null)
+                {
+                    problems.Add(FhirProblem.NotFound(path, $"The reference '{Shorten(target)}' does not resolve to any entry in the Bundle."));
+                }
+            }
+        }
+
+        var serviceRequests = entries.Where(e => e.Resource is ServiceRequest).ToList();
+        BundledResource? chosen;
+        if (focus is not null)
+        {
+            var focused = Resolve(focus);
+            chosen = entries.FirstOrDefault(e => ReferenceEquals(e.Resource, focused));
+            if (chosen?.Resource is not ServiceRequest)
+            {
+                problems.Add(FhirProblem.Invalid("Bundle.entry[0].resource.ofType(MessageHeader).focus",
+                    "The MessageHeader's focus must reference the ServiceRequest entry of the message."));
+                return new Result(null, problems, false);
+            }
+        }
+        else if (serviceRequests.Count == 1)
+        {
+            chosen = serviceRequests[0];
+        }
+        else
+        {
+            problems.Add(serviceRequests.Count == 0
+                ? FhirProblem.Required("Bundle.entry", "The Bundle holds no ServiceRequest: a referral bundle carries exactly one.")
+                : FhirProblem.Invalid("Bundle.entry", $"The Bundle holds {serviceRequests.Count} ServiceRequests: post one referral per Bundle."));
+            return new Result(null, problems, false);
+        }
+
+        var submission = new ReferralSubmission
+        {
+            ServiceRequest = (ServiceRequest)chosen.Resource,
+            ServiceRequestPath = $"{chosen.Path}.ofType(ServiceRequest)",
+            ServiceRequestFullUrl = chosen.FullUrl,
+            Related = entries.Where(e => !ReferenceEquals(e, chosen) && e.Resource is not MessageHeader).ToList(),
+            Resolve = Resolve,
+        };
+        return new Result(submission, problems, false);
+    }
+
+    /// <summary>Every Reference element in a resource, with its FHIRPath.</summary>
+    internal static IEnumerable<(string Path, ResourceReference Reference)> References(Base node, string path)
+    {
+        foreach (var (name, value) in node.EnumerateElements())
+        {
+            var items = value switch
+            {
+                Base single => [(single, $"{path}.{name}")],
+                IEnumerable<Base> list => list.Select((item, i) => (item, $"{path}.{name}[{i}]")).ToList(),
+                _ => [],
+            };
+            foreach (var (item, childPath) in items)
+            {
+                // Contained resources keep their own '#' references: nothing to resolve across the bundle.
+                if (item is Resource)
+                {
+                    continue;
+                }
+
+                if (item is ResourceReference reference)
+                {
+                    yield return (childPath, reference);
+                }
+
+                foreach (var nested in References(item, childPath))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    private static string? TypeAndId(Resource resource, string? fullUrl)
+    {
+        if (!string.IsNullOrEmpty(resource.Id))
+        {
+            return $"{resource.TypeName}/{resource.Id}";
+        }
+
+        return fullUrl is null ? null : RelativePart(fullUrl);
+    }
+
+    /// <summary>"Patient/123" from "Patient/123", "https://x/fhir/Patient/123" or "Patient/123/_history/2".</summary>
+    private static string? RelativePart(string reference)
+    {
+        if (reference.StartsWith("urn:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var parts = reference.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var history = Array.IndexOf(parts, "_history");
+        if (history >= 0)
+        {
+            parts = parts[..history];
+        }
+
+        return parts.Length >= 2 ? $"{parts[^2]}/{parts[^1]}" : null;
+    }
+
+    private static string Shorten(string value) => value.Length <= 120 ? value : value[..120] + "…";
+}

@@ -1,0 +1,46 @@
+using Azure.Data.Tables;
+
+namespace Hub.Storage;
+
+/// <summary>One line of the audit trail. Carries ids and event names, never personal data or free text.</summary>
+public sealed record AuditEntry(string ReferralId, string Event, string Actor, DateTimeOffset At, string? Outcome);
+
+/// <summary>The append-only record of everything that happened to each referral: who, what, when, outcome.</summary>
+public sealed class AuditTrail(HubTables tables, TimeProvider time)
+{
+    /// <param name="onceKey">For steps that may run twice (Durable activities run at least once): the same key is recorded once.</param>
+    public async Task AppendAsync(string referralId, string auditEvent, string actor, string? outcome = null, string? onceKey = null, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(HubTables.Audit);
+        var at = time.GetUtcNow();
+        // Row keys sort by time; the random suffix keeps two events in the same tick apart. Add, never upsert: append-only.
+        var rowKey = onceKey is null ? $"{at.UtcTicks:D19}-{Guid.NewGuid():N}" : $"once-{onceKey}";
+        var entity = new TableEntity(referralId, rowKey)
+        {
+            ["Event"] = auditEvent,
+            ["Actor"] = actor,
+            ["At"] = at,
+            ["Outcome"] = outcome,
+        };
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409 && onceKey is not null)
+        {
+            // Recorded by an earlier run of the same step.
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(HubTables.Audit);
+        var entries = new List<AuditEntry>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == referralId, cancellationToken: cancellationToken))
+        {
+            entries.Add(new AuditEntry(referralId, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome")));
+        }
+
+        return entries.OrderBy(e => e.At).ToList();
+    }
+}

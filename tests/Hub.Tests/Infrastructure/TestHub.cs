@@ -1,0 +1,131 @@
+using System.Text;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Hub.Access;
+using Hub.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>One hub for a test class: the app's own service registrations (<see cref="HubServices.AddHub"/>) over Azurite,
+/// with tables and queue of its own, and the in-process Durable Task engine running the app's orchestrations and activities.</summary>
+public class TestHub : IAsyncLifetime
+{
+    public const string EngineClientId = "integration-engine";
+
+    private readonly Dictionary<string, string?> _settings = [];
+    private DurableTaskTestHost? _durable;
+
+    public TestHub()
+    {
+        var run = Guid.NewGuid().ToString("N")[..10];
+        TablePrefix = $"t{run}";
+        QueueName = $"referrals-{run}";
+    }
+
+    public string TablePrefix { get; }
+
+    public string QueueName { get; }
+
+    public IServiceProvider Services { get; private set; } = null!;
+
+    public DurableTaskClient Durable => _durable!.Client;
+
+    /// <summary>Settings a test class may change before the hub starts (durations, limits).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        var azurite = await Azurite.SharedAsync();
+        _settings[HubServices.StorageSetting] = azurite.ConnectionString;
+        _settings["Storage:TablePrefix"] = TablePrefix;
+        _settings["IntakeQueueName"] = QueueName;
+        _settings["Intake:QueueClientId"] = EngineClientId;
+        _settings["Intake:AbandonedAfter"] = "00:00:30";
+        Configure(_settings);
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddHub(configuration);
+        Services = services.BuildServiceProvider();
+
+        _durable = await DurableTaskTestHost.StartAsync(
+            registry => DurableFunctionsRegistry.Register(registry, () => Services),
+            new DurableTaskTestHostOptions { LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_durable is not null)
+        {
+            await _durable.DisposeAsync();
+        }
+
+        if (Services is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    /// <summary>A function class, built from the hub's services as the Functions worker builds it.</summary>
+    public T Function<T>() where T : class => ActivatorUtilities.CreateInstance<T>(Services);
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Registers an API client for the given practices and returns its key, as an admin would.</summary>
+    public async Task<string> KeyForAsync(string clientId, params string[] practiceOdsCodes)
+    {
+        var keys = Get<ApiKeys>();
+        await keys.SaveClientAsync(clientId, clientId, practiceOdsCodes);
+        return (await keys.IssueAsync(clientId))!.ApiKey;
+    }
+
+    public static async Task<HttpAnswer> CallAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> trigger) =>
+        await HttpCall.RunAsync(request, await trigger(request));
+
+    public QueueClient Queue(string name) => new(Get<IConfiguration>()[HubServices.StorageSetting], name);
+
+    /// <summary>Every row in every hub table: what "nothing was stored" is checked against.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountRowsAsync()
+    {
+        var tables = Get<HubTables>();
+        var counts = new Dictionary<string, int>();
+        foreach (var name in HubTables.All)
+        {
+            var table = await tables.GetAsync(name);
+            var n = 0;
+            await foreach (var _ in table.QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                n++;
+            }
+
+            counts[name] = n;
+        }
+
+        return counts;
+    }
+
+    public async Task<int> CountOrchestrationsAsync()
+    {
+        var n = 0;
+        await foreach (var _ in Durable.GetAllInstancesAsync(new OrchestrationQuery()))
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
