@@ -50,11 +50,8 @@ public sealed class FhirSerializer
 
             _json.TryDeserializeResource(ref reader, out var resource, out var errors);
 
-            // The deserializer stops at the end of the resource; anything after it would otherwise pass unnoticed.
-            if (reader.Read())
-            {
-                return Unreadable($"The body has more content after the resource ends (line {CountLines(body, reader.TokenStartIndex)}).");
-            }
+            // The deserializer stops at the end of the resource; reading on makes the JSON reader reject anything after it.
+            reader.Read();
 
             return Collect(resource, errors);
         }
@@ -158,8 +155,6 @@ public sealed class FhirSerializer
 
     private static ParsedResource Unreadable(string diagnostics) =>
         new(null, [new FhirProblem(OperationOutcome.IssueType.Structure, diagnostics)]);
-
-    private static long CountLines(ReadOnlySpan<byte> body, long upTo) => body[..(int)Math.Min(upTo, body.Length)].Count((byte)'\n') + 1;
 
     private static string FirstSentence(string message)
     {

@@ -23,7 +23,8 @@ public static partial class ReferralRules
 
     /// <summary>The requester's ODS code, if the referral says who it is from; used before the full check
     /// to refuse posting for a practice the caller does not act for.</summary>
-    public static string? FindPracticeOds(ReferralSubmission submission) => RequesterOds(submission, out _);
+    public static string? FindPracticeOds(ReferralSubmission submission) =>
+        RequesterOds(submission, out _) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
 
     public static (ReferralFacts? Facts, IReadOnlyList<FhirProblem> Problems) Check(ReferralSubmission submission, IReadOnlyCollection<string> acceptedCodes)
     {

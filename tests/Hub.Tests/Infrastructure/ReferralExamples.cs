@@ -34,7 +34,7 @@ public static class ReferralExamples
 
     /// <summary>A transaction Bundle around the UK Core Patient example (unchanged), with the referrer as a
     /// PractitionerRole of an ODS-coded practice, a Consent and a baseline QuestionnaireResponse.</summary>
-    public static Bundle Bundle(string? identifier = null, Bundle.BundleType type = Hl7.Fhir.Model.Bundle.BundleType.Transaction, string practice = Practice)
+    public static Bundle ReferralBundle(string? identifier = null, Bundle.BundleType type = Hl7.Fhir.Model.Bundle.BundleType.Transaction, string practice = Practice)
     {
         var patient = (Patient)new FhirSerializer().ParseXml(File.ReadAllBytes(FixturePath("uk-core", "UKCore-Patient-RichardSmith-Example.xml"))).Resource!;
         var ids = Enumerable.Range(0, 6).Select(_ => $"urn:uuid:{Guid.NewGuid()}").ToArray();

@@ -81,8 +81,8 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
     {
         var key = await hub.KeyForAsync("practice-a-bundles", Practice);
 
-        var json = await PostAsync("/api/fhir", Json(ReferralExamples.Bundle(null)), FhirMediaTypes.Json, key);
-        var xml = await PostAsync("/api/fhir", Xml(ReferralExamples.Bundle(type: Hl7.Fhir.Model.Bundle.BundleType.Collection)), FhirMediaTypes.Xml, key, accept: FhirMediaTypes.Xml);
+        var json = await PostAsync("/api/fhir", Json(ReferralExamples.ReferralBundle(null)), FhirMediaTypes.Json, key);
+        var xml = await PostAsync("/api/fhir", Xml(ReferralExamples.ReferralBundle(type: Hl7.Fhir.Model.Bundle.BundleType.Collection)), FhirMediaTypes.Xml, key, accept: FhirMediaTypes.Xml);
 
         Assert.Equal(201, json.Status);
         Assert.Equal(201, xml.Status);
