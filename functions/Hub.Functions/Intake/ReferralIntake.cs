@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
@@ -28,43 +27,20 @@ public sealed partial class ReferralIntake(
 
     public async Task<IntakeResult> SubmitAsync(Resource resource, IntakeRoute route, Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
-        var read = ReferralReader.Read(resource, route);
-        if (read.IsStructural)
+        var (incoming, refusal) = IncomingReferral.Read(resource, route, caller.MayActFor, _options.EffectiveAcceptedCodes, fhir);
+        if (incoming is null)
         {
-            return IntakeResult.Refused(HttpStatusCode.BadRequest, read.Problems);
+            return refusal!;
         }
 
-        if (read.Submission is not { } submission)
-        {
-            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems);
-        }
-
-        var ods = ReferralRules.FindPracticeOds(submission);
-        if (ods is not null && !caller.MayActFor(ods))
-        {
-            return IntakeResult.Refused(HttpStatusCode.Forbidden,
-                [new FhirProblem(OperationOutcome.IssueType.Forbidden, $"This API client may not post referrals for practice {ods}.", $"{submission.ServiceRequestPath}.requester")])
-                with { PracticeOds = ods };
-        }
-
-        var (facts, problems) = ReferralRules.Check(submission, _options.EffectiveAcceptedCodes);
-        if (read.Problems.Count > 0 || facts is null)
-        {
-            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems.Concat(problems)) with
-            {
-                PracticeOds = ods,
-                IdentifierSystem = submission.ServiceRequest.Identifier.FirstOrDefault()?.System,
-                IdentifierValue = submission.ServiceRequest.Identifier.FirstOrDefault()?.Value,
-            };
-        }
-
+        var facts = incoming.Facts;
         var now = time.GetUtcNow();
         var reservation = new IdentifierReservation(
             facts.PracticeOds,
             ReferralStore.IdentifierKey(facts.IdentifierSystem, facts.IdentifierValue),
             ReferralId: Guid.NewGuid().ToString(),
             TaskId: Guid.NewGuid().ToString(),
-            ContentHash: ContentHash(submission),
+            ContentHash: incoming.ContentHash,
             Stored: false,
             ReservedAt: now,
             ClaimedAt: now,
@@ -72,23 +48,23 @@ public sealed partial class ReferralIntake(
 
         var existing = await referrals.TryReserveAsync(reservation, facts.IdentifierSystem, facts.IdentifierValue, cancellationToken);
         var result = existing is null
-            ? await StoreAsync(reservation, submission, facts, caller, channel, durable, cancellationToken)
-            : await RepeatAsync(existing, reservation.ContentHash, submission, facts, caller, channel, durable, cancellationToken);
+            ? await StoreAsync(reservation, incoming, caller, channel, durable, cancellationToken)
+            : await RepeatAsync(existing, incoming, caller, channel, durable, cancellationToken);
         return result with { PracticeOds = facts.PracticeOds, IdentifierSystem = facts.IdentifierSystem, IdentifierValue = facts.IdentifierValue };
     }
 
     /// <summary>The same identifier again: the same referral gets the stored one back (after waiting for a copy still
     /// being stored, or finishing the work of one that died); different content is a conflict.</summary>
-    private async Task<IntakeResult> RepeatAsync(IdentifierReservation existing, string contentHash, ReferralSubmission submission, ReferralFacts facts,
+    private async Task<IntakeResult> RepeatAsync(IdentifierReservation existing, IncomingReferral incoming,
         Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        if (existing.ContentHash != contentHash)
+        if (existing.ContentHash != incoming.ContentHash)
         {
             LogConflict(logger, existing.ReferralId);
             return IntakeResult.Refused(HttpStatusCode.Conflict,
                 [new FhirProblem(OperationOutcome.IssueType.Conflict,
                     $"A different referral with this identifier was already received (ServiceRequest/{existing.ReferralId}). Post changes as an update, or use a new identifier.",
-                    $"{submission.ServiceRequestPath}.identifier")]);
+                    $"{incoming.Submission.ServiceRequestPath}.identifier")]);
         }
 
         var deadline = time.GetUtcNow() + _options.DuplicateWait;
@@ -106,7 +82,7 @@ public sealed partial class ReferralIntake(
             if (now - current.ClaimedAt > _options.AbandonedAfter && await referrals.TryClaimAsync(current, now, cancellationToken))
             {
                 LogTakeover(logger, current.ReferralId);
-                return await StoreAsync(current, submission, facts, caller, channel, durable, cancellationToken);
+                return await StoreAsync(current, incoming, caller, channel, durable, cancellationToken);
             }
 
             if (now > deadline)
@@ -123,10 +99,11 @@ public sealed partial class ReferralIntake(
 
     /// <summary>Stores the referral, its Task and audit entry, and starts its orchestration. Only the holder of the
     /// identifier reservation runs this, and every step is safe to repeat, so a takeover after a crash finishes the job.</summary>
-    private async Task<IntakeResult> StoreAsync(IdentifierReservation reservation, ReferralSubmission submission, ReferralFacts facts,
+    private async Task<IntakeResult> StoreAsync(IdentifierReservation reservation, IncomingReferral incoming,
         Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (serviceRequest, document) = StoredForm(reservation, submission);
+        var facts = incoming.Facts;
+        var (serviceRequest, document) = incoming.StoredForm(reservation.ReferralId, reservation.ReservedAt);
         var record = new ReferralRecord(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, facts.IdentifierSystem, facts.IdentifierValue,
             reservation.ContentHash, "active", channel, VersionId: 1, reservation.ReservedAt, DocumentChunks: 0);
         await referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
@@ -182,65 +159,6 @@ public sealed partial class ReferralIntake(
 
         var parsed = fhir.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
         return (parsed.Resource as Bundle)?.Entry.Select(e => e.Resource).OfType<ServiceRequest>().FirstOrDefault(sr => sr.Id == record.ReferralId);
-    }
-
-    /// <summary>The referral as the hub keeps it: the ServiceRequest with the hub's id and version, and everything that came
-    /// with it, in one collection Bundle. Built only from the submission and the reservation, so a retry writes the same bytes.</summary>
-    private static (ServiceRequest ServiceRequest, Bundle Document) StoredForm(IdentifierReservation reservation, ReferralSubmission submission)
-    {
-        var serviceRequest = (ServiceRequest)submission.ServiceRequest.DeepCopy();
-        serviceRequest.Id = reservation.ReferralId;
-        serviceRequest.Meta ??= new Meta();
-        serviceRequest.Meta.VersionId = "1";
-        serviceRequest.Meta.LastUpdated = reservation.ReservedAt;
-
-        var document = new Bundle
-        {
-            Id = reservation.ReferralId,
-            Type = Bundle.BundleType.Collection,
-            Timestamp = reservation.ReservedAt,
-        };
-        // The ServiceRequest keeps its own fullUrl so the bundle's internal references still resolve.
-        var fullUrl = submission.ServiceRequestFullUrl ?? $"urn:uuid:{reservation.ReferralId}";
-        document.Entry.Add(new Bundle.EntryComponent { FullUrl = fullUrl, Resource = serviceRequest });
-        foreach (var related in submission.Related)
-        {
-            document.Entry.Add(new Bundle.EntryComponent { FullUrl = related.FullUrl, Resource = related.Resource });
-        }
-
-        return (serviceRequest, document);
-    }
-
-    /// <summary>What makes two posts "the same referral": the ServiceRequest and Patient as sent, without ids, meta,
-    /// narrative or the bundle-local reference strings (engines mint new urn:uuids on every retry).</summary>
-    internal string ContentHash(ReferralSubmission submission)
-    {
-        var parts = new List<Resource> { submission.ServiceRequest };
-        if (submission.Resolve(submission.ServiceRequest.Subject) is Patient patient)
-        {
-            parts.Add(patient);
-        }
-
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var part in parts)
-        {
-            var copy = (Resource)part.DeepCopy();
-            copy.Id = null;
-            copy.Meta = null;
-            if (copy is DomainResource domain)
-            {
-                domain.Text = null;
-            }
-
-            foreach (var (_, reference) in ReferralReader.References(copy, copy.TypeName).ToList())
-            {
-                reference.Reference = null;
-            }
-
-            sha.AppendData(fhir.SerializeToUtf8(copy, FhirFormat.Json));
-        }
-
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {ReferralId} stored from {Channel}")]

@@ -18,7 +18,8 @@ public sealed class ReferralOrchestrationTests(TestHub hub) : IClassFixture<Test
 
         var audit = await Eventually.ValueAsync(() => hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Count > 0);
         Assert.Equal("orchestration-started", Assert.Single(audit).Event);
-        var waiting = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
+        // The custom status is saved when the orchestrator's episode ends, just after the activity's audit row.
+        var waiting = await Eventually.ValueAsync(() => hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus is not null);
         Assert.Equal(OrchestrationRuntimeStatus.Running, waiting!.RuntimeStatus);
         Assert.Equal("received", waiting.ReadCustomStatusAs<ReferralProgress>()!.Step);
         // The orchestration's own input holds ids only.

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Security.Cryptography;
+using Hl7.Fhir.Model;
+using Hub.Fhir;
+
+namespace Hub.Intake;
+
+/// <summary>A referral read, checked and mapped, ready to be stored: everything intake does that needs no I/O.</summary>
+public sealed class IncomingReferral
+{
+    private IncomingReferral(ReferralSubmission submission, ReferralFacts facts, string contentHash)
+    {
+        Submission = submission;
+        Facts = facts;
+        ContentHash = contentHash;
+    }
+
+    public ReferralSubmission Submission { get; }
+
+    public ReferralFacts Facts { get; }
+
+    /// <summary>What makes two posts "the same referral" (see <see cref="HashContent"/>).</summary>
+    public string ContentHash { get; }
+
+    /// <summary>Reads the referral from what was posted and checks it. Returns the refusal when it cannot be taken:
+    /// 400 for the wrong shape, 403 for a practice the caller does not act for, 422 for broken rules (all at once).</summary>
+    public static (IncomingReferral? Referral, IntakeResult? Refusal) Read(Resource resource, IntakeRoute route, Func<string, bool> mayActFor,
+        IReadOnlyCollection<string> acceptedCodes, FhirSerializer fhir)
+    {
+        var read = ReferralReader.Read(resource, route);
+        if (read.IsStructural)
+        {
+            return (null, IntakeResult.Refused(HttpStatusCode.BadRequest, read.Problems));
+        }
+
+        if (read.Submission is not { } submission)
+        {
+            return (null, IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems));
+        }
+
+        var ods = ReferralRules.FindPracticeOds(submission);
+        if (ods is not null && !mayActFor(ods))
+        {
+            return (null, IntakeResult.Refused(HttpStatusCode.Forbidden,
+                [new FhirProblem(OperationOutcome.IssueType.Forbidden, $"This API client may not post referrals for practice {ods}.", $"{submission.ServiceRequestPath}.requester")])
+                with { PracticeOds = ods });
+        }
+
+        var (facts, problems) = ReferralRules.Check(submission, acceptedCodes);
+        if (read.Problems.Count > 0 || facts is null)
+        {
+            var identifier = submission.ServiceRequest.Identifier.FirstOrDefault();
+            return (null, IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems.Concat(problems)) with
+            {
+                PracticeOds = ods,
+                IdentifierSystem = identifier?.System,
+                IdentifierValue = identifier?.Value,
+            });
+        }
+
+        return (new IncomingReferral(submission, facts, HashContent(submission, fhir)), null);
+    }
+
+    /// <summary>The referral as the hub keeps it: the ServiceRequest with the hub's id and version, and everything that came
+    /// with it, in one collection Bundle. Built only from the submission, the id and the time, so a retry writes the same bytes.</summary>
+    public (ServiceRequest ServiceRequest, Bundle Document) StoredForm(string referralId, DateTimeOffset receivedAt)
+    {
+        var serviceRequest = (ServiceRequest)Submission.ServiceRequest.DeepCopy();
+        serviceRequest.Id = referralId;
+        serviceRequest.Meta ??= new Meta();
+        serviceRequest.Meta.VersionId = "1";
+        serviceRequest.Meta.LastUpdated = receivedAt;
+
+        var document = new Bundle
+        {
+            Id = referralId,
+            Type = Bundle.BundleType.Collection,
+            Timestamp = receivedAt,
+        };
+
+        // The ServiceRequest keeps its own fullUrl so the bundle's internal references still resolve.
+        document.Entry.Add(new Bundle.EntryComponent { FullUrl = Submission.ServiceRequestFullUrl ?? $"urn:uuid:{referralId}", Resource = serviceRequest });
+        foreach (var related in Submission.Related)
+        {
+            document.Entry.Add(new Bundle.EntryComponent { FullUrl = related.FullUrl, Resource = related.Resource });
+        }
+
+        return (serviceRequest, document);
+    }
+
+    /// <summary>The ServiceRequest and Patient as sent, without ids, meta, narrative or the bundle-local reference strings
+    /// (engines mint new urn:uuids on every retry), so the same referral in JSON or XML, resent, hashes the same.</summary>
+    private static string HashContent(ReferralSubmission submission, FhirSerializer fhir)
+    {
+        var parts = new List<Resource> { submission.ServiceRequest };
+        if (submission.Resolve(submission.ServiceRequest.Subject) is Patient patient)
+        {
+            parts.Add(patient);
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in parts)
+        {
+            var copy = (Resource)part.DeepCopy();
+            copy.Id = null;
+            copy.Meta = null;
+            if (copy is DomainResource domain)
+            {
+                domain.Text = null;
+            }
+
+            foreach (var (_, reference) in ReferralReader.References(copy, copy.TypeName).ToList())
+            {
+                reference.Reference = null;
+            }
+
+            sha.AppendData(fhir.SerializeToUtf8(copy, FhirFormat.Json));
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
