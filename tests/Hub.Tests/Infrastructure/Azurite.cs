@@ -9,7 +9,7 @@ namespace Hub.Tests.Infrastructure;
 public sealed class Azurite
 {
     private static readonly Lazy<Task<Azurite>> Instance = new(StartAsync);
-    private readonly Process _process;
+    private readonly Process? _process;
 
     private Azurite(Process process, int blobPort, int queuePort, int tablePort, string folder)
     {
@@ -43,8 +43,23 @@ public sealed class Azurite
         throw new InvalidOperationException("Cannot find the repository root (Hub.sln) above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>Set by .ci/run, which starts one Azurite for the whole CI run; tests start their own when it is absent.</summary>
+    public const string ExternalConnectionSetting = "HUB_AZURITE_CONNECTION_STRING";
+
+    private Azurite(string connectionString)
+    {
+        _process = null;
+        Folder = string.Empty;
+        ConnectionString = connectionString;
+    }
+
     private static async Task<Azurite> StartAsync()
     {
+        if (Environment.GetEnvironmentVariable(ExternalConnectionSetting) is { Length: > 0 } external)
+        {
+            return new Azurite(external);
+        }
+
         var root = RepositoryRoot();
         var node = Which("node") ?? throw new InvalidOperationException(
             "Node.js is required to run the Azurite storage emulator for the tests. Install Node.js 20 or later and run the tests again.");
@@ -99,6 +114,11 @@ public sealed class Azurite
     {
         try
         {
+            if (_process is null)
+            {
+                return;
+            }
+
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
