@@ -58,14 +58,15 @@ public sealed class IncomingReferral
             });
         }
 
-        return (new IncomingReferral(submission, facts, HashContent(submission, fhir)), null);
+        return (new IncomingReferral(submission, facts, HashContent(submission)), null);
     }
 
     /// <summary>The referral as the hub keeps it: the ServiceRequest with the hub's id and version, and everything that came
     /// with it, in one collection Bundle. Built only from the submission, the id and the time, so a retry writes the same bytes.</summary>
     public (ServiceRequest ServiceRequest, Bundle Document) StoredForm(string referralId, DateTimeOffset receivedAt)
     {
-        var serviceRequest = (ServiceRequest)Submission.ServiceRequest.DeepCopy();
+        // The parsed ServiceRequest is this request's own object: stamping it in place saves a deep copy.
+        var serviceRequest = Submission.ServiceRequest;
         serviceRequest.Id = referralId;
         serviceRequest.Meta ??= new Meta();
         serviceRequest.Meta.VersionId = "1";
@@ -90,33 +91,59 @@ public sealed class IncomingReferral
 
     /// <summary>The ServiceRequest and Patient as sent, without ids, meta, narrative or the bundle-local reference strings
     /// (engines mint new urn:uuids on every retry), so the same referral in JSON or XML, resent, hashes the same.</summary>
-    private static string HashContent(ReferralSubmission submission, FhirSerializer fhir)
+    private static string HashContent(ReferralSubmission submission)
     {
-        var parts = new List<Resource> { submission.ServiceRequest };
+        using var fingerprint = new ContentFingerprint();
+        fingerprint.Add(submission.ServiceRequest);
         if (submission.Resolve(submission.ServiceRequest.Subject) is Patient patient)
         {
-            parts.Add(patient);
+            fingerprint.Add(patient);
         }
 
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var part in parts)
+        return fingerprint.Hash();
+    }
+
+    /// <summary>SHA-256 over every element name and value in document order, with structure marks, leaving out what
+    /// differs between copies of the same referral. One walk, no copy, no re-serializing.</summary>
+    private sealed class ContentFingerprint : ElementWalk, IDisposable
+    {
+        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = new byte[512];
+
+        public void Add(Resource resource)
         {
-            var copy = (Resource)part.DeepCopy();
-            copy.Id = null;
-            copy.Meta = null;
-            if (copy is DomainResource domain)
-            {
-                domain.Text = null;
-            }
-
-            foreach (var (_, reference) in ReferralReader.References(copy, copy.TypeName).ToList())
-            {
-                reference.Reference = null;
-            }
-
-            sha.AppendData(fhir.SerializeToUtf8(copy, FhirFormat.Json));
+            Append('R', resource.TypeName);
+            Walk(resource, resource.TypeName);
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        public string Hash() => Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+        protected override bool Enter(string name, Base element, ElementPath path)
+        {
+            if ((path.Depth == 1 && name is "id" or "meta" or "text") || name == "reference")
+            {
+                return false;
+            }
+
+            Append('{', name);
+            return true;
+        }
+
+        protected override void Leave(string name, Base element, ElementPath path) => Append('}', name);
+
+        protected override void Value(string name, object value, ElementPath path) =>
+            Append('=', value is IFormattable f ? f.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : value.ToString() ?? string.Empty);
+
+        private void Append(char mark, string text)
+        {
+            var length = System.Text.Encoding.UTF8.GetByteCount(text) + 2;
+            var bytes = length <= _buffer.Length ? _buffer : new byte[length];
+            bytes[0] = (byte)mark;
+            System.Text.Encoding.UTF8.GetBytes(text, 0, text.Length, bytes, 1);
+            bytes[length - 1] = 0;
+            _sha.AppendData(bytes, 0, length);
+        }
+
+        public void Dispose() => _sha.Dispose();
     }
 }

@@ -129,22 +129,10 @@ public static class ReferralReader
         }
 
         // Every urn:uuid and relative reference inside the bundle must point at an entry.
+        var check = new UnresolvedReferences(Resolve, problems);
         foreach (var item in entries)
         {
-            foreach (var (path, reference) in References(item.Resource, item.Path))
-            {
-                var target = reference.Reference;
-                if (string.IsNullOrEmpty(target) || target.StartsWith('#'))
-                {
-                    continue;
-                }
-
-                var mustResolve = target.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || !Uri.IsWellFormedUriString(target, UriKind.Absolute);
-                if (mustResolve && Resolve(reference) is null)
-                {
-                    problems.Add(FhirProblem.NotFound(path, $"The reference '{Shorten(target)}' does not resolve to any entry in the Bundle."));
-                }
-            }
+            check.Walk(item.Resource, item.Path);
         }
 
         var serviceRequests = entries.Where(e => e.Resource is ServiceRequest).ToList();
@@ -183,38 +171,6 @@ public static class ReferralReader
         return new Result(submission, problems, false);
     }
 
-    /// <summary>Every Reference element in a resource, with its FHIRPath.</summary>
-    internal static IEnumerable<(string Path, ResourceReference Reference)> References(Base node, string path)
-    {
-        foreach (var (name, value) in node.EnumerateElements())
-        {
-            var items = value switch
-            {
-                Base single => [(single, $"{path}.{name}")],
-                IEnumerable<Base> list => list.Select((item, i) => (item, $"{path}.{name}[{i}]")).ToList(),
-                _ => [],
-            };
-            foreach (var (item, childPath) in items)
-            {
-                // Contained resources keep their own '#' references: nothing to resolve across the bundle.
-                if (item is Resource)
-                {
-                    continue;
-                }
-
-                if (item is ResourceReference reference)
-                {
-                    yield return (childPath, reference);
-                }
-
-                foreach (var nested in References(item, childPath))
-                {
-                    yield return nested;
-                }
-            }
-        }
-    }
-
     private static string? TypeAndId(Resource resource, string? fullUrl)
     {
         if (!string.IsNullOrEmpty(resource.Id))
@@ -244,4 +200,22 @@ public static class ReferralReader
     }
 
     private static string Shorten(string value) => value.Length <= 120 ? value : value[..120] + "…";
+
+    /// <summary>Reports each bundle-local reference (urn: or relative) that points at no entry.</summary>
+    private sealed class UnresolvedReferences(Func<ResourceReference?, Resource?> resolve, List<FhirProblem> problems) : ElementWalk
+    {
+        protected override bool Enter(string name, Base element, ElementPath path)
+        {
+            if (element is ResourceReference { Reference: { Length: > 0 } target } reference && !target.StartsWith('#'))
+            {
+                var mustResolve = target.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || !Uri.IsWellFormedUriString(target, UriKind.Absolute);
+                if (mustResolve && resolve(reference) is null)
+                {
+                    problems.Add(FhirProblem.NotFound(path.ToString(), $"The reference '{Shorten(target)}' does not resolve to any entry in the Bundle."));
+                }
+            }
+
+            return true;
+        }
+    }
 }

@@ -119,6 +119,24 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_resent_bundle_with_fresh_uuids_is_the_same_referral_but_a_changed_note_is_not()
+    {
+        var key = await hub.KeyForAsync("practice-a-resend", Practice);
+
+        // Each call mints new urn:uuids for every entry, as integration engines do on a resend.
+        var first = await PostAsync("/api/fhir", Json(ReferralExamples.ReferralBundle("resend-1")), FhirMediaTypes.Json, key);
+        var resent = await PostAsync("/api/fhir", Json(ReferralExamples.ReferralBundle("resend-1")), FhirMediaTypes.Json, key);
+        var changedBundle = ReferralExamples.ReferralBundle("resend-1");
+        ((ServiceRequest)changedBundle.Entry[0].Resource!).Note[0].Text = "Prefers afternoon visits.";
+        var changed = await PostAsync("/api/fhir", Json(changedBundle), FhirMediaTypes.Json, key);
+
+        Assert.Equal(201, first.Status);
+        Assert.Equal(200, resent.Status);
+        Assert.Equal(first.As<ServiceRequest>().Id, resent.As<ServiceRequest>().Id);
+        Assert.Equal(409, changed.Status);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task The_same_identifier_with_different_content_is_a_conflict()
     {
         var key = await hub.KeyForAsync("practice-a-conflict", Practice);

@@ -1,0 +1,14 @@
+using BenchmarkDotNet.Running;
+using Hub.Benchmarks;
+
+// dotnet run -c Release --project tests/Hub.Benchmarks                 -> BenchmarkDotNet: the intake pipeline
+// dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] -> end-to-end load run into Azurite
+if (args.Length > 0 && args[0] == "load")
+{
+    var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
+    var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 16;
+    return await LoadRun.RunAsync(referrals, concurrency);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(IntakePipelineBenchmarks).Assembly).Run(args);
+return 0;
