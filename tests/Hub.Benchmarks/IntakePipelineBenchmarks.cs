@@ -28,6 +28,7 @@ public class IntakePipelineBenchmarks
         (_body, _route) = Payload == "Bundle"
             ? (ReferralExamples.Json(ReferralExamples.ReferralBundle("bench-1")), IntakeRoute.Bundle)
             : (ReferralExamples.Json(ReferralExamples.ServiceRequest("bench-1")), IntakeRoute.ServiceRequest);
+        Console.WriteLine($"// Payload {Payload}: {_body.Length:N0} bytes");
     }
 
     [Benchmark(Baseline = true, Description = "JsonDocument.Parse (floor)")]

@@ -72,12 +72,24 @@ public abstract class ElementWalk
         if (Enter(name, element, path))
         {
             // A primitive's value is not one of its enumerated elements (only its id and extensions are).
-            if (element is PrimitiveType { JsonValue: { } value })
+            if (element is PrimitiveType primitive)
             {
-                Value(name, value, path);
+                if (primitive.JsonValue is { } value)
+                {
+                    Value(name, value, path);
+                }
+
+                // Most primitives carry no id or extension: skip enumerating nothing.
+                if (primitive.HasElements)
+                {
+                    Walk(element, path);
+                }
+            }
+            else
+            {
+                Walk(element, path);
             }
 
-            Walk(element, path);
             Leave(name, element, path);
         }
 

@@ -107,8 +107,8 @@ public sealed class IncomingReferral
     /// differs between copies of the same referral. One walk, no copy, no re-serializing.</summary>
     private sealed class ContentFingerprint : ElementWalk, IDisposable
     {
-        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private readonly byte[] _buffer = new byte[512];
+        // Written into one buffer and hashed once: many tiny hash updates cost more than the walk itself.
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(4096);
 
         public void Add(Resource resource)
         {
@@ -116,7 +116,7 @@ public sealed class IncomingReferral
             Walk(resource, resource.TypeName);
         }
 
-        public string Hash() => Convert.ToHexStringLower(_sha.GetHashAndReset());
+        public string Hash() => Convert.ToHexStringLower(SHA256.HashData(_buffer.WrittenSpan));
 
         protected override bool Enter(string name, Base element, ElementPath path)
         {
@@ -136,14 +136,13 @@ public sealed class IncomingReferral
 
         private void Append(char mark, string text)
         {
-            var length = System.Text.Encoding.UTF8.GetByteCount(text) + 2;
-            var bytes = length <= _buffer.Length ? _buffer : new byte[length];
-            bytes[0] = (byte)mark;
-            System.Text.Encoding.UTF8.GetBytes(text, 0, text.Length, bytes, 1);
-            bytes[length - 1] = 0;
-            _sha.AppendData(bytes, 0, length);
+            var span = _buffer.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length) + 2);
+            span[0] = (byte)mark;
+            var written = System.Text.Encoding.UTF8.GetBytes(text, span[1..]);
+            span[written + 1] = 0;
+            _buffer.Advance(written + 2);
         }
 
-        public void Dispose() => _sha.Dispose();
+        public void Dispose() => _buffer.Clear();
     }
 }
