@@ -70,7 +70,11 @@ for (let i = 0; i < 240; i++) {
       body: JSON.stringify({ clientId: 'demo-practice', name: 'Demo practice', practiceOdsCodes: ['A81001'] }),
     });
     const issued = await response.json();
-    console.log(`\nDemo practice A81001 can post referrals with:\n  X-API-Key: ${issued.apiKey}\n(shown once; see README for curl examples)\n`);
+    // The sample provider directory, so referrals have somewhere to go.
+    const providers = fs.readFileSync(path.join(root, 'samples', 'providers.json'), 'utf8');
+    const imported = await fetch('http://localhost:7071/api/manage/providers/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: providers });
+    console.log(`\nProvider directory seeded from samples/providers.json (${imported.status}).`);
+    console.log(`Demo practice A81001 can post referrals with:\n  X-API-Key: ${issued.apiKey}\n(shown once; see README for curl examples)\n`);
     break;
   } catch {
     // not up yet

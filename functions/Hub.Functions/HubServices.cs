@@ -1,9 +1,13 @@
 using Azure.Identity;
 using Hub.Access;
+using Hub.Email;
 using Hub.Fhir;
 using Hub.Http;
 using Hub.Intake;
 using Hub.Operations;
+using Hub.Orchestrations.Referral;
+using Hub.ProviderResponse;
+using Hub.Providers;
 using Hub.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +24,10 @@ public static class HubServices
     {
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section));
+        services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
+        services.AddOptions<LinkOptions>().Bind(configuration.GetSection(LinkOptions.Section))
+            .Validate(o => SignedLinks.Problem(o) is null, "Links:SigningKeys / Links:CurrentKeyId are missing or weak: set a key of 32+ characters (see README).")
+            .ValidateOnStart();
 
         services.AddAzureClients(clients =>
         {
@@ -50,9 +58,19 @@ public static class HubServices
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<PoisonMessages>();
 
+        services.AddSingleton<ChaseStore>();
+        services.AddSingleton<ReferralDocuments>();
+
         services.AddSingleton<FhirSerializer>();
         services.AddSingleton<FhirHttp>();
         services.AddSingleton<ReferralIntake>();
+        services.AddSingleton<ReferralWithdrawal>();
+        services.AddSingleton<SignedLinks>();
+        services.AddSingleton<ReferralTaskProgress>();
+        services.AddSingleton<ProviderResponses>();
+
+        services.AddEmail(configuration);
+        services.AddProviders(configuration);
         return services;
     }
 }

@@ -44,8 +44,14 @@ public static class HubCapabilities
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Create },
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.Update,
+                                    Documentation = "Only to withdraw a referral: status revoked or entered-in-error. If-Match is honoured.",
+                                },
                             ],
                             ConditionalCreate = false,
+                            UpdateCreate = false,
                         },
                         new CapabilityStatement.ResourceComponent
                         {
@@ -65,6 +71,21 @@ public static class HubCapabilities
                                     Definition = "http://hl7.org/fhir/SearchParameter/Task-focus",
                                     Documentation = "ServiceRequest/{id}: the Task of that referral.",
                                 },
+                            ],
+                        },
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "HealthcareService",
+                            Documentation = "The provider directory: community services that take referrals.",
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                            ],
+                            SearchParam =
+                            [
+                                new CapabilityStatement.SearchParamComponent { Name = "category", Type = SearchParamType.Token, Definition = "http://hl7.org/fhir/SearchParameter/HealthcareService-service-category" },
+                                new CapabilityStatement.SearchParamComponent { Name = "active", Type = SearchParamType.Token, Definition = "http://hl7.org/fhir/SearchParameter/HealthcareService-active" },
                             ],
                         },
                     ],

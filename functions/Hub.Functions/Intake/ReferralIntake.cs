@@ -126,7 +126,7 @@ public sealed partial class ReferralIntake(
         }
 
         // Whatever state an instance with this id is in, intake never restarts or replaces it.
-        var options = new StartOrchestrationOptions(input.ReferralId).WithDedupeStatuses(
+        var options = new StartOrchestrationOptions(input.ReferralId) { Version = ReferralOrchestration.CurrentVersion }.WithDedupeStatuses(
             OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
             OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);
         try

@@ -28,7 +28,9 @@ public sealed class HubTables(TableServiceClient service, IConfiguration configu
     /// <summary>The table's name in the account, prefix included.</summary>
     public string NameOf(string table) => _prefix + table;
 
-    public static IReadOnlyList<string> All => [Referrals, ReferralIdentifiers, Documents, Tasks, Audit, Rejections, ApiKeys];
+    /// <summary>Every table the hub writes, its own and those of the capabilities that name theirs beside their code.</summary>
+    public static IReadOnlyList<string> All => [Referrals, ReferralIdentifiers, Documents, Tasks, Audit, Rejections, ApiKeys,
+        "Chases", "LinkUses", "EmailLog", "Providers", "ProviderLoad"];
 
     private async Task<TableClient> CreateAsync(string name)
     {

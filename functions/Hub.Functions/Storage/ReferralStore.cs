@@ -108,6 +108,10 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>Rewrites a referral after a change by the practice (a new version of its documents and row).</summary>
+    public Task UpdateAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default) =>
+        SaveAsync(record, submissionJson, cancellationToken);
+
     public async Task<ReferralRecord?> GetAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
     {
         if (!TableKeys.IsSafe(practiceOds) || !TableKeys.IsSafe(referralId))

@@ -37,6 +37,9 @@ public class TestHub : IAsyncLifetime
 
     public DurableTaskClient Durable => _durable!.Client;
 
+    /// <summary>Where the hub's emails go: the real SendGrid client, pointed at a recording server.</summary>
+    public SendGridSink Mail { get; private set; } = null!;
+
     /// <summary>Settings a test class may change before the hub starts (durations, limits).</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -51,6 +54,14 @@ public class TestHub : IAsyncLifetime
         _settings["IntakeQueueName"] = QueueName;
         _settings["Intake:QueueClientId"] = EngineClientId;
         _settings["Intake:AbandonedAfter"] = "00:00:30";
+        Mail = await SendGridSink.StartAsync();
+        _settings["SendGrid:ApiKey"] = "SG.test-key";
+        _settings["SendGrid:Host"] = Mail.BaseUrl;
+        _settings["Links:SigningKeys:k1"] = "test-signing-key-k1-0123456789abcdef0123";
+        _settings["Links:CurrentKeyId"] = "k1";
+        _settings["Links:BaseUrl"] = "http://localhost:7071";
+        _settings["Chase:WorkingHoursOnly"] = "false";
+        _settings["Chase:RetryFirstInterval"] = "00:00:01";
         Configure(_settings);
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
@@ -75,6 +86,11 @@ public class TestHub : IAsyncLifetime
         if (Services is IAsyncDisposable disposable)
         {
             await disposable.DisposeAsync();
+        }
+
+        if (Mail is not null)
+        {
+            await Mail.DisposeAsync();
         }
     }
 

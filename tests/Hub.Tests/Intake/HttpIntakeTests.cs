@@ -71,8 +71,8 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         // The orchestration runs under the referral's id and records that it started.
         var instance = await hub.Durable.WaitForInstanceStartAsync(id, CancellationToken.None);
         Assert.Equal(OrchestrationRuntimeStatus.Running, instance.RuntimeStatus);
-        var audit = await Eventually.ValueAsync(() => hub.Get<AuditTrail>().ReadAsync(id), a => a.Any(e => e.Event == "orchestration-started"));
-        Assert.Equal(["referral-received", "orchestration-started"], audit.Select(e => e.Event));
+        var audit = await Eventually.ValueAsync(() => hub.Get<AuditTrail>().ReadAsync(id), a => a.Any(e => e.Event == "chase-planned"));
+        Assert.Equal(["referral-received", "orchestration-started", "chase-planned"], audit.Select(e => e.Event).Take(3));
         Assert.All(audit, e => Assert.DoesNotContain(ValidNhsNumber, e.Actor + e.Outcome));
     }
 
@@ -236,8 +236,8 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
 
         var capabilities = answer.As<CapabilityStatement>();
         var rest = capabilities.Rest.Single();
-        Assert.Equal(["ServiceRequest", "Task"], rest.Resource.Select(r => r.Type));
-        Assert.Equal(["create", "read"], rest.Resource[0].Interaction.Select(i => i.CodeElement.JsonValue));
+        Assert.Equal(["ServiceRequest", "Task", "HealthcareService"], rest.Resource.Select(r => r.Type));
+        Assert.Equal(["create", "read", "update"], rest.Resource[0].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal(["read", "search-type"], rest.Resource[1].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal("focus", rest.Resource[1].SearchParam.Single().Name);
         Assert.Equal("process-message", rest.Operation.Single().Name);

@@ -1,0 +1,86 @@
+using Hl7.Fhir.Model;
+
+namespace Hub.Fhir;
+
+/// <summary>A stored referral (the collection Bundle intake keeps), read for what the chase needs to say, and no more:
+/// a provider learns the patient's first name, the activity, the practice, and the reason only where consent allows.</summary>
+public sealed class ReferralDocument
+{
+    private readonly Bundle _bundle;
+
+    public ReferralDocument(Bundle bundle, string referralId)
+    {
+        _bundle = bundle;
+        ServiceRequest = bundle.Entry.Select(e => e.Resource).OfType<ServiceRequest>().First(sr => sr.Id == referralId);
+        Patient = Resolve(ServiceRequest.Subject) as Patient;
+    }
+
+    public ServiceRequest ServiceRequest { get; }
+
+    public Patient? Patient { get; }
+
+    public string? PatientFirstName => Patient?.Name.FirstOrDefault(n => n.Use is null or HumanName.NameUse.Usual or HumanName.NameUse.Official)?.Given.FirstOrDefault();
+
+    /// <summary>The activity asked for, in words: the code's text or display.</summary>
+    public string Activity =>
+        ServiceRequest.Code?.Text
+        ?? ServiceRequest.Code?.Coding.FirstOrDefault(c => c.Display is not null)?.Display
+        ?? "social prescribing";
+
+    public string PracticeName =>
+        RequesterOrganization?.Name ?? ServiceRequest.Requester?.Display ?? "the referring practice";
+
+    /// <summary>The referral's id in the referring system, which the practice knows it by (not personal data).</summary>
+    public string? ReferrerReference => ServiceRequest.Identifier.FirstOrDefault()?.Value;
+
+    /// <summary>Where news of the referral goes: the referrer's (PractitionerRole) work email, else the practice's.</summary>
+    public string? ReferrerEmail =>
+        Email((Resolve(ServiceRequest.Requester) as PractitionerRole)?.Telecom)
+        ?? Email(RequesterOrganization?.Telecom)
+        ?? Email((Resolve(ServiceRequest.Requester) as Practitioner)?.Telecom);
+
+    public string? PatientEmail => Email(Patient?.Telecom);
+
+    /// <summary>The reason in the referrer's words, only when the bundle carries an active Consent that does not deny
+    /// sharing; without one, a provider gets the activity and no clinical narrative.</summary>
+    public string? ReasonIfShareable
+    {
+        get
+        {
+            var consent = _bundle.Entry.Select(e => e.Resource).OfType<Consent>().FirstOrDefault(c => c.Status == Consent.ConsentState.Active);
+            if (consent is null || consent.Provision?.Type == Consent.ConsentProvisionType.Deny)
+            {
+                return null;
+            }
+
+            var text = ServiceRequest.ReasonCode.Select(r => r.Text ?? r.Coding.FirstOrDefault()?.Display).FirstOrDefault(t => !string.IsNullOrWhiteSpace(t));
+            return text is null ? null : (text.Length <= 500 ? text : text[..500] + "…");
+        }
+    }
+
+    private Organization? RequesterOrganization => Resolve(ServiceRequest.Requester) switch
+    {
+        Organization organization => organization,
+        PractitionerRole role => Resolve(role.Organization) as Organization,
+        Practitioner practitioner => _bundle.Entry.Select(e => e.Resource).OfType<PractitionerRole>()
+            .Where(r => ReferenceEquals(Resolve(r.Practitioner), practitioner))
+            .Select(r => Resolve(r.Organization) as Organization)
+            .FirstOrDefault(o => o is not null),
+        _ => null,
+    };
+
+    private Resource? Resolve(ResourceReference? reference)
+    {
+        var target = reference?.Reference;
+        if (string.IsNullOrEmpty(target))
+        {
+            return null;
+        }
+
+        return _bundle.Entry.FirstOrDefault(e => e.FullUrl == target
+                                                 || (e.Resource is { Id: { } id } r && target.EndsWith($"{r.TypeName}/{id}", StringComparison.Ordinal)))?.Resource;
+    }
+
+    private static string? Email(IEnumerable<ContactPoint>? telecom) =>
+        telecom?.FirstOrDefault(t => t.System == ContactPoint.ContactPointSystem.Email && !string.IsNullOrWhiteSpace(t.Value))?.Value;
+}

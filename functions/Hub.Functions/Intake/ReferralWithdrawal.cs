@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Fhir;
+using Hub.Orchestrations.Referral;
+using Hub.Storage;
+using Microsoft.DurableTask.Client;
+
+namespace Hub.Intake;
+
+/// <summary>The practice withdraws a referral by updating its ServiceRequest to <c>revoked</c> or <c>entered-in-error</c>:
+/// the stored referral gets a new version, and its orchestration stops cleanly (Task cancelled, provider told).</summary>
+public sealed class ReferralWithdrawal(ReferralStore referrals, FhirSerializer fhir, AuditTrail audit, TimeProvider time)
+{
+    private static readonly HashSet<RequestStatus> WithdrawnStatuses = [RequestStatus.Revoked, RequestStatus.EnteredInError];
+
+    public async Task<IntakeResult> UpdateAsync(string referralId, Resource body, string? ifMatch, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    {
+        var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, cancellationToken);
+        if (record is null)
+        {
+            return IntakeResult.Refused(HttpStatusCode.NotFound, [new FhirProblem(OperationOutcome.IssueType.NotFound, $"ServiceRequest/{referralId} is not known to the hub.")]);
+        }
+
+        if (body is not ServiceRequest update)
+        {
+            return IntakeResult.Refused(HttpStatusCode.BadRequest, [FhirProblem.Invalid("resourceType", $"This endpoint takes a ServiceRequest, but the body is a {body.TypeName}.")]);
+        }
+
+        if (update.Id != referralId)
+        {
+            return IntakeResult.Refused(HttpStatusCode.BadRequest, [FhirProblem.Invalid("ServiceRequest.id", "ServiceRequest.id must be the id in the URL.")]);
+        }
+
+        var ods = ReferralRules.FindPracticeOds(new ReferralSubmission { ServiceRequest = update });
+        if (ods is not null && ods != record.PracticeOds)
+        {
+            return IntakeResult.Refused(HttpStatusCode.Forbidden, [new FhirProblem(OperationOutcome.IssueType.Forbidden, "The requester of a referral cannot be changed.", "ServiceRequest.requester")]);
+        }
+
+        if (ifMatch is { Length: > 0 } && ifMatch.Trim() != $"W/\"{record.VersionId}\"" && ifMatch.Trim() != $"\"{record.VersionId}\"")
+        {
+            return IntakeResult.Refused(HttpStatusCode.PreconditionFailed, [new FhirProblem(OperationOutcome.IssueType.Conflict, $"The referral is at version {record.VersionId}, not {ifMatch}.")]);
+        }
+
+        if (update.Status is not { } status || !WithdrawnStatuses.Contains(status))
+        {
+            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, [new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                "The hub takes one change to a referral: status 'revoked' or 'entered-in-error', which withdraws it. Post other changes as a new referral.", "ServiceRequest.status")]);
+        }
+
+        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
+        var document = (Bundle)fhir.ParseJson(Encoding.UTF8.GetBytes(json!)).Resource!;
+        var stored = document.Entry.Select(e => e.Resource).OfType<ServiceRequest>().First(sr => sr.Id == referralId);
+        if (record.Status is "revoked" or "entered-in-error")
+        {
+            // Withdrawn already: the same answer again, nothing raised twice.
+            return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
+        }
+
+        var now = time.GetUtcNow();
+        var statusCode = status == RequestStatus.Revoked ? "revoked" : "entered-in-error";
+        stored.Status = status;
+        stored.Meta!.VersionId = (record.VersionId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        stored.Meta.LastUpdated = now;
+        await referrals.UpdateAsync(record with { Status = statusCode, VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
+        await audit.AppendAsync(referralId, "withdrawn-by-practice", caller.AuditName, statusCode, cancellationToken: cancellationToken);
+
+        var instance = await durable.GetInstanceAsync(referralId, cancellationToken);
+        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+        {
+            await durable.RaiseEventAsync(referralId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
+        }
+
+        return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
+    }
+}

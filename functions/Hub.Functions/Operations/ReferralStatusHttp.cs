@@ -1,0 +1,39 @@
+using Hub.Http;
+using Hub.Orchestrations.Referral;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace Hub.Operations;
+
+/// <summary>Where any referral is, for operators (admin level): the orchestration's state, its current step and
+/// when its next timer fires.</summary>
+public static class ReferralStatusHttp
+{
+    [Function("ReferralStatus")]
+    public static async Task<IActionResult> Status(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "referrals/{id}/status")] HttpRequest request, string id,
+        [DurableClient] DurableTaskClient durable)
+    {
+        var instance = await durable.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted);
+        if (instance is null)
+        {
+            return JsonBody.Problem(404, $"No orchestration for referral '{id}'.");
+        }
+
+        var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
+        return JsonBody.Result(200, new
+        {
+            referralId = id,
+            runtimeStatus = instance.RuntimeStatus.ToString(),
+            step = progress?.Step,
+            detail = progress?.Detail,
+            providerId = progress?.ProviderId,
+            nextTimerAt = progress?.NextTimerAt,
+            createdAt = instance.CreatedAt,
+            lastUpdatedAt = instance.LastUpdatedAt,
+            output = instance.IsCompleted ? instance.ReadOutputAs<string>() : null,
+        });
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Hub.Providers;
+
+/// <summary>The provider directory's registrations. Needs <see cref="HubServices.AddHub"/> first (tables, API keys, FHIR
+/// plumbing, the audit trail, the clock). Safe to call more than once: each service is registered once.</summary>
+public static class ProviderServices
+{
+    public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProviderOptions>().Bind(configuration.GetSection(ProviderOptions.Section));
+        services.TryAddSingleton<ProviderDirectory>();
+        services.TryAddSingleton<ProviderRouting>();
+        services.AddHostedService<ProviderSeed>();
+        return services;
+    }
+}

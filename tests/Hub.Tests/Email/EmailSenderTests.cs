@@ -1,0 +1,225 @@
+using Azure.Data.Tables;
+using Hub.Email;
+using Hub.Storage;
+using Hub.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hub.Tests.Email;
+
+/// <summary>The real SendGrid client against a local sink, over Azurite: what goes over the wire, what is logged in
+/// <c>EmailLog</c>, and that a step sends once however often it runs.</summary>
+public sealed class EmailSenderTests : IAsyncLifetime
+{
+    private const string Address = "jo.bloggs@example.org";
+    private const string Subject = "Your referral to the Riverside walking group";
+
+    private static readonly EmailMessage Message = new(
+        Address, "Jo Bloggs", Subject,
+        "Hello Jo, follow https://hub.example/r/abc?sig=xyz to tell us how it went.",
+        "<p>Hello Jo, <a href=\"https://hub.example/r/abc?sig=xyz\">tell us how it went</a>.</p>");
+
+    private readonly string _tablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+    private SendGridSink _sink = null!;
+    private ServiceProvider _services = null!;
+
+    private EmailSender Sender => _services.GetRequiredService<EmailSender>();
+
+    public async Task InitializeAsync()
+    {
+        _sink = await SendGridSink.StartAsync();
+        _services = await BuildAsync(new() { ["SendGrid:ApiKey"] = "SG.test", ["SendGrid:Host"] = _sink.BaseUrl });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _sink.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_step_that_runs_twice_sends_one_email()
+    {
+        var referral = NewReferral();
+
+        var first = await Sender.SendOnceAsync(referral, "provider-chase-1", Message);
+        var second = await Sender.SendOnceAsync(referral, "provider-chase-1", Message);
+
+        Assert.Equal(EmailOutcomeKind.Sent, first.Kind);
+        Assert.Equal(EmailOutcome.AlreadySent, second);
+        var email = Assert.Single(_sink.Emails);
+        Assert.Equal("Bearer SG.test", email.Authorization);
+        Assert.Equal([Address], email.To);
+        Assert.Equal(Subject, email.Subject);
+        Assert.Equal(Message.PlainText, email.PlainText);
+        Assert.Equal(Message.Html, email.Html);
+        Assert.False(email.ClickTrackingEnabled);
+        Assert.Contains("\"no-reply@social-prescribing-hub.nhs.example\"", email.Body, StringComparison.Ordinal);
+        Assert.Equal("sent", (await LogRowAsync(referral, "provider-chase-1"))!.GetString("Status"));
+    }
+
+    [Fact]
+    public async Task Each_step_of_a_referral_sends_its_own_email()
+    {
+        var referral = NewReferral();
+
+        await Sender.SendOnceAsync(referral, "provider-chase-1", Message);
+        await Sender.SendOnceAsync(referral, "provider-chase-2", Message);
+
+        Assert.Equal(2, _sink.Emails.Count);
+    }
+
+    [Fact]
+    public async Task A_429_throws_transient_and_the_retry_sends()
+    {
+        var referral = NewReferral();
+        _sink.RespondNext(429, 202);
+
+        var failure = await Assert.ThrowsAsync<TransientEmailException>(() => Sender.SendOnceAsync(referral, "welcome", Message));
+        Assert.Equal(429, failure.StatusCode);
+        Assert.Equal("sending", (await LogRowAsync(referral, "welcome"))!.GetString("Status"));
+
+        var retried = await Sender.SendOnceAsync(referral, "welcome", Message);
+
+        Assert.Equal(EmailOutcome.Sent, retried);
+        Assert.Equal([429, 202], _sink.Emails.Select(e => e.RespondedWith));
+        Assert.Equal("sent", (await LogRowAsync(referral, "welcome"))!.GetString("Status"));
+        Assert.Equal(EmailOutcome.AlreadySent, await Sender.SendOnceAsync(referral, "welcome", Message));
+        Assert.Equal(2, _sink.Emails.Count);
+    }
+
+    [Fact]
+    public async Task A_500_throws_transient_and_records_nothing_as_sent()
+    {
+        var referral = NewReferral();
+        _sink.RespondNext(500);
+
+        var failure = await Assert.ThrowsAsync<TransientEmailException>(() => Sender.SendOnceAsync(referral, "welcome", Message));
+
+        Assert.Equal(500, failure.StatusCode);
+        Assert.Equal("sending", (await LogRowAsync(referral, "welcome"))!.GetString("Status"));
+    }
+
+    [Fact]
+    public async Task An_unreachable_SendGrid_throws_transient()
+    {
+        await using var unreachable = await BuildAsync(new() { ["SendGrid:ApiKey"] = "SG.test", ["SendGrid:Host"] = "http://127.0.0.1:1" });
+
+        var failure = await Assert.ThrowsAsync<TransientEmailException>(() =>
+            unreachable.GetRequiredService<EmailSender>().SendOnceAsync(NewReferral(), "welcome", Message));
+
+        Assert.Null(failure.StatusCode);
+        Assert.IsType<HttpRequestException>(failure.InnerException);
+    }
+
+    [Fact]
+    public async Task A_400_is_rejected_with_SendGrids_reason_and_not_sent_again()
+    {
+        var referral = NewReferral();
+        _sink.RespondNext(400);
+
+        var outcome = await Sender.SendOnceAsync(referral, "welcome", Message);
+        var again = await Sender.SendOnceAsync(referral, "welcome", Message);
+
+        Assert.Equal(EmailOutcome.Rejected(400, "Does not contain a valid address."), outcome);
+        Assert.Equal(outcome, again);
+        Assert.Single(_sink.Emails);
+        var row = (await LogRowAsync(referral, "welcome"))!;
+        Assert.Equal("bounced", row.GetString("Status"));
+        Assert.Equal(400, row.GetInt32("StatusCode"));
+    }
+
+    [Fact]
+    public async Task A_bad_key_is_rejected_with_its_status()
+    {
+        _sink.RespondNext(401);
+
+        var outcome = await Sender.SendOnceAsync(NewReferral(), "welcome", Message);
+
+        Assert.Equal(EmailOutcomeKind.Rejected, outcome.Kind);
+        Assert.Equal(401, outcome.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_rejection_reason_loses_any_address_and_is_cut_to_200_characters()
+    {
+        var referral = NewReferral();
+        var longTail = new string('x', 300);
+        _sink.RespondNextWithBody(400, $$"""{"errors":[{"message":"The to address {{Address}} is invalid {{longTail}}","field":"personalizations.0.to.0.email"}]}""");
+
+        var outcome = await Sender.SendOnceAsync(referral, "welcome", Message);
+
+        Assert.Equal(400, outcome.StatusCode);
+        Assert.StartsWith("The to address [address] is invalid x", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(200, outcome.Reason!.Length);
+        Assert.DoesNotContain("@", await LogRowTextAsync(referral, "welcome"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_email_log_holds_no_address_subject_or_content()
+    {
+        var referral = NewReferral();
+        await Sender.SendOnceAsync(referral, "sent-step", Message);
+        _sink.RespondNext(400);
+        await Sender.SendOnceAsync(referral, "bounced-step", Message);
+
+        foreach (var step in new[] { "sent-step", "bounced-step" })
+        {
+            var row = (await LogRowAsync(referral, step))!;
+            var text = await LogRowTextAsync(referral, step);
+            Assert.DoesNotContain("@", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Jo", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("walking", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("sig=", text, StringComparison.Ordinal);
+            Assert.Subset(new HashSet<string>(["PartitionKey", "RowKey", "Timestamp", "odata.etag", "Status", "At", "StatusCode", "Reason"]),
+                row.Keys.ToHashSet());
+        }
+    }
+
+    [Fact]
+    public async Task Without_an_api_key_sending_fails_saying_so()
+    {
+        await using var unconfigured = await BuildAsync([]);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            unconfigured.GetRequiredService<EmailSender>().SendOnceAsync(NewReferral(), "welcome", Message));
+
+        Assert.Equal("SendGrid:ApiKey is not set", failure.Message);
+        Assert.Empty(_sink.Emails);
+    }
+
+    [Fact]
+    public void An_outcome_survives_the_json_an_activity_result_travels_in()
+    {
+        var rejected = EmailOutcome.Rejected(400, "Does not contain a valid address.");
+
+        Assert.Equal(rejected, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(rejected)));
+        Assert.Equal(EmailOutcome.Sent, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(EmailOutcome.Sent)));
+    }
+
+    private static string NewReferral() => Guid.NewGuid().ToString();
+
+    private async Task<ServiceProvider> BuildAsync(Dictionary<string, string?> settings)
+    {
+        settings[HubServices.StorageSetting] = (await Azurite.SharedAsync()).ConnectionString;
+        settings["Storage:TablePrefix"] = _tablePrefix;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddHub(configuration);
+        services.AddEmail(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private async Task<TableEntity?> LogRowAsync(string referralId, string stepKey)
+    {
+        var table = await _services.GetRequiredService<HubTables>().GetAsync(EmailSender.LogTable);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(referralId, stepKey);
+        return row.HasValue ? row.Value : null;
+    }
+
+    private async Task<string> LogRowTextAsync(string referralId, string stepKey) =>
+        string.Join("\n", (await LogRowAsync(referralId, stepKey))!.Select(p => $"{p.Key}={p.Value}"));
+}
