@@ -11,9 +11,11 @@ namespace Hub.Tests.Infrastructure;
 /// its class built from the hub's service provider as the Functions worker would.</summary>
 public static class DurableFunctionsRegistry
 {
-    public static void Register(DurableTaskRegistry registry, Func<IServiceProvider> services)
+    /// <param name="referralOrchestrator">Replaces the referral orchestrator, to run an older version's code.</param>
+    public static void Register(DurableTaskRegistry registry, Func<IServiceProvider> services, Func<TaskOrchestrationContext, Task<string>>? referralOrchestrator = null)
     {
-        registry.AddOrchestratorFunc<ReferralOrchestrationInput, string>(ReferralOrchestration.Name, (context, _) => ReferralOrchestration.RunAsync(context));
+        var orchestrator = referralOrchestrator ?? ReferralOrchestration.RunAsync;
+        registry.AddOrchestratorFunc<ReferralOrchestrationInput, string>(ReferralOrchestration.Name, (context, _) => orchestrator(context));
 
         var activities = typeof(HubServices).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))

@@ -1,0 +1,104 @@
+using Hl7.Fhir.Model;
+using Hub.Fhir;
+using Hub.Intake;
+using Hub.Orchestrations.Referral;
+using Hub.Tests.Infrastructure;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Tests.Chase;
+
+/// <summary>In-flight referrals survive a new deployment: the worker stops mid-wait and a new one, possibly with newer
+/// code, carries on from the history.</summary>
+public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
+{
+    /// <summary>The referral orchestrator as version 1 shipped it (intake only), kept here verbatim so a test can start
+    /// instances the way the old deployment did.</summary>
+    private static async Task<string> VersionOneAsShipped(TaskOrchestrationContext context)
+    {
+        var input = context.GetInput<ReferralOrchestrationInput>()!;
+        await context.CallActivityAsync(nameof(ReferralActivities.RecordReferralReceived), input);
+        context.SetCustomStatus(new ReferralProgress("received", "Waiting for the provider chase to start."));
+        await context.WaitForExternalEvent<string>(ReferralOrchestration.ReferralWithdrawnEvent);
+        context.SetCustomStatus(new ReferralProgress("withdrawn", "revoked"));
+        return "withdrawn";
+    }
+
+    private static CancellationToken Within(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    private async Task<(string ReferralId, string TaskId)> ReferThroughAsync(DurableTaskClient durable, string activity)
+    {
+        await hub.SeedProvidersAsync();
+        var key = await hub.KeyForAsync("deploy-practice", ReferralExamples.Practice);
+        var bundle = ReferralExamples.ReferralBundle($"deploy-{Guid.NewGuid():N}");
+        ((ServiceRequest)bundle.Entry[0].Resource!).Code = new CodeableConcept { Text = activity };
+        var request = HttpCall.Request("POST", "/api/fhir", ReferralExamples.Json(bundle), FhirMediaTypes.Json, key);
+        var answer = await TestHub.CallAsync(request, r => hub.Function<ReferralIntakeHttp>().PostBundle(r, durable));
+        Assert.True(answer.Status == 201, answer.ToString());
+        return (answer.As<ServiceRequest>().Id!, answer.Headers["X-Task-Id"].ToString());
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_chase_waiting_for_the_provider_carries_on_after_the_worker_restarts()
+    {
+        await using var engine = await RestartableEngine.StartAsync();
+        await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
+        var (referralId, taskId) = await ReferThroughAsync(engine.Client, "Befriending");
+        var offer = await hub.OfferAsync("alpha", referralId);
+
+        await engine.StopWorkerAsync();
+        await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
+
+        var accept = ProviderLinks.Find(offer, "Accept")!;
+        var page = await hub.OpenAsync(accept);
+        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
+        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var form = $"t={Uri.EscapeDataString(ProviderLinks.Token(accept))}&csrf={csrf}";
+        var post = HttpCall.Request("POST", "/api/provider/respond", TestHub.Utf8(form), "application/x-www-form-urlencoded");
+        post.Headers.Cookie = cookie;
+        var done = await TestHub.CallAsync(post, r => hub.Function<Hub.ProviderResponse.ProviderResponseHttp>().Submit(r, engine.Client));
+        Assert.Contains("Referral accepted", done.Body, StringComparison.Ordinal);
+
+        var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
+        Assert.Equal("HealthcareService/alpha", task.Owner.Reference);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task An_instance_started_by_version_one_finishes_under_the_new_code()
+    {
+        await using var engine = await RestartableEngine.StartAsync();
+        // The old deployment: its orchestrator, and an instance it started (no chase; version 1).
+        await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services, VersionOneAsShipped));
+        var (referralId, taskId) = await ReferThroughAsync(engine.Client, "Befriending");
+        await engine.Client.TerminateInstanceAsync(referralId, Within(10));
+        await engine.Client.WaitForInstanceCompletionAsync(referralId, Within(20));
+        await engine.Client.PurgeInstanceAsync(referralId, Within(10));
+        await engine.Client.ScheduleNewOrchestrationInstanceAsync(ReferralOrchestration.Name,
+            new ReferralOrchestrationInput(referralId, ReferralExamples.Practice, taskId), new StartOrchestrationOptions(referralId) { Version = "1" }, Within(10));
+        await Eventually.ValueAsync(() => engine.Client.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus?.Contains("received", StringComparison.Ordinal) == true);
+
+        // The new deployment replays that history with today's code, and the practice withdraws the referral.
+        await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
+        var withdrawn = await WithdrawThroughAsync(engine.Client, referralId);
+        Assert.Equal(200, withdrawn.Status);
+
+        var done = await engine.Client.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, Within(30));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("withdrawn", done.ReadOutputAs<string>());
+        Assert.Equal(FhirTask.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
+        // Version 1 never chased, and its instance keeps that shape under the new code: no provider heard of this referral.
+        Assert.All(ChaseHub.Providers, p => Assert.Empty(hub.EmailsTo(p, referralId)));
+    }
+
+    private async Task<HttpAnswer> WithdrawThroughAsync(DurableTaskClient durable, string referralId)
+    {
+        var key = await hub.KeyForAsync("deploy-practice", ReferralExamples.Practice);
+        var read = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/ServiceRequest/{referralId}", apiKey: key),
+            r => hub.Function<Hub.FhirApi.ReferralReadHttp>().ReadServiceRequest(r, referralId));
+        var sr = read.As<ServiceRequest>();
+        sr.Status = RequestStatus.Revoked;
+        var request = HttpCall.Request("PUT", $"/api/fhir/ServiceRequest/{referralId}", ReferralExamples.Json(sr), FhirMediaTypes.Json, key);
+        return await TestHub.CallAsync(request, r => hub.Function<ReferralUpdateHttp>().Update(r, referralId, durable));
+    }
+}
