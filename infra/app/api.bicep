@@ -113,6 +113,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       SendGrid__ApiKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sendGridSecretName})'
       Links__SigningKeys__k1: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${linkSigningSecretName})'
       Links__CurrentKeyId: 'k1'
+      Links__BaseUrl: 'https://${site.properties.defaultHostName}'
     }
   }
 

@@ -27,6 +27,7 @@ public static class AppSettingsTheAppReads
         "SendGrid__ApiKey",
         "Links__SigningKeys__k1",
         "Links__CurrentKeyId",
+        "Links__BaseUrl",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
     ];
 }

@@ -1,0 +1,55 @@
+using Hub.Http;
+using Hub.ProviderResponse;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>The hub's pages over real HTTP on loopback, for a real browser: each route runs the same trigger method the
+/// Functions host would (the host itself, func, cannot run here).</summary>
+public sealed class PageServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private PageServer(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<PageServer> StartAsync(TestHub hub)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        RequestDelegate show = ctx => RunAsync(ctx, hub.Function<ProviderResponseHttp>().Show(ctx.Request));
+        RequestDelegate submit = ctx => RunAsync(ctx, hub.Function<ProviderResponseHttp>().Submit(ctx.Request, hub.Durable));
+        RequestDelegate css = ctx => RunAsync(ctx, Task.FromResult(AssetsHttp.Css(ctx.Request)));
+        app.MapGet("/api/provider/respond", show);
+        app.MapPost("/api/provider/respond", submit);
+        app.MapGet("/api/assets/nhsuk-frontend.min.css", css);
+        await app.StartAsync();
+        return new PageServer(app, app.Urls.First());
+    }
+
+    /// <summary>The same page on this server: links in emails name the hub's public base URL.</summary>
+    public string Local(string url) => BaseUrl + new Uri(url).PathAndQuery;
+
+    private static async Task RunAsync(HttpContext context, Task<IActionResult> trigger) =>
+        await (await trigger).ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
