@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Hl7.Fhir.Model;
+using Hub.Operations;
+using Hub.Tests.Infrastructure;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Tests.Chase;
+
+public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task A_provider_can_accept_from_a_reminder_and_operators_see_each_step()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        var status = await StatusAsync(referralId);
+        Assert.Equal("Running", status.GetProperty("runtimeStatus").GetString());
+
+        var reminder = await hub.OfferAsync("alpha", referralId, count: 2);
+        Assert.StartsWith("Reminder:", reminder.Subject, StringComparison.Ordinal);
+        Assert.Equal("provider-reminded", (await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "provider-reminded")).BusinessStatus.Coding[0].Code);
+        var waiting = await StatusAsync(referralId);
+        Assert.Equal("awaiting-provider", waiting.GetProperty("step").GetString());
+        Assert.Equal("alpha", waiting.GetProperty("providerId").GetString());
+        Assert.True(waiting.GetProperty("nextTimerAt").GetDateTime() > DateTime.UtcNow.AddSeconds(-1));
+
+        await hub.ConfirmAsync(ProviderLinks.Find(reminder, "Accept")!);
+
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
+        var accepted = await Eventually.ValueAsync(() => StatusAsync(referralId), s => s.GetProperty("step").GetString() == "accepted");
+        Assert.Equal("accepted", accepted.GetProperty("step").GetString());
+        var unknown = await TestHub.CallAsync(HttpCall.Request("GET", "/api/referrals/nope/status"), r => ReferralStatusHttp.Status(r, "nope", hub.Durable));
+        Assert.Equal(404, unknown.Status);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Text_from_a_referral_reaches_pages_and_emails_encoded()
+    {
+        const string hostile = "<img src=x onerror=alert(1)>";
+        var (referralId, _, _) = await hub.ReferAsync(b => ((Patient)b.Entry[1].Resource!).Name[0].Given = [hostile]);
+
+        var offer = await hub.OfferAsync("alpha", referralId);
+        Assert.DoesNotContain(hostile, offer.Html, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", offer.Html, StringComparison.Ordinal);
+        var page = await hub.OpenAsync(ProviderLinks.Find(offer, "Accept")!);
+        Assert.DoesNotContain(hostile, page.Body, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", page.Body, StringComparison.Ordinal);
+        Assert.Contains("default-src 'none'", page.Headers["Content-Security-Policy"].ToString(), StringComparison.Ordinal);
+        Assert.Equal("no-referrer", page.Headers["Referrer-Policy"].ToString());
+    }
+
+    private async Task<JsonElement> StatusAsync(string referralId)
+    {
+        var answer = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/referrals/{referralId}/status"), r => ReferralStatusHttp.Status(r, referralId, hub.Durable));
+        Assert.Equal(200, answer.Status);
+        return JsonDocument.Parse(answer.Body).RootElement.Clone();
+    }
+}
