@@ -116,7 +116,7 @@ public static class ProviderLinks
 public static class ChaseHubWithdrawals
 {
     /// <summary>The practice withdraws a referral: PUT the ServiceRequest with status revoked.</summary>
-    public static async Task<HttpAnswer> WithdrawAsync(this TestHub hub, string referralId)
+    public static async Task<HttpAnswer> WithdrawAsync(this TestHub hub, string referralId, Microsoft.DurableTask.Client.DurableTaskClient? durable = null)
     {
         var key = await hub.KeyForAsync("chase-practice", ReferralExamples.Practice);
         var read = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/ServiceRequest/{referralId}", apiKey: key),
@@ -124,6 +124,6 @@ public static class ChaseHubWithdrawals
         var sr = read.As<ServiceRequest>();
         sr.Status = RequestStatus.Revoked;
         var request = HttpCall.Request("PUT", $"/api/fhir/ServiceRequest/{referralId}", ReferralExamples.Json(sr), FhirMediaTypes.Json, key);
-        return await TestHub.CallAsync(request, r => hub.Function<Hub.Intake.ReferralUpdateHttp>().Update(r, referralId, hub.Durable));
+        return await TestHub.CallAsync(request, r => hub.Function<Hub.Intake.ReferralUpdateHttp>().Update(r, referralId, durable ?? hub.Durable));
     }
 }

@@ -80,7 +80,7 @@ public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
         // The new deployment replays that history with today's code, and the practice withdraws the referral.
         await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
-        var withdrawn = await WithdrawThroughAsync(engine.Client, referralId);
+        var withdrawn = await hub.WithdrawAsync(referralId, engine.Client);
         Assert.Equal(200, withdrawn.Status);
 
         var done = await engine.Client.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, Within(30));
@@ -89,16 +89,5 @@ public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Equal(FhirTask.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
         // Version 1 never chased, and its instance keeps that shape under the new code: no provider heard of this referral.
         Assert.All(ChaseHub.Providers, p => Assert.Empty(hub.EmailsTo(p, referralId)));
-    }
-
-    private async Task<HttpAnswer> WithdrawThroughAsync(DurableTaskClient durable, string referralId)
-    {
-        var key = await hub.KeyForAsync("deploy-practice", ReferralExamples.Practice);
-        var read = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/ServiceRequest/{referralId}", apiKey: key),
-            r => hub.Function<Hub.FhirApi.ReferralReadHttp>().ReadServiceRequest(r, referralId));
-        var sr = read.As<ServiceRequest>();
-        sr.Status = RequestStatus.Revoked;
-        var request = HttpCall.Request("PUT", $"/api/fhir/ServiceRequest/{referralId}", ReferralExamples.Json(sr), FhirMediaTypes.Json, key);
-        return await TestHub.CallAsync(request, r => hub.Function<ReferralUpdateHttp>().Update(r, referralId, durable));
     }
 }

@@ -45,7 +45,7 @@ public class TestHub : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         var azurite = await Azurite.SharedAsync();
@@ -76,7 +76,7 @@ public class TestHub : IAsyncLifetime
             new DurableTaskTestHostOptions { LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_durable is not null)
         {
