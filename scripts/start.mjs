@@ -74,7 +74,8 @@ for (let i = 0; i < 240; i++) {
     const providers = fs.readFileSync(path.join(root, 'samples', 'providers.json'), 'utf8');
     const imported = await fetch('http://localhost:7071/api/manage/providers/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: providers });
     console.log(`\nProvider directory seeded from samples/providers.json (${imported.status}).`);
-    console.log(`Demo practice A81001 can post referrals with:\n  X-API-Key: ${issued.apiKey}\n(shown once; see README for curl examples)\n`);
+    console.log(`Demo practice A81001 can post referrals with:\n  X-API-Key: ${issued.apiKey}\n(shown once; see README for curl examples)`);
+    console.log('Without a SendGrid key, emails land in http://localhost:7071/api/dev/outbox\n');
     break;
   } catch {
     // not up yet

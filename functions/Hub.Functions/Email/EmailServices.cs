@@ -1,9 +1,7 @@
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SendGrid;
-using SendGrid.Helpers.Mail;
 
 namespace Hub.Email;
 
@@ -13,14 +11,19 @@ public static class EmailServices
 {
     public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section));
+        var development = IsDevelopment(configuration);
+        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section))
+            .Validate(o => development || !string.IsNullOrWhiteSpace(o.ApiKey),
+                "SendGrid:ApiKey is not set. Outside Development the hub refuses to start without it, so no email silently goes nowhere.")
+            .ValidateOnStart();
+        services.AddSingleton<DevelopmentOutbox>();
         services.AddSingleton<ISendGridClient>(provider =>
         {
             var email = provider.GetRequiredService<IOptions<EmailOptions>>().Value;
             if (string.IsNullOrWhiteSpace(email.ApiKey))
             {
-                // The hub still starts without a key (intake needs none); only sending fails, and says why.
-                return new UnconfiguredSendGridClient();
+                // Only reachable in Development (validation above): emails go to the local outbox page.
+                return provider.GetRequiredService<DevelopmentOutbox>();
             }
 
             var clientOptions = new SendGridClientOptions { ApiKey = email.ApiKey };
@@ -35,26 +38,7 @@ public static class EmailServices
         return services;
     }
 
-    /// <summary>Stands in for SendGrid when no key is configured: every call fails with a message naming the setting.</summary>
-    private sealed class UnconfiguredSendGridClient : ISendGridClient
-    {
-        private const string NotSet = "SendGrid:ApiKey is not set";
-
-        public string UrlPath { get; set; } = "mail/send";
-
-        public string Version { get; set; } = "v3";
-
-        public string MediaType { get; set; } = "application/json";
-
-        public AuthenticationHeaderValue AddAuthorization(KeyValuePair<string, string> header) => throw new InvalidOperationException(NotSet);
-
-        public Task<Response> MakeRequest(HttpRequestMessage request, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException(NotSet);
-
-        public Task<Response> RequestAsync(BaseClient.Method method, string? requestBody = null, string? queryParams = null, string? urlPath = null, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException(NotSet);
-
-        public Task<Response> SendEmailAsync(SendGridMessage msg, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException(NotSet);
-    }
+    /// <summary>Development is what the Functions host says (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>, as local.settings sets it).</summary>
+    public static bool IsDevelopment(IConfiguration configuration) =>
+        string.Equals(configuration["AZURE_FUNCTIONS_ENVIRONMENT"] ?? configuration["DOTNET_ENVIRONMENT"], "Development", StringComparison.OrdinalIgnoreCase);
 }

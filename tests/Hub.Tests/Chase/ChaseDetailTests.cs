@@ -13,7 +13,7 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
     {
         var (referralId, taskId, _) = await hub.ReferAsync();
         var status = await StatusAsync(referralId);
-        Assert.Equal("Running", status.GetProperty("runtimeStatus").GetString());
+        Assert.True(status.GetProperty("runtimeStatus").GetString() is "Pending" or "Running", status.ToString());
 
         var reminder = await hub.OfferAsync("alpha", referralId, count: 2);
         Assert.StartsWith("Reminder:", reminder.Subject, StringComparison.Ordinal);

@@ -12,35 +12,6 @@ namespace Hub.Tests.Chase;
 public sealed class ChaseFailureTests(ChaseHub hub) : IClassFixture<ChaseHub>
 {
     [Fact]
-    public async System.Threading.Tasks.Task SendGrid_busy_then_fine_sends_the_offer_once_after_a_retry()
-    {
-        hub.Mail.RespondNext(429);
-        var (referralId, taskId, _) = await hub.ReferAsync();
-
-        await hub.OfferAsync("alpha", referralId, count: 2);
-        var tries = hub.EmailsTo("alpha", referralId);
-        Assert.Equal([429, 202], tries.Select(e => e.RespondedWith));
-        await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "awaiting-provider");
-    }
-
-    [Fact]
-    public async System.Threading.Tasks.Task A_refused_address_escalates_to_the_referrer_and_the_next_provider_is_asked()
-    {
-        hub.Mail.RespondNext(400);
-        var (referralId, _, reference) = await hub.ReferAsync();
-
-        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("We could not email Alpha", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        Assert.Equal(["referrals@riverside.example.nhs.uk"], escalation.To);
-        var next = await hub.OfferAsync("beta", referralId);
-        Assert.NotNull(next);
-        // Refused once, never retried.
-        Assert.Single(hub.Mail.Emails, e => e.To.Contains("alpha@providers.example.org") && e.RespondedWith == 400);
-        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
-        Assert.Contains(audit, a => a.Event == "email-rejected");
-        Assert.DoesNotContain(audit, a => (a.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async System.Threading.Tasks.Task Tampered_foreign_and_replayed_links_change_nothing()
     {
         var (referralId, taskId, _) = await hub.ReferAsync();
@@ -85,6 +56,43 @@ public sealed class ChaseFailureTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         Assert.Equal("HealthcareService/alpha", task.Owner.Reference);
+    }
+}
+
+/// <summary>SendGrid busy: each scenario has a hub (and mail sink) of its own, so no other referral's email takes the
+/// queued failure.</summary>
+public sealed class SendGridBusyTests(ChaseHub hub) : IClassFixture<ChaseHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task SendGrid_busy_then_fine_sends_the_offer_once_after_a_retry()
+    {
+        hub.Mail.RespondNext(429);
+        var (referralId, taskId, _) = await hub.ReferAsync();
+
+        await hub.OfferAsync("alpha", referralId, count: 2);
+        var tries = hub.EmailsTo("alpha", referralId);
+        Assert.Equal([429, 202], tries.Select(e => e.RespondedWith));
+        await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "awaiting-provider");
+    }
+}
+
+public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task A_refused_address_escalates_to_the_referrer_and_the_next_provider_is_asked()
+    {
+        hub.Mail.RespondNext(400);
+        var (referralId, _, reference) = await hub.ReferAsync();
+
+        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("We could not email Alpha", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        Assert.Equal(["referrals@riverside.example.nhs.uk"], escalation.To);
+        var next = await hub.OfferAsync("beta", referralId);
+        Assert.NotNull(next);
+        // Refused once, never retried.
+        Assert.Single(hub.Mail.Emails, e => e.To.Contains("alpha@providers.example.org") && e.RespondedWith == 400);
+        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        Assert.Contains(audit, a => a.Event == "email-rejected");
+        Assert.DoesNotContain(audit, a => (a.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
     }
 }
 

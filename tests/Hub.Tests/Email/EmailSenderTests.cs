@@ -178,15 +178,31 @@ public sealed class EmailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_an_api_key_sending_fails_saying_so()
+    public async Task Without_an_api_key_outside_development_the_hub_refuses_to_start()
     {
         await using var unconfigured = await BuildAsync([]);
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            unconfigured.GetRequiredService<EmailSender>().SendOnceAsync(NewReferral(), "welcome", Message));
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => unconfigured.GetRequiredService<EmailSender>());
 
-        Assert.Equal("SendGrid:ApiKey is not set", failure.Message);
+        Assert.Contains("SendGrid:ApiKey is not set", failure.Message, StringComparison.Ordinal);
         Assert.Empty(_sink.Emails);
+    }
+
+    [Fact]
+    public async Task Without_an_api_key_in_development_emails_go_to_the_local_outbox_page()
+    {
+        await using var development = await BuildAsync(new() { ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development", ["Links:SigningKeys:k1"] = new string('k', 40), ["Links:CurrentKeyId"] = "k1" });
+
+        var outcome = await development.GetRequiredService<EmailSender>().SendOnceAsync(NewReferral(), "welcome", Message);
+
+        Assert.Equal(EmailOutcomeKind.Sent, outcome.Kind);
+        Assert.Empty(_sink.Emails);
+        var kept = Assert.Single(await development.GetRequiredService<DevelopmentOutbox>().ListAsync());
+        Assert.Equal(Message.Subject, kept.Subject);
+        var request = HttpCall.Request("GET", "/api/dev/outbox");
+        var page = await HttpCall.RunAsync(request, await ActivatorUtilities.CreateInstance<OutboxHttp>(development).Show(request));
+        Assert.Equal(200, page.Status);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(Message.Subject), page.Body, StringComparison.Ordinal);
     }
 
     [Fact]

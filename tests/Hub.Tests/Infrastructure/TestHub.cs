@@ -71,9 +71,20 @@ public class TestHub : IAsyncLifetime
         services.AddHub(configuration);
         Services = services.BuildServiceProvider();
 
-        _durable = await DurableTaskTestHost.StartAsync(
-            registry => DurableFunctionsRegistry.Register(registry, () => Services),
-            new DurableTaskTestHostOptions { LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
+        // The engine's own default is a random port in 30000-40000, which collides once many fixtures run at once:
+        // take one the OS says is free, and try again on the rare clash.
+        for (var attempt = 1; _durable is null; attempt++)
+        {
+            try
+            {
+                _durable = await DurableTaskTestHost.StartAsync(
+                    registry => DurableFunctionsRegistry.Register(registry, () => Services),
+                    new DurableTaskTestHostOptions { Port = FreePort(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
+            }
+            catch (IOException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     public virtual async Task DisposeAsync()
@@ -144,4 +155,11 @@ public class TestHub : IAsyncLifetime
     }
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
