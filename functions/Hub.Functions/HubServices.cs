@@ -9,6 +9,7 @@ using Hub.Orchestrations.Referral;
 using Hub.ProviderResponse;
 using Hub.Providers;
 using Hub.Storage;
+using Hub.Telemetry;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +72,7 @@ public static class HubServices
 
         services.AddEmail(configuration);
         services.AddProviders(configuration);
+        services.AddHubTelemetry(configuration);
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Hub.Access;
 using Hub.Fhir;
 using Hub.Orchestrations.Referral;
 using Hub.Storage;
+using Hub.Telemetry;
 using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -103,6 +104,8 @@ public sealed partial class ReferralIntake(
         Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var facts = incoming.Facts;
+        using var span = HubTelemetry.StartReferralStep("referral.intake", reservation.ReferralId);
+        span?.SetTag("referral.channel", channel);
         var (serviceRequest, document) = incoming.StoredForm(reservation.ReferralId, reservation.ReservedAt);
         var record = new ReferralRecord(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, facts.IdentifierSystem, facts.IdentifierValue,
             reservation.ContentHash, "active", channel, VersionId: 1, reservation.ReservedAt, DocumentChunks: 0);
@@ -112,8 +115,9 @@ public sealed partial class ReferralIntake(
         await tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken);
         await audit.AppendAsync(reservation.ReferralId, "referral-received", caller.AuditName, channel, onceKey: "referral-received", cancellationToken: cancellationToken);
 
-        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId), cancellationToken);
+        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id), cancellationToken);
         await referrals.MarkStoredAsync(reservation, cancellationToken);
+        HubTelemetry.ReferralsReceived.Add(1, new KeyValuePair<string, object?>("channel", channel));
         LogStored(logger, reservation.ReferralId, channel);
         return new IntakeResult(HttpStatusCode.Created, serviceRequest, null) { TaskId = reservation.TaskId };
     }

@@ -40,6 +40,11 @@ public class TestHub : IAsyncLifetime
     /// <summary>Where the hub's emails go: the real SendGrid client, pointed at a recording server.</summary>
     public SendGridSink Mail { get; private set; } = null!;
 
+    /// <summary>Services a test class adds after the app's own (telemetry capture).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Settings a test class may change before the hub starts (durations, limits).</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -69,6 +74,7 @@ public class TestHub : IAsyncLifetime
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddHub(configuration);
+        ConfigureServices(services);
         Services = services.BuildServiceProvider();
 
         // The engine's own default is a random port in 30000-40000, which collides once many fixtures run at once:

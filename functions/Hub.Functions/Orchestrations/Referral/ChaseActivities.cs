@@ -4,6 +4,7 @@ using Hub.Email;
 using Hub.Fhir;
 using Hub.Providers;
 using Hub.Storage;
+using Hub.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public sealed partial class ChaseActivities(
     [Function(nameof(PlanChase))]
     public async Task<ChasePlan> PlanChase([ActivityTrigger] ReferralOrchestrationInput input)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.plan", input.ReferralId, input.TraceParent);
         var (_, document) = await LoadAsync(input);
         var route = await routing.RouteAsync(RoutingRequest.From(document.ServiceRequest, document.Patient), time.GetUtcNow());
         await chases.SetAsync(input.ReferralId, input.PracticeOds, null, "routed");
@@ -54,6 +56,7 @@ public sealed partial class ChaseActivities(
     [Function(nameof(EscalateToReferrer))]
     public async System.Threading.Tasks.Task EscalateToReferrer([ActivityTrigger] ChaseStep step)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.escalate", step.Referral.ReferralId, step.Referral.TraceParent);
         var (_, document) = await LoadAsync(step.Referral);
         var provider = await providers.GetAsync(step.ProviderId);
         var name = provider?.Name ?? step.ProviderId;
@@ -65,11 +68,13 @@ public sealed partial class ChaseActivities(
             ReferralTaskProgress.Step(task, task.Status ?? FhirTask.TaskStatus.Received, "escalated", "Escalated to the referrer", headline));
         await chases.SetAsync(step.Referral.ReferralId, step.Referral.PracticeOds, step.ProviderId, step.Step);
         await audit.AppendAsync(step.Referral.ReferralId, "escalated", "hub", $"{step.Step}:{step.ProviderId}", onceKey: $"escalated-{step.Step}-{step.ProviderId}");
+        HubTelemetry.ReferralsEscalated.Add(1, new KeyValuePair<string, object?>("reason", step.Step));
     }
 
     [Function(nameof(EscalateNoProvider))]
     public async System.Threading.Tasks.Task EscalateNoProvider([ActivityTrigger] ChaseEnd end)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.escalate", end.Referral.ReferralId, end.Referral.TraceParent);
         var (_, document) = await LoadAsync(end.Referral);
         const string headline = "No provider could be found";
         await TellReferrerAsync(end.Referral, document, "no-provider", headline,
@@ -78,22 +83,26 @@ public sealed partial class ChaseActivities(
             ReferralTaskProgress.Step(task, FhirTask.TaskStatus.Requested, "escalated", "Escalated to the referrer", headline));
         await chases.SetAsync(end.Referral.ReferralId, end.Referral.PracticeOds, null, "no-provider");
         await audit.AppendAsync(end.Referral.ReferralId, "escalated", "hub", "no-provider", onceKey: "escalated-no-provider");
+        HubTelemetry.ReferralsEscalated.Add(1, new KeyValuePair<string, object?>("reason", "no-provider"));
     }
 
     [Function(nameof(RecordDecline))]
     public async System.Threading.Tasks.Task RecordDecline([ActivityTrigger] ChaseEnd end)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.decline", end.Referral.ReferralId, end.Referral.TraceParent);
         var decline = end.Declines[^1];
         // Between providers nobody holds the offer: the last provider's links now say the referral has moved on.
         await chases.SetAsync(end.Referral.ReferralId, end.Referral.PracticeOds, null, $"declined-{decline.ProviderId}");
         await tasks.UpdateAsync(end.Referral.PracticeOds, end.Referral.TaskId, task =>
             ReferralTaskProgress.Step(task, FhirTask.TaskStatus.Received, "provider-declined", "Declined by a provider; trying the next", $"declined: {decline.ReasonCode}"));
         await audit.AppendAsync(end.Referral.ReferralId, "declined", $"provider:{decline.ProviderId}", decline.ReasonCode, onceKey: $"declined-{decline.ProviderId}");
+        HubTelemetry.ReferralsDeclined.Add(1, new KeyValuePair<string, object?>("reason", decline.ReasonCode));
     }
 
     [Function(nameof(AcceptReferral))]
     public async System.Threading.Tasks.Task AcceptReferral([ActivityTrigger] ChaseEnd end)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.accept", end.Referral.ReferralId, end.Referral.TraceParent);
         var provider = await providers.GetAsync(end.ProviderId!);
         var owner = new ResourceReference($"HealthcareService/{end.ProviderId}") { Display = provider?.Name };
         await tasks.UpdateAsync(end.Referral.PracticeOds, end.Referral.TaskId, task =>
@@ -115,7 +124,9 @@ public sealed partial class ChaseActivities(
                 });
             }
         });
-        var (_, document) = await LoadAsync(end.Referral);
+        var (record, document) = await LoadAsync(end.Referral);
+        HubTelemetry.ReferralsAccepted.Add(1);
+        HubTelemetry.HoursToAcceptance.Record((time.GetUtcNow() - record.LastUpdated).TotalHours);
         var when = end.Answer?.FirstSession is { } session ? $" The first session is on {session:d MMMM yyyy}." : string.Empty;
         await TellReferrerAsync(end.Referral, document, "accepted", $"{provider?.Name ?? "The provider"} accepted the referral", $"The patient's outcomes will be followed up in about three months.{when}");
         await chases.SetAsync(end.Referral.ReferralId, end.Referral.PracticeOds, end.ProviderId, "accepted");
@@ -125,6 +136,7 @@ public sealed partial class ChaseActivities(
     [Function(nameof(RejectReferral))]
     public async System.Threading.Tasks.Task RejectReferral([ActivityTrigger] ChaseEnd end)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.reject", end.Referral.ReferralId, end.Referral.TraceParent);
         var reasons = string.Join("; ", end.Declines.Select(d => $"{d.ProviderId}: {d.ReasonCode}"));
         await tasks.UpdateAsync(end.Referral.PracticeOds, end.Referral.TaskId, task =>
             ReferralTaskProgress.Step(task, FhirTask.TaskStatus.Rejected, "all-declined", "No provider could take the referral", reasons));
@@ -138,6 +150,7 @@ public sealed partial class ChaseActivities(
     [Function(nameof(CancelReferral))]
     public async System.Threading.Tasks.Task CancelReferral([ActivityTrigger] ChaseEnd end)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.cancel", end.Referral.ReferralId, end.Referral.TraceParent);
         await tasks.UpdateAsync(end.Referral.PracticeOds, end.Referral.TaskId, task =>
             ReferralTaskProgress.Step(task, FhirTask.TaskStatus.Cancelled, "withdrawn", "Withdrawn by the practice", "The practice withdrew the referral."));
         if (end.ProviderId is { } providerId && await providers.GetAsync(providerId) is { } provider && provider.Emails.Count > 0)
@@ -152,6 +165,7 @@ public sealed partial class ChaseActivities(
 
     private async Task<OfferOutcome> SendOfferAsync(ChaseStep step, bool reminder)
     {
+        using var span = HubTelemetry.StartReferralStep("chase.offer", step.Referral.ReferralId, step.Referral.TraceParent);
         var provider = await providers.GetAsync(step.ProviderId)
                        ?? throw new InvalidOperationException($"Provider {step.ProviderId} is no longer in the directory.");
         var (_, document) = await LoadAsync(step.Referral);

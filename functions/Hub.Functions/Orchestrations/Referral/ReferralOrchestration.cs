@@ -6,7 +6,8 @@ namespace Hub.Orchestrations.Referral;
 
 /// <summary>What a referral's orchestration is started with: ids only, never FHIR or personal data
 /// (orchestration history is stored in plain tables).</summary>
-public sealed record ReferralOrchestrationInput(string ReferralId, string PracticeOds, string TaskId);
+/// <param name="TraceParent">The W3C trace id of intake's span, so the referral's activities join one trace (an id, not data).</param>
+public sealed record ReferralOrchestrationInput(string ReferralId, string PracticeOds, string TaskId, string? TraceParent = null);
 
 /// <summary>Where a referral is, for operators: the orchestration's custom status.</summary>
 public sealed record ReferralProgress(string Step, string? Detail, DateTime? NextTimerAt = null, string? ProviderId = null);
