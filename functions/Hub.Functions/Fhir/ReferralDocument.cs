@@ -7,10 +7,12 @@ namespace Hub.Fhir;
 public sealed class ReferralDocument
 {
     private readonly Bundle _bundle;
+    private readonly BundleReferences _references;
 
     public ReferralDocument(Bundle bundle, string referralId)
     {
         _bundle = bundle;
+        _references = new BundleReferences(bundle);
         ServiceRequest = bundle.Entry.Select(e => e.Resource).OfType<ServiceRequest>().First(sr => sr.Id == referralId);
         Patient = Resolve(ServiceRequest.Subject) as Patient;
     }
@@ -69,17 +71,10 @@ public sealed class ReferralDocument
         _ => null,
     };
 
-    private Resource? Resolve(ResourceReference? reference)
-    {
-        var target = reference?.Reference;
-        if (string.IsNullOrEmpty(target))
-        {
-            return null;
-        }
+    /// <summary>The whole stored bundle, for a change that writes a new version of it.</summary>
+    public Bundle Bundle => _bundle;
 
-        return _bundle.Entry.FirstOrDefault(e => e.FullUrl == target
-                                                 || (e.Resource is { Id: { } id } r && target.EndsWith($"{r.TypeName}/{id}", StringComparison.Ordinal)))?.Resource;
-    }
+    private Resource? Resolve(ResourceReference? reference) => _references.Resolve(reference);
 
     private static string? Email(IEnumerable<ContactPoint>? telecom) =>
         telecom?.FirstOrDefault(t => t.System == ContactPoint.ContactPointSystem.Email && !string.IsNullOrWhiteSpace(t.Value))?.Value;

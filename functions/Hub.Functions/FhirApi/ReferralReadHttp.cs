@@ -4,7 +4,6 @@ using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
 using Hub.Http;
-using Hub.Intake;
 using Hub.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +13,7 @@ namespace Hub.FhirApi;
 
 /// <summary>The referrer reads back: the CapabilityStatement, a referral's ServiceRequest and its Task. A caller sees only
 /// its own practices' referrals; anything else is a 404 that does not say whether it exists.</summary>
-public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, TaskStore tasks, ReferralIntake intake, FhirSerializer fhir, FhirHttp http, TimeProvider time)
+public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, TaskStore tasks, ReferralDocuments documents, FhirSerializer fhir, FhirHttp http, TimeProvider time)
 {
     [Function("Metadata")]
     public IActionResult Metadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
@@ -30,7 +29,7 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, Task
         }
 
         var record = await referrals.FindAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
-        var serviceRequest = record is null ? null : await intake.ReadServiceRequestAsync(record, request.HttpContext.RequestAborted);
+        var serviceRequest = record is null ? null : (await documents.LoadAsync(record, request.HttpContext.RequestAborted))?.Document.ServiceRequest;
         return serviceRequest is null
             ? http.NotFound(request, $"ServiceRequest/{id}")
             : http.Resource(request, serviceRequest, HttpStatusCode.OK, VersionHeaders(serviceRequest));

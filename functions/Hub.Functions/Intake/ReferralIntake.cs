@@ -17,6 +17,7 @@ namespace Hub.Intake;
 /// HTTP and queue intake both come through here.</summary>
 public sealed partial class ReferralIntake(
     ReferralStore referrals,
+    ReferralDocuments documents,
     TaskStore tasks,
     AuditTrail audit,
     FhirSerializer fhir,
@@ -147,22 +148,9 @@ public sealed partial class ReferralIntake(
     {
         var record = await referrals.GetAsync(reservation.PracticeOds, reservation.ReferralId, cancellationToken)
                      ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} is marked stored but has no row.");
-        var serviceRequest = await ReadServiceRequestAsync(record, cancellationToken)
+        var serviceRequest = (await documents.LoadAsync(record, cancellationToken))?.Document.ServiceRequest
                              ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} has no readable document.");
         return new IntakeResult(status, serviceRequest, null) { TaskId = record.TaskId };
-    }
-
-    /// <summary>The stored ServiceRequest of a referral, as the hub serves it.</summary>
-    public async Task<ServiceRequest?> ReadServiceRequestAsync(ReferralRecord record, CancellationToken cancellationToken = default)
-    {
-        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
-        if (json is null)
-        {
-            return null;
-        }
-
-        var parsed = fhir.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
-        return (parsed.Resource as Bundle)?.Entry.Select(e => e.Resource).OfType<ServiceRequest>().FirstOrDefault(sr => sr.Id == record.ReferralId);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {ReferralId} stored from {Channel}")]

@@ -85,8 +85,8 @@ public static class ReferralReader
     {
         var problems = new List<FhirProblem>();
         var entries = new List<BundledResource>();
-        var byFullUrl = new Dictionary<string, Resource>(StringComparer.Ordinal);
-        var byTypeAndId = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        var references = new BundleReferences(bundle);
+        Resource? Resolve(ResourceReference? reference) => references.Resolve(reference);
 
         for (var i = 0; i < bundle.Entry.Count; i++)
         {
@@ -99,33 +99,11 @@ public static class ReferralReader
             }
 
             entries.Add(new BundledResource(entry.Resource, path, entry.FullUrl));
-            if (!string.IsNullOrEmpty(entry.FullUrl) && !byFullUrl.TryAdd(entry.FullUrl, entry.Resource))
-            {
-                problems.Add(FhirProblem.Invalid($"Bundle.entry[{i}].fullUrl", $"fullUrl '{entry.FullUrl}' appears more than once in the Bundle."));
-            }
-
-            var typeAndId = TypeAndId(entry.Resource, entry.FullUrl);
-            if (typeAndId is not null)
-            {
-                byTypeAndId.TryAdd(typeAndId, entry.Resource);
-            }
         }
 
-        Resource? Resolve(ResourceReference? reference)
+        foreach (var i in references.RepeatedFullUrls)
         {
-            var target = reference?.Reference;
-            if (string.IsNullOrEmpty(target))
-            {
-                return null;
-            }
-
-            if (byFullUrl.TryGetValue(target, out var found))
-            {
-                return found;
-            }
-
-            var relative = RelativePart(target);
-            return relative is not null && byTypeAndId.TryGetValue(relative, out found) ? found : null;
+            problems.Add(FhirProblem.Invalid($"Bundle.entry[{i}].fullUrl", $"fullUrl '{bundle.Entry[i].FullUrl}' appears more than once in the Bundle."));
         }
 
         // Every urn:uuid and relative reference inside the bundle must point at an entry.
@@ -169,34 +147,6 @@ public static class ReferralReader
             Resolve = Resolve,
         };
         return new Result(submission, problems, false);
-    }
-
-    private static string? TypeAndId(Resource resource, string? fullUrl)
-    {
-        if (!string.IsNullOrEmpty(resource.Id))
-        {
-            return $"{resource.TypeName}/{resource.Id}";
-        }
-
-        return fullUrl is null ? null : RelativePart(fullUrl);
-    }
-
-    /// <summary>"Patient/123" from "Patient/123", "https://x/fhir/Patient/123" or "Patient/123/_history/2".</summary>
-    private static string? RelativePart(string reference)
-    {
-        if (reference.StartsWith("urn:", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var parts = reference.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var history = Array.IndexOf(parts, "_history");
-        if (history >= 0)
-        {
-            parts = parts[..history];
-        }
-
-        return parts.Length >= 2 ? $"{parts[^2]}/{parts[^1]}" : null;
     }
 
     private static string Shorten(string value) => value.Length <= 120 ? value : value[..120] + "…";

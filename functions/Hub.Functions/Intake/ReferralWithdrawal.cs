@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
@@ -11,7 +10,7 @@ namespace Hub.Intake;
 
 /// <summary>The practice withdraws a referral by updating its ServiceRequest to <c>revoked</c> or <c>entered-in-error</c>:
 /// the stored referral gets a new version, and its orchestration stops cleanly (Task cancelled, provider told).</summary>
-public sealed class ReferralWithdrawal(ReferralStore referrals, FhirSerializer fhir, AuditTrail audit, TimeProvider time)
+public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, TimeProvider time)
 {
     private static readonly HashSet<RequestStatus> WithdrawnStatuses = [RequestStatus.Revoked, RequestStatus.EnteredInError];
 
@@ -50,9 +49,10 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, FhirSerializer f
                 "The hub takes one change to a referral: status 'revoked' or 'entered-in-error', which withdraws it. Post other changes as a new referral.", "ServiceRequest.status")]);
         }
 
-        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
-        var document = (Bundle)fhir.ParseJson(Encoding.UTF8.GetBytes(json!)).Resource!;
-        var stored = document.Entry.Select(e => e.Resource).OfType<ServiceRequest>().First(sr => sr.Id == referralId);
+        var (_, loaded) = await documents.LoadAsync(record, cancellationToken)
+                          ?? throw new InvalidOperationException($"Referral {referralId} has no readable document.");
+        var document = loaded.Bundle;
+        var stored = loaded.ServiceRequest;
         if (record.Status is "revoked" or "entered-in-error")
         {
             // Withdrawn already: the same answer again, nothing raised twice.
@@ -64,7 +64,7 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, FhirSerializer f
         stored.Status = status;
         stored.Meta!.VersionId = (record.VersionId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         stored.Meta.LastUpdated = now;
-        await referrals.UpdateAsync(record with { Status = statusCode, VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
+        await referrals.SaveAsync(record with { Status = statusCode, VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
         await audit.AppendAsync(referralId, "withdrawn-by-practice", caller.AuditName, statusCode, cancellationToken: cancellationToken);
 
         var instance = await durable.GetInstanceAsync(referralId, cancellationToken);

@@ -12,8 +12,8 @@ public sealed record LinkUse(string ReferralId, string Audience, string SubjectI
 
 public sealed class ChaseStore(HubTables tables, TimeProvider time)
 {
-    private const string Chases = "Chases";
-    private const string LinkUses = "LinkUses";
+    public const string Chases = "Chases";
+    public const string LinkUses = "LinkUses";
 
     public async Task SetAsync(string referralId, string practiceOds, string? currentProviderId, string step, CancellationToken cancellationToken = default)
     {

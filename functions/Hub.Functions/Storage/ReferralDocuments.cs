@@ -4,18 +4,24 @@ using Hub.Fhir;
 
 namespace Hub.Storage;
 
-/// <summary>Loads a stored referral's bundle for reading (the chase's emails and pages).</summary>
+/// <summary>Loads a stored referral's bundle for reading: the read API, intake's answer to a repeat, withdrawal, and
+/// the chase's emails and pages all come through here.</summary>
 public sealed class ReferralDocuments(ReferralStore referrals, FhirSerializer fhir)
 {
     public async Task<(ReferralRecord Record, ReferralDocument Document)?> LoadAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
     {
         var record = await referrals.GetAsync(practiceOds, referralId, cancellationToken);
-        var json = record is null ? null : await referrals.ReadSubmissionAsync(record, cancellationToken);
-        if (record is null || json is null || fhir.ParseJson(Encoding.UTF8.GetBytes(json)).Resource is not Bundle bundle)
+        return record is null ? null : await LoadAsync(record, cancellationToken);
+    }
+
+    public async Task<(ReferralRecord Record, ReferralDocument Document)?> LoadAsync(ReferralRecord record, CancellationToken cancellationToken = default)
+    {
+        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
+        if (json is null || fhir.ParseJson(Encoding.UTF8.GetBytes(json)).Resource is not Bundle bundle)
         {
             return null;
         }
 
-        return (record, new ReferralDocument(bundle, referralId));
+        return (record, new ReferralDocument(bundle, record.ReferralId));
     }
 }

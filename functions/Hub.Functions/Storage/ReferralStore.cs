@@ -88,7 +88,7 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
     }
 
     /// <summary>Writes the referral's documents, then its row: the row is the commit point, so a reader never finds a
-    /// referral whose documents are missing. Idempotent.</summary>
+    /// referral whose documents are missing. Idempotent; also writes a new version after a change by the practice.</summary>
     public async Task SaveAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default)
     {
         var chunks = await documents.WriteAsync(record.ReferralId, SubmissionDocument, submissionJson, cancellationToken);
@@ -107,10 +107,6 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
-
-    /// <summary>Rewrites a referral after a change by the practice (a new version of its documents and row).</summary>
-    public Task UpdateAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default) =>
-        SaveAsync(record, submissionJson, cancellationToken);
 
     public async Task<ReferralRecord?> GetAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
     {

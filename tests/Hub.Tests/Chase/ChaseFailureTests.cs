@@ -30,14 +30,12 @@ public sealed class ChaseFailureTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Equal(400, (await hub.OpenAsync($"http://localhost:7071/api/provider/respond?t={Uri.EscapeDataString(patientToken)}")).Status);
 
         // A post without the page's anti-forgery cookie is refused and acts on nothing.
-        var page = await hub.OpenAsync(accept);
-        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, accept);
         var forgedPost = await ProviderLinks.PostAsync(hub, token, csrf, cookie: string.Empty);
         Assert.Equal(403, forgedPost.Status);
         Assert.Equal(FhirTask.TaskStatus.Received, (await hub.TaskAsync(taskId)).Status);
 
         // Used once; replayed (the same post again, or the link opened again), it shows what happened.
-        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
         Assert.Contains("Referral accepted", (await ProviderLinks.PostAsync(hub, token, csrf, cookie)).Body, StringComparison.Ordinal);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         Assert.Contains("You accepted this referral", (await ProviderLinks.PostAsync(hub, token, csrf, cookie)).Body, StringComparison.Ordinal);

@@ -94,13 +94,23 @@ public static class ProviderLinks
 
     public static async Task<HttpAnswer> ConfirmAsync(TestHub hub, string url, params (string Name, string Value)[] fields)
     {
-        var page = await OpenAsync(hub, url);
-        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
-        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var (_, cookie, csrf) = await OpenFormAsync(hub, url);
         return await PostAsync(hub, Token(url), csrf, cookie, fields);
     }
 
-    public static async Task<HttpAnswer> PostAsync(TestHub hub, string token, string csrf, string cookie, params (string Name, string Value)[] fields)
+    /// <summary>Opens the page and keeps what its form needs to be posted back: the anti-forgery cookie and field.</summary>
+    public static async Task<(HttpAnswer Page, string Cookie, string Csrf)> OpenFormAsync(TestHub hub, string url)
+    {
+        var page = await OpenAsync(hub, url);
+        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
+        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        return (page, cookie, csrf);
+    }
+
+    public static Task<HttpAnswer> PostAsync(TestHub hub, string token, string csrf, string cookie, params (string Name, string Value)[] fields) =>
+        PostAsync(hub, hub.Durable, token, csrf, cookie, fields);
+
+    public static async Task<HttpAnswer> PostAsync(TestHub hub, Microsoft.DurableTask.Client.DurableTaskClient durable, string token, string csrf, string cookie, params (string Name, string Value)[] fields)
     {
         var form = string.Join('&', fields.Append(("t", token)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
         var request = HttpCall.Request("POST", "/api/provider/respond", TestHub.Utf8(form), "application/x-www-form-urlencoded");
@@ -109,7 +119,7 @@ public static class ProviderLinks
             request.Headers.Cookie = cookie;
         }
 
-        return await TestHub.CallAsync(request, r => hub.Function<ProviderResponseHttp>().Submit(r, hub.Durable));
+        return await TestHub.CallAsync(request, r => hub.Function<ProviderResponseHttp>().Submit(r, durable));
     }
 }
 

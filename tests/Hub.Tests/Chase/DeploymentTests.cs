@@ -51,13 +51,8 @@ public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
         await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
 
         var accept = ProviderLinks.Find(offer, "Accept")!;
-        var page = await hub.OpenAsync(accept);
-        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
-        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
-        var form = $"t={Uri.EscapeDataString(ProviderLinks.Token(accept))}&csrf={csrf}";
-        var post = HttpCall.Request("POST", "/api/provider/respond", TestHub.Utf8(form), "application/x-www-form-urlencoded");
-        post.Headers.Cookie = cookie;
-        var done = await TestHub.CallAsync(post, r => hub.Function<Hub.ProviderResponse.ProviderResponseHttp>().Submit(r, engine.Client));
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, accept);
+        var done = await ProviderLinks.PostAsync(hub, engine.Client, ProviderLinks.Token(accept), csrf, cookie);
         Assert.Contains("Referral accepted", done.Body, StringComparison.Ordinal);
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);

@@ -110,9 +110,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var (referralId, taskId, _) = await hub.ReferAsync();
         var offer = await hub.OfferAsync("alpha", referralId);
         var accept = ProviderLinks.Find(offer, "Accept")!;
-        var page = await hub.OpenAsync(accept);
-        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
-        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, accept);
 
         var clicks = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 5).Select(_ => ProviderLinks.PostAsync(hub, ProviderLinks.Token(accept), csrf, cookie)));
 

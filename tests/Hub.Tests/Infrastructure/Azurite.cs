@@ -71,7 +71,7 @@ public sealed class Azurite
         }
 
         var folder = Directory.CreateTempSubdirectory("hub-azurite-").FullName;
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = (Ports.FreeLoopback(), Ports.FreeLoopback(), Ports.FreeLoopback());
         var start = new ProcessStartInfo(node)
         {
             ArgumentList =
@@ -144,13 +144,6 @@ public sealed class Azurite
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string? Which(string name) =>

@@ -34,8 +34,7 @@ public sealed class RestartableEngine : IAsyncDisposable
     public static async Task<RestartableEngine> StartAsync()
     {
         var backend = new InMemoryOrchestrationService();
-        var port = System.Net.Sockets.TcpListener.Create(0) is var probe && Start(probe) is var p ? p : 0;
-        var address = $"http://127.0.0.1:{port}";
+        var address = $"http://127.0.0.1:{Ports.FreeLoopback()}";
         var sidecar = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureWebHostDefaults(web =>
@@ -99,13 +98,5 @@ public sealed class RestartableEngine : IAsyncDisposable
         _channel.Dispose();
         await _sidecar.StopAsync();
         _sidecar.Dispose();
-    }
-
-    private static int Start(System.Net.Sockets.TcpListener listener)
-    {
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

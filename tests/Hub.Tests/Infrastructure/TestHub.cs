@@ -85,7 +85,7 @@ public class TestHub : IAsyncLifetime
             {
                 _durable = await DurableTaskTestHost.StartAsync(
                     registry => DurableFunctionsRegistry.Register(registry, () => Services),
-                    new DurableTaskTestHostOptions { Port = FreePort(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
+                    new DurableTaskTestHostOptions { Port = Ports.FreeLoopback(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
             }
             catch (IOException) when (attempt < 5)
             {
@@ -161,11 +161,4 @@ public class TestHub : IAsyncLifetime
     }
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
