@@ -2,14 +2,18 @@ using Azure.Identity;
 using Hub.Access;
 using Hub.Email;
 using Hub.Fhir;
+using Hub.FollowUp;
 using Hub.Http;
 using Hub.Intake;
 using Hub.Operations;
+using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Hub.ProviderResponse;
 using Hub.Providers;
 using Hub.Storage;
 using Hub.Telemetry;
+using Hub.WriteBack;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,11 +25,25 @@ public static class HubServices
 {
     public const string StorageSetting = "AzureWebJobsStorage";
 
+    /// <summary>The longest single durable timer: a 4-month follow-up wait becomes about 41 of these. Three days is the
+    /// isolated SDK's own default and well inside Azure Storage's 7-day message visibility limit.</summary>
+    public static readonly TimeSpan MaximumTimerInterval = TimeSpan.FromDays(3);
+
     public static IServiceCollection AddHub(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section));
         services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
+        var development = EmailServices.IsDevelopment(configuration);
+        services.AddOptions<FollowUpOptions>().Bind(configuration.GetSection(FollowUpOptions.Section))
+            .Validate(o => o.Problem(development) is null, "FollowUp durations are out of range: the follow-up must fall 12 weeks to 4 months after acceptance (see README).")
+            .ValidateOnStart();
+        services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
+        services.AddHttpClient(GpRecordWriter.HttpClientName);
+
+        // Timers longer than this are split into timers of this length. History records the split, so it must never
+        // change under instances in flight: pinned here rather than left to a library default.
+        services.Configure<DurableTaskWorkerOptions>(o => o.MaximumTimerInterval = MaximumTimerInterval);
         services.AddOptions<LinkOptions>().Bind(configuration.GetSection(LinkOptions.Section))
             .Validate(o => SignedLinks.Problem(o) is null, "Links:SigningKeys / Links:CurrentKeyId are missing or weak: set a key of 32+ characters (see README).")
             .ValidateOnStart();
@@ -69,6 +87,12 @@ public static class HubServices
         services.AddSingleton<SignedLinks>();
         services.AddSingleton<ReferralTaskProgress>();
         services.AddSingleton<ProviderResponses>();
+
+        services.AddSingleton<FollowUpStore>();
+        services.AddSingleton<QuestionnaireLibrary>();
+        services.AddSingleton<SurveyRecorder>();
+        services.AddSingleton<Surveys>();
+        services.AddSingleton<GpRecordWriter>();
 
         services.AddEmail(configuration);
         services.AddProviders(configuration);

@@ -16,7 +16,7 @@ public sealed class LinkOptions
 
     public string CurrentKeyId { get; set; } = string.Empty;
 
-    /// <summary>How long a link works.</summary>
+    /// <summary>How long a provider's link works (survey links last as long as their survey's window).</summary>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>The public base URL links point at (e.g. https://hub.example.nhs.uk); the host's own URL when empty.</summary>
@@ -79,9 +79,9 @@ public sealed class SignedLinks
         return current is null ? "No current signing key." : null;
     }
 
-    public string Create(string audience, string referralId, string subjectId, string action)
+    public string Create(string audience, string referralId, string subjectId, string action, TimeSpan? lifetime = null)
     {
-        var expires = _time.GetUtcNow() + _options.Lifetime;
+        var expires = _time.GetUtcNow() + (lifetime ?? _options.Lifetime);
         var payload = string.Join('\n', audience, referralId, subjectId, action, expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         var body = Base64Url(Encoding.UTF8.GetBytes(payload));
         var kid = _options.CurrentKeyId;

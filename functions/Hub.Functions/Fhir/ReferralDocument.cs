@@ -43,14 +43,27 @@ public sealed class ReferralDocument
 
     public string? PatientEmail => Email(Patient?.Telecom);
 
-    /// <summary>The reason in the referrer's words, only when the bundle carries an active Consent that does not deny
-    /// sharing; without one, a provider gets the activity and no clinical narrative.</summary>
-    public string? ReasonIfShareable
+    /// <summary>The patient's NHS number, from the Patient or the ServiceRequest's subject identifier.</summary>
+    public string? NhsNumber =>
+        (Patient?.Identifier ?? []).Append(ServiceRequest.Subject?.Identifier).FirstOrDefault(i => i?.System == FhirCodes.NhsNumberSystem)?.Value;
+
+    /// <summary>The bundle carries an active Consent that does not deny: the patient agreed to information sharing and to
+    /// being contacted about the referral. Without one, a provider gets no clinical narrative and the patient no email.</summary>
+    public bool HasConsent
     {
         get
         {
             var consent = _bundle.Entry.Select(e => e.Resource).OfType<Consent>().FirstOrDefault(c => c.Status == Consent.ConsentState.Active);
-            if (consent is null || consent.Provision?.Type == Consent.ConsentProvisionType.Deny)
+            return consent is not null && consent.Provision?.Type != Consent.ConsentProvisionType.Deny;
+        }
+    }
+
+    /// <summary>The reason in the referrer's words, only with consent (<see cref="HasConsent"/>).</summary>
+    public string? ReasonIfShareable
+    {
+        get
+        {
+            if (!HasConsent)
             {
                 return null;
             }

@@ -2,6 +2,7 @@ using System.Net;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
+using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Hub.Storage;
 using Microsoft.DurableTask.Client;
@@ -67,10 +68,14 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         await referrals.SaveAsync(record with { Status = statusCode, VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
         await audit.AppendAsync(referralId, "withdrawn-by-practice", caller.AuditName, statusCode, cancellationToken: cancellationToken);
 
-        var instance = await durable.GetInstanceAsync(referralId, cancellationToken);
-        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+        // The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.
+        foreach (var instanceId in new[] { referralId, FollowUpOrchestration.InstanceId(referralId) })
         {
-            await durable.RaiseEventAsync(referralId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
+            var instance = await durable.GetInstanceAsync(instanceId, cancellationToken);
+            if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+            {
+                await durable.RaiseEventAsync(instanceId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
+            }
         }
 
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };

@@ -1,4 +1,5 @@
 using Hub.Http;
+using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -8,7 +9,7 @@ using Microsoft.DurableTask.Client;
 namespace Hub.Operations;
 
 /// <summary>Where any referral is, for operators (admin level): the orchestration's state, its current step and
-/// when its next timer fires.</summary>
+/// when its next timer fires, from the follow-up once there is one.</summary>
 public static class ReferralStatusHttp
 {
     [Function("ReferralStatus")]
@@ -22,7 +23,14 @@ public static class ReferralStatusHttp
             return JsonBody.Problem(404, $"No orchestration for referral '{id}'.");
         }
 
+        // Once a provider accepts, the follow-up runs as its own instance and has the newer news.
+        var followUp = await durable.GetInstanceAsync(FollowUpOrchestration.InstanceId(id), getInputsAndOutputs: true, request.HttpContext.RequestAborted);
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
+        if (followUp?.SerializedCustomStatus is not null)
+        {
+            progress = followUp.ReadCustomStatusAs<ReferralProgress>();
+        }
+
         return JsonBody.Result(200, new
         {
             referralId = id,
@@ -34,6 +42,7 @@ public static class ReferralStatusHttp
             createdAt = instance.CreatedAt,
             lastUpdatedAt = instance.LastUpdatedAt,
             output = instance.IsCompleted ? instance.ReadOutputAs<string>() : null,
+            followUpStatus = followUp?.RuntimeStatus.ToString(),
         });
     }
 }

@@ -61,6 +61,13 @@ public sealed class ChaseStore(HubTables tables, TimeProvider time)
         }
     }
 
+    /// <summary>Undoes a use whose action could not be completed, so the link works again.</summary>
+    public async Task ReleaseUseAsync(LinkUse use, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(LinkUses);
+        await table.DeleteEntityAsync(use.ReferralId, $"{use.Audience}-{use.SubjectId}", ETag.All, cancellationToken);
+    }
+
     public async Task<LinkUse?> GetUseAsync(string referralId, string audience, string subjectId, CancellationToken cancellationToken = default)
     {
         if (!TableKeys.IsSafe(referralId) || !TableKeys.IsSafe(subjectId))

@@ -17,6 +17,9 @@ public static class HubTelemetry
     public static readonly Counter<long> ReferralsAccepted = Meter.CreateCounter<long>("hub.referrals.accepted", description: "Referrals a provider accepted");
     public static readonly Counter<long> ReferralsDeclined = Meter.CreateCounter<long>("hub.referrals.declined", description: "Provider declines (including no answer)");
     public static readonly Counter<long> ReferralsEscalated = Meter.CreateCounter<long>("hub.referrals.escalated", description: "Escalations to the referrer");
+    public static readonly Counter<long> SurveysSent = Meter.CreateCounter<long>("hub.surveys.sent", description: "Survey emails sent (first emails and reminders)");
+    public static readonly Counter<long> SurveysAnswered = Meter.CreateCounter<long>("hub.surveys.answered", description: "Surveys answered");
+    public static readonly Counter<long> WriteBackFailures = Meter.CreateCounter<long>("hub.writeback.failures", description: "Write-backs to a practice that failed an attempt or were parked");
     public static readonly Histogram<double> HoursToAcceptance = Meter.CreateHistogram<double>("hub.referrals.time_to_acceptance", unit: "h", description: "From intake to a provider's acceptance");
 
     /// <summary>A span for one step of a referral, in the referral's own trace when its trace id is known (intake records

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -16,6 +17,7 @@ public static class DurableFunctionsRegistry
     {
         var orchestrator = referralOrchestrator ?? ReferralOrchestration.RunAsync;
         registry.AddOrchestratorFunc<ReferralOrchestrationInput, string>(ReferralOrchestration.Name, (context, _) => orchestrator(context));
+        registry.AddOrchestratorFunc<FollowUpInput, string>(FollowUpOrchestration.Name, (context, _) => FollowUpOrchestration.RunAsync(context));
 
         var activities = typeof(HubServices).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))

@@ -1,3 +1,4 @@
+using Hub.FollowUp;
 using Hub.Http;
 using Hub.ProviderResponse;
 using Microsoft.AspNetCore.Builder;
@@ -33,6 +34,8 @@ public sealed class PageServer : IAsyncDisposable
         var app = builder.Build();
         RequestDelegate show = ctx => RunAsync(ctx, hub.Function<ProviderResponseHttp>().Show(ctx.Request));
         RequestDelegate submit = ctx => RunAsync(ctx, hub.Function<ProviderResponseHttp>().Submit(ctx.Request, hub.Durable));
+        app.MapGet("/api/survey", ctx => RunAsync(ctx, hub.Function<SurveyHttp>().Show(ctx.Request)));
+        app.MapPost("/api/survey", ctx => RunAsync(ctx, hub.Function<SurveyHttp>().Submit(ctx.Request, hub.Durable)));
         RequestDelegate css = ctx => RunAsync(ctx, Task.FromResult(AssetsHttp.Css(ctx.Request)));
         app.MapGet("/api/provider/respond", show);
         app.MapPost("/api/provider/respond", submit);

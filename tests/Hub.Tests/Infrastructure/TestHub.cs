@@ -45,6 +45,11 @@ public class TestHub : IAsyncLifetime
     {
     }
 
+    /// <summary>Services for the Durable engine's worker (its timer splitting, for one).</summary>
+    protected virtual void ConfigureWorker(IServiceCollection services)
+    {
+    }
+
     /// <summary>Settings a test class may change before the hub starts (durations, limits).</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -85,7 +90,7 @@ public class TestHub : IAsyncLifetime
             {
                 _durable = await DurableTaskTestHost.StartAsync(
                     registry => DurableFunctionsRegistry.Register(registry, () => Services),
-                    new DurableTaskTestHostOptions { Port = Ports.FreeLoopback(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)) });
+                    new DurableTaskTestHostOptions { Port = Ports.FreeLoopback(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)), ConfigureServices = ConfigureWorker });
             }
             catch (IOException) when (attempt < 5)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hub.Orchestrations.FollowUp;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
@@ -19,9 +20,10 @@ public static class ReferralOrchestration
 {
     public const string Name = nameof(ReferralOrchestration);
 
-    /// <summary>Version 1 only recorded the referral and waited for withdrawal; version 2 chases providers. Instances keep
-    /// the version they started with, so one started under version 1 replays along the shape its history was written in.</summary>
-    public const string CurrentVersion = "2";
+    /// <summary>Version 1 only recorded the referral and waited for withdrawal; version 2 chases providers; version 3 hands
+    /// an accepted referral to the outcome follow-up. Instances keep the version they started with, so each replays along
+    /// the shape its history was written in (host.json's <c>defaultVersion</c> must say the same).</summary>
+    public const string CurrentVersion = "3";
 
     public const string ReferralWithdrawnEvent = "ReferralWithdrawn";
     public const string ProviderRespondedEvent = "ProviderResponded";
@@ -94,10 +96,19 @@ public static class ReferralOrchestration
             if (answer.Accepted)
             {
                 await context.CallActivityAsync(nameof(ChaseActivities.AcceptReferral), new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
-                context.SetCustomStatus(new ReferralProgress("accepted", "Accepted; the outcome follow-up starts from here.", null, step.ProviderId));
-                // The follow-up stage hands over from this point; until then the referral can still be withdrawn.
-                await withdrawal;
-                return await CancelAsync(context, input, step.ProviderId, retry);
+                if (context.Version == "2")
+                {
+                    // Accepted under version 2, before the follow-up existed: it keeps waiting for a withdrawal, as it did.
+                    context.SetCustomStatus(new ReferralProgress("accepted", "Accepted; the outcome follow-up starts from here.", null, step.ProviderId));
+                    await withdrawal;
+                    return await CancelAsync(context, input, step.ProviderId, retry);
+                }
+
+                // The follow-up is its own instance with its own history: the chase's long history is not replayed
+                // through months of survey waits. A withdrawal is raised on both instances (ReferralWithdrawal).
+                context.SetCustomStatus(new ReferralProgress("following-up", "Accepted; the outcome follow-up is under way.", null, step.ProviderId));
+                return await context.CallSubOrchestratorAsync<string>(FollowUpOrchestration.Name, new FollowUpInput(input, step.ProviderId),
+                    new SubOrchestrationOptions { InstanceId = FollowUpOrchestration.InstanceId(input.ReferralId) });
             }
 
             declines.Add(new Decline(step.ProviderId, answer.ReasonCode ?? "unspecified", answer.Note));

@@ -1,0 +1,152 @@
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Fhir;
+using Hub.Orchestrations.FollowUp;
+using Hub.Providers;
+using Hub.Storage;
+using Microsoft.DurableTask.Client;
+
+namespace Hub.FollowUp;
+
+public enum SurveyState
+{
+    /// <summary>The link is live: show the form (or the opt-out confirmation).</summary>
+    Ready,
+    Invalid,
+    Expired,
+    Closed,
+    OptedOut,
+    Withdrawn,
+    AlreadyReceived,
+}
+
+/// <param name="Administered">The provider goes through the survey with the patient (no email or no consent).</param>
+public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralDocument? Referral, Questionnaire? Questionnaire, bool Administered, string? ProviderName)
+{
+    public static SurveyView Invalid { get; } = new(SurveyState.Invalid, null, null, null, false, null);
+}
+
+/// <summary>A patient's survey and opt-out links: what a link can do now, storing answers once, and telling the
+/// follow-up orchestration. A link's GET only shows; the POST acts.</summary>
+public sealed class Surveys(SignedLinks links, FollowUpStore followUps, ReferralDocuments documents, QuestionnaireLibrary questionnaires,
+    SurveyRecorder recorder, ChaseStore linkUses, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+{
+    public async Task<SurveyView> ViewAsync(string? token, string action, CancellationToken cancellationToken = default)
+    {
+        var (check, claims) = links.Read(token, FollowUpActivities.PatientAudience);
+        if (claims is null || check is LinkCheck.Malformed or LinkCheck.Tampered or LinkCheck.WrongAudience || claims.Action != action
+            || (action == "survey" && claims.SubjectId is not ("baseline" or "follow-up")))
+        {
+            return SurveyView.Invalid;
+        }
+
+        var state = await followUps.GetAsync(claims.ReferralId, cancellationToken);
+        var loaded = state is null ? null : await documents.LoadAsync(state.PracticeOds, claims.ReferralId, cancellationToken);
+        if (state is null || loaded is null)
+        {
+            return SurveyView.Invalid;
+        }
+
+        var (record, document) = loaded.Value;
+        var kind = action == "survey" ? claims.SubjectId : state.OpenSurvey ?? "follow-up";
+        var provider = await providers.GetAsync(state.ProviderId, cancellationToken);
+        var view = new SurveyView(SurveyState.Ready, claims, document, questionnaires.For(kind), state.Recipient == "provider", provider?.Name);
+        if (record.Status is "revoked" or "entered-in-error" || state.Stage == "withdrawn")
+        {
+            return view with { State = SurveyState.Withdrawn };
+        }
+
+        if (state.OptedOutAt is not null)
+        {
+            return view with { State = SurveyState.OptedOut };
+        }
+
+        if (action == "opt-out")
+        {
+            return check == LinkCheck.Expired ? view with { State = SurveyState.Expired } : view;
+        }
+
+        if (await followUps.GetResponseAsync(state.PracticeOds, claims.ReferralId, kind, cancellationToken) is not null)
+        {
+            return view with { State = SurveyState.AlreadyReceived };
+        }
+
+        if (state.OpenSurvey != kind)
+        {
+            return view with { State = SurveyState.Closed };
+        }
+
+        return check == LinkCheck.Expired ? view with { State = SurveyState.Expired } : view;
+    }
+
+    /// <summary>Checks the answers and, when they hold, stores them once and tells the follow-up.</summary>
+    /// <returns>The view after the submission, and the answers with any problems to show on the form.</returns>
+    public async Task<(SurveyView View, SurveyAnswers? Answers)> SubmitAsync(string? token, Func<string, string?> field, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    {
+        var view = await ViewAsync(token, "survey", cancellationToken);
+        if (view.State != SurveyState.Ready)
+        {
+            return (view, null);
+        }
+
+        var answers = SurveyAnswers.Read(view.Questionnaire!, field);
+        if (answers.Errors.Count > 0)
+        {
+            return (view, answers);
+        }
+
+        var claims = view.Claims!;
+        var kind = claims.SubjectId;
+        var use = new LinkUse(claims.ReferralId, claims.Audience, kind, "survey", time.GetUtcNow());
+        if (await linkUses.TryUseAsync(use, cancellationToken) is not null)
+        {
+            return (view with { State = SurveyState.AlreadyReceived }, answers);
+        }
+
+        var state = (await followUps.GetAsync(claims.ReferralId, cancellationToken))!;
+        var (record, document) = (await documents.LoadAsync(state.PracticeOds, claims.ReferralId, cancellationToken))!.Value;
+        try
+        {
+            var source = view.Administered ? "provider" : "patient";
+            await recorder.RecordAsync(record, document, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), "pending", cancellationToken);
+        }
+        catch
+        {
+            // Nothing was kept: let the same link be used again.
+            await linkUses.ReleaseUseAsync(use, CancellationToken.None);
+            throw;
+        }
+
+        await audit.AppendAsync(claims.ReferralId, "survey-answered", view.Administered ? "provider" : "patient", $"{kind}:{(answers.Complete ? "complete" : "partial")}",
+            onceKey: $"survey-answered-{kind}", cancellationToken: cancellationToken);
+        await RaiseAsync(durable, claims.ReferralId, FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(kind), cancellationToken);
+        return (view with { State = SurveyState.AlreadyReceived }, answers);
+    }
+
+    /// <summary>Stops all further contact: recorded at once (so no email goes out even while the orchestration catches
+    /// up), then raised on the follow-up.</summary>
+    public async Task<SurveyView> OptOutAsync(string? token, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    {
+        var view = await ViewAsync(token, "opt-out", cancellationToken);
+        if (view.State != SurveyState.Ready)
+        {
+            return view;
+        }
+
+        var now = time.GetUtcNow();
+        await followUps.UpdateAsync(view.Claims!.ReferralId, s => s with { OptedOutAt = now, OpenSurvey = null }, cancellationToken);
+        await audit.AppendAsync(view.Claims.ReferralId, "opted-out", view.Administered ? "provider" : "patient", null, onceKey: "opted-out", cancellationToken: cancellationToken);
+        await RaiseAsync(durable, view.Claims.ReferralId, FollowUpOrchestration.OptedOutEvent, new OptedOut(now), cancellationToken);
+        return view with { State = SurveyState.OptedOut };
+    }
+
+    private static async System.Threading.Tasks.Task RaiseAsync(DurableTaskClient durable, string referralId, string eventName, object payload, CancellationToken cancellationToken)
+    {
+        var instanceId = FollowUpOrchestration.InstanceId(referralId);
+        var instance = await durable.GetInstanceAsync(instanceId, cancellationToken);
+        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+        {
+            await durable.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+        }
+    }
+}
