@@ -88,6 +88,10 @@ public static class HubCapabilities
                                 new CapabilityStatement.SearchParamComponent { Name = "active", Type = SearchParamType.Token, Definition = "http://hl7.org/fhir/SearchParameter/HealthcareService-active" },
                             ],
                         },
+                        Outcomes("Observation", "One coded Observation per outcome measure of a referral's survey answers (and totals), basedOn the ServiceRequest.", "http://hl7.org/fhir/SearchParameter/Observation-based-on"),
+                        Outcomes("QuestionnaireResponse", "A referral's baseline and follow-up survey answers.", "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-based-on"),
+                        Conformance("Questionnaire", "The outcome instruments the hub asks (public)."),
+                        Conformance("CodeSystem", "The hub's own codes for outcome measures with no LOINC or SNOMED CT code (public)."),
                     ],
                     Interaction =
                     [
@@ -110,4 +114,23 @@ public static class HubCapabilities
             ],
         };
     }
+
+    private static CapabilityStatement.ResourceComponent Outcomes(string type, string documentation, string basedOnDefinition) => new()
+    {
+        Type = type,
+        Documentation = documentation,
+        Interaction =
+        [
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
+            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+        ],
+        SearchParam = [new CapabilityStatement.SearchParamComponent { Name = "based-on", Type = SearchParamType.Reference, Definition = basedOnDefinition }],
+    };
+
+    private static CapabilityStatement.ResourceComponent Conformance(string type, string documentation) => new()
+    {
+        Type = type,
+        Documentation = documentation,
+        Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+    };
 }

@@ -26,8 +26,10 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
         await hub.ConfirmAsync(ProviderLinks.Find(reminder, "Accept")!);
 
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
-        var accepted = await Eventually.ValueAsync(() => StatusAsync(referralId), s => s.GetProperty("step").GetString() == "accepted");
-        Assert.Equal("accepted", accepted.GetProperty("step").GetString());
+        // Accepted: the follow-up takes over, and the status shows its step.
+        var accepted = await Eventually.ValueAsync(() => StatusAsync(referralId), s => s.GetProperty("followUpStatus").GetString() is "Running");
+        Assert.Equal("awaiting-follow-up", accepted.GetProperty("step").GetString());
+        Assert.Equal("alpha", accepted.GetProperty("providerId").GetString());
         var unknown = await TestHub.CallAsync(HttpCall.Request("GET", "/api/referrals/nope/status"), r => ReferralStatusHttp.Status(r, "nope", hub.Durable));
         Assert.Equal(404, unknown.Status);
     }

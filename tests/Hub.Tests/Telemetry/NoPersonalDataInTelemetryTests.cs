@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Hl7.Fhir.Model;
 using Hub.Telemetry;
 using Hub.Tests.Chase;
+using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,8 @@ using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.Tests.Telemetry;
 
-/// <summary>A chase hub whose spans go to memory and whose log lines are all kept, as an exporter would see them.</summary>
-public sealed class TelemetryHub : ChaseHub
+/// <summary>A follow-up hub (the whole life in seconds) whose spans go to memory and whose log lines are all kept, as an exporter would see them.</summary>
+public sealed class TelemetryHub : FollowUpHub
 {
     public List<Activity> Spans { get; } = [];
 
@@ -59,21 +60,23 @@ public sealed class TelemetryHub : ChaseHub
 public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFixture<TelemetryHub>
 {
     [Fact]
-    public async System.Threading.Tasks.Task A_referrals_whole_journey_is_one_trace_tagged_with_its_id_and_nothing_personal()
+    public async System.Threading.Tasks.Task A_referrals_whole_journey_to_write_back_is_one_trace_tagged_with_its_id_and_nothing_personal()
     {
-        var (referralId, taskId, _) = await hub.ReferAsync();
+        var (referralId, taskId, _) = await hub.ReferAsync(FollowUpHub.GiveEmail);
         var first = await hub.OfferAsync("alpha", referralId);
         await hub.ConfirmAsync(ProviderLinks.Find(first, "Decline")!, ("reason", "other"), ("note", "Mrs Jones's sister already visits on Tuesdays"));
         var second = await hub.OfferAsync("beta", referralId);
         await hub.ConfirmAsync(ProviderLinks.Find(second, "Accept")!);
-        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
-        await hub.WithdrawAsync(referralId);
-        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
+        var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
+        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, FollowUpHub.BaselineAnswers);
+        var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
+        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, FollowUpHub.FollowUpAnswers);
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
         hub.Flush();
 
         var spans = hub.Spans.Where(s => (s.GetTagItem(HubTelemetry.ReferralIdTag) as string) == referralId).ToList();
         var intake = Assert.Single(spans, s => s.DisplayName == "referral.intake");
-        foreach (var step in new[] { "chase.plan", "chase.offer", "chase.decline", "chase.accept", "chase.cancel" })
+        foreach (var step in new[] { "chase.plan", "chase.offer", "chase.decline", "chase.accept", "follow-up.plan", "follow-up.survey", "follow-up.write-back", "follow-up.end" })
         {
             Assert.Contains(spans, s => s.DisplayName == step);
         }
