@@ -5,9 +5,16 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
+if (args is ["seed", var settings, var providers])
+{
+    // `npm start` seeds a local hub before starting the Functions host (see LocalSeed).
+    return await Hub.Operations.LocalSeed.RunAsync(settings, providers, Console.Out);
+}
+
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddHub(builder.Configuration);
 // The worker's own spans (one per function invocation) join the hub's; exporting is decided in AddHub.
 builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
 builder.Build().Run();
+return 0;
