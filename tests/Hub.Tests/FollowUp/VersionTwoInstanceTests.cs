@@ -8,9 +8,19 @@ using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.Tests.FollowUp;
 
+/// <summary>A follow-up hub whose provider links last a minute, so an offer outlives an instance being replaced.</summary>
+public sealed class SlowLinkHub : FollowUpHub
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["Links:Lifetime"] = "00:01:00";
+    }
+}
+
 /// <summary>Referrals whose orchestration started under version 2 (the chase, before the follow-up existed) keep that
 /// version's shape under the new code: accepted, they wait for a withdrawal and never start a follow-up.</summary>
-public sealed class VersionTwoInstanceTests(FollowUpHub hub) : IClassFixture<FollowUpHub>
+public sealed class VersionTwoInstanceTests(SlowLinkHub hub) : IClassFixture<SlowLinkHub>
 {
     [Fact]
     public async System.Threading.Tasks.Task A_version_two_instance_accepted_after_the_deployment_does_not_start_a_follow_up()
@@ -18,7 +28,8 @@ public sealed class VersionTwoInstanceTests(FollowUpHub hub) : IClassFixture<Fol
         var (referralId, taskId, _) = await hub.ReferAsync();
         var offer = await hub.OfferAsync("alpha", referralId);
 
-        // Replace the instance intake started with one as version 2 would have started it (same input, same id).
+        // Replace the instance intake started with one as version 2 would have started it (same input, same id); the old
+        // one is purged first, so the status read below is the new instance's.
         var started = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
         var input = started!.ReadInputAs<ReferralOrchestrationInput>()!;
         await hub.Durable.TerminateInstanceAsync(referralId);
@@ -27,7 +38,8 @@ public sealed class VersionTwoInstanceTests(FollowUpHub hub) : IClassFixture<Fol
         await hub.Durable.ScheduleNewOrchestrationInstanceAsync(ReferralOrchestration.Name, input, new StartOrchestrationOptions(referralId) { Version = "2" });
 
         // The restarted chase offers to Alpha again (the email itself was sent once already), then Alpha accepts.
-        await Eventually.ValueAsync(() => hub.Get<Hub.Storage.ChaseStore>().GetAsync(referralId), c => c?.CurrentProviderId == "alpha" && c.Step == "offer", 30);
+        await Eventually.ValueAsync(() => hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus is not null
+            && i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.ReadCustomStatusAs<ReferralProgress>()?.Step == "awaiting-provider", 30);
         Assert.Contains("Referral accepted", (await hub.ConfirmAsync(ProviderLinks.Find(offer, "Accept")!)).Body, StringComparison.Ordinal);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(6));   // past when a version 3 follow-up would have surveyed
