@@ -18,19 +18,7 @@ public static class SurveyPage
         var questionnaire = view.Questionnaire!;
         var name = view.Referral?.PatientFirstName;
         var csrf = IssueCsrf(request);
-        var html = new StringBuilder();
-        if (errors.Count > 0)
-        {
-            html.Append("<div class=\"nhsuk-error-summary\" aria-labelledby=\"error-summary-title\" role=\"alert\" tabindex=\"-1\">")
-                .Append("<h2 class=\"nhsuk-error-summary__title\" id=\"error-summary-title\">There is a problem</h2><div class=\"nhsuk-error-summary__body\"><ul class=\"nhsuk-list nhsuk-error-summary__list\">");
-            foreach (var (field, message) in errors)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<li><a href=\"#{E(field)}\">{E(message)}</a></li>");
-            }
-
-            html.Append("</ul></div></div>");
-        }
-
+        var html = new StringBuilder(ErrorSummary(errors));
         html.Append(CultureInfo.InvariantCulture, $"<h1>{E(questionnaire.Title)}</h1>");
         if (view.Administered)
         {

@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
+using Hub.Orchestrations;
 using Hub.Orchestrations.FollowUp;
 using Hub.Providers;
 using Hub.Storage;
@@ -119,7 +120,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
 
         await audit.AppendAsync(claims.ReferralId, "survey-answered", view.Administered ? "provider" : "patient", $"{kind}:{(answers.Complete ? "complete" : "partial")}",
             onceKey: $"survey-answered-{kind}", cancellationToken: cancellationToken);
-        await RaiseAsync(durable, claims.ReferralId, FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(kind), cancellationToken);
+        await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(claims.ReferralId), FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(kind), cancellationToken);
         return (view with { State = SurveyState.AlreadyReceived }, answers);
     }
 
@@ -136,17 +137,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
         var now = time.GetUtcNow();
         await followUps.UpdateAsync(view.Claims!.ReferralId, s => s with { OptedOutAt = now, OpenSurvey = null }, cancellationToken);
         await audit.AppendAsync(view.Claims.ReferralId, "opted-out", view.Administered ? "provider" : "patient", null, onceKey: "opted-out", cancellationToken: cancellationToken);
-        await RaiseAsync(durable, view.Claims.ReferralId, FollowUpOrchestration.OptedOutEvent, new OptedOut(now), cancellationToken);
+        await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(view.Claims.ReferralId), FollowUpOrchestration.OptedOutEvent, new OptedOut(now), cancellationToken);
         return view with { State = SurveyState.OptedOut };
-    }
-
-    private static async System.Threading.Tasks.Task RaiseAsync(DurableTaskClient durable, string referralId, string eventName, object payload, CancellationToken cancellationToken)
-    {
-        var instanceId = FollowUpOrchestration.InstanceId(referralId);
-        var instance = await durable.GetInstanceAsync(instanceId, cancellationToken);
-        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
-        {
-            await durable.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
-        }
     }
 }

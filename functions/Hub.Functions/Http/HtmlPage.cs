@@ -59,6 +59,24 @@ public static class HtmlPage
     public static IActionResult Message(int status, string title, string message) =>
         Render(status, title, $"<h1>{E(title)}</h1><p class=\"nhsuk-body\">{E(message)}</p>");
 
+    /// <summary>The NHS.UK error summary at the top of a form: each problem linked to its field.</summary>
+    public static string ErrorSummary(IReadOnlyCollection<(string Field, string Message)>? errors)
+    {
+        if (errors is not { Count: > 0 })
+        {
+            return string.Empty;
+        }
+
+        var html = new StringBuilder("<div class=\"nhsuk-error-summary\" aria-labelledby=\"error-summary-title\" role=\"alert\" tabindex=\"-1\">")
+            .Append("<h2 class=\"nhsuk-error-summary__title\" id=\"error-summary-title\">There is a problem</h2><div class=\"nhsuk-error-summary__body\"><ul class=\"nhsuk-list nhsuk-error-summary__list\">");
+        foreach (var (field, message) in errors)
+        {
+            html.Append("<li><a href=\"#").Append(E(field)).Append("\">").Append(E(message)).Append("</a></li>");
+        }
+
+        return html.Append("</ul></div></div>").ToString();
+    }
+
     /// <summary>Issues the cross-site request forgery token for a form: a random value in a SameSite=Strict cookie that
     /// the form repeats; a forged post from another site has neither.</summary>
     public static string IssueCsrf(HttpRequest request)

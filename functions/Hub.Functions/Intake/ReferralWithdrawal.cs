@@ -2,6 +2,7 @@ using System.Net;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Fhir;
+using Hub.Orchestrations;
 using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Hub.Storage;
@@ -71,11 +72,7 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         // The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.
         foreach (var instanceId in new[] { referralId, FollowUpOrchestration.InstanceId(referralId) })
         {
-            var instance = await durable.GetInstanceAsync(instanceId, cancellationToken);
-            if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
-            {
-                await durable.RaiseEventAsync(instanceId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
-            }
+            await durable.RaiseIfRunningAsync(instanceId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
         }
 
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };

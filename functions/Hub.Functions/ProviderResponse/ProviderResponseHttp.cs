@@ -95,19 +95,7 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
         var referral = view.Referral!;
         var accept = claims.Action == "accept";
         var csrf = IssueCsrf(request);
-        var html = new StringBuilder();
-        if (errors is { Count: > 0 })
-        {
-            html.Append("<div class=\"nhsuk-error-summary\" aria-labelledby=\"error-summary-title\" role=\"alert\" tabindex=\"-1\">")
-                .Append("<h2 class=\"nhsuk-error-summary__title\" id=\"error-summary-title\">There is a problem</h2><div class=\"nhsuk-error-summary__body\"><ul class=\"nhsuk-list nhsuk-error-summary__list\">");
-            foreach (var (field, message) in errors)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<li><a href=\"#{field}\">{E(message)}</a></li>");
-            }
-
-            html.Append("</ul></div></div>");
-        }
-
+        var html = new StringBuilder(ErrorSummary(errors));
         html.Append(CultureInfo.InvariantCulture, $"<h1>{(accept ? "Accept this referral?" : "Decline this referral?")}</h1>")
             .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">For {E(view.ProviderName ?? "your organisation")}.</p>")
             .Append("<dl class=\"nhsuk-summary-list\">")

@@ -71,14 +71,14 @@ public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
         await engine.Client.PurgeInstanceAsync(referralId, Within(10));
         await engine.Client.ScheduleNewOrchestrationInstanceAsync(ReferralOrchestration.Name,
             new ReferralOrchestrationInput(referralId, ReferralExamples.Practice, taskId), new StartOrchestrationOptions(referralId) { Version = "1" }, Within(10));
-        await Eventually.ValueAsync(() => engine.Client.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus?.Contains("received", StringComparison.Ordinal) == true);
+        await Eventually.ValueAsync(() => engine.Client.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus?.Contains("received", StringComparison.Ordinal) == true, 60);
 
         // The new deployment replays that history with today's code, and the practice withdraws the referral.
         await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
         var withdrawn = await hub.WithdrawAsync(referralId, engine.Client);
         Assert.Equal(200, withdrawn.Status);
 
-        var done = await engine.Client.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, Within(30));
+        var done = await engine.Client.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, Within(60));
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal("withdrawn", done.ReadOutputAs<string>());
         Assert.Equal(FhirTask.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
