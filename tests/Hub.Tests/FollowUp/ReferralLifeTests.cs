@@ -196,4 +196,28 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("provider", response!.Source);
         Assert.False(response.Complete);
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_practice_endpoint_down_for_the_whole_retry_period_parks_the_write_back_and_the_Task_says_so()
+    {
+        var (referralId, taskId, reference) = await hub.AcceptedAsync();
+        var survey = await hub.SurveyEmailAsync(referralId, _ => true);
+        hub.Practice.GoDown(1000);
+        try
+        {
+            await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, FollowUpHub.FollowUpAnswers);
+            var parked = await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "write-back-parked");
+            Assert.Contains("could not be reached", parked.StatusReason.Text, StringComparison.Ordinal);
+            Assert.Contains("503", parked.StatusReason.Text, StringComparison.Ordinal);
+            Assert.True(hub.Practice.Requests.Count(r => r.Answered == 503) >= 2);   // retried before parking
+        }
+        finally
+        {
+            hub.Practice.GoDown(0);
+        }
+
+        Assert.Equal(202, (await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"), r => WriteBackRetryHttp.Retry(r, referralId, hub.Durable))).Status);
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
+        Assert.Contains(hub.Practice.All<QuestionnaireResponse>(), r => r.BasedOn.Single().Identifier.Value == reference);
+    }
 }

@@ -1,3 +1,4 @@
+using Hl7.Fhir.Model;
 using Hub.Fhir;
 using Hub.FollowUp;
 using Hub.Orchestrations.FollowUp;
@@ -45,5 +46,70 @@ public sealed class SurveyAnswersTests
         var all = Read(("attended", "yes"), ("sessions", "4"), ("ucla3-1", "often"), ("ucla3-2", "hardly-ever"), ("ucla3-3", "some-of-the-time"));
         Assert.Equal(6m, SurveyAnswers.Measures(Library.FollowUp, all.Answers)["ucla3-total"]);
         Assert.Equal(4m, SurveyAnswers.Measures(Library.FollowUp, all.Answers)["sessions-attended"]);
+    }
+}
+
+/// <summary>Baselines that come with the referral, and a scheme's own instruments.</summary>
+public sealed class BaselineAndDefinitionsTests
+{
+    private static readonly QuestionnaireLibrary Library = new(Options.Create(new FollowUpOptions()), new FhirSerializer());
+
+    [Fact]
+    public void A_QuestionnaireResponse_to_the_baseline_in_the_referral_bundle_is_read_by_link_id_and_checked()
+    {
+        var response = new Hl7.Fhir.Model.QuestionnaireResponse
+        {
+            Questionnaire = $"{Library.Baseline.Url}|0.9",
+            Status = Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+            Item =
+            [
+                new() { LinkId = "ons4", Item = [new() { LinkId = "ons4-2", Answer = [new() { Value = new Hl7.Fhir.Model.Integer(6) }] }] },
+                new() { LinkId = "ucla3-1", Answer = [new() { Value = new Hl7.Fhir.Model.Coding($"{FhirCodes.HubBase}/CodeSystem/ucla3-answer", "often") }] },
+                new() { LinkId = "gp-visits", Answer = [new() { Value = new Hl7.Fhir.Model.Integer(400) }] },   // out of range: left out, not guessed
+            ],
+        };
+        var other = new Hl7.Fhir.Model.QuestionnaireResponse
+        {
+            Questionnaire = "https://example.org/Questionnaire/fitness-for-work",
+            Status = Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+            Item = [new() { LinkId = "ons4-1", Answer = [new() { Value = new Hl7.Fhir.Model.Integer(9) }] }],
+        };
+        var bundle = new Hl7.Fhir.Model.Bundle { Entry = [new() { Resource = response }, new() { Resource = other }] };
+
+        var answers = ReferralBaseline.Read(bundle, Library.Baseline);
+
+        Assert.Equal(["ons4-2", "ucla3-1"], answers.Keys.Order());
+        Assert.Equal(6m, answers["ons4-2"].Score);
+        Assert.Equal(3m, answers["ucla3-1"].Score);
+    }
+
+    [Fact]
+    public void A_scheme_replaces_the_follow_up_questionnaire_by_dropping_a_file_in_its_definitions_folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("hub-definitions-").FullName;
+        try
+        {
+            var own = (Hl7.Fhir.Model.Questionnaire)Library.FollowUp.DeepCopy();
+            own.Id = "scheme-follow-up";
+            own.Url = "https://scheme.example/Questionnaire/scheme-follow-up";
+            own.Title = "Garden club: how are you doing?";
+            own.Item.Add(new Hl7.Fhir.Model.Questionnaire.ItemComponent { LinkId = "grew", Text = "Did you grow anything?", Type = Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Boolean });
+            File.WriteAllText(Path.Combine(folder, "Questionnaire-scheme.json"), new FhirSerializer().Serialize(own, FhirFormat.Json));
+
+            var library = new QuestionnaireLibrary(Options.Create(new FollowUpOptions { DefinitionsFolder = folder, FollowUpQuestionnaire = "scheme-follow-up" }), new FhirSerializer());
+
+            Assert.Equal("Garden club: how are you doing?", library.FollowUp.Title);
+            Assert.Equal("sp-baseline", library.Baseline.Id);
+            var answers = SurveyAnswers.Read(library.FollowUp, name => name switch { "grew" => "yes", "attended" => "no", _ => null });
+            Assert.True(answers.Answers["grew"].YesNo);
+
+            File.WriteAllText(Path.Combine(folder, "Questionnaire-bad.json"), """{"resourceType":"Questionnaire","id":"bad","status":"active","item":[{"linkId":"q","type":"date","text":"When?"}]}""");
+            var refused = Assert.Throws<InvalidOperationException>(() => new QuestionnaireLibrary(Options.Create(new FollowUpOptions { DefinitionsFolder = folder }), new FhirSerializer()));
+            Assert.Contains("the survey form supports", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
