@@ -27,9 +27,10 @@ public sealed class SurveyHttp(Surveys surveys)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route)] HttpRequest request,
         [DurableClient] DurableTaskClient durable)
     {
-        if (await ReadFormAsync(request) is not { } form)
+        var (form, refusal) = await ReadTrustedFormAsync(request);
+        if (form is null)
         {
-            return Refused(request);
+            return refusal!;
         }
 
         var token = form["t"].ToString();
@@ -61,29 +62,14 @@ public sealed class SurveyHttp(Surveys surveys)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = OptOutRoute)] HttpRequest request,
         [DurableClient] DurableTaskClient durable)
     {
-        if (await ReadFormAsync(request) is not { } form)
+        var (form, refusal) = await ReadTrustedFormAsync(request);
+        if (form is null)
         {
-            return Refused(request);
+            return refusal!;
         }
 
         return Outcome(await surveys.OptOutAsync(form["t"].ToString(), durable, request.HttpContext.RequestAborted));
     }
-
-    /// <summary>The posted form, when it came from the hub's own page (anti-forgery cookie and field match).</summary>
-    private static async Task<IFormCollection?> ReadFormAsync(HttpRequest request)
-    {
-        if (!request.HasFormContentType)
-        {
-            return null;
-        }
-
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-        return CsrfHolds(request, form) ? form : null;
-    }
-
-    private static IActionResult Refused(HttpRequest request) => request.HasFormContentType
-        ? Message(403, "Please try again", "For your security this page could not be sent. Open the link in your email again and answer from there.")
-        : Message(400, "Something went wrong", "Please open the link in your email again.");
 
     private static IActionResult Outcome(SurveyView view) => view.State switch
     {

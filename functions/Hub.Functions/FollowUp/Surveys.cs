@@ -22,9 +22,9 @@ public enum SurveyState
 }
 
 /// <param name="Administered">The provider goes through the survey with the patient (no email or no consent).</param>
-public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralDocument? Referral, Questionnaire? Questionnaire, bool Administered, string? ProviderName)
+public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralRecord? Record, ReferralDocument? Referral, Questionnaire? Questionnaire, bool Administered, string? ProviderName)
 {
-    public static SurveyView Invalid { get; } = new(SurveyState.Invalid, null, null, null, false, null);
+    public static SurveyView Invalid { get; } = new(SurveyState.Invalid, null, null, null, null, false, null);
 }
 
 /// <summary>A patient's survey and opt-out links: what a link can do now, storing answers once, and telling the
@@ -51,7 +51,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
         var (record, document) = loaded.Value;
         var kind = action == "survey" ? claims.SubjectId : state.OpenSurvey ?? "follow-up";
         var provider = await providers.GetAsync(state.ProviderId, cancellationToken);
-        var view = new SurveyView(SurveyState.Ready, claims, document, questionnaires.For(kind), state.Recipient == "provider", provider?.Name);
+        var view = new SurveyView(SurveyState.Ready, claims, record, document, questionnaires.For(kind), state.Recipient == "provider", provider?.Name);
         if (record.Status is "revoked" or "entered-in-error" || state.Stage == "withdrawn")
         {
             return view with { State = SurveyState.Withdrawn };
@@ -104,12 +104,10 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
             return (view with { State = SurveyState.AlreadyReceived }, answers);
         }
 
-        var state = (await followUps.GetAsync(claims.ReferralId, cancellationToken))!;
-        var (record, document) = (await documents.LoadAsync(state.PracticeOds, claims.ReferralId, cancellationToken))!.Value;
         try
         {
             var source = view.Administered ? "provider" : "patient";
-            await recorder.RecordAsync(record, document, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), "pending", cancellationToken);
+            await recorder.RecordAsync(view.Record!, view.Referral!, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), "pending", cancellationToken);
         }
         catch
         {

@@ -93,6 +93,21 @@ public static class HtmlPage
         return value;
     }
 
+    /// <summary>The posted form, when it came from the hub's own page: a form body whose anti-forgery field matches the
+    /// cookie. Otherwise the page to answer with: 400 for no form at all, 403 for a form that fails the check.</summary>
+    public static async Task<(IFormCollection? Form, IActionResult? Refusal)> ReadTrustedFormAsync(HttpRequest request)
+    {
+        if (!request.HasFormContentType)
+        {
+            return (null, Message(400, "Something went wrong", "Please open the link in your email again."));
+        }
+
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        return CsrfHolds(request, form)
+            ? (form, null)
+            : (null, Message(403, "Please try again", "For your security this page could not be sent. Open the link in your email again and try again from there."));
+    }
+
     public static bool CsrfHolds(HttpRequest request, IFormCollection form)
     {
         var cookie = request.Cookies[CsrfCookie];

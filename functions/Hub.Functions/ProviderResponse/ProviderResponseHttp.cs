@@ -28,15 +28,10 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route)] HttpRequest request,
         [DurableClient] DurableTaskClient durable)
     {
-        if (!request.HasFormContentType)
+        var (form, refusal) = await ReadTrustedFormAsync(request);
+        if (form is null)
         {
-            return Message(400, "Something went wrong", "Please open the link in your email again.");
-        }
-
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-        if (!CsrfHolds(request, form))
-        {
-            return Message(403, "Please try again", "For your security this page could not be sent. Open the link in your email again and confirm from there.");
+            return refusal!;
         }
 
         var token = form["t"].ToString();

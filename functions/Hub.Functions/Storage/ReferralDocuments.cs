@@ -14,6 +14,11 @@ public sealed class ReferralDocuments(ReferralStore referrals, FhirSerializer fh
         return record is null ? null : await LoadAsync(record, cancellationToken);
     }
 
+    /// <summary>For the orchestrations' activities: a referral they act on must exist; its absence is a fault to retry.</summary>
+    public async Task<(ReferralRecord Record, ReferralDocument Document)> RequireAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default) =>
+        await LoadAsync(practiceOds, referralId, cancellationToken)
+        ?? throw new InvalidOperationException($"Referral {referralId} is missing its stored document.");
+
     public async Task<(ReferralRecord Record, ReferralDocument Document)?> LoadAsync(ReferralRecord record, CancellationToken cancellationToken = default)
     {
         var json = await referrals.ReadSubmissionAsync(record, cancellationToken);

@@ -12,7 +12,8 @@ public sealed class ProviderPagesInChromiumTests(ChaseHub hub) : IClassFixture<C
     public const string Chromium = "/usr/bin/chromium";
     private static readonly string Artefacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artefacts")).FullName;
 
-    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    /// <summary>Debian's Chromium under Playwright, headless; never a downloaded browser.</summary>
+    internal static async Task<(IPlaywright, IBrowser)> LaunchAsync()
     {
         if (!File.Exists(Chromium))
         {

@@ -30,13 +30,9 @@ public sealed class SurveyFormInChromiumTests(BrowserFollowUpHub hub) : IClassFi
         var (referralId, taskId, _) = await hub.AcceptedAsync(FollowUpHub.GiveEmail);
         var email = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
         await using var server = await PageServer.StartAsync(hub);
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ProviderPagesInChromiumTests.Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        var (playwright, browser) = await ProviderPagesInChromiumTests.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
         await page.GotoAsync(server.Local(SurveyLinks.Survey(email)!));
         Assert.Equal("How are you doing? Social prescribing follow-up", await page.Locator("h1").InnerTextAsync());

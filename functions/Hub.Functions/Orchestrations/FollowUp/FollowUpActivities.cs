@@ -243,9 +243,8 @@ public sealed partial class FollowUpActivities(
         }
     }
 
-    private async Task<(ReferralRecord Record, ReferralDocument Document)> LoadAsync(FollowUpInput input) =>
-        await documents.LoadAsync(input.Referral.PracticeOds, input.Referral.ReferralId)
-        ?? throw new InvalidOperationException($"Referral {input.Referral.ReferralId} is missing its stored document.");
+    private Task<(ReferralRecord Record, ReferralDocument Document)> LoadAsync(FollowUpInput input) =>
+        documents.RequireAsync(input.Referral.PracticeOds, input.Referral.ReferralId);
 
     private static string? Shorten(string? text) => text is { Length: > 300 } ? text[..300] + "…" : text;
 

@@ -22,7 +22,7 @@ public static class FollowUpOrchestration
     {
         var input = context.GetInput<FollowUpInput>()
                     ?? throw new InvalidOperationException("A follow-up orchestration needs its referral's ids as input.");
-        var retry = Retry(TimeSpan.FromSeconds(30), null);
+        var retry = ActivityRetry.Backoff(TimeSpan.FromSeconds(30));
         var plan = await context.CallActivityAsync<FollowUpPlan>(nameof(FollowUpActivities.PlanFollowUp), input, retry);
         var run = new Run(context, input, plan);
         var acceptedAt = context.CurrentUtcDateTime;
@@ -69,21 +69,12 @@ public static class FollowUpOrchestration
         return await run.EndAsync("no-response");
     }
 
-    /// <summary>SendGrid 429/5xx, timeouts and storage hiccups are retried with backoff; permanent refusals do not throw.</summary>
-    private static TaskOptions Retry(TimeSpan firstInterval, TimeSpan? giveUpAfter) =>
-        TaskOptions.FromRetryPolicy(new RetryPolicy(
-            maxNumberOfAttempts: giveUpAfter is null ? 6 : int.MaxValue,
-            firstRetryInterval: firstInterval,
-            backoffCoefficient: 2,
-            maxRetryInterval: TimeSpan.FromHours(1),
-            retryTimeout: giveUpAfter));
-
     /// <summary>One follow-up's waits: the events that can end it (withdrawal, opt-out) are listened for throughout.</summary>
     private sealed class Run(TaskOrchestrationContext context, FollowUpInput input, FollowUpPlan plan)
     {
         private readonly Task<Withdrawal> _withdrawal = context.WaitForExternalEvent<Withdrawal>(ReferralOrchestration.ReferralWithdrawnEvent);
         private readonly Task<OptedOut> _optOut = context.WaitForExternalEvent<OptedOut>(OptedOutEvent);
-        private readonly TaskOptions _retry = Retry(TimeSpan.FromSeconds(30), null);
+        private readonly TaskOptions _retry = ActivityRetry.Backoff(TimeSpan.FromSeconds(30));
         private Task<SurveySubmitted> _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
 
         /// <summary>Waits until <paramref name="due"/>; a baseline answered meanwhile is written back as it comes.</summary>
@@ -127,7 +118,7 @@ public static class FollowUpOrchestration
         public async Task WriteBackAsync(string kind)
         {
             var step = new WriteBackStep(input, kind);
-            var writeRetry = Retry(plan.WriteBackFirstRetry, plan.WriteBackRetryFor);
+            var writeRetry = ActivityRetry.Backoff(plan.WriteBackFirstRetry, plan.WriteBackRetryFor);
             while (true)
             {
                 WriteBackOutcome outcome;

@@ -223,9 +223,8 @@ public sealed partial class ChaseActivities(
         }
     }
 
-    private async Task<(ReferralRecord Record, ReferralDocument Document)> LoadAsync(ReferralOrchestrationInput input) =>
-        await documents.LoadAsync(input.PracticeOds, input.ReferralId)
-        ?? throw new InvalidOperationException($"Referral {input.ReferralId} is missing its stored document.");
+    private Task<(ReferralRecord Record, ReferralDocument Document)> LoadAsync(ReferralOrchestrationInput input) =>
+        documents.RequireAsync(input.PracticeOds, input.ReferralId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The offer of referral {ReferralId} to provider {ProviderId} was refused by the mail service ({Status})")]
     private static partial void LogBounced(ILogger logger, string referralId, string providerId, int? status);

@@ -184,7 +184,5 @@ public static class ReferralOrchestration
         return "withdrawn";
     }
 
-    /// <summary>SendGrid 429/5xx, timeouts and storage hiccups are retried with backoff; permanent refusals do not throw.</summary>
-    private static TaskOptions Retry(TimeSpan firstInterval) =>
-        TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 6, firstRetryInterval: firstInterval, backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromHours(1)));
+    private static TaskOptions Retry(TimeSpan firstInterval) => ActivityRetry.Backoff(firstInterval);
 }
