@@ -10,6 +10,7 @@ using Hub.Orchestrations.FollowUp;
 using Hub.Orchestrations.Referral;
 using Hub.ProviderResponse;
 using Hub.Providers;
+using Hub.Reporting;
 using Hub.Storage;
 using Hub.Telemetry;
 using Hub.WriteBack;
@@ -17,6 +18,7 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Hub;
 
@@ -94,9 +96,30 @@ public static class HubServices
         services.AddSingleton<Surveys>();
         services.AddSingleton<GpRecordWriter>();
 
+        services.AddOptions<ReportingOptions>().Bind(configuration.GetSection(ReportingOptions.Section));
+        services.AddSingleton<Schemes>();
+        services.AddSingleton<EvidenceSnapshotStore>();
+        services.AddSingleton<EvidenceSnapshots>();
+        services.AddSingleton<EvidenceReports>();
+        services.AddSingleton(provider => new EvidenceCsv(PseudonymKey(
+            provider.GetRequiredService<IOptions<ReportingOptions>>().Value, provider.GetRequiredService<IOptions<LinkOptions>>().Value)));
+
         services.AddEmail(configuration);
         services.AddProviders(configuration);
         services.AddHubTelemetry(configuration);
         return services;
+    }
+
+    /// <summary>The CSV pseudonyms' key: the configured one, or one derived from the current link-signing key (labelled,
+    /// so it is never the signing key itself). Set Reporting:PseudonymKey to keep pseudonyms stable across link-key rotations.</summary>
+    private static byte[] PseudonymKey(ReportingOptions reporting, LinkOptions links)
+    {
+        if (!string.IsNullOrEmpty(reporting.PseudonymKey))
+        {
+            return System.Text.Encoding.UTF8.GetBytes(reporting.PseudonymKey);
+        }
+
+        var signing = links.SigningKeys.GetValueOrDefault(links.CurrentKeyId) ?? string.Empty;
+        return System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(signing), "evidence-pseudonym"u8);
     }
 }

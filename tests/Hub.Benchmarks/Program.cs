@@ -2,12 +2,22 @@ using BenchmarkDotNet.Running;
 using Hub.Benchmarks;
 
 // dotnet run -c Release --project tests/Hub.Benchmarks                 -> BenchmarkDotNet: the intake pipeline
+//                                                                         (--filter '*Intake*'), evidence reports ('*Evidence*')
 // dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] -> end-to-end load run into Azurite
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [rows] [source referrals]
+//                                                                      -> evidence snapshot and MeasureReport over Azurite
 if (args.Length > 0 && args[0] == "load")
 {
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
     var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 16;
     return await LoadRun.RunAsync(referrals, concurrency);
+}
+
+if (args.Length > 0 && args[0] == "evidence-load")
+{
+    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+    var sourceReferrals = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+    return await EvidenceLoadRun.RunAsync(rows, sourceReferrals);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(IntakePipelineBenchmarks).Assembly).Run(args);

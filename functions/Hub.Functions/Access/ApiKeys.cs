@@ -9,7 +9,9 @@ namespace Hub.Access;
 /// <summary>A key as handed to a client: the secret is shown once, then only its hash is kept.</summary>
 public sealed record IssuedKey(string ClientId, string KeyId, string ApiKey, IReadOnlyList<string> PracticeOdsCodes, DateTimeOffset? OldKeyExpiresAt = null);
 
-public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes);
+/// <param name="SchemeIds">Schemes whose evidence reports the client reads (a scheme lead or commissioner); reading a
+/// report is all a scheme gives, never posting or reading referrals.</param>
+public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null);
 
 /// <summary>The hub's API keys: issued per client, stored hashed, revocable and rotatable. Each client maps to the
 /// practices (ODS codes) it may act for.</summary>
@@ -19,16 +21,21 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
     private const string ClientPartition = "client";
     private const string Prefix = "sph";
 
-    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, CancellationToken cancellationToken = default)
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, CancellationToken cancellationToken = default) =>
+        await SaveClientAsync(clientId, name, practiceOdsCodes, [], cancellationToken);
+
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, CancellationToken cancellationToken = default)
     {
         var codes = practiceOdsCodes.Select(c => c.Trim().ToUpperInvariant()).Where(c => c.Length > 0).Distinct().Order().ToList();
+        var schemes = schemeIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
         var table = await tables.GetAsync(HubTables.ApiKeys);
         await table.UpsertEntityAsync(new TableEntity(ClientPartition, clientId)
         {
             ["Name"] = name,
             ["PracticeOdsCodes"] = string.Join(',', codes),
+            ["SchemeIds"] = string.Join(',', schemes),
         }, TableUpdateMode.Replace, cancellationToken);
-        return new ApiClient(clientId, name, codes);
+        return new ApiClient(clientId, name, codes, schemes);
     }
 
     public async Task<ApiClient?> GetClientAsync(string clientId, CancellationToken cancellationToken = default)
@@ -46,7 +53,8 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
         }
 
         var codes = (row.Value!.GetString("PracticeOdsCodes") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes);
+        var schemes = (row.Value.GetString("SchemeIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        return new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes, schemes);
     }
 
     public async Task<IssuedKey?> IssueAsync(string clientId, CancellationToken cancellationToken = default)
@@ -133,7 +141,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
         }
 
         var client = await GetClientAsync(key.GetString("ClientId"), cancellationToken);
-        return client is null ? null : new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal));
+        return client is null ? null : new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>The queue's caller: the configured client, acting for its practices, with no key involved.</summary>

@@ -6,23 +6,48 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Hub.Access;
 
-/// <summary>Issuing, rotating and revoking API keys. Admin level: the Functions host demands its master key
-/// (<c>x-functions-key</c>) before any of these run.</summary>
-public sealed class ApiKeysAdminHttp(ApiKeys keys, AuditTrail audit)
+/// <summary>Issuing, rotating and revoking API keys, and keeping the schemes a key may report on. Admin level: the
+/// Functions host demands its master key (<c>x-functions-key</c>) before any of these run.</summary>
+public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail audit)
 {
-    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes);
+    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes, List<string>? SchemeIds);
+
+    public sealed record SchemeRequest(string? Name, List<string>? PracticeOdsCodes);
+
+    [Function("SaveScheme")]
+    public async Task<IActionResult> SaveScheme(
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "manage/schemes/{schemeId}")] HttpRequest request, string schemeId)
+    {
+        var body = await JsonBody.ReadAsync<SchemeRequest>(request);
+        if (body is null || !TableKeys.IsSafe(schemeId) || body.PracticeOdsCodes is not { Count: > 0 })
+        {
+            return JsonBody.Problem(400, "Send JSON {\"name\": \"...\", \"practiceOdsCodes\": [\"A81001\", \"A81002\"]}; the scheme id may not contain / \\ # or ?.");
+        }
+
+        var scheme = await schemes.SaveAsync(schemeId, body.Name ?? schemeId, body.PracticeOdsCodes);
+        await audit.AppendAsync($"scheme-{schemeId}", "scheme-saved", "admin", $"{scheme.PracticeOdsCodes.Count} practices");
+        return JsonBody.Result(200, scheme);
+    }
 
     [Function("SaveApiClient")]
     public async Task<IActionResult> SaveClient(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/clients")] HttpRequest request)
     {
         var body = await JsonBody.ReadAsync<ClientRequest>(request);
-        if (body is null || !TableKeys.IsSafe(body.ClientId) || body.PracticeOdsCodes is not { Count: > 0 })
+        if (body is null || !TableKeys.IsSafe(body.ClientId) || (body.PracticeOdsCodes is not { Count: > 0 } && body.SchemeIds is not { Count: > 0 }))
         {
-            return JsonBody.Problem(400, "Send JSON {\"clientId\": \"...\", \"name\": \"...\", \"practiceOdsCodes\": [\"A81001\"]}; clientId may not contain / \\ # or ?.");
+            return JsonBody.Problem(400, "Send JSON {\"clientId\": \"...\", \"name\": \"...\", \"practiceOdsCodes\": [\"A81001\"]} for a practice, or {\"schemeIds\": [\"...\"]} for a scheme lead or commissioner; clientId may not contain / \\ # or ?.");
         }
 
-        var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, body.PracticeOdsCodes);
+        foreach (var schemeId in body.SchemeIds ?? [])
+        {
+            if (await schemes.GetAsync(schemeId) is null)
+            {
+                return JsonBody.Problem(400, $"No scheme '{schemeId}': create it first with PUT /api/manage/schemes/{{id}}.");
+            }
+        }
+
+        var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, body.PracticeOdsCodes ?? [], body.SchemeIds ?? []);
         var issued = await keys.IssueAsync(client.ClientId);
         await audit.AppendAsync($"client-{client.ClientId}", "api-key-issued", "admin", issued!.KeyId);
         return JsonBody.Result(201, issued);

@@ -1,8 +1,11 @@
 namespace Hub.Access;
 
-/// <summary>Who is calling: an API client (a practice, or an integration engine acting for named practices).</summary>
-public sealed record Caller(string ClientId, string KeyId, IReadOnlySet<string> PracticeOdsCodes)
+/// <summary>Who is calling: an API client (a practice, or an integration engine acting for named practices), and the
+/// schemes whose evidence reports it may read (a scheme lead or commissioner).</summary>
+public sealed record Caller(string ClientId, string KeyId, IReadOnlySet<string> PracticeOdsCodes, IReadOnlySet<string>? SchemeIds = null)
 {
+    public IReadOnlySet<string> Schemes => SchemeIds ?? new HashSet<string>();
+
     public bool MayActFor(string practiceOds) => PracticeOdsCodes.Contains(practiceOds.ToUpperInvariant());
 
     /// <summary>How the caller appears in the audit trail: ids only.</summary>

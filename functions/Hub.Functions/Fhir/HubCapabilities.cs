@@ -92,6 +92,29 @@ public static class HubCapabilities
                         Outcomes("QuestionnaireResponse", "A referral's baseline and follow-up survey answers.", "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-based-on"),
                         Conformance("Questionnaire", "The outcome instruments the hub asks (public)."),
                         Conformance("CodeSystem", "The hub's own codes for outcome measures with no LOINC or SNOMED CT code (public)."),
+                        new CapabilityStatement.ResourceComponent
+                        {
+                            Type = "MeasureReport",
+                            Documentation = "Evidence reports (type summary) computed from the nightly snapshot: the funnel, timeliness, paired outcome change, NHS use and cost offset, with small numbers masked. A searchset Bundle of one report for what the key may read.",
+                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            SearchParam =
+                            [
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "subject",
+                                    Type = SearchParamType.Reference,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/MeasureReport-subject",
+                                    Documentation = "Organization/{practice ODS}, Group/{scheme id} or HealthcareService/{provider id}; repeat to combine.",
+                                },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "period",
+                                    Type = SearchParamType.Date,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/MeasureReport-period",
+                                    Documentation = "The date referrals reached the hub: YYYY, YYYY-MM or YYYY-MM-DD with ge, gt, le, lt or eq.",
+                                },
+                            ],
+                        },
                     ],
                     Interaction =
                     [

@@ -16,7 +16,8 @@ public static class HtmlPage
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-    public static IActionResult Render(int status, string title, string mainHtml, IDictionary<string, string>? headers = null)
+    /// <param name="wide">Full width, for pages of tables and charts (the evidence report); otherwise the usual two-thirds column.</param>
+    public static IActionResult Render(int status, string title, string mainHtml, IDictionary<string, string>? headers = null, bool wide = false)
     {
         var html = $$"""
             <!DOCTYPE html>
@@ -36,7 +37,7 @@ public static class HtmlPage
               </header>
               <div class="nhsuk-width-container">
                 <main class="nhsuk-main-wrapper" id="maincontent" role="main">
-                  <div class="nhsuk-grid-row"><div class="nhsuk-grid-column-two-thirds">
+                  <div class="nhsuk-grid-row"><div class="{{(wide ? "nhsuk-grid-column-full" : "nhsuk-grid-column-two-thirds")}}">
             {{mainHtml}}
                   </div></div>
                 </main>

@@ -43,4 +43,16 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
 
         return entries.OrderBy(e => e.At).ToList();
     }
+
+    /// <summary>Every entry of the named events across all referrals, in no particular order: the nightly evidence
+    /// snapshot reads the whole trail once rather than one referral at a time.</summary>
+    public async IAsyncEnumerable<AuditEntry> ScanAsync(IReadOnlyCollection<string> events, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(HubTables.Audit);
+        var filter = string.Join(" or ", events.Select(e => TableClient.CreateQueryFilter($"Event eq {e}")));
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "Event", "Actor", "At", "Outcome"], cancellationToken: cancellationToken))
+        {
+            yield return new AuditEntry(row.PartitionKey, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome"));
+        }
+    }
 }

@@ -147,6 +147,16 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         return found;
     }
 
+    /// <summary>Every stored survey's scores, for the evidence snapshot: (referral id, kind, measures), no FHIR parsed.</summary>
+    public async IAsyncEnumerable<SurveyResponse> AllResponsesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(SurveyResponses);
+        await foreach (var row in table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            yield return ToResponse(row);
+        }
+    }
+
     public Task<string?> ReadResourcesAsync(SurveyResponse response, CancellationToken cancellationToken = default) =>
         documents.ReadAsync(response.ReferralId, DocumentName(response.Kind), response.DocumentChunks, cancellationToken);
 

@@ -31,7 +31,7 @@ public sealed class HubTables(TableServiceClient service, IConfiguration configu
     /// <summary>Every table the hub writes, its own and those of the capabilities that name theirs beside their code.</summary>
     public static IReadOnlyList<string> All => [Referrals, ReferralIdentifiers, Documents, Tasks, Audit, Rejections, ApiKeys,
         ChaseStore.Chases, ChaseStore.LinkUses, FollowUpStore.FollowUps, FollowUpStore.SurveyResponses, Email.EmailSender.LogTable, Email.DevelopmentOutbox.Table,
-        Providers.ProviderDirectory.Table, Providers.ProviderDirectory.LoadTable];
+        Providers.ProviderDirectory.Table, Providers.ProviderDirectory.LoadTable, Access.Schemes.Table, EvidenceSnapshotStore.Table];
 
     private async Task<TableClient> CreateAsync(string name)
     {

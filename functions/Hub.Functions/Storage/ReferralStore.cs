@@ -137,6 +137,16 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
     public Task<string?> ReadSubmissionAsync(ReferralRecord record, CancellationToken cancellationToken = default) =>
         documents.ReadAsync(record.ReferralId, SubmissionDocument, record.DocumentChunks, cancellationToken);
 
+    /// <summary>Every stored referral's (practice, referral id), for the evidence snapshot.</summary>
+    public async IAsyncEnumerable<(string PracticeOds, string ReferralId)> AllKeysAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(HubTables.Referrals);
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            yield return (row.PartitionKey, row.RowKey);
+        }
+    }
+
     public async Task<int> CountAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(HubTables.Referrals);

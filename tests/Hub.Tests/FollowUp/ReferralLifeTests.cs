@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using Hub.FhirApi;
 using Hub.Fhir;
 using Hub.Operations;
+using Hub.Reporting;
 using Hub.Orchestrations.FollowUp;
 using Hub.Storage;
 using Hub.Tests.Chase;
@@ -91,6 +92,14 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var stored = await hub.ResponseAsync(referralId, "follow-up");
         Assert.Equal("written", stored!.WriteBack);
         Assert.Equal(7m, stored.Measures["ons4-life-satisfaction"]);
+
+        // The evidence reads the whole journey back from the audit trail and the stored answers.
+        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        Assert.Equal((ReferralExamples.Practice, ChaseResult.Accepted, FollowUpResult.Answered, true, true),
+            (row.PracticeOds, row.Chase, row.FollowUpResult, row.FollowUpSent, row.Attended));
+        Assert.Equal((4d, 7d), (row.Baseline["ons4-life-satisfaction"], row.FollowUp["ons4-life-satisfaction"]));
+        Assert.Equal((7d, 3d), (row.Baseline["ons4-anxiety"], row.FollowUp["ons4-anxiety"]));
+        Assert.Equal(6d, row.FollowUp["sessions-attended"]);
     }
 
     [Fact]
@@ -123,6 +132,10 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("with-referral", baseline!.Source);
         Assert.Equal(3m, baseline.Measures["ons4-life-satisfaction"]);
         Assert.False(baseline.Complete);
+        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        Assert.Equal((FollowUpResult.NoResponse, true, (bool?)null), (row.FollowUpResult, row.FollowUpSent, row.Attended));
+        Assert.Equal(3d, row.Baseline["ons4-life-satisfaction"]);
+        Assert.Empty(row.FollowUp);
     }
 
     [Fact]
@@ -143,6 +156,9 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var survey = await SurveyLinks.OpenAsync(hub, SurveyLinks.Survey(baselineEmail)!);
         Assert.Contains("You will not be contacted again", survey.Body, StringComparison.Ordinal);
         Assert.Contains(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "opted-out" && a.Actor == "patient");
+        // In the evidence: opted out before the follow-up survey, so never "followed up".
+        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        Assert.Equal((FollowUpResult.OptedOut, false), (row.FollowUpResult, row.FollowUpSent));
     }
 
     [Fact]
@@ -156,6 +172,9 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
         Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
+        var row = await Eventually.ValueAsync(async () => (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId),
+            r => r.FollowUpResult == FollowUpResult.Withdrawn, 20);
+        Assert.Equal((ChaseResult.Accepted, FollowUpResult.Withdrawn), (row.Chase, row.FollowUpResult));
         await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject == "Referral withdrawn: Befriending", TimeSpan.FromSeconds(20));
         var followUp = await hub.Durable.WaitForInstanceCompletionAsync(FollowUpOrchestration.InstanceId(referralId), getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         Assert.Equal("withdrawn", followUp.ReadOutputAs<string>());

@@ -236,7 +236,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
 
         var capabilities = answer.As<CapabilityStatement>();
         var rest = capabilities.Rest.Single();
-        Assert.Equal(["ServiceRequest", "Task", "HealthcareService", "Observation", "QuestionnaireResponse", "Questionnaire", "CodeSystem"], rest.Resource.Select(r => r.Type));
+        Assert.Equal(["ServiceRequest", "Task", "HealthcareService", "Observation", "QuestionnaireResponse", "Questionnaire", "CodeSystem", "MeasureReport"], rest.Resource.Select(r => r.Type));
         Assert.Equal(["create", "read", "update"], rest.Resource[0].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal(["read", "search-type"], rest.Resource[1].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal("focus", rest.Resource[1].SearchParam.Single().Name);

@@ -1,0 +1,76 @@
+using BenchmarkDotNet.Attributes;
+using Hl7.Fhir.Model;
+using Hub.Fhir;
+using Hub.Reporting;
+using Hub.Storage;
+using Hub.Tests.Reporting;
+
+namespace Hub.Benchmarks;
+
+/// <summary>The evidence report over 100,000 referrals, in memory (no I/O): the arithmetic for everyone and for one
+/// practice, the FHIR MeasureReport and its JSON, and unpacking the stored snapshot (what a cold instance pays once
+/// after reading the bytes).</summary>
+[MemoryDiagnoser]
+public class EvidenceReportBenchmarks
+{
+    public const int Referrals = 100_000;
+
+    // Costs set, so the cost offset (a third paired t) is computed as in a configured hub.
+    private static readonly ReportingOptions Costs = new() { GpAppointmentCost = 40m, AeAttendanceCost = 200m, ProgrammeCostPerReferral = 300m };
+    private static readonly ReportScope Everyone = new(null, null, [], DateTimeOffset.UnixEpoch);
+    private static readonly string Practice = EvidencePopulation.Practices[0];
+    private static readonly ReportScope OnePractice = new(null, null, [$"Practice: {Practice}"], DateTimeOffset.UnixEpoch);
+
+    private readonly FhirSerializer _fhir = new();
+    private IReadOnlyList<EvidenceRow> _rows = [];
+    private byte[] _packed = [];
+    private EvidenceReport _report = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _rows = new EvidencePopulation(2026, Referrals).Rows();
+        _packed = EvidenceSnapshotStore.Pack(_rows);
+        _report = EvidenceReport.Build(_rows, Everyone, Costs);
+        Console.WriteLine(FormattableString.Invariant(
+            $"// {_rows.Count:N0} rows; packed snapshot {_packed.Length:N0} bytes; MeasureReport JSON {MeasureReportJson().Length:N0} bytes"));
+    }
+
+    [Benchmark(Description = "Build: all referrals")]
+    public EvidenceReport BuildAll() => EvidenceReport.Build(_rows, Everyone, Costs);
+
+    /// <summary>The same selection <see cref="EvidenceReports.ForAsync"/> makes (a set of visible practices), then the build.</summary>
+    [Benchmark(Description = "Build: one practice (filter included)")]
+    public EvidenceReport BuildOnePractice()
+    {
+        var selected = new HashSet<string>(StringComparer.Ordinal) { Practice };
+        var rows = new List<EvidenceRow>();
+        foreach (var row in _rows)
+        {
+            if (selected.Contains(row.PracticeOds))
+            {
+                rows.Add(row);
+            }
+        }
+
+        return EvidenceReport.Build(rows, OnePractice, Costs);
+    }
+
+    /// <summary>What the trigger pays after the build: the FHIR mapping and Firely's JSON, as UTF-8 bytes.</summary>
+    [Benchmark(Description = "MeasureReport.From + Firely JSON")]
+    public byte[] MeasureReportJson()
+    {
+        MeasureReport report = EvidenceMeasureReport.From(_report, ReportQuery.Everything, "s0000000000000000001");
+        return _fhir.SerializeToUtf8(report, FhirFormat.Json);
+    }
+
+    [Benchmark(Description = "Snapshot Unpack (gunzip + JSON)")]
+    public int Unpack()
+    {
+        using var packed = new MemoryStream(_packed, writable: false);
+        return EvidenceSnapshotStore.Unpack(packed).Count;
+    }
+
+    [Benchmark(Description = "Snapshot Pack (JSON + gzip)")]
+    public int Pack() => EvidenceSnapshotStore.Pack(_rows).Length;
+}
