@@ -53,6 +53,27 @@ public sealed class ApiKeysAdminTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(201, (await PostReferralAsync(issued.GetProperty("apiKey").GetString()!)).Status);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_scheme_lead_key_reads_its_schemes_reports_but_cannot_post_a_referral()
+    {
+        var scheme = HttpCall.Request("PUT", "/api/manage/schemes/north-vale", TestHub.Utf8("{\"name\":\"North Vale\",\"practiceOdsCodes\":[\"a81001\",\"B82002\"]}"), "application/json");
+        var saved = await TestHub.CallAsync(scheme, r => hub.Function<ApiKeysAdminHttp>().SaveScheme(r, "north-vale"));
+        Assert.Equal(200, saved.Status);
+        Assert.Equal(["A81001", "B82002"], JsonDocument.Parse(saved.Body).RootElement.GetProperty("practiceOdsCodes").EnumerateArray().Select(e => e.GetString()));
+
+        var (unknown, refusal) = await AdminAsync(hub, "/api/manage/clients", "{\"clientId\":\"lead\",\"schemeIds\":[\"south-vale\"]}", (f, r) => f.SaveClient(r));
+        Assert.Equal(400, unknown);
+        Assert.Contains("No scheme 'south-vale'", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var (status, created) = await AdminAsync(hub, "/api/manage/clients", "{\"clientId\":\"lead\",\"name\":\"North Vale lead\",\"schemeIds\":[\"north-vale\"]}", (f, r) => f.SaveClient(r));
+        Assert.Equal(201, status);
+        var key = created.GetProperty("apiKey").GetString()!;
+        Assert.Equal(403, (await PostReferralAsync(key)).Status);
+        var caller = await hub.Get<ApiKeys>().AuthenticateAsync(key);
+        Assert.Equal(["north-vale"], caller!.Schemes);
+        Assert.Empty(caller.PracticeOdsCodes);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{\"clientId\":\"a/b\",\"practiceOdsCodes\":[\"A81001\"]}")]
