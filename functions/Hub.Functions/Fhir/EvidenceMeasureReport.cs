@@ -21,13 +21,14 @@ public static class EvidenceMeasureReport
     private const string PopulationSystem = "http://terminology.hl7.org/CodeSystem/measure-population";
     private const string Ucum = "http://unitsofmeasure.org";
 
-    public static MeasureReport From(EvidenceReport report, ReportQuery query, string snapshotId)
+    /// <param name="readerId">Who asked: the same question from two practices is two different reports.</param>
+    public static MeasureReport From(EvidenceReport report, ReportQuery query, string snapshotId, string readerId)
     {
         var scope = report.Scope;
         var measureReport = new MeasureReport
         {
-            // The same question of the same snapshot is the same report.
-            Id = "evidence-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{query.ToSearch()}|{snapshotId}")))[..24],
+            // The same question from the same reader of the same snapshot is the same report.
+            Id = "evidence-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{query.ToSearch()}|{snapshotId}|{readerId}")))[..24],
             Meta = new Meta { LastUpdated = scope.SnapshotTakenAt },
             Status = MeasureReport.MeasureReportStatus.Complete,
             Type = MeasureReport.MeasureReportType.Summary,

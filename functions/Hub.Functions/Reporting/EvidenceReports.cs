@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Hub.Reporting;
 
 /// <summary>A report, or why the caller may not have it.</summary>
-public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<EvidenceRow> Rows, ReportQuery Query, string? Forbidden);
+public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<EvidenceRow> Rows, ReportQuery Query, string? Forbidden, string? SnapshotId = null);
 
 /// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
 /// commissioner key sees its schemes' practices; filters narrow that, never widen it.</summary>
@@ -74,6 +74,6 @@ public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes
         }
 
         var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
-        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value), rows, query, null);
+        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value), rows, query, null, snapshot.Id);
     }
 }

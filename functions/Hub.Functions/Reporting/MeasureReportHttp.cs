@@ -11,7 +11,7 @@ namespace Hub.Reporting;
 
 /// <summary>The evidence as FHIR: <c>GET /api/fhir/MeasureReport?subject=…&amp;period=…</c> answers a searchset Bundle
 /// holding one summary MeasureReport, computed from the latest evidence snapshot for what the caller may see.</summary>
-public sealed class MeasureReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceSnapshots snapshots, FhirHttp http)
+public sealed class MeasureReportHttp(ApiKeys keys, EvidenceReports reports, FhirHttp http)
 {
     [Function("SearchMeasureReport")]
     public async Task<IActionResult> Search([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/MeasureReport")] HttpRequest request)
@@ -36,8 +36,7 @@ public sealed class MeasureReportHttp(ApiKeys keys, EvidenceReports reports, Evi
             return http.Outcome(request, HttpStatusCode.Forbidden, new FhirProblem(OperationOutcome.IssueType.Forbidden, answer.Forbidden!, "subject"));
         }
 
-        var snapshot = await snapshots.CurrentAsync(request.HttpContext.RequestAborted);
-        var report = EvidenceMeasureReport.From(answer.Report, query, snapshot.Id);
+        var report = EvidenceMeasureReport.From(answer.Report, query, answer.SnapshotId!, caller.ClientId);
         var baseUrl = FhirHttp.BaseUrl(request);
         var search = query.ToSearch();
         var bundle = new Bundle { Id = report.Id, Type = Bundle.BundleType.Searchset, Total = 1 };
