@@ -46,3 +46,7 @@ for (let i = 0; i < 150; i++) {
   if (['completed', 'cancelled', 'rejected', 'failed'].includes(task.status)) break;
   await new Promise((r) => setTimeout(r, 3000));
 }
+// The evidence report for the demo practice: the hub snapshots nightly, so take one now to include this referral.
+console.log(`\nThe evidence report: open ${hub}/reports and enter the key, after taking a fresh snapshot:`);
+console.log(`  curl -X POST "${hub}/manage/reports/snapshot"   # func start does not check keys locally (unless --enableAuth)`);
+console.log(`  curl -H "X-API-Key: ${key}" "${hub}/fhir/MeasureReport"`);
