@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure;
 using Azure.Data.Tables;
 using Hl7.Fhir.Model;
 using Hub.Reporting;
@@ -35,16 +36,30 @@ public static class EvidenceLoadRun
             var store = hub.Get<EvidenceSnapshotStore>();
             await store.SaveAsync(rows.Take(100).ToList(), DateTimeOffset.UtcNow.AddMinutes(-1));
             var clock = Stopwatch.StartNew();
-            var saved = await store.SaveAsync(rows, DateTimeOffset.UtcNow);
+            EvidenceSnapshot saved;
+            try
+            {
+                saved = await store.SaveAsync(rows, DateTimeOffset.UtcNow);
+            }
+            catch (RequestFailedException ex)
+            {
+                // Nothing after this has a snapshot of the size asked for: say why and stop.
+                table.Add((Invariant($"save snapshot, {rows.Count:N0} rows"), Invariant($"FAILED: {ex.Status} {ex.ErrorCode}")));
+                Print(table, ok: false);
+                return 1;
+            }
+
             var saveMs = clock.Elapsed.TotalMilliseconds;
             var (entities, packedBytes) = await StoredAsync(await tables.GetAsync(EvidenceSnapshotStore.Table), saved.Id);
             table.Add((Invariant($"save snapshot, {rows.Count:N0} rows (Pack + {entities} upserts + pointer)"), Ms(saveMs)));
             table.Add(("  packed size", Invariant($"{packedBytes:N0} bytes in {entities} entities (+1 pointer)")));
 
             // (b) The report through the trigger. The first request of the process also pays for loading the code.
-            var (processFirstMs, processFirst) = await RequestAsync(ColdTrigger(hub, owned), key, null);
-            ok &= Check(processFirst, rows.Count);
-            table.Add(("GET MeasureReport, all: first request of the process (cold store, cold code)", Ms(processFirstMs)));
+            var warmApp = hub.Function<MeasureReportHttp>();
+            var (processFirstMs, processFirst, processFailure) = await ColdRequestAsync(ColdTrigger(hub, owned), key, null);
+            ok &= processFailure is null && Check(processFirst!, rows.Count);
+            table.Add(("GET MeasureReport, all: first request of the process (cold store, cold code)",
+                processFailure is null ? Ms(processFirstMs) : "FAILED: " + processFailure));
 
             var practice = EvidencePopulation.Practices[0];
             var from = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
@@ -58,30 +73,60 @@ public static class EvidenceLoadRun
             {
                 // A new store behind a new trigger: what a newly started instance has, with the code already loaded.
                 var trigger = ColdTrigger(hub, owned);
-                var (coldMs, cold) = await RequestAsync(trigger, key, query);
-                ok &= Check(cold, expected);
+                var (coldMs, cold, failure) = await ColdRequestAsync(trigger, key, query);
+                var coldLabel = Invariant($"GET MeasureReport, {label} ({expected:N0} referrals): cold store, first request");
+                if (failure is null)
+                {
+                    ok &= Check(cold!, expected);
+                    table.Add((coldLabel, Ms(coldMs)));
+                }
+                else
+                {
+                    // Warm figures still say what a loaded snapshot costs: the app's own store holds the one it saved.
+                    ok = false;
+                    table.Add((coldLabel, "FAILED: " + failure));
+                    trigger = warmApp;
+                }
+
                 var warm = new List<double>();
+                HttpAnswer? last = null;
                 for (var i = 0; i < WarmRequests; i++)
                 {
-                    var (ms, answer) = await RequestAsync(trigger, key, query);
-                    ok &= answer.Status == 200;
+                    (var ms, last) = await RequestAsync(trigger, key, query);
+                    ok &= last.Status == 200;
                     warm.Add(ms);
                 }
 
+                ok &= Check(last!, expected);
                 warm.Sort();
-                table.Add((Invariant($"GET MeasureReport, {label} ({expected:N0} referrals): cold store, first request"), Ms(coldMs)));
-                table.Add((Invariant($"GET MeasureReport, {label}: warm, median of {WarmRequests} (min–max)"),
+                table.Add((Invariant($"GET MeasureReport, {label}: warm{(failure is null ? string.Empty : " (the app's store, filled by the save)")}, median of {WarmRequests} (min–max)"),
                     Invariant($"{Ms((warm[(WarmRequests / 2) - 1] + warm[WarmRequests / 2]) / 2)} ({warm[0]:F0}–{warm[^1]:F0} ms)")));
-                table.Add(("  response body", Invariant($"{cold.Body.Length:N0} characters")));
+                table.Add(("  response body", Invariant($"{last!.Body.Length:N0} characters")));
             }
 
             // Where a cold request's time goes: the snapshot read and unpacked by a fresh store, alone.
             using (var fresh = new EvidenceSnapshotStore(tables))
             {
                 clock.Restart();
-                var loaded = await fresh.LatestAsync();
-                table.Add((Invariant($"snapshot load alone (fresh store: pointer + {entities} entities + Unpack, {loaded!.Rows.Count:N0} rows)"), Ms(clock.Elapsed.TotalMilliseconds)));
+                try
+                {
+                    var loaded = await fresh.LatestAsync();
+                    table.Add((Invariant($"snapshot load alone (fresh store: pointer + {entities} entities + Unpack, {loaded!.Rows.Count:N0} rows)"), Ms(clock.Elapsed.TotalMilliseconds)));
+                }
+                catch (InvalidOperationException ex)
+                {
+                    table.Add(("snapshot load alone (fresh store LatestAsync)", "FAILED: " + ex.Message));
+                }
             }
+
+            // The same bytes read and unpacked by the harness itself: the table read and the Unpack, timed apart.
+            clock.Restart();
+            using var pieces = await PiecesAsync(await tables.GetAsync(EvidenceSnapshotStore.Table), saved.Id);
+            var readMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            var unpacked = EvidenceSnapshotStore.Unpack(pieces);
+            table.Add((Invariant($"  read the {entities} snapshot entities (harness's own query)"), Ms(readMs)));
+            table.Add((Invariant($"  Unpack {unpacked.Count:N0} rows"), Ms(clock.Elapsed.TotalMilliseconds)));
 
             // (c) The nightly job from the source tables, at the size given (not extrapolated).
             var population = new EvidencePopulation(2026, sourceReferrals);
@@ -93,23 +138,25 @@ public static class EvidenceLoadRun
                 Ms(clock.Elapsed.TotalMilliseconds)));
 
             clock.Restart();
-            var taken = await hub.Get<EvidenceSnapshots>().TakeAsync();
-            table.Add((Invariant($"EvidenceSnapshots.TakeAsync at {sourceReferrals:N0} referrals (3 scans + journeys + save)"), Ms(clock.Elapsed.TotalMilliseconds)));
-            ok &= taken.Rows.Count == sourceReferrals;
+            var takeLabel = Invariant($"EvidenceSnapshots.TakeAsync at {sourceReferrals:N0} referrals (3 scans + journeys + save)");
+            try
+            {
+                var taken = await hub.Get<EvidenceSnapshots>().TakeAsync();
+                table.Add((takeLabel, Ms(clock.Elapsed.TotalMilliseconds)));
+                ok &= taken.Rows.Count == sourceReferrals;
+            }
+            catch (RequestFailedException ex)
+            {
+                ok = false;
+                table.Add((takeLabel, Invariant($"FAILED: {ex.Status} {ex.ErrorCode}")));
+            }
 
             // The same scans on their own, after the job: which table dominates.
-            var referralStore = hub.Get<ReferralStore>();
-            table.Add(await ScanAsync("  scan Referrals (keys)", referralStore.AllKeysAsync()));
+            table.Add(await ScanAsync("  scan Referrals (keys)", hub.Get<ReferralStore>().AllKeysAsync()));
             table.Add(await ScanAsync("  scan Audit (journey events)", hub.Get<AuditTrail>().ScanAsync(ReferralJourney.Events)));
             table.Add(await ScanAsync("  scan SurveyResponses", hub.Get<FollowUpStore>().AllResponsesAsync()));
 
-            Console.WriteLine(Invariant($"Evidence load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(ok ? "all answers as expected" : "SOME ANSWERS WRONG")}"));
-            var width = table.Max(r => r.What.Length);
-            foreach (var (what, figure) in table)
-            {
-                Console.WriteLine($"  {what.PadRight(width)}  {figure}");
-            }
-
+            Print(table, ok);
             return ok ? 0 : 1;
         }
         finally
@@ -123,6 +170,16 @@ public static class EvidenceLoadRun
         }
     }
 
+    private static void Print(List<(string What, string Figure)> table, bool ok)
+    {
+        Console.WriteLine(Invariant($"Evidence load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(ok ? "all answers as expected" : "SOME STEPS FAILED or answers wrong")}"));
+        var width = table.Max(r => r.What.Length);
+        foreach (var (what, figure) in table)
+        {
+            Console.WriteLine($"  {what.PadRight(width)}  {figure}");
+        }
+    }
+
     /// <summary>The trigger over a store of its own, so the first request reads the snapshot from the table; the rest
     /// of the hub (keys, schemes, serializer) is the app's own.</summary>
     private static MeasureReportHttp ColdTrigger(TestHub hub, List<IDisposable> owned)
@@ -132,7 +189,7 @@ public static class EvidenceLoadRun
         owned.Add(store);
         owned.Add(snapshots);
         var reports = ActivatorUtilities.CreateInstance<EvidenceReports>(hub.Services, snapshots);
-        return ActivatorUtilities.CreateInstance<MeasureReportHttp>(hub.Services, reports, snapshots);
+        return ActivatorUtilities.CreateInstance<MeasureReportHttp>(hub.Services, reports);
     }
 
     private static async Task<(double Ms, HttpAnswer Answer)> RequestAsync(MeasureReportHttp trigger, string key, string? query)
@@ -162,13 +219,45 @@ public static class EvidenceLoadRun
         return referred == expected;
     }
 
+    private static async Task<(double Ms, HttpAnswer? Answer, string? Failure)> ColdRequestAsync(MeasureReportHttp trigger, string key, string? query)
+    {
+        try
+        {
+            var (ms, answer) = await RequestAsync(trigger, key, query);
+            return (ms, answer, null);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Reported, not thrown: the rest of the run still measures what it can.
+            return (0, null, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>The snapshot's bytes in order: the binary pieces Piece00…Piece10 of each chunk entity.</summary>
+    private static async Task<MemoryStream> PiecesAsync(TableClient snapshots, string id)
+    {
+        var packed = new MemoryStream();
+        await foreach (var entity in snapshots.QueryAsync<TableEntity>(e => e.PartitionKey == id))
+        {
+            foreach (var piece in entity.Keys.Where(IsPiece).Order(StringComparer.Ordinal))
+            {
+                packed.Write(entity.GetBinary(piece));
+            }
+        }
+
+        packed.Position = 0;
+        return packed;
+    }
+
+    private static bool IsPiece(string property) => property.Length == 7 && property.StartsWith("Piece", StringComparison.Ordinal) && char.IsAsciiDigit(property[5]) && char.IsAsciiDigit(property[6]);
+
     private static async Task<(int Entities, long Bytes)> StoredAsync(TableClient snapshots, string id)
     {
         var (entities, bytes) = (0, 0L);
         await foreach (var entity in snapshots.QueryAsync<TableEntity>(e => e.PartitionKey == id))
         {
             entities++;
-            bytes += entity.Keys.Where(k => k.Length == 3 && k[0] == 'P' && char.IsAsciiDigit(k[1])).Sum(k => (long)entity.GetBinary(k).Length);
+            bytes += entity.Keys.Where(IsPiece).Sum(k => (long)entity.GetBinary(k).Length);
         }
 
         return (entities, bytes);

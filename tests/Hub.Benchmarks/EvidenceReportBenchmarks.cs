@@ -60,7 +60,7 @@ public class EvidenceReportBenchmarks
     [Benchmark(Description = "MeasureReport.From + Firely JSON")]
     public byte[] MeasureReportJson()
     {
-        MeasureReport report = EvidenceMeasureReport.From(_report, ReportQuery.Everything, "s0000000000000000001");
+        MeasureReport report = EvidenceMeasureReport.From(_report, ReportQuery.Everything, "s0000000000000000001", "benchmark");
         return _fhir.SerializeToUtf8(report, FhirFormat.Json);
     }
 

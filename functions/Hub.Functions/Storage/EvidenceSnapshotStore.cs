@@ -11,7 +11,7 @@ namespace Hub.Storage;
 public sealed record EvidenceSnapshot(string Id, DateTimeOffset TakenAt, IReadOnlyList<EvidenceRow> Rows);
 
 /// <summary>The evidence snapshot in Table storage: every referral's evidence row, gzipped JSON cut into binary
-/// properties (64 KiB each, 15 to an entity), under one partition per snapshot. A pointer row names the latest; it is
+/// properties (63 KiB each, 11 to an entity), under one partition per snapshot. A pointer row names the latest; it is
 /// written last, so a reader never sees half a snapshot. 100,000 referrals fit in a handful of entities, which is what
 /// lets a report come back in well under a second instead of reading the whole audit trail on each request.</summary>
 public sealed class EvidenceSnapshotStore(HubTables tables) : IDisposable
@@ -19,7 +19,9 @@ public sealed class EvidenceSnapshotStore(HubTables tables) : IDisposable
     public const string Table = "EvidenceSnapshots";
     private const string Pointer = "latest";
     private const int PieceBytes = 63 * 1024;
-    private const int PiecesPerEntity = 15;
+    // Binary travels as base64: 11 × 63 KiB is about 0.9 MiB on the wire, inside the 1 MiB an entity (and Azurite's
+    // request limit) allows; 15 pieces would be refused.
+    private const int PiecesPerEntity = 11;
 
     private readonly SemaphoreSlim _loading = new(1, 1);
     private EvidenceSnapshot? _cached;
@@ -35,7 +37,7 @@ public sealed class EvidenceSnapshotStore(HubTables tables) : IDisposable
             var entity = new TableEntity(id, $"chunk-{chunk:D5}");
             for (var piece = 0; piece < PiecesPerEntity && offset < bytes.Length; piece++, offset += PieceBytes)
             {
-                entity[$"P{piece:D2}"] = bytes.AsSpan(offset, Math.Min(PieceBytes, bytes.Length - offset)).ToArray();
+                entity[Piece(piece)] = bytes.AsSpan(offset, Math.Min(PieceBytes, bytes.Length - offset)).ToArray();
             }
 
             await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
@@ -88,9 +90,9 @@ public sealed class EvidenceSnapshotStore(HubTables tables) : IDisposable
             using var packed = new MemoryStream();
             await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == id, cancellationToken: cancellationToken))
             {
-                foreach (var piece in entity.Keys.Where(k => k.StartsWith('P')).Order(StringComparer.Ordinal))
+                for (var piece = 0; piece < PiecesPerEntity && entity.GetBinary(Piece(piece)) is { } bytes; piece++)
                 {
-                    packed.Write(entity.GetBinary(piece));
+                    packed.Write(bytes);
                 }
             }
 
@@ -106,6 +108,8 @@ public sealed class EvidenceSnapshotStore(HubTables tables) : IDisposable
     }
 
     public void Dispose() => _loading.Dispose();
+
+    private static string Piece(int index) => $"Piece{index:D2}";
 
     public static byte[] Pack(IReadOnlyList<EvidenceRow> rows)
     {
