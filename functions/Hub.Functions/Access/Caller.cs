@@ -4,7 +4,9 @@ namespace Hub.Access;
 /// schemes whose evidence reports it may read (a scheme lead or commissioner).</summary>
 public sealed record Caller(string ClientId, string KeyId, IReadOnlySet<string> PracticeOdsCodes, IReadOnlySet<string>? SchemeIds = null)
 {
-    public IReadOnlySet<string> Schemes => SchemeIds ?? new HashSet<string>();
+    private static readonly IReadOnlySet<string> NoSchemes = new HashSet<string>();
+
+    public IReadOnlySet<string> Schemes => SchemeIds ?? NoSchemes;
 
     public bool MayActFor(string practiceOds) => PracticeOdsCodes.Contains(practiceOds.ToUpperInvariant());
 

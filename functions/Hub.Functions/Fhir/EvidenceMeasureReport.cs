@@ -224,28 +224,23 @@ public static class EvidenceMeasureReport
     private static MeasureReport.PopulationComponent Population(string code, Figure figure)
     {
         var population = new MeasureReport.PopulationComponent { Code = PopulationCode(code) };
-        if (figure.Suppressed)
-        {
-            population.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
-        }
-        else
-        {
-            population.Count = figure.Count;
-        }
-
+        population.Count = Shown(population, figure);
         return population;
     }
 
-    private static void SetCount(MeasureReport.StratifierGroupPopulationComponent population, Figure figure)
+    private static void SetCount(MeasureReport.StratifierGroupPopulationComponent population, Figure figure) =>
+        population.Count = Shown(population, figure);
+
+    /// <summary>The count to write, or null with the element marked masked when the figure is hidden.</summary>
+    private static int? Shown(Element population, Figure figure)
     {
         if (figure.Suppressed)
         {
-            population.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
+            Masked(population);
+            return null;
         }
-        else
-        {
-            population.Count = figure.Count;
-        }
+
+        return figure.Count;
     }
 
     private static void Score(MeasureReport.GroupComponent group, double? value, string unitCode, string unit)
@@ -260,9 +255,9 @@ public static class EvidenceMeasureReport
         }
     }
 
-    /// <summary>Withheld: too few people for the statistic to be shown.</summary>
-    private static void Masked(MeasureReport.GroupComponent group) =>
-        group.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
+    /// <summary>Hidden or withheld: too few people for the figure to be shown.</summary>
+    private static void Masked(Element element) =>
+        element.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
 
     private static Quantity Money(double value) =>
         new((decimal)Math.Round(value, 2), "GBP", "urn:iso:std:iso:4217") { Unit = "£" };

@@ -96,20 +96,21 @@ public static class HtmlPage
 
     /// <summary>The posted form, when it came from the hub's own page: a form body whose anti-forgery field matches the
     /// cookie. Otherwise the page to answer with: 400 for no form at all, 403 for a form that fails the check.</summary>
-    public static async Task<(IFormCollection? Form, IActionResult? Refusal)> ReadTrustedFormAsync(HttpRequest request)
+    /// <param name="startAgain">Where the person starts again, in the pages' words: the link in their email, or the report page.</param>
+    public static async Task<(IFormCollection? Form, IActionResult? Refusal)> ReadTrustedFormAsync(HttpRequest request, string startAgain = "the link in your email")
     {
         if (!request.HasFormContentType)
         {
-            return (null, Message(400, "Something went wrong", "Please open the link in your email again."));
+            return (null, Message(400, "Something went wrong", $"Please open {startAgain} again."));
         }
 
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
         return CsrfHolds(request, form)
             ? (form, null)
-            : (null, Message(403, "Please try again", "For your security this page could not be sent. Open the link in your email again and try again from there."));
+            : (null, Message(403, "Please try again", $"For your security this page could not be sent. Open {startAgain} again and try again from there."));
     }
 
-    public static bool CsrfHolds(HttpRequest request, IFormCollection form)
+    private static bool CsrfHolds(HttpRequest request, IFormCollection form)
     {
         var cookie = request.Cookies[CsrfCookie];
         var field = form[CsrfField].ToString();

@@ -77,21 +77,8 @@ public static class EvidenceCharts
 
             body.Append("<g>\n");
             LabelLines(body, Margin + labelWidth, centre, lines);
-            double drawn;
-            if (stage.Count is int count)
-            {
-                drawn = largest > 0 ? maxBarWidth * Math.Max(count, 0) / largest : 0;
-                if (count > 0)
-                {
-                    drawn = Math.Max(drawn, 2);
-                    body.Append(Inv, $"<rect x=\"{N(barX)}\" y=\"{N(centre - (barHeight / 2))}\" width=\"{N(drawn)}\" height=\"{N(barHeight)}\" fill=\"{Blue}\"/>\n");
-                }
-            }
-            else
-            {
-                drawn = stubWidth;
-                body.Append(Inv, $"<rect x=\"{N(barX)}\" y=\"{N(centre - (barHeight / 2))}\" width=\"{N(stubWidth)}\" height=\"{N(barHeight)}\" fill=\"none\" stroke=\"{DarkGrey}\" stroke-width=\"1.5\" stroke-dasharray=\"{Dashes}\"/>\n");
-            }
+            var drawn = BarLength(stage.Count, largest, maxBarWidth, stubWidth);
+            BarRect(body, barX, centre - (barHeight / 2), drawn, barHeight, stage.Count);
 
             Text(body, barX + drawn + 8, Baseline(centre, FontSize), values[i], "start", FontSize, Black);
             body.Append("</g>\n");
@@ -244,22 +231,9 @@ public static class EvidenceCharts
             var bin = bins[i];
             var centre = left + (slot * (i + 0.5));
             var x = centre - (barWidth / 2);
-            double drawn;
+            var drawn = BarLength(bin.Count, largest, plotHeight, stubHeight);
             body.Append("<g>\n");
-            if (bin.Count is int count)
-            {
-                drawn = largest > 0 ? plotHeight * Math.Max(count, 0) / largest : 0;
-                if (count > 0)
-                {
-                    drawn = Math.Max(drawn, 2);
-                    body.Append(Inv, $"<rect x=\"{N(x)}\" y=\"{N(baseline - drawn)}\" width=\"{N(barWidth)}\" height=\"{N(drawn)}\" fill=\"{Blue}\"/>\n");
-                }
-            }
-            else
-            {
-                drawn = stubHeight;
-                body.Append(Inv, $"<rect x=\"{N(x)}\" y=\"{N(baseline - drawn)}\" width=\"{N(barWidth)}\" height=\"{N(drawn)}\" fill=\"none\" stroke=\"{DarkGrey}\" stroke-width=\"1.5\" stroke-dasharray=\"{Dashes}\"/>\n");
-            }
+            BarRect(body, x, baseline - drawn, barWidth, drawn, bin.Count);
 
             Text(body, centre, baseline - drawn - 6, bin.Display, "middle", SmallFontSize, Black);
             if (slanted)
@@ -436,5 +410,28 @@ public static class EvidenceCharts
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>A bar's length along its axis: in proportion to the largest count, at least 2 units when above zero so
+    /// it can be seen; a hidden count (null) gets a fixed stub.</summary>
+    private static double BarLength(int? count, int largest, double full, double stub) => count switch
+    {
+        null => stub,
+        > 0 => Math.Max(largest > 0 ? full * count.Value / largest : 0, 2),
+        _ => 0,
+    };
+
+    /// <summary>A shown count is a filled bar (none for zero); a hidden one an unfilled dashed outline, so greyscale
+    /// print and colour-blind readers still tell them apart.</summary>
+    private static void BarRect(StringBuilder body, double x, double y, double width, double height, int? count)
+    {
+        if (count is null)
+        {
+            body.Append(Inv, $"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(width)}\" height=\"{N(height)}\" fill=\"none\" stroke=\"{DarkGrey}\" stroke-width=\"1.5\" stroke-dasharray=\"{Dashes}\"/>\n");
+        }
+        else if (count > 0)
+        {
+            body.Append(Inv, $"<rect x=\"{N(x)}\" y=\"{N(y)}\" width=\"{N(width)}\" height=\"{N(height)}\" fill=\"{Blue}\"/>\n");
+        }
     }
 }

@@ -37,8 +37,7 @@ public sealed class EvidenceCsv(byte[] pseudonymKey)
         {
             var acceptance = row.Acceptance;
             var provider = acceptance?.ProviderId ?? (row.Offers.Count > 0 ? row.Offers[^1].ProviderId : null);
-            var reasons = string.Join(';', row.Offers.Where(o => o.Answer is OfferAnswer.Declined or OfferAnswer.NoResponse or OfferAnswer.EmailRejected)
-                .Select(o => o.Answer switch { OfferAnswer.NoResponse => "no-response", OfferAnswer.EmailRejected => "email-rejected", _ => o.DeclineReason ?? "unspecified" }));
+            var reasons = string.Join(';', row.Offers.Select(o => o.DropCode).OfType<string>());
             var cells = new List<string?>
             {
                 Pseudonym(row.ReferralId),
@@ -48,9 +47,9 @@ public sealed class EvidenceCsv(byte[] pseudonymKey)
                 Kebab(row.Chase.ToString()),
                 row.Offers.Count.ToString(Invariant),
                 reasons,
-                Days(row.ReferredAt, row.FirstProviderAnswerAt),
-                Days(row.ReferredAt, acceptance?.AnsweredAt),
-                row.FirstSession is { } session ? Math.Max(0, session.DayNumber - DateOnly.FromDateTime(row.ReferredAt.UtcDateTime).DayNumber).ToString(Invariant) : null,
+                Days(row.DaysToFirstAnswer),
+                Days(row.DaysToAcceptance),
+                row.DaysToFirstSession?.ToString(Invariant),
                 Kebab(row.FollowUpResult.ToString()),
                 EvidenceReport.TookUp(row) ? "yes" : "no",
                 row.Attended switch { true => "yes", false => "no", null => null },
@@ -67,8 +66,7 @@ public sealed class EvidenceCsv(byte[] pseudonymKey)
         return csv.ToString();
     }
 
-    private static string? Days(DateTimeOffset from, DateTimeOffset? to) =>
-        to is { } t ? Math.Round(Math.Max(0, (t - from).TotalDays), 2).ToString(Invariant) : null;
+    private static string? Days(double? days) => days is { } d ? Math.Round(d, 2).ToString(Invariant) : null;
 
     private static string Kebab(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));

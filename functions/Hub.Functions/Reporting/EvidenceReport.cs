@@ -145,8 +145,8 @@ public sealed record EvidenceReport(
         AddDrop(drops, "referred", "cancelled", "Withdrawn by the practice", notAccepted.Count(r => r.Chase == ChaseResult.Withdrawn));
         AddDrop(drops, "referred", "in-progress", "Still with providers", notAccepted.Count(r => r.Chase == ChaseResult.InProgress), pending: true);
         // Each provider's decline, by reason: one referral may be declined by several providers before one takes it.
-        foreach (var reason in rows.SelectMany(r => r.Offers).Where(o => o.Answer is OfferAnswer.Declined or OfferAnswer.NoResponse or OfferAnswer.EmailRejected)
-                     .GroupBy(DeclineCode).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var reason in rows.SelectMany(r => r.Offers).Select(o => o.DropCode).OfType<string>()
+                     .GroupBy(code => code).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             AddDrop(drops, "referred", $"declined:{reason.Key}", $"Declined by a provider: {DeclineLabel(reason.Key)} (offers)", reason.Count());
         }
@@ -159,10 +159,9 @@ public sealed record EvidenceReport(
         AddDrop(drops, "followed-up", "opted-out", "Opted out", followedUp.Count(r => r.FollowUpResult == FollowUpResult.OptedOut));
         AddDrop(drops, "followed-up", "survey-open", "Survey still open", followedUp.Count(r => r.FollowUpResult == FollowUpResult.SurveyOpen), pending: true);
 
-        var toAnswer = rows.Where(r => r.FirstProviderAnswerAt is not null).Select(r => Days(r.ReferredAt, r.FirstProviderAnswerAt!.Value)).ToList();
-        var toAccept = accepted.Where(r => r.Acceptance?.AnsweredAt is not null).Select(r => Days(r.ReferredAt, r.Acceptance!.AnsweredAt!.Value)).ToList();
-        var toSession = accepted.Where(r => r.FirstSession is not null)
-            .Select(r => Math.Max(0, r.FirstSession!.Value.DayNumber - DateOnly.FromDateTime(r.ReferredAt.UtcDateTime).DayNumber)).Select(d => (double)d).ToList();
+        var toAnswer = rows.Select(r => r.DaysToFirstAnswer).OfType<double>().ToList();
+        var toAccept = accepted.Select(r => r.DaysToAcceptance).OfType<double>().ToList();
+        var toSession = accepted.Select(r => r.DaysToFirstSession).OfType<int>().Select(d => (double)d).ToList();
         var timeliness = new List<Timeliness>
         {
             Time("provider-answer", "Referral to a provider's first answer", toAnswer),
@@ -206,13 +205,6 @@ public sealed record EvidenceReport(
         _ => code,
     };
 
-    private static string DeclineCode(ProviderOffer offer) => offer.Answer switch
-    {
-        OfferAnswer.NoResponse => "no-response",
-        OfferAnswer.EmailRejected => "email-rejected",
-        _ => offer.DeclineReason ?? "unspecified",
-    };
-
     private static void AddDrop(List<FunnelDrop> drops, string after, string code, string label, int count, bool pending = false)
     {
         if (count > 0)
@@ -220,8 +212,6 @@ public sealed record EvidenceReport(
             drops.Add(new FunnelDrop(after, code, label, new Figure(count), pending));
         }
     }
-
-    private static double Days(DateTimeOffset from, DateTimeOffset to) => Math.Max(0, (to - from).TotalDays);
 
     private static Timeliness Time(string code, string label, List<double> days) =>
         days.Count < SmallestForStatistics

@@ -45,7 +45,19 @@ public enum FollowUpResult
 }
 
 /// <summary>One offer to one provider, with the time it was made and answered.</summary>
-public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, OfferAnswer Answer, DateTimeOffset? AnsweredAt, string? DeclineReason);
+public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, OfferAnswer Answer, DateTimeOffset? AnsweredAt, string? DeclineReason)
+{
+    /// <summary>Why the offer did not lead to acceptance, as one code: the provider's reason, or what happened instead
+    /// of an answer (<c>no-response</c>, <c>email-rejected</c>). Null for offers accepted, waiting or withdrawn.</summary>
+    [JsonIgnore]
+    public string? DropCode => Answer switch
+    {
+        OfferAnswer.Declined => DeclineReason ?? "unspecified",
+        OfferAnswer.NoResponse => "no-response",
+        OfferAnswer.EmailRejected => "email-rejected",
+        _ => null,
+    };
+}
 
 /// <summary>One referral as the evidence sees it: ids, times, the journey and the scores. No name, no NHS number, no
 /// free text; the referral id never leaves the hub (exports carry a pseudonym).</summary>
@@ -74,6 +86,16 @@ public sealed record EvidenceRow(
     public DateTimeOffset? FirstProviderAnswerAt =>
         Offers.Where(o => o.Answer is OfferAnswer.Accepted or OfferAnswer.Declined && o.AnsweredAt is not null).Min(o => o.AnsweredAt);
 
+    [JsonIgnore]
+    public double? DaysToFirstAnswer => Days(FirstProviderAnswerAt);
+
+    [JsonIgnore]
+    public double? DaysToAcceptance => Days(Acceptance?.AnsweredAt);
+
+    /// <summary>Whole days from the referral's day to the first session the provider booked.</summary>
+    [JsonIgnore]
+    public int? DaysToFirstSession => FirstSession is { } session ? Math.Max(0, session.DayNumber - DateOnly.FromDateTime(ReferredAt.UtcDateTime).DayNumber) : null;
+
     /// <summary>The same referral as one provider sees it: only its own offer counts, so "accepted" means accepted by
     /// this provider, and a referral it declined is a decline in its report even if another provider took it later.
     /// Null when the provider was never offered the referral.</summary>
@@ -98,6 +120,8 @@ public sealed record EvidenceRow(
         };
         return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty };
     }
+
+    private double? Days(DateTimeOffset? to) => to is { } t ? Math.Max(0, (t - ReferredAt).TotalDays) : null;
 
     public static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
 }

@@ -22,15 +22,10 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
     [Function("ReportFromForm")]
     public async Task<IActionResult> FromForm([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports")] HttpRequest request)
     {
-        if (!request.HasFormContentType)
+        var (form, refusal) = await HtmlPage.ReadTrustedFormAsync(request, "the report page");
+        if (form is null)
         {
-            return HtmlPage.Message(400, "Something went wrong", "Please open the report page again and fill in the form.");
-        }
-
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-        if (!HtmlPage.CsrfHolds(request, form))
-        {
-            return HtmlPage.Message(403, "Please try again", "For your security the form could not be sent. Open the report page again and try again from there.");
+            return refusal!;
         }
 
         string Field(string name) => form[name].ToString().Trim();

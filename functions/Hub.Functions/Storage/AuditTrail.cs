@@ -15,13 +15,7 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         var at = time.GetUtcNow();
         // Row keys sort by time; the random suffix keeps two events in the same tick apart. Add, never upsert: append-only.
         var rowKey = onceKey is null ? $"{at.UtcTicks:D19}-{Guid.NewGuid():N}" : $"once-{onceKey}";
-        var entity = new TableEntity(referralId, rowKey)
-        {
-            ["Event"] = auditEvent,
-            ["Actor"] = actor,
-            ["At"] = at,
-            ["Outcome"] = outcome,
-        };
+        var entity = EntityOf(new AuditEntry(referralId, auditEvent, actor, at, outcome), rowKey);
         try
         {
             await table.AddEntityAsync(entity, cancellationToken);
@@ -38,7 +32,7 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         var entries = new List<AuditEntry>();
         await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == referralId, cancellationToken: cancellationToken))
         {
-            entries.Add(new AuditEntry(referralId, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome")));
+            entries.Add(EntryOf(row));
         }
 
         return entries.OrderBy(e => e.At).ToList();
@@ -52,7 +46,19 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         var filter = string.Join(" or ", events.Select(e => TableClient.CreateQueryFilter($"Event eq {e}")));
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "Event", "Actor", "At", "Outcome"], cancellationToken: cancellationToken))
         {
-            yield return new AuditEntry(row.PartitionKey, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome"));
+            yield return EntryOf(row);
         }
     }
+
+    /// <summary>An entry as the table holds it: one partition per referral.</summary>
+    public static TableEntity EntityOf(AuditEntry entry, string rowKey) => new(entry.ReferralId, rowKey)
+    {
+        ["Event"] = entry.Event,
+        ["Actor"] = entry.Actor,
+        ["At"] = entry.At,
+        ["Outcome"] = entry.Outcome,
+    };
+
+    private static AuditEntry EntryOf(TableEntity row) =>
+        new(row.PartitionKey, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome"));
 }

@@ -104,7 +104,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         var table = await tables.GetAsync(SurveyResponses);
         try
         {
-            await table.AddEntityAsync(ToEntity(response with { DocumentChunks = chunks }), cancellationToken);
+            await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks }), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -162,7 +162,8 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
 
     private static string RowKey(string referralId, string kind) => $"{referralId}-{kind}";
 
-    private static TableEntity ToEntity(SurveyResponse r) => new(r.PracticeOds, RowKey(r.ReferralId, r.Kind))
+    /// <summary>A survey's answers as the table holds them: one partition per practice.</summary>
+    public static TableEntity EntityOf(SurveyResponse r) => new(r.PracticeOds, RowKey(r.ReferralId, r.Kind))
     {
         ["ReferralId"] = r.ReferralId,
         ["Kind"] = r.Kind,

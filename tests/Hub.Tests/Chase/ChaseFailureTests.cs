@@ -91,7 +91,7 @@ public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
         Assert.Contains(audit, a => a.Event == "email-rejected");
         Assert.DoesNotContain(audit, a => (a.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
-        var row = (await hub.Get<Hub.Reporting.EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal(Hub.Reporting.OfferAnswer.EmailRejected, row.Offers.Single(o => o.ProviderId == "alpha").Answer);
         Assert.Equal(Hub.Reporting.OfferAnswer.Waiting, row.Offers.Single(o => o.ProviderId == "beta").Answer);
     }

@@ -67,7 +67,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Contains(audit, a => a.Event == "declined" && a.Outcome == "no-capacity" && a.Actor == "provider:alpha");
 
         // The evidence reads the same journey back: alpha's decline with its reason, then beta's acceptance.
-        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal(ChaseResult.Accepted, row.Chase);
         Assert.Equal([("alpha", OfferAnswer.Declined, "no-capacity"), ("beta", OfferAnswer.Accepted, null)],
             row.Offers.Select(o => (o.ProviderId, o.Answer, o.DeclineReason)));
@@ -90,7 +90,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var task = await hub.TaskAsync(taskId);
         Assert.Equal(FhirTask.TaskStatus.Rejected, task.Status);
         Assert.Equal("alpha: no-capacity; beta: out-of-area; gamma: not-suitable", task.StatusReason.Text);
-        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal(ChaseResult.AllDeclined, row.Chase);
         Assert.Equal(["no-capacity", "out-of-area", "not-suitable"], row.Offers.Select(o => o.DeclineReason));
         await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could take", StringComparison.Ordinal), TimeSpan.FromSeconds(20));

@@ -15,13 +15,13 @@ public sealed class OutcomeValidationTests
 {
     private static readonly QuestionnaireLibrary Library = new(Options.Create(new FollowUpOptions()), new FhirSerializer());
 
-    private static Validator NewValidator()
+    internal static Validator NewValidator()
     {
         var resolver = new CachedResolver(ZipSource.CreateValidationSource());
         return new Validator(resolver, LocalTerminologyService.CreateDefaultForCore(resolver));
     }
 
-    private static void AssertValid(Validator validator, Resource resource)
+    internal static void AssertValid(Validator validator, Resource resource)
     {
         var outcome = validator.Validate(resource);
         Assert.True(outcome.Success, $"{resource.TypeName}/{resource.Id}: " + string.Join("; ", outcome.Issue

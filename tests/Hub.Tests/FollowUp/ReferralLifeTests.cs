@@ -94,7 +94,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal(7m, stored.Measures["ons4-life-satisfaction"]);
 
         // The evidence reads the whole journey back from the audit trail and the stored answers.
-        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal((ReferralExamples.Practice, ChaseResult.Accepted, FollowUpResult.Answered, true, true),
             (row.PracticeOds, row.Chase, row.FollowUpResult, row.FollowUpSent, row.Attended));
         Assert.Equal((4d, 7d), (row.Baseline["ons4-life-satisfaction"], row.FollowUp["ons4-life-satisfaction"]));
@@ -132,7 +132,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("with-referral", baseline!.Source);
         Assert.Equal(3m, baseline.Measures["ons4-life-satisfaction"]);
         Assert.False(baseline.Complete);
-        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal((FollowUpResult.NoResponse, true, (bool?)null), (row.FollowUpResult, row.FollowUpSent, row.Attended));
         Assert.Equal(3d, row.Baseline["ons4-life-satisfaction"]);
         Assert.Empty(row.FollowUp);
@@ -157,7 +157,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Contains("You will not be contacted again", survey.Body, StringComparison.Ordinal);
         Assert.Contains(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "opted-out" && a.Actor == "patient");
         // In the evidence: opted out before the follow-up survey, so never "followed up".
-        var row = (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+        var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal((FollowUpResult.OptedOut, false), (row.FollowUpResult, row.FollowUpSent));
     }
 
@@ -172,7 +172,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
         Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
-        var row = await Eventually.ValueAsync(async () => (await hub.Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId),
+        var row = await Eventually.ValueAsync(() => hub.EvidenceRowAsync(referralId),
             r => r.FollowUpResult == FollowUpResult.Withdrawn, 20);
         Assert.Equal((ChaseResult.Accepted, FollowUpResult.Withdrawn), (row.Chase, row.FollowUpResult));
         await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject == "Referral withdrawn: Befriending", TimeSpan.FromSeconds(20));

@@ -129,6 +129,10 @@ public class TestHub : IAsyncLifetime
         return (await keys.IssueAsync(clientId))!.ApiKey;
     }
 
+    /// <summary>A referral as the evidence reads it, from a snapshot taken now.</summary>
+    public async Task<Hub.Reporting.EvidenceRow> EvidenceRowAsync(string referralId) =>
+        (await Get<Hub.Reporting.EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+
     public static async Task<HttpAnswer> CallAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> trigger) =>
         await HttpCall.RunAsync(request, await trigger(request));
 

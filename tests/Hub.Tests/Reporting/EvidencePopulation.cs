@@ -75,26 +75,14 @@ public sealed class EvidencePopulation
 
             foreach (var chunk in practice.SelectMany(r => r.Responses).Chunk(100))
             {
-                batches.Add((responses, chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                    new TableEntity(s.PracticeOds, $"{s.ReferralId}-{s.Kind}")
-                    {
-                        ["ReferralId"] = s.ReferralId,
-                        ["Kind"] = s.Kind,
-                        ["QuestionnaireUrl"] = s.QuestionnaireUrl,
-                        ["Source"] = s.Source,
-                        ["Authored"] = s.Authored,
-                        ["Complete"] = s.Complete,
-                        ["Measures"] = System.Text.Json.JsonSerializer.Serialize(s.Measures),
-                        ["DocumentChunks"] = 1,
-                        ["WriteBack"] = s.WriteBack,
-                    })).ToList()));
+                batches.Add((responses, chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace, FollowUpStore.EntityOf(s))).ToList()));
             }
         }
 
         foreach (var referral in Referrals)
         {
             batches.Add((audit, referral.Events.Select((e, i) => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                new TableEntity(referral.ReferralId, $"{e.At.UtcTicks:D19}-{i:D3}") { ["Event"] = e.Event, ["Actor"] = e.Actor, ["At"] = e.At, ["Outcome"] = e.Outcome })).ToList()));
+                AuditTrail.EntityOf(e, $"{e.At.UtcTicks:D19}-{i:D3}"))).ToList()));
         }
 
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, ct) =>

@@ -1,13 +1,11 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Specification.Source;
-using Hl7.Fhir.Specification.Terminology;
 using Hub.Access;
 using Hub.Fhir;
 using Hub.Reporting;
 using Hub.Storage;
+using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Reporting;
@@ -105,12 +103,7 @@ public sealed class EvidenceReportHttpTests(ReportingHub hub) : IClassFixture<Re
     public async System.Threading.Tasks.Task The_MeasureReport_is_valid_FHIR_R4()
     {
         var report = ReportingHub.Report(await hub.MeasureReportAsync(hub.SchemeKey, "?period=2026-02"));
-        var resolver = new CachedResolver(ZipSource.CreateValidationSource());
-        var validator = new Validator(resolver, LocalTerminologyService.CreateDefaultForCore(resolver));
-        var outcome = validator.Validate(report);
-        Assert.True(outcome.Success, string.Join("; ", outcome.Issue
-            .Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
-            .Select(i => $"{i.Details?.Text} @ {string.Join(",", i.Expression)}")));
+        OutcomeValidationTests.AssertValid(OutcomeValidationTests.NewValidator(), report);
     }
 
     [Fact]
