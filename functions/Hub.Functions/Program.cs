@@ -1,14 +1,15 @@
 using Hub;
-using OpenTelemetry;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Hub.Operations;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
 
 if (args is ["seed", var settings, var providers])
 {
     // `npm start` seeds a local hub before starting the Functions host (see LocalSeed).
-    return await Hub.Operations.LocalSeed.RunAsync(settings, providers, Console.Out);
+    return await LocalSeed.RunAsync(settings, providers, Console.Out);
 }
 
 var builder = FunctionsApplication.CreateBuilder(args);

@@ -1,8 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
-using Hub.Reporting;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.Platform.Fhir;
 using Hub.Tests.Reporting;
 
 namespace Hub.Benchmarks;

@@ -2,8 +2,8 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Hub.Fhir;
 using Hub.Intake;
+using Hub.Platform.Fhir;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Benchmarks;

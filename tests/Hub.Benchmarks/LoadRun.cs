@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
-using Hub.Fhir;
 using Hub.Intake;
+using Hub.Platform;
+using Hub.Platform.Fhir;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Benchmarks;
@@ -36,7 +37,7 @@ public static class LoadRun
             });
             var created = statuses.Count(s => s == 201);
 
-            var raw = new TableClient(hub.Get<Microsoft.Extensions.Configuration.IConfiguration>()[HubServices.StorageSetting], $"{hub.TablePrefix}RawInsert");
+            var raw = new TableClient(hub.Get<Microsoft.Extensions.Configuration.IConfiguration>()[PlatformServices.StorageSetting], $"{hub.TablePrefix}RawInsert");
             await raw.CreateIfNotExistsAsync();
             var payload = new string('x', 2_000);
             var rawSeconds = await TimeAsync(referrals, concurrency, async i =>

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
-using Hub.Storage;
+using Hub.Platform.Storage;
 
 namespace Hub.Access;
 
@@ -17,6 +17,8 @@ public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<strin
 /// practices (ODS codes) it may act for.</summary>
 public sealed class ApiKeys(HubTables tables, TimeProvider time)
 {
+    public const string Table = "ApiKeys";
+
     private const string KeyPartition = "key";
     private const string ClientPartition = "client";
     private const string Prefix = "sph";
@@ -28,7 +30,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
     {
         var codes = practiceOdsCodes.Select(c => c.Trim().ToUpperInvariant()).Where(c => c.Length > 0).Distinct().Order().ToList();
         var schemes = schemeIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
-        var table = await tables.GetAsync(HubTables.ApiKeys);
+        var table = await tables.GetAsync(ApiKeys.Table);
         await table.UpsertEntityAsync(new TableEntity(ClientPartition, clientId)
         {
             ["Name"] = name,
@@ -45,7 +47,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
             return null;
         }
 
-        var table = await tables.GetAsync(HubTables.ApiKeys);
+        var table = await tables.GetAsync(ApiKeys.Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(ClientPartition, clientId, cancellationToken: cancellationToken);
         if (!row.HasValue)
         {
@@ -67,7 +69,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
 
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var table = await tables.GetAsync(HubTables.ApiKeys);
+        var table = await tables.GetAsync(ApiKeys.Table);
         await table.AddEntityAsync(new TableEntity(KeyPartition, keyId)
         {
             ["ClientId"] = clientId,
@@ -85,7 +87,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
             return false;
         }
 
-        var table = await tables.GetAsync(HubTables.ApiKeys);
+        var table = await tables.GetAsync(ApiKeys.Table);
         try
         {
             await table.UpdateEntityAsync(new TableEntity(KeyPartition, keyId) { ["RevokedAt"] = at ?? time.GetUtcNow() }, ETag.All, TableUpdateMode.Merge, cancellationToken);
@@ -157,7 +159,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
 
     private async Task<TableEntity?> GetKeyAsync(string keyId, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(HubTables.ApiKeys);
+        var table = await tables.GetAsync(ApiKeys.Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(KeyPartition, keyId, cancellationToken: cancellationToken);
         return row.HasValue ? row.Value : null;
     }

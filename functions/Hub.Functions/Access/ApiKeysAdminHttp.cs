@@ -1,5 +1,6 @@
-using Hub.Http;
-using Hub.Storage;
+using Hub.Platform.Http;
+using Hub.Platform.Storage;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

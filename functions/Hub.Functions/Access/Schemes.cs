@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Hub.Storage;
+using Hub.Platform.Storage;
 
 namespace Hub.Access;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Azure.Data.Tables;
-using Hub.Storage;
+using Hub.Platform.Storage;
 using SendGrid;
 using SendGrid.Helpers.Mail;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
-using Hub.Storage;
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGrid;

@@ -1,3 +1,4 @@
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public static class EmailServices
             return new SendGridClient(clientOptions);
         });
         services.AddSingleton<EmailSender>();
+        services.AddHubTables(EmailSender.LogTable, DevelopmentOutbox.Table);
         return services;
     }
 

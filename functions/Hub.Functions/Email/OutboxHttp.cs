@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text;
-using Hub.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using static Hub.Http.HtmlPage;
+using static Hub.Platform.Http.HtmlPage;
 
 namespace Hub.Email;
 

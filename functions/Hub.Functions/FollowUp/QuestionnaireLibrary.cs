@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
-using Hub.Orchestrations.FollowUp;
+using Hub.Platform.Fhir;
 using Microsoft.Extensions.Options;
 
 namespace Hub.FollowUp;

@@ -1,9 +1,8 @@
-using Hub.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using static Hub.Http.HtmlPage;
+using static Hub.Platform.Http.HtmlPage;
 
 namespace Hub.FollowUp;
 

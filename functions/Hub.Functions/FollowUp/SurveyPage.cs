@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Hl7.Fhir.Model;
-using Hub.Http;
+using Hub.Platform.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using static Hub.Http.HtmlPage;
+using static Hub.Platform.Http.HtmlPage;
 
 namespace Hub.FollowUp;
 

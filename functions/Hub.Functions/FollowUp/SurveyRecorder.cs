@@ -1,6 +1,6 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
-using Hub.Storage;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 
 namespace Hub.FollowUp;
 

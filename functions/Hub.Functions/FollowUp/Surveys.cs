@@ -1,10 +1,9 @@
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.Orchestrations;
-using Hub.Orchestrations.FollowUp;
+using Hub.Chase;
+using Hub.Platform.Durable;
 using Hub.Providers;
-using Hub.Storage;
+using Hub.Referrals;
 using Microsoft.DurableTask.Client;
 
 namespace Hub.FollowUp;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 
 namespace Hub.Intake;
 

@@ -1,3 +1,5 @@
+using Hub.Platform.Fhir;
+
 namespace Hub.Intake;
 
 /// <summary>Settings for taking referrals in (configuration section <c>Intake</c>).</summary>
@@ -21,5 +23,5 @@ public sealed class IntakeOptions
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     public IReadOnlyCollection<string> EffectiveAcceptedCodes =>
-        AcceptedCodes.Count > 0 ? AcceptedCodes : [Fhir.FhirCodes.ReferralToSocialPrescribing];
+        AcceptedCodes.Count > 0 ? AcceptedCodes : [FhirCodes.ReferralToSocialPrescribing];
 }

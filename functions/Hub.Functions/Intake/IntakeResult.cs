@@ -1,6 +1,6 @@
 using System.Net;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 
 namespace Hub.Intake;
 

@@ -1,11 +1,11 @@
 using System.Net;
+using DurableTask.Core.Exceptions;
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.Orchestrations.Referral;
-using Hub.Storage;
-using Hub.Telemetry;
-using DurableTask.Core.Exceptions;
+using Hub.Chase;
+using Hub.Platform.Fhir;
+using Hub.Platform.Telemetry;
+using Hub.Referrals;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Net;
 using Hub.Access;
-using Hub.Http;
+using Hub.Platform.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,5 @@
 using Hub.Access;
-using Hub.Http;
+using Hub.Platform.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,11 +1,9 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.Orchestrations;
-using Hub.Orchestrations.FollowUp;
-using Hub.Orchestrations.Referral;
-using Hub.Storage;
+using Hub.Platform.Durable;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 using Microsoft.DurableTask.Client;
 
 namespace Hub.Intake;
@@ -70,9 +68,9 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         await audit.AppendAsync(referralId, "withdrawn-by-practice", caller.AuditName, statusCode, cancellationToken: cancellationToken);
 
         // The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.
-        foreach (var instanceId in new[] { referralId, FollowUpOrchestration.InstanceId(referralId) })
+        foreach (var instanceId in new[] { referralId, ReferralInstances.FollowUpInstanceId(referralId) })
         {
-            await durable.RaiseIfRunningAsync(instanceId, ReferralOrchestration.ReferralWithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
+            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
         }
 
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };

@@ -1,7 +1,8 @@
 using Hub.Access;
 using Hub.Email;
-using Hub.Http;
-using Hub.Storage;
+using Hub.Platform.Http;
+using Hub.Platform.Storage;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -22,7 +23,7 @@ public sealed class HealthHttp(HubTables tables, IOptions<LinkOptions> links, IO
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var table = await tables.GetAsync(HubTables.Referrals);
+            var table = await tables.GetAsync(ReferralStore.Table);
             await foreach (var _ in table.QueryAsync<Azure.Data.Tables.TableEntity>(maxPerPage: 1, select: ["RowKey"], cancellationToken: timeout.Token).AsPages(pageSizeHint: 1))
             {
                 break;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Hub.Access;
-using Hub.Http;
+using Hub.Platform.Http;
 using Hub.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

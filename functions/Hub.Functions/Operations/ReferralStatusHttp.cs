@@ -1,6 +1,6 @@
-using Hub.Http;
-using Hub.Orchestrations.FollowUp;
-using Hub.Orchestrations.Referral;
+using Hub.FollowUp;
+using Hub.Platform.Http;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 
 namespace Hub.Providers;
 

@@ -1,3 +1,4 @@
+
 namespace Hub.Providers;
 
 /// <summary>A community organisation's service that takes social prescribing referrals: one entry in the provider
@@ -5,7 +6,7 @@ namespace Hub.Providers;
 /// without loss: <see cref="Id"/> is the service id, <see cref="Status"/> its status, <see cref="Categories"/> its taxonomy
 /// term ids, <see cref="Areas"/> its service areas, <see cref="Emails"/> and <see cref="Phone"/> its contacts, the
 /// organisation fields its <c>organization</c>, and the ages and descriptions its eligibility and cost options.</summary>
-/// <remarks>Properties are plain JSON (camelCase through <see cref="Hub.Http.JsonBody"/>): the admin endpoints, the seed file
+/// <remarks>Properties are plain JSON (camelCase through <see cref="JsonBody"/>): the admin endpoints, the seed file
 /// and the table row all carry this shape. <see cref="ProviderRules.Normalize"/> tidies it and
 /// <see cref="ProviderRules.Check"/> says what is wrong before anything is stored.</remarks>
 public sealed record Provider

@@ -1,5 +1,5 @@
-using Hub.Http;
-using Hub.Storage;
+using Hub.Platform.Http;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Hub.Storage;
+using Hub.Platform.Storage;
 
 namespace Hub.Providers;
 

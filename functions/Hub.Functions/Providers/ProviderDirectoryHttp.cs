@@ -1,8 +1,8 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.Http;
+using Hub.Platform.Fhir;
+using Hub.Platform.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 
 namespace Hub.Providers;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using Hub.Storage;
+using Hub.Access;
+using Hub.Platform.Storage;
 
 namespace Hub.Providers;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Hub.Http;
+using Hub.Platform.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,11 @@
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hub.Providers;
 
-/// <summary>The provider directory's registrations. Needs <see cref="HubServices.AddHub"/> first (tables, API keys, FHIR
+/// <summary>The provider directory's registrations. Needs the platform and access first (tables, API keys, FHIR
 /// plumbing, the audit trail, the clock). Safe to call more than once: each service is registered once.</summary>
 public static class ProviderServices
 {
@@ -13,6 +14,7 @@ public static class ProviderServices
         services.AddOptions<ProviderOptions>().Bind(configuration.GetSection(ProviderOptions.Section));
         services.TryAddSingleton<ProviderDirectory>();
         services.TryAddSingleton<ProviderRouting>();
+        services.AddHubTables(ProviderDirectory.Table, ProviderDirectory.LoadTable);
         services.AddHostedService<ProviderSeed>();
         return services;
     }

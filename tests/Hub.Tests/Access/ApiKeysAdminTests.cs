@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hub.Access;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
+using Hub.Platform.Storage;
 using Hub.Tests.Infrastructure;
 using Hub.Tests.Intake;
 using static Hub.Tests.Infrastructure.ReferralExamples;
@@ -31,7 +32,7 @@ public sealed class ApiKeysAdminTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(201, (await PostReferralAsync(key)).Status);
 
         // Only a hash is kept: the secret is nowhere in the table.
-        var table = await hub.Get<Hub.Storage.HubTables>().GetAsync(Hub.Storage.HubTables.ApiKeys);
+        var table = await hub.Get<HubTables>().GetAsync(ApiKeys.Table);
         await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>())
         {
             Assert.DoesNotContain(key.Split('_')[2], string.Join('|', row.Select(kv => kv.Value)), StringComparison.Ordinal);

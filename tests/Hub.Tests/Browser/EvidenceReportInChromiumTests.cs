@@ -1,3 +1,4 @@
+using Hub.Access;
 using Hub.Tests.Infrastructure;
 using Hub.Tests.Reporting;
 using Microsoft.Playwright;

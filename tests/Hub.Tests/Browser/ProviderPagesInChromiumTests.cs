@@ -1,3 +1,5 @@
+using Hub.Chase;
+using Hub.Referrals;
 using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -98,7 +100,7 @@ public sealed class ProviderPagesInChromiumTests(ChaseHub hub) : IClassFixture<C
 
         var next = await hub.OfferAsync("beta", referralId);
         Assert.NotNull(next);
-        var audit = await hub.Get<Hub.Storage.AuditTrail>().ReadAsync(referralId);
+        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
         Assert.Contains(audit, a => a.Event == "declined" && a.Outcome == "no-capacity");
     }
 }

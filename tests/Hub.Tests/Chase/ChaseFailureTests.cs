@@ -1,7 +1,8 @@
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Orchestrations.Referral;
-using Hub.Storage;
+using Hub.Chase;
+using Hub.Evidence;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using FhirTask = Hl7.Fhir.Model.Task;
@@ -92,8 +93,8 @@ public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Contains(audit, a => a.Event == "email-rejected");
         Assert.DoesNotContain(audit, a => (a.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
         var row = await hub.EvidenceRowAsync(referralId);
-        Assert.Equal(Hub.Reporting.OfferAnswer.EmailRejected, row.Offers.Single(o => o.ProviderId == "alpha").Answer);
-        Assert.Equal(Hub.Reporting.OfferAnswer.Waiting, row.Offers.Single(o => o.ProviderId == "beta").Answer);
+        Assert.Equal(OfferAnswer.EmailRejected, row.Offers.Single(o => o.ProviderId == "alpha").Answer);
+        Assert.Equal(OfferAnswer.Waiting, row.Offers.Single(o => o.ProviderId == "beta").Answer);
     }
 }
 

@@ -1,9 +1,10 @@
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.ProviderResponse;
+using Hub.Chase;
+using Hub.Intake;
+using Hub.Platform.Fhir;
 using Hub.Providers;
-using Hub.Storage;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Hub.Tests.Intake;
 using FhirTask = Hl7.Fhir.Model.Task;
@@ -130,10 +131,10 @@ public static class ChaseHubWithdrawals
     {
         var key = await hub.KeyForAsync("chase-practice", ReferralExamples.Practice);
         var read = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/ServiceRequest/{referralId}", apiKey: key),
-            r => hub.Function<Hub.FhirApi.ReferralReadHttp>().ReadServiceRequest(r, referralId));
+            r => hub.Function<ReferralReadHttp>().ReadServiceRequest(r, referralId));
         var sr = read.As<ServiceRequest>();
         sr.Status = RequestStatus.Revoked;
         var request = HttpCall.Request("PUT", $"/api/fhir/ServiceRequest/{referralId}", ReferralExamples.Json(sr), FhirMediaTypes.Json, key);
-        return await TestHub.CallAsync(request, r => hub.Function<Hub.Intake.ReferralUpdateHttp>().Update(r, referralId, durable ?? hub.Durable));
+        return await TestHub.CallAsync(request, r => hub.Function<ReferralUpdateHttp>().Update(r, referralId, durable ?? hub.Durable));
     }
 }

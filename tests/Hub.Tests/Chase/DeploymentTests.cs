@@ -1,7 +1,8 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Chase;
 using Hub.Intake;
-using Hub.Orchestrations.Referral;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -20,7 +21,7 @@ public sealed class DeploymentTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var input = context.GetInput<ReferralOrchestrationInput>()!;
         await context.CallActivityAsync(nameof(ReferralActivities.RecordReferralReceived), input);
         context.SetCustomStatus(new ReferralProgress("received", "Waiting for the provider chase to start."));
-        await context.WaitForExternalEvent<string>(ReferralOrchestration.ReferralWithdrawnEvent);
+        await context.WaitForExternalEvent<string>(ReferralInstances.WithdrawnEvent);
         context.SetCustomStatus(new ReferralProgress("withdrawn", "revoked"));
         return "withdrawn";
     }

@@ -1,7 +1,7 @@
 using Hl7.Fhir.Model;
-using Hub.Orchestrations.Referral;
-using Hub.Reporting;
-using Hub.Storage;
+using Hub.Chase;
+using Hub.Evidence;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using FhirTask = Hl7.Fhir.Model.Task;

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Hub.Email;
-using Hub.Storage;
+using Hub.Platform;
+using Hub.Platform.Storage;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -218,7 +219,7 @@ public sealed class EmailSenderTests : IAsyncLifetime
 
     private async Task<ServiceProvider> BuildAsync(Dictionary<string, string?> settings)
     {
-        settings[HubServices.StorageSetting] = (await Azurite.SharedAsync()).ConnectionString;
+        settings[PlatformServices.StorageSetting] = (await Azurite.SharedAsync()).ConnectionString;
         settings["Storage:TablePrefix"] = _tablePrefix;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

@@ -1,4 +1,4 @@
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 
 namespace Hub.Tests.Fhir;
 

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Hub.Access;
 using Hub.FollowUp;
-using Hub.Storage;
 using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 
@@ -65,7 +65,7 @@ public class FollowUpHub : ChaseHub
     public IReadOnlyList<RecordedEmail> SurveyEmails(string referralId) =>
         Mail.Emails.Where(e => SurveyLinks.Survey(e) is { } url && ReferralIdOfSurvey(url) == referralId).ToList();
 
-    public string? ReferralIdOfSurvey(string url) => Get<Hub.Access.SignedLinks>().Read(ProviderLinks.Token(url), "patient").Claims?.ReferralId;
+    public string? ReferralIdOfSurvey(string url) => Get<SignedLinks>().Read(ProviderLinks.Token(url), "patient").Claims?.ReferralId;
 
     public Task<SurveyResponse?> ResponseAsync(string referralId, string kind) => Get<FollowUpStore>().GetResponseAsync(ReferralExamples.Practice, referralId, kind);
 

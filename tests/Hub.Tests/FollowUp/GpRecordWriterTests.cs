@@ -1,5 +1,5 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.FollowUp;
 using Hub.Tests.Infrastructure;
 using Hub.WriteBack;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Hl7.Fhir.Model;
-using Hub.FhirApi;
+using Hub.FollowUp;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.FollowUp;

@@ -1,4 +1,5 @@
-using Hub.Orchestrations.FollowUp;
+using Hub.FollowUp;
+using Hub.Platform;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,7 @@ public sealed class LongTimerTests(SplitTimerHub hub) : IClassFixture<SplitTimer
     {
         var worker = hub.Get<IOptions<DurableTaskWorkerOptions>>().Value;
         Assert.Equal(TimeSpan.FromDays(3), worker.MaximumTimerInterval);
-        Assert.Equal(TimeSpan.FromDays(3), HubServices.MaximumTimerInterval);
+        Assert.Equal(TimeSpan.FromDays(3), PlatformServices.MaximumTimerInterval);
 
         Assert.Null(new FollowUpOptions { FollowUpAfter = FollowUpOptions.LongestFollowUp }.Problem(development: false));
         Assert.Null(new FollowUpOptions().Problem(development: false));   // the default, 12 weeks

@@ -2,9 +2,8 @@ using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
-using Hub.Fhir;
 using Hub.FollowUp;
-using Hub.Orchestrations.FollowUp;
+using Hub.Platform.Fhir;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Tests.FollowUp;

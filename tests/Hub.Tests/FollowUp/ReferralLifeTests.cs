@@ -1,12 +1,11 @@
 using Hl7.Fhir.Model;
-using Hub.FhirApi;
-using Hub.Fhir;
-using Hub.Operations;
-using Hub.Reporting;
-using Hub.Orchestrations.FollowUp;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.FollowUp;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
+using Hub.WriteBack;
 using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.Tests.FollowUp;

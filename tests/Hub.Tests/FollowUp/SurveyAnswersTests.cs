@@ -1,7 +1,6 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
 using Hub.FollowUp;
-using Hub.Orchestrations.FollowUp;
+using Hub.Platform.Fhir;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Tests.FollowUp;

@@ -1,5 +1,6 @@
-using Hub.Orchestrations.FollowUp;
-using Hub.Orchestrations.Referral;
+using Hub.Chase;
+using Hub.FollowUp;
+using Hub.Referrals;
 using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask;

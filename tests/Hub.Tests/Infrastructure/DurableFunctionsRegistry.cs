@@ -1,6 +1,7 @@
 using System.Reflection;
-using Hub.Orchestrations.FollowUp;
-using Hub.Orchestrations.Referral;
+using Hub.Chase;
+using Hub.FollowUp;
+using Hub.Referrals;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Text;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Access;
+using Hub.Platform.Fhir;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;

@@ -1,6 +1,7 @@
+using Hub.Chase;
+using Hub.Evidence;
 using Hub.FollowUp;
-using Hub.Http;
-using Hub.ProviderResponse;
+using Hub.Platform.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -40,8 +41,8 @@ public sealed class PageServer : IAsyncDisposable
         app.MapGet("/api/provider/respond", show);
         app.MapPost("/api/provider/respond", submit);
         app.MapGet("/api/assets/nhsuk-frontend.min.css", css);
-        app.MapGet("/api/reports", ctx => RunAsync(ctx, Task.FromResult(global::Hub.Reporting.ReportHttp.Form(ctx.Request))));
-        app.MapPost("/api/reports", ctx => RunAsync(ctx, hub.Function<global::Hub.Reporting.ReportHttp>().FromForm(ctx.Request)));
+        app.MapGet("/api/reports", ctx => RunAsync(ctx, Task.FromResult(global::Hub.Evidence.ReportHttp.Form(ctx.Request))));
+        app.MapPost("/api/reports", ctx => RunAsync(ctx, hub.Function<global::Hub.Evidence.ReportHttp>().FromForm(ctx.Request)));
         await app.StartAsync();
         return new PageServer(app, app.Urls.First());
     }

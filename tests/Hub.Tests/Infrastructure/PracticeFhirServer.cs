@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

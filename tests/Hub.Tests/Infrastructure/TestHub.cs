@@ -2,7 +2,9 @@ using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Hub.Access;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.Platform;
+using Hub.Platform.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
@@ -59,7 +61,7 @@ public class TestHub : IAsyncLifetime
     {
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         var azurite = await Azurite.SharedAsync();
-        _settings[HubServices.StorageSetting] = azurite.ConnectionString;
+        _settings[PlatformServices.StorageSetting] = azurite.ConnectionString;
         _settings["Storage:TablePrefix"] = TablePrefix;
         _settings["IntakeQueueName"] = QueueName;
         _settings["Intake:QueueClientId"] = EngineClientId;
@@ -130,13 +132,13 @@ public class TestHub : IAsyncLifetime
     }
 
     /// <summary>A referral as the evidence reads it, from a snapshot taken now.</summary>
-    public async Task<Hub.Reporting.EvidenceRow> EvidenceRowAsync(string referralId) =>
-        (await Get<Hub.Reporting.EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+    public async Task<EvidenceRow> EvidenceRowAsync(string referralId) =>
+        (await Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
 
     public static async Task<HttpAnswer> CallAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> trigger) =>
         await HttpCall.RunAsync(request, await trigger(request));
 
-    public QueueClient Queue(string name) => new(Get<IConfiguration>()[HubServices.StorageSetting], name);
+    public QueueClient Queue(string name) => new(Get<IConfiguration>()[PlatformServices.StorageSetting], name);
 
     /// <summary>Every row in every hub table: what "nothing was stored" is checked against. Orchestrations of earlier
     /// tests in the class may still be writing (audit lines, chase steps), so the counts are read until they hold still.</summary>
@@ -162,7 +164,7 @@ public class TestHub : IAsyncLifetime
     {
         var tables = Get<HubTables>();
         var counts = new Dictionary<string, int>();
-        foreach (var name in HubTables.All)
+        foreach (var name in tables.All)
         {
             var table = await tables.GetAsync(name);
             var n = 0;

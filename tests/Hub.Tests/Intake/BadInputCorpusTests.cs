@@ -1,6 +1,6 @@
 using System.Text;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 using Hub.Tests.Infrastructure;
 using static Hub.Tests.Infrastructure.ReferralExamples;
 

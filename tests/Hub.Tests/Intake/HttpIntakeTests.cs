@@ -1,9 +1,10 @@
 using System.Net;
 using Hl7.Fhir.Model;
-using Hub.Fhir;
-using Hub.FhirApi;
+using Hub.Access;
 using Hub.Intake;
-using Hub.Storage;
+using Hub.Platform.Fhir;
+using Hub.Platform.Storage;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
@@ -174,7 +175,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Single(answers.Select(a => a.As<ServiceRequest>().Id).Distinct());
         Assert.Equal(before + 1, await hub.CountOrchestrationsAsync());
         var rows = 0;
-        await foreach (var row in (await hub.Get<HubTables>().GetAsync(HubTables.Referrals)).QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Practice))
+        await foreach (var row in (await hub.Get<HubTables>().GetAsync(ReferralStore.Table)).QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Practice))
         {
             rows += row.GetString("IdentifierValue") == "burst-1" ? 1 : 0;
         }
@@ -210,7 +211,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
     [Fact]
     public async System.Threading.Tasks.Task Missing_wrong_revoked_and_rotated_keys()
     {
-        var keys = hub.Get<Hub.Access.ApiKeys>();
+        var keys = hub.Get<ApiKeys>();
         var key = await hub.KeyForAsync("practice-a-keys", Practice);
         var keyId = key.Split('_')[1];
 

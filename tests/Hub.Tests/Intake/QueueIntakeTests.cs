@@ -1,8 +1,10 @@
 using Azure.Storage.Queues.Models;
 using Hl7.Fhir.Model;
+using Hub.Access;
 using Hub.Intake;
 using Hub.Operations;
-using Hub.Storage;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using static Hub.Tests.Infrastructure.ReferralExamples;
 
@@ -83,12 +85,12 @@ public sealed class QueueIntakeTests(TestHub hub) : IClassFixture<TestHub>
     [Fact]
     public async System.Threading.Tasks.Task Without_a_configured_client_the_message_fails_so_the_host_retries_it()
     {
-        var keys = hub.Get<Hub.Access.ApiKeys>();
+        var keys = hub.Get<ApiKeys>();
         // The engine's client is configured but not registered yet: a transient, operator-fixable failure.
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
             var message = Message(Json(ServiceRequest()));
-            var fresh = new QueuedReferralIntake(hub.Get<ReferralIntake>(), keys, hub.Get<RejectionStore>(), hub.Get<Hub.Fhir.FhirSerializer>(),
+            var fresh = new QueuedReferralIntake(hub.Get<ReferralIntake>(), keys, hub.Get<RejectionStore>(), hub.Get<FhirSerializer>(),
                 Microsoft.Extensions.Options.Options.Create(new IntakeOptions { QueueClientId = "not-registered" }), TimeProvider.System,
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<QueuedReferralIntake>.Instance);
             await fresh.RunAsync(message, hub.Durable, CancellationToken.None);

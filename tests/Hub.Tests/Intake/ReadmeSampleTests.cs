@@ -1,5 +1,5 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
+using Hub.Platform.Fhir;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Intake;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Hub.Providers;
-using Hub.Storage;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

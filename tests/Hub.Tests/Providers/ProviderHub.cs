@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Hub.Http;
+using Hub.Platform.Http;
 using Hub.Providers;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

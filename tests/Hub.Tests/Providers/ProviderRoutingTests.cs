@@ -1,6 +1,6 @@
 using Hub.Providers;
-using static Hub.Tests.Providers.ProviderExamples;
 using static Hub.Providers.ActivityCategories;
+using static Hub.Tests.Providers.ProviderExamples;
 
 namespace Hub.Tests.Providers;
 

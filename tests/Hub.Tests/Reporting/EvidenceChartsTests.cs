@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Hub.Reporting;
+using Hub.Evidence;
 
 namespace Hub.Tests.Reporting;
 

@@ -1,6 +1,8 @@
 using Azure.Data.Tables;
-using Hub.Reporting;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.FollowUp;
+using Hub.Platform.Storage;
+using Hub.Referrals;
 
 namespace Hub.Tests.Reporting;
 
@@ -61,8 +63,8 @@ public sealed class EvidencePopulation
     /// trail and the survey answers.</summary>
     public async Task WriteAsync(HubTables tables)
     {
-        var referrals = await tables.GetAsync(HubTables.Referrals);
-        var audit = await tables.GetAsync(HubTables.Audit);
+        var referrals = await tables.GetAsync(ReferralStore.Table);
+        var audit = await tables.GetAsync(AuditTrail.Table);
         var responses = await tables.GetAsync(FollowUpStore.SurveyResponses);
         var batches = new List<(TableClient Table, List<TableTransactionAction> Actions)>();
         foreach (var practice in Referrals.GroupBy(r => r.PracticeOds))

@@ -2,9 +2,8 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Fhir;
-using Hub.Reporting;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.Platform.Storage;
 using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;
 

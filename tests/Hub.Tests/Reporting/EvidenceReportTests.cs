@@ -1,4 +1,5 @@
-using Hub.Reporting;
+using Hub.Evidence;
+using Hub.Platform.Fhir;
 
 namespace Hub.Tests.Reporting;
 

@@ -1,5 +1,5 @@
-using Hub.Reporting;
-using Hub.Storage;
+using Hub.Evidence;
+using Hub.Platform.Storage;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Reporting;

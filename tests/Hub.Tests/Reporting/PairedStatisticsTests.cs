@@ -1,4 +1,4 @@
-using Hub.Reporting;
+using Hub.Evidence;
 
 namespace Hub.Tests.Reporting;
 

@@ -1,4 +1,6 @@
-using Hub.Reporting;
+using Hub.Access;
+using Hub.Evidence;
+using Hub.Providers;
 using Microsoft.Extensions.Primitives;
 
 namespace Hub.Tests.Reporting;

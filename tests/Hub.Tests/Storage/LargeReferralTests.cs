@@ -1,6 +1,6 @@
 using Hl7.Fhir.Model;
-using Hub.Fhir;
-using Hub.Storage;
+using Hub.Platform.Fhir;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Hub.Tests.Intake;
 using static Hub.Tests.Infrastructure.ReferralExamples;
@@ -25,7 +25,7 @@ public sealed class LargeReferralTests(TestHub hub) : IClassFixture<TestHub>
         var record = await hub.Get<ReferralStore>().GetAsync(Practice, id);
         Assert.True(record!.DocumentChunks > 20, $"{record.DocumentChunks} chunks");
         var read = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/ServiceRequest/{id}", apiKey: key),
-            r => hub.Function<Hub.FhirApi.ReferralReadHttp>().ReadServiceRequest(r, id));
+            r => hub.Function<ReferralReadHttp>().ReadServiceRequest(r, id));
         var back = read.As<ServiceRequest>();
         Assert.Equal(sr.Note.Select(n => n.Text), back.Note.Select(n => n.Text));
     }

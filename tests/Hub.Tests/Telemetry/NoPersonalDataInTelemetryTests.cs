@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hl7.Fhir.Model;
-using Hub.Telemetry;
+using Hub.Chase;
+using Hub.Platform.Telemetry;
 using Hub.Tests.Chase;
 using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Hub.Intake;
 using Hub.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hub.Operations;
+using Hub.Platform;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Wiring;
@@ -24,7 +25,7 @@ public sealed class HealthTests(TestHub hub) : IClassFixture<TestHub>
 public sealed class UnreachableStorageHub : TestHub
 {
     protected override void Configure(IDictionary<string, string?> settings) =>
-        settings[HubServices.StorageSetting] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        settings[PlatformServices.StorageSetting] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
 }
 
 public sealed class UnreachableStorageHealthTests(UnreachableStorageHub hub) : IClassFixture<UnreachableStorageHub>

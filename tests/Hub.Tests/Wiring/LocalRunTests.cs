@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Hub.Orchestrations.FollowUp;
-using Hub.Orchestrations.Referral;
+using Hub.Chase;
+using Hub.FollowUp;
+using Hub.Providers;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,0 +1,21 @@
+using Hub.Platform.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.Access;
+
+/// <summary>Who may call: API keys for practices, schemes and operators, and the signed single-use links in emails.</summary>
+public static class AccessServices
+{
+    public static IServiceCollection AddAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LinkOptions>().Bind(configuration.GetSection(LinkOptions.Section))
+            .Validate(o => SignedLinks.Problem(o) is null, "Links:SigningKeys / Links:CurrentKeyId are missing or weak: set a key of 32+ characters (see README).")
+            .ValidateOnStart();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<Schemes>();
+        services.AddSingleton<SignedLinks>();
+        services.AddHubTables(ApiKeys.Table, Schemes.Table);
+        return services;
+    }
+}

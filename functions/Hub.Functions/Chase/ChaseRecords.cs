@@ -1,0 +1,30 @@
+using Hub.Referrals;
+
+namespace Hub.Chase;
+
+// What the referral orchestration passes to and from its activities and events: ids, codes and times, never FHIR
+// documents or personal data (orchestration history is kept in plain tables).
+
+/// <summary>The chase as planned when it starts: who to offer the referral to, in order, and when to remind and escalate.
+/// Read once through an activity, so configuration changed later cannot change an instance already under way.</summary>
+public sealed record ChasePlan(IReadOnlyList<string> ProviderIds, IReadOnlyList<TimeSpan> Reminders, TimeSpan EscalateAfter, TimeSpan ExpireAfter, bool WorkingHoursOnly, TimeSpan RetryFirstInterval);
+
+/// <summary>One step of the chase for one provider.</summary>
+/// <param name="Attempt">1 for the first provider offered, 2 for the second…</param>
+/// <param name="Step">offer, reminder-1, reminder-2…, escalation, expired.</param>
+public sealed record ChaseStep(ReferralOrchestrationInput Referral, string ProviderId, int Attempt, string Step);
+
+public enum OfferOutcome
+{
+    Sent,
+    Bounced,
+}
+
+/// <summary>The provider's answer, raised as the <c>ProviderResponded</c> event by the accept/decline page.</summary>
+public sealed record ProviderAnswer(string ProviderId, bool Accepted, string? ReasonCode, string? Note, DateOnly? FirstSession);
+
+/// <summary>Why a provider did not take the referral (declined with a reason code, bounced, or never answered).</summary>
+public sealed record Decline(string ProviderId, string ReasonCode, string? Note);
+
+/// <summary>An outcome that ends the chase, for the activity that records it.</summary>
+public sealed record ChaseEnd(ReferralOrchestrationInput Referral, string? ProviderId, IReadOnlyList<Decline> Declines, ProviderAnswer? Answer, string? Reason);

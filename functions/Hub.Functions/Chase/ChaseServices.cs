@@ -1,0 +1,18 @@
+using Hub.Platform.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.Chase;
+
+/// <summary>The provider chase and the provider's answer: offers, reminders, escalation, accept and decline.</summary>
+public static class ChaseServices
+{
+    public static IServiceCollection AddChase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
+        services.AddSingleton<ChaseStore>();
+        services.AddSingleton<ProviderResponses>();
+        services.AddHubTables(ChaseStore.Chases, ChaseStore.LinkUses);
+        return services;
+    }
+}

@@ -1,0 +1,96 @@
+using Hub.Access;
+using Hub.Providers;
+using Hub.Referrals;
+using Microsoft.DurableTask.Client;
+
+namespace Hub.Chase;
+
+/// <summary>What a provider's link can do now, and the details the page may show.</summary>
+public enum ResponseState
+{
+    /// <summary>The link is live: show the confirm page.</summary>
+    Ready,
+    Invalid,
+    Expired,
+    Withdrawn,
+    AlreadyDecided,
+    Superseded,
+}
+
+public sealed record ResponseView(ResponseState State, LinkClaims? Claims, string? ProviderName, ReferralDocument? Referral, LinkUse? Decision);
+
+/// <summary>The provider's answer to an offered referral: where a referral is accepted or declined. A link's GET only
+/// shows; the POST acts, once, and raises the answer on the referral's orchestration (an event sent before the
+/// orchestration waits is kept for it, so an early click is never lost).</summary>
+public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+{
+    public static readonly IReadOnlyDictionary<string, string> DeclineReasons = new Dictionary<string, string>
+    {
+        ["no-capacity"] = "We have no space at the moment",
+        ["not-suitable"] = "Our service is not suitable for this person",
+        ["out-of-area"] = "The person lives outside our area",
+        ["other"] = "Another reason",
+    };
+
+    public async Task<ResponseView> ViewAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        var (check, claims) = links.Read(token, ChaseActivities.ProviderAudience);
+        if (claims is null || check is LinkCheck.Malformed or LinkCheck.Tampered or LinkCheck.WrongAudience || claims.Action is not ("accept" or "decline"))
+        {
+            return new ResponseView(ResponseState.Invalid, null, null, null, null);
+        }
+
+        var chase = await chases.GetAsync(claims.ReferralId, cancellationToken);
+        var loaded = chase is null ? null : await documents.LoadAsync(chase.PracticeOds, claims.ReferralId, cancellationToken);
+        if (chase is null || loaded is null)
+        {
+            return new ResponseView(ResponseState.Invalid, null, null, null, null);
+        }
+
+        var provider = await providers.GetAsync(claims.SubjectId, cancellationToken);
+        var (record, document) = loaded.Value;
+        var view = new ResponseView(ResponseState.Ready, claims, provider?.Name, document, null);
+        if (record.Status is "revoked" or "entered-in-error" || chase.Step == "withdrawn")
+        {
+            return view with { State = ResponseState.Withdrawn };
+        }
+
+        if (await chases.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
+        {
+            return view with { State = ResponseState.AlreadyDecided, Decision = decision };
+        }
+
+        if (check == LinkCheck.Expired)
+        {
+            return view with { State = ResponseState.Expired };
+        }
+
+        return chase.CurrentProviderId == claims.SubjectId && chase.Step is not ("accepted" or "rejected")
+            ? view
+            : view with { State = ResponseState.Superseded };
+    }
+
+    /// <summary>Acts on a live link once: records the decision (whichever of the pair comes first wins) and raises it.</summary>
+    public async Task<ResponseView> RespondAsync(string? token, string? reasonCode, string? note, DateOnly? firstSession, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    {
+        var view = await ViewAsync(token, cancellationToken);
+        if (view.State != ResponseState.Ready)
+        {
+            return view;
+        }
+
+        var claims = view.Claims!;
+        var accepted = claims.Action == "accept";
+        var earlier = await chases.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
+        if (earlier is not null)
+        {
+            return view with { State = ResponseState.AlreadyDecided, Decision = earlier };
+        }
+
+        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted ? null : reasonCode, accepted ? null : note, accepted ? firstSession : null);
+        await durable.RaiseEventAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, answer, cancellationToken);
+        await audit.AppendAsync(claims.ReferralId, accepted ? "provider-accepted" : "provider-declined", $"provider:{claims.SubjectId}", accepted ? null : reasonCode,
+            onceKey: $"answer-{claims.SubjectId}", cancellationToken: cancellationToken);
+        return view with { State = ResponseState.AlreadyDecided, Decision = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()) };
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Hub.FollowUp;
+using Hub.Platform.Durable;
+using Hub.Referrals;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace Hub.Chase;
+
+/// <summary>The durable life of one referral; its instance id is the referral id. It chases providers in turn until one
+/// accepts, every one declines, or the practice withdraws the referral. Deterministic: all I/O is in activities, all
+/// times come from the orchestration's clock, and the plan (providers, durations) is read once through an activity.</summary>
+public static class ReferralOrchestration
+{
+    public const string Name = ReferralInstances.ChaseOrchestration;
+
+    /// <summary>Version 1 only recorded the referral and waited for withdrawal; version 2 chases providers; version 3 hands
+    /// an accepted referral to the outcome follow-up. Instances keep the version they started with, so each replays along
+    /// the shape its history was written in (host.json's <c>defaultVersion</c> must say the same).</summary>
+    public const string CurrentVersion = "3";
+
+    public const string ProviderRespondedEvent = "ProviderResponded";
+
+    [Function(Name)]
+    public static async Task<string> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var input = context.GetInput<ReferralOrchestrationInput>()
+                    ?? throw new InvalidOperationException("A referral orchestration needs its referral's ids as input.");
+
+        await context.CallActivityAsync(ChaseActivityNames.RecordReferralReceived, input);
+
+        if (context.Version is null or "" or "1")
+        {
+            return await VersionOneAsync(context, input);
+        }
+
+        return await ChaseAsync(context, input);
+    }
+
+    private static async Task<string> VersionOneAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input)
+    {
+        context.SetCustomStatus(new ReferralProgress("received", "Waiting for the provider chase to start."));
+        // Version 1 raised a plain string; version 2 raises a Withdrawal. Either ends it.
+        await context.WaitForExternalEvent<JsonElement>(ReferralInstances.WithdrawnEvent);
+        await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input, null), Retry(TimeSpan.FromSeconds(30)));
+        context.SetCustomStatus(new ReferralProgress("withdrawn", "The practice withdrew the referral."));
+        return "withdrawn";
+    }
+
+    private static async Task<string> ChaseAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input)
+    {
+        var plan = await context.CallActivityAsync<ChasePlan>(ChaseActivityNames.PlanChase, input, Retry(TimeSpan.FromSeconds(30)));
+        var retry = Retry(plan.RetryFirstInterval);
+        var withdrawal = context.WaitForExternalEvent<Withdrawal>(ReferralInstances.WithdrawnEvent);
+        var declines = new List<Decline>();
+
+        if (plan.ProviderIds.Count == 0)
+        {
+            await context.CallActivityAsync(ChaseActivityNames.EscalateNoProvider, new ChaseEnd(input, null, declines, null, "no-provider"), retry);
+            context.SetCustomStatus(new ReferralProgress("escalated", "No provider with capacity matches this referral; the referrer was told."));
+            await withdrawal;
+            return await CancelAsync(context, input, null, retry);
+        }
+
+        for (var i = 0; i < plan.ProviderIds.Count; i++)
+        {
+            var step = new ChaseStep(input, plan.ProviderIds[i], i + 1, "offer");
+            var offer = await context.CallActivityAsync<OfferOutcome>(ChaseActivityNames.OfferToProvider, step, retry);
+            if (offer == OfferOutcome.Bounced)
+            {
+                declines.Add(new Decline(step.ProviderId, "email-rejected", null));
+                await context.CallActivityAsync(ChaseActivityNames.EscalateToReferrer, step with { Step = "email-rejected" }, retry);
+                continue;
+            }
+
+            var answer = await AwaitAnswerAsync(context, plan, step, context.CurrentUtcDateTime, withdrawal, retry);
+            if (withdrawal.IsCompleted)
+            {
+                return await CancelAsync(context, input, step.ProviderId, retry);
+            }
+
+            if (answer is null)
+            {
+                declines.Add(new Decline(step.ProviderId, "no-response", null));
+                await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, null, "no-response"), retry);
+                continue;
+            }
+
+            if (answer.Accepted)
+            {
+                await context.CallActivityAsync(ChaseActivityNames.AcceptReferral, new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
+                if (context.Version == "2")
+                {
+                    // Accepted under version 2, before the follow-up existed: it keeps waiting for a withdrawal, as it did.
+                    context.SetCustomStatus(new ReferralProgress("accepted", "Accepted; the outcome follow-up starts from here.", null, step.ProviderId));
+                    await withdrawal;
+                    return await CancelAsync(context, input, step.ProviderId, retry);
+                }
+
+                // The follow-up is its own instance with its own history: the chase's long history is not replayed
+                // through months of survey waits. A withdrawal is raised on both instances (ReferralWithdrawal).
+                context.SetCustomStatus(new ReferralProgress("following-up", "Accepted; the outcome follow-up is under way.", null, step.ProviderId));
+                return await context.CallSubOrchestratorAsync<string>(FollowUpOrchestration.Name, new FollowUpInput(input, step.ProviderId),
+                    new SubOrchestrationOptions { InstanceId = FollowUpOrchestration.InstanceId(input.ReferralId) });
+            }
+
+            declines.Add(new Decline(step.ProviderId, answer.ReasonCode ?? "unspecified", answer.Note));
+            await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
+        }
+
+        await context.CallActivityAsync(ChaseActivityNames.RejectReferral, new ChaseEnd(input, null, declines, null, "all-declined"), retry);
+        context.SetCustomStatus(new ReferralProgress("rejected", $"No provider took the referral ({declines.Count} asked); the referrer was told."));
+        return "rejected";
+    }
+
+    /// <summary>Waits for this provider's answer through the reminders, the escalation and the link's expiry.
+    /// Null when the referral was withdrawn or the provider never answered.</summary>
+    private static async Task<ProviderAnswer?> AwaitAnswerAsync(TaskOrchestrationContext context, ChasePlan plan, ChaseStep offer, DateTime offeredAt,
+        Task<Withdrawal> withdrawal, TaskOptions retry)
+    {
+        var steps = plan.Reminders.Select((after, n) => (Name: $"reminder-{n + 1}", After: after))
+            .Append(("escalation", plan.EscalateAfter))
+            .Append(("expired", plan.ExpireAfter))
+            .OrderBy(s => s.Item2)
+            .ToList();
+        var answer = context.WaitForExternalEvent<ProviderAnswer>(ProviderRespondedEvent);
+        foreach (var (name, after) in steps)
+        {
+            var due = offeredAt + after;
+            if (plan.WorkingHoursOnly && name != "expired")
+            {
+                due = WorkingHours.NextOpen(due);
+            }
+
+            context.SetCustomStatus(new ReferralProgress("awaiting-provider", $"Offered to provider (attempt {offer.Attempt}); next: {name}.", due, offer.ProviderId));
+            while (true)
+            {
+                using var cancelTimer = new CancellationTokenSource();
+                var timer = context.CreateTimer(due, cancelTimer.Token);
+                var winner = await Task.WhenAny(answer, withdrawal, timer);
+                if (winner == timer)
+                {
+                    break;
+                }
+
+                cancelTimer.Cancel();
+                if (winner == withdrawal)
+                {
+                    return null;
+                }
+
+                if (answer.Result.ProviderId == offer.ProviderId)
+                {
+                    return answer.Result;
+                }
+
+                // A late answer from a provider asked earlier: the page refuses those, but one can still race past it.
+                answer = context.WaitForExternalEvent<ProviderAnswer>(ProviderRespondedEvent);
+            }
+
+            if (name == "expired")
+            {
+                return null;
+            }
+
+            var activity = name == "escalation" ? ChaseActivityNames.EscalateToReferrer : ChaseActivityNames.RemindProvider;
+            await context.CallActivityAsync(activity, offer with { Step = name }, retry);
+        }
+
+        return null;
+    }
+
+    private static async Task<string> CancelAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input, string? providerId, TaskOptions retry)
+    {
+        await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input, providerId), retry);
+        context.SetCustomStatus(new ReferralProgress("withdrawn", "The practice withdrew the referral.", null, providerId));
+        return "withdrawn";
+    }
+
+    private static TaskOptions Retry(TimeSpan firstInterval) => ActivityRetry.Backoff(firstInterval);
+}

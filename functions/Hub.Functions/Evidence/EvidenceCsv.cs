@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Hub.Evidence;
+
+/// <summary>The de-identified per-referral rows for analysts: a stable pseudonym instead of the referral id, the
+/// referral's month rather than its date, codes and numbers only. No NHS number, name, contact or free text exists in an
+/// evidence row to begin with.</summary>
+public sealed class EvidenceCsv(byte[] pseudonymKey)
+{
+    /// <summary>The measures exported, baseline and follow-up side by side.</summary>
+    public static readonly IReadOnlyList<string> Measures =
+    [
+        "ons4-life-satisfaction", "ons4-worthwhile", "ons4-happiness", "ons4-anxiety", "ucla3-total",
+        "gp-appointments-3m", "ae-attendances-3m", "sessions-attended",
+    ];
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>The same referral gets the same pseudonym in every export under the same key; without the key the
+    /// pseudonym cannot be turned back into the referral.</summary>
+    public string Pseudonym(string referralId) =>
+        "p-" + Convert.ToHexStringLower(HMACSHA256.HashData(pseudonymKey, Encoding.UTF8.GetBytes(referralId)))[..20];
+
+    public string Write(IEnumerable<EvidenceRow> rows)
+    {
+        var csv = new StringBuilder();
+        csv.Append("pseudonym,practice_ods,referral_month,provider,chase_result,providers_offered,decline_reasons,days_to_first_answer,days_to_acceptance,days_to_first_session,follow_up,took_up,attended");
+        foreach (var measure in Measures)
+        {
+            csv.Append(Invariant, $",baseline_{measure},follow_up_{measure}");
+        }
+
+        csv.Append("\r\n");
+        foreach (var row in rows.OrderBy(r => r.ReferredAt))
+        {
+            var acceptance = row.Acceptance;
+            var provider = acceptance?.ProviderId ?? (row.Offers.Count > 0 ? row.Offers[^1].ProviderId : null);
+            var reasons = string.Join(';', row.Offers.Select(o => o.DropCode).OfType<string>());
+            var cells = new List<string?>
+            {
+                Pseudonym(row.ReferralId),
+                row.PracticeOds,
+                row.ReferredAt.ToString("yyyy-MM", Invariant),
+                provider,
+                Kebab(row.Chase.ToString()),
+                row.Offers.Count.ToString(Invariant),
+                reasons,
+                Days(row.DaysToFirstAnswer),
+                Days(row.DaysToAcceptance),
+                row.DaysToFirstSession?.ToString(Invariant),
+                Kebab(row.FollowUpResult.ToString()),
+                EvidenceReport.TookUp(row) ? "yes" : "no",
+                row.Attended switch { true => "yes", false => "no", null => null },
+            };
+            foreach (var measure in Measures)
+            {
+                cells.Add(row.Baseline.TryGetValue(measure, out var b) ? b.ToString(Invariant) : null);
+                cells.Add(row.FollowUp.TryGetValue(measure, out var f) ? f.ToString(Invariant) : null);
+            }
+
+            csv.AppendJoin(',', cells.Select(Cell)).Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    private static string? Days(double? days) => days is { } d ? Math.Round(d, 2).ToString(Invariant) : null;
+
+    private static string Kebab(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
+
+    /// <summary>RFC 4180 quoting, and a leading apostrophe for anything a spreadsheet would run as a formula.</summary>
+    private static string Cell(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+}

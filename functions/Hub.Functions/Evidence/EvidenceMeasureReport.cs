@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Platform.Fhir;
+using Hub.Providers;
+
+namespace Hub.Evidence;
+
+/// <summary>An evidence report as a FHIR <c>MeasureReport</c> (type summary): one group per funnel stage, time, outcome
+/// measure and cost figure, each with its populations; the report's filters as a contained Group it is about. Hidden
+/// counts and withheld statistics are left out and marked with the core data-absent-reason "masked".</summary>
+public static class EvidenceMeasureReport
+{
+    public const string Measure = FhirCodes.HubBase + "/Measure/sp-evidence";
+    public const string EvidenceCodes = FhirCodes.HubBase + "/CodeSystem/sp-evidence";
+    public const string OutcomeMeasureCodes = FhirCodes.HubBase + "/CodeSystem/sp-outcome-measures";
+    public const string ConfidenceIntervalExtension = FhirCodes.HubBase + "/StructureDefinition/confidence-interval-95";
+    public const string PairedTPExtension = FhirCodes.HubBase + "/StructureDefinition/paired-t-p-value";
+    public const string WilcoxonPExtension = FhirCodes.HubBase + "/StructureDefinition/wilcoxon-signed-rank-p-value";
+    public const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+    private const string PopulationSystem = "http://terminology.hl7.org/CodeSystem/measure-population";
+    private const string Ucum = "http://unitsofmeasure.org";
+
+    /// <param name="readerId">Who asked: the same question from two practices is two different reports.</param>
+    public static MeasureReport From(EvidenceReport report, ReportQuery query, string snapshotId, string readerId)
+    {
+        var scope = report.Scope;
+        var measureReport = new MeasureReport
+        {
+            // The same question from the same reader of the same snapshot is the same report.
+            Id = "evidence-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{query.ToSearch()}|{snapshotId}|{readerId}")))[..24],
+            Meta = new Meta { LastUpdated = scope.SnapshotTakenAt },
+            Status = MeasureReport.MeasureReportStatus.Complete,
+            Type = MeasureReport.MeasureReportType.Summary,
+            Measure = Measure,
+            Subject = new ResourceReference("#cohort") { Display = Cohort(scope) },
+            Date = scope.SnapshotTakenAt.ToString("o", CultureInfo.InvariantCulture),
+            Reporter = new ResourceReference { Display = "Social Prescribing Referral Hub" },
+            Period = new Period
+            {
+                Start = scope.From?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                // FHIR periods include their end; the query's end is exclusive.
+                End = (scope.To?.AddDays(-1) ?? scope.SnapshotTakenAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            },
+        };
+        measureReport.Contained.Add(CohortGroup(report, query));
+
+        foreach (var stage in report.Funnel)
+        {
+            var group = CodedGroup(EvidenceCodes, $"funnel-{stage.Code}", stage.Label);
+            group.Population.Add(Population("numerator", stage.Count));
+            if (stage.Previous is { } previous)
+            {
+                group.Population.Add(Population("denominator", previous));
+                Score(group, stage.Count.ShareOf(previous), "1", "proportion");
+            }
+
+            measureReport.Group.Add(group);
+        }
+
+        var drops = CodedGroup(EvidenceCodes, "funnel-drops", "Why referrals did not reach the next stage, or are still on the way");
+        var reasons = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "drop-reason", "Stage and reason")] };
+        foreach (var drop in report.Drops)
+        {
+            var stratum = new MeasureReport.StratifierGroupComponent
+            {
+                Value = new CodeableConcept(EvidenceCodes, $"drop:{drop.AfterStage}:{drop.Code}",
+                    $"After {drop.AfterStage}: {drop.Label}" + (drop.Pending ? " (in progress, not a drop)" : string.Empty)),
+            };
+            var population = new MeasureReport.StratifierGroupPopulationComponent { Code = PopulationCode("measure-population") };
+            SetCount(population, drop.Count);
+            stratum.Population.Add(population);
+            reasons.Stratum.Add(stratum);
+        }
+
+        drops.Stratifier.Add(reasons);
+        measureReport.Group.Add(drops);
+
+        foreach (var time in report.Timeliness)
+        {
+            foreach (var (suffix, value, label) in new[] { ("median", time.MedianDays, "median"), ("p90", time.P90Days, "90th percentile") })
+            {
+                var group = CodedGroup(EvidenceCodes, $"time-to-{time.Code}-{suffix}", $"{time.Label}, {label} (days)");
+                group.Population.Add(Population("measure-population", new Figure(time.N)));
+                Score(group, value, "d", "days");
+                measureReport.Group.Add(group);
+            }
+        }
+
+        foreach (var change in report.Outcomes.Concat(report.NhsUse))
+        {
+            measureReport.Group.Add(ChangeGroup(change, comparison: false));
+        }
+
+        foreach (var change in report.ComparisonOutcomes)
+        {
+            measureReport.Group.Add(ChangeGroup(change, comparison: true));
+        }
+
+        if (report.Cost.Configured)
+        {
+            var cost = report.Cost;
+            var saving = CodedGroup(EvidenceCodes, "cost-offset-3m",
+                "Estimated NHS cost offset per person per 3 months, from self-reported GP and A&E use and configured unit costs (an estimate, not a measured saving)");
+            saving.Population.Add(Population("measure-population", new Figure(cost.N)));
+            if (cost.SavingPerPerson3Months is { } value)
+            {
+                saving.MeasureScore = Money(value);
+                saving.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range { Low = Money(cost.SavingLow!.Value), High = Money(cost.SavingHigh!.Value) }));
+            }
+            else
+            {
+                Masked(saving);
+            }
+
+            measureReport.Group.Add(saving);
+            var payback = CodedGroup(EvidenceCodes, "payback-months",
+                $"Estimated payback of the programme cost (£{cost.ProgrammeCostPerReferral.ToString("0.##", CultureInfo.InvariantCulture)} per referral), in months: an estimate from self-reported use");
+            payback.Population.Add(Population("measure-population", new Figure(cost.N)));
+            Score(payback, cost.PaybackMonths, "mo", "months");
+            measureReport.Group.Add(payback);
+        }
+
+        return measureReport;
+    }
+
+    private static MeasureReport.GroupComponent ChangeGroup(OutcomeChange change, bool comparison)
+    {
+        var group = new MeasureReport.GroupComponent
+        {
+            Code = new CodeableConcept
+            {
+                Text = comparison
+                    ? $"{change.Label}: change in the comparison group (followed up but did not take part; not randomised)"
+                    : $"{change.Label}: mean change, follow-up minus baseline, people with both answers",
+            },
+        };
+        group.Code.Coding.Add(new Coding(OutcomeMeasureCodes, change.Code));
+        group.Code.Coding.Add(new Coding(EvidenceCodes, comparison ? "comparison-group" : "took-up"));
+        group.Population.Add(Population("measure-population", new Figure(change.Paired)));
+        group.Population.Add(new MeasureReport.PopulationComponent
+        {
+            Code = new CodeableConcept(EvidenceCodes, "baseline-only", "Baseline answer only: the follow-up ended without one"),
+            Count = change.BaselineOnly,
+        });
+        group.Population.Add(new MeasureReport.PopulationComponent
+        {
+            Code = new CodeableConcept(EvidenceCodes, "follow-up-only", "Follow-up answer only: no baseline"),
+            Count = change.FollowUpOnly,
+        });
+        if (change.T is { } t && change.Wilcoxon is { } w)
+        {
+            group.MeasureScore = new Quantity((decimal)Math.Round(t.MeanDifference, 3), "{score}", Ucum) { Unit = "score points" };
+            group.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range
+            {
+                Low = new Quantity((decimal)Math.Round(t.ConfidenceLow, 3), "{score}", Ucum),
+                High = new Quantity((decimal)Math.Round(t.ConfidenceHigh, 3), "{score}", Ucum),
+            }));
+            group.MeasureScore.Extension.Add(new Extension(PairedTPExtension, new FhirDecimal((decimal)Math.Round(t.P, 6))));
+            group.MeasureScore.Extension.Add(new Extension(WilcoxonPExtension, new FhirDecimal((decimal)Math.Round(w.P, 6))));
+        }
+        else
+        {
+            Masked(group);
+        }
+
+        var direction = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "direction", change.HigherIsBetter ? "Direction of change (higher is better)" : "Direction of change (lower is better)")] };
+        foreach (var (code, figure) in new[] { ("improved", change.Improved), ("unchanged", change.Unchanged), ("worse", change.Worse) })
+        {
+            var stratum = new MeasureReport.StratifierGroupComponent { Value = new CodeableConcept(EvidenceCodes, code) };
+            var population = new MeasureReport.StratifierGroupPopulationComponent { Code = PopulationCode("measure-population") };
+            SetCount(population, figure);
+            stratum.Population.Add(population);
+            direction.Stratum.Add(stratum);
+        }
+
+        group.Stratifier.Add(direction);
+        return group;
+    }
+
+    private static Group CohortGroup(EvidenceReport report, ReportQuery query)
+    {
+        var group = new Group
+        {
+            Id = "cohort",
+            Type = Group.GroupType.Person,
+            Actual = false,
+            Name = Cohort(report.Scope),
+        };
+        foreach (var practice in query.Practices)
+        {
+            group.Characteristic.Add(Characteristic("practice", new ResourceReference { Identifier = new Identifier(FhirCodes.OdsSystem, practice) }));
+        }
+
+        foreach (var scheme in query.Schemes)
+        {
+            group.Characteristic.Add(Characteristic("scheme", new ResourceReference($"Group/{scheme}")));
+        }
+
+        if (query.Provider is { } provider)
+        {
+            group.Characteristic.Add(Characteristic("provider", new ResourceReference($"HealthcareService/{provider}")));
+        }
+
+        if (group.Characteristic.Count == 0)
+        {
+            group.Characteristic.Add(Characteristic("all", new FhirBoolean(true)));
+        }
+
+        return group;
+    }
+
+    private static Group.CharacteristicComponent Characteristic(string code, DataType value) =>
+        new() { Code = new CodeableConcept(EvidenceCodes, $"cohort-{code}"), Value = value, Exclude = false };
+
+    private static string Cohort(ReportScope scope) =>
+        (scope.Filters.Count == 0 ? "Every referral this key may read" : string.Join("; ", scope.Filters)) + ", " + scope.PeriodText;
+
+    private static MeasureReport.GroupComponent CodedGroup(string system, string code, string text) =>
+        new() { Code = new CodeableConcept(system, code, text) };
+
+    private static CodeableConcept PopulationCode(string code) => new(PopulationSystem, code);
+
+    private static MeasureReport.PopulationComponent Population(string code, Figure figure)
+    {
+        var population = new MeasureReport.PopulationComponent { Code = PopulationCode(code) };
+        population.Count = Shown(population, figure);
+        return population;
+    }
+
+    private static void SetCount(MeasureReport.StratifierGroupPopulationComponent population, Figure figure) =>
+        population.Count = Shown(population, figure);
+
+    /// <summary>The count to write, or null with the element marked masked when the figure is hidden.</summary>
+    private static int? Shown(Element population, Figure figure)
+    {
+        if (figure.Suppressed)
+        {
+            Masked(population);
+            return null;
+        }
+
+        return figure.Count;
+    }
+
+    private static void Score(MeasureReport.GroupComponent group, double? value, string unitCode, string unit)
+    {
+        if (value is { } v)
+        {
+            group.MeasureScore = new Quantity((decimal)Math.Round(v, 3), unitCode, Ucum) { Unit = unit };
+        }
+        else
+        {
+            Masked(group);
+        }
+    }
+
+    /// <summary>Hidden or withheld: too few people for the figure to be shown.</summary>
+    private static void Masked(Element element) =>
+        element.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
+
+    private static Quantity Money(double value) =>
+        new((decimal)Math.Round(value, 2), "GBP", "urn:iso:std:iso:4217") { Unit = "£" };
+}

@@ -1,0 +1,79 @@
+using Hub.Access;
+using Hub.Providers;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Evidence;
+
+/// <summary>A report, or why the caller may not have it.</summary>
+public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<EvidenceRow> Rows, ReportQuery Query, string? Forbidden, string? SnapshotId = null);
+
+/// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
+/// commissioner key sees its schemes' practices; filters narrow that, never widen it.</summary>
+public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options)
+{
+    public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken = default)
+    {
+        var visible = new HashSet<string>(caller.PracticeOdsCodes, StringComparer.Ordinal);
+        var schemeNames = new Dictionary<string, Scheme>(StringComparer.Ordinal);
+        foreach (var schemeId in caller.Schemes)
+        {
+            if (await schemes.GetAsync(schemeId, cancellationToken) is { } scheme)
+            {
+                schemeNames[schemeId] = scheme;
+                visible.UnionWith(scheme.PracticeOdsCodes);
+            }
+        }
+
+        var selected = new HashSet<string>(visible, StringComparer.Ordinal);
+        var filters = new List<string>();
+        foreach (var schemeId in query.Schemes)
+        {
+            if (!schemeNames.TryGetValue(schemeId, out var scheme))
+            {
+                return new ReportAnswer(null, [], query, $"This API key may not read reports for scheme '{schemeId}'.");
+            }
+
+            selected.IntersectWith(scheme.PracticeOdsCodes);
+            filters.Add($"Scheme: {scheme.Name}");
+        }
+
+        foreach (var practice in query.Practices)
+        {
+            if (!visible.Contains(practice))
+            {
+                return new ReportAnswer(null, [], query, $"This API key may not read reports for practice {practice}.");
+            }
+
+            selected.IntersectWith([practice]);
+            filters.Add($"Practice: {practice}");
+        }
+
+        if (query.Provider is { } providerId)
+        {
+            var provider = await providers.GetAsync(providerId, cancellationToken);
+            filters.Add($"Provider: {provider?.Name ?? providerId} (only this provider's offers)");
+        }
+
+        var snapshot = await snapshots.CurrentAsync(cancellationToken);
+        var rows = new List<EvidenceRow>();
+        foreach (var row in snapshot.Rows)
+        {
+            if (!selected.Contains(row.PracticeOds) || (query.From is { } from && row.ReferredAt < from) || (query.To is { } to && row.ReferredAt >= to))
+            {
+                continue;
+            }
+
+            if (query.Provider is null)
+            {
+                rows.Add(row);
+            }
+            else if (row.AsSeenBy(query.Provider) is { } seen)
+            {
+                rows.Add(seen);
+            }
+        }
+
+        var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
+        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value), rows, query, null, snapshot.Id);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json.Serialization;
+using Hub.FollowUp;
+
+namespace Hub.Evidence;
+
+/// <summary>How one provider's offer ended.</summary>
+public enum OfferAnswer
+{
+    Waiting,
+    Accepted,
+    Declined,
+    /// <summary>The provider never answered and the offer expired.</summary>
+    NoResponse,
+    /// <summary>The provider's address was refused by the email service.</summary>
+    EmailRejected,
+    Withdrawn,
+}
+
+/// <summary>Where the search for a provider ended.</summary>
+public enum ChaseResult
+{
+    InProgress,
+    Accepted,
+    /// <summary>Every provider asked declined, expired or could not be emailed.</summary>
+    AllDeclined,
+    /// <summary>No provider in the directory matched the referral.</summary>
+    NoProvider,
+    /// <summary>The practice withdrew the referral before a provider accepted.</summary>
+    Withdrawn,
+}
+
+/// <summary>Where the outcome follow-up is.</summary>
+public enum FollowUpResult
+{
+    /// <summary>No follow-up: the referral was never accepted.</summary>
+    None,
+    /// <summary>Accepted; the follow-up survey is not yet due.</summary>
+    Waiting,
+    /// <summary>The survey went out and is still open.</summary>
+    SurveyOpen,
+    Answered,
+    NoResponse,
+    OptedOut,
+    /// <summary>The practice withdrew the referral after acceptance.</summary>
+    Withdrawn,
+}
+
+/// <summary>One offer to one provider, with the time it was made and answered.</summary>
+public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, OfferAnswer Answer, DateTimeOffset? AnsweredAt, string? DeclineReason)
+{
+    /// <summary>Why the offer did not lead to acceptance, as one code: the provider's reason, or what happened instead
+    /// of an answer (<c>no-response</c>, <c>email-rejected</c>). Null for offers accepted, waiting or withdrawn.</summary>
+    [JsonIgnore]
+    public string? DropCode => Answer switch
+    {
+        OfferAnswer.Declined => DeclineReason ?? "unspecified",
+        OfferAnswer.NoResponse => "no-response",
+        OfferAnswer.EmailRejected => "email-rejected",
+        _ => null,
+    };
+}
+
+/// <summary>One referral as the evidence sees it: ids, times, the journey and the scores. No name, no NHS number, no
+/// free text; the referral id never leaves the hub (exports carry a pseudonym).</summary>
+/// <param name="FollowUpSent">The follow-up survey (not the baseline) went to the patient or the provider.</param>
+/// <param name="Attended">What the follow-up answer says about taking part: attended or at least one session; null when unknown.</param>
+/// <param name="Baseline">Scores per measure code at referral or acceptance.</param>
+/// <param name="FollowUp">Scores per measure code at the follow-up.</param>
+public sealed record EvidenceRow(
+    string ReferralId,
+    string PracticeOds,
+    DateTimeOffset ReferredAt,
+    IReadOnlyList<ProviderOffer> Offers,
+    ChaseResult Chase,
+    DateOnly? FirstSession,
+    FollowUpResult FollowUpResult,
+    bool FollowUpSent,
+    bool? Attended,
+    IReadOnlyDictionary<string, double> Baseline,
+    IReadOnlyDictionary<string, double> FollowUp)
+{
+    [JsonIgnore]
+    public ProviderOffer? Acceptance => Offers.FirstOrDefault(o => o.Answer == OfferAnswer.Accepted);
+
+    /// <summary>The first time any provider answered (accepted or declined), as a person would: expiries and bounces are not answers.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? FirstProviderAnswerAt =>
+        Offers.Where(o => o.Answer is OfferAnswer.Accepted or OfferAnswer.Declined && o.AnsweredAt is not null).Min(o => o.AnsweredAt);
+
+    [JsonIgnore]
+    public double? DaysToFirstAnswer => Days(FirstProviderAnswerAt);
+
+    [JsonIgnore]
+    public double? DaysToAcceptance => Days(Acceptance?.AnsweredAt);
+
+    /// <summary>Whole days from the referral's day to the first session the provider booked.</summary>
+    [JsonIgnore]
+    public int? DaysToFirstSession => FirstSession is { } session ? Math.Max(0, session.DayNumber - DateOnly.FromDateTime(ReferredAt.UtcDateTime).DayNumber) : null;
+
+    /// <summary>The same referral as one provider sees it: only its own offer counts, so "accepted" means accepted by
+    /// this provider, and a referral it declined is a decline in its report even if another provider took it later.
+    /// Null when the provider was never offered the referral.</summary>
+    public EvidenceRow? AsSeenBy(string providerId)
+    {
+        var offer = Offers.FirstOrDefault(o => o.ProviderId == providerId);
+        if (offer is null)
+        {
+            return null;
+        }
+
+        if (offer.Answer == OfferAnswer.Accepted)
+        {
+            return this with { Offers = [offer] };
+        }
+
+        var chase = offer.Answer switch
+        {
+            OfferAnswer.Waiting => ChaseResult.InProgress,
+            OfferAnswer.Withdrawn => ChaseResult.Withdrawn,
+            _ => ChaseResult.AllDeclined,
+        };
+        return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty };
+    }
+
+    private double? Days(DateTimeOffset? to) => to is { } t ? Math.Max(0, (t - ReferredAt).TotalDays) : null;
+
+    public static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using Hub.Access;
+using Hub.Platform.Fhir;
+using Hub.Providers;
+using static Hub.Platform.Http.HtmlPage;
+
+namespace Hub.Evidence;
+
+/// <summary>The evidence report as a page for people: a scheme lead, a commissioner, a practice. Charts are SVG drawn
+/// here, each with a text alternative and a table of the same figures; the page prints cleanly.</summary>
+public static class ReportPage
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>The form a person fills in to see a report: the key goes in the body, never in a URL.</summary>
+    public static string Form(string csrf, string? practice = null, string? scheme = null, string? provider = null, string? from = null, string? to = null) => $"""
+        <h1>Evidence report</h1>
+        <p class="nhsuk-body">What happened to referrals, how quickly, and what changed for the people who took part. Enter the API key your scheme or practice was given; it is used for this page only and is not stored.</p>
+        <form method="post" action="/api/reports" novalidate>
+          <input type="hidden" name="{CsrfField}" value="{E(csrf)}">
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="key">API key</label>
+            <input class="nhsuk-input" id="key" name="key" type="password" autocomplete="off" spellcheck="false"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="scheme">Scheme (optional)</label>
+            <div class="nhsuk-hint" id="scheme-hint">The scheme id, for a scheme lead or commissioner key</div>
+            <input class="nhsuk-input nhsuk-input--width-20" id="scheme" name="scheme" aria-describedby="scheme-hint" value="{E(scheme)}"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="practice">Practice ODS code (optional)</label>
+            <input class="nhsuk-input nhsuk-input--width-10" id="practice" name="practice" value="{E(practice)}"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="provider">Provider id (optional)</label>
+            <input class="nhsuk-input nhsuk-input--width-20" id="provider" name="provider" value="{E(provider)}"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="from">Referred from (optional)</label>
+            <div class="nhsuk-hint" id="from-hint">A date as YYYY-MM-DD, a month as YYYY-MM or a year</div>
+            <input class="nhsuk-input nhsuk-input--width-10" id="from" name="from" aria-describedby="from-hint" value="{E(from)}"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="to">Referred up to and including (optional)</label>
+            <input class="nhsuk-input nhsuk-input--width-10" id="to" name="to" value="{E(to)}"></div>
+          <button class="nhsuk-button" type="submit" name="format" value="html">Show the report</button>
+          <button class="nhsuk-button nhsuk-button--secondary" type="submit" name="format" value="csv">Download the de-identified rows (CSV)</button>
+        </form>
+        """;
+
+    public static string Render(EvidenceReport report)
+    {
+        var html = new StringBuilder();
+        var scope = report.Scope;
+        html.Append("<h1>Evidence report</h1>")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-lede-text\">{E(scope.Filters.Count == 0 ? "Every referral this key may read" : string.Join("; ", scope.Filters))}: {E(scope.PeriodText)}.</p>")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body-s\">Figures as at {scope.SnapshotTakenAt:d MMMM yyyy HH:mm} UTC (the hub takes a fresh snapshot every night).</p>");
+
+        html.Append("""
+            <div class="nhsuk-inset-text"><span class="nhsuk-u-visually-hidden">Information: </span>
+            <p>How to read this report:</p>
+            <ul>
+            <li>Change is measured within the same people, from their baseline answers to their answers at follow-up. Only people with both count, and the people who dropped out may differ from those who answered.</li>
+            <li>There is no randomised control group. People often feel better with time, and people who start low tend to score higher next time (regression to the mean), so an improvement here is not proof that the activity caused it.</li>
+            <li>NHS use is self-reported for the previous 3 months; the cost offset is an estimate from it, not a measured saving.</li>
+            <li>Counts from 1 to 4 are shown as "&lt;5" and statistics are withheld for fewer than 10 people, so nobody can be recognised.</li>
+            </ul></div>
+            """);
+
+        AppendFunnel(html, report);
+        AppendTimeliness(html, report);
+        AppendOutcomes(html, report);
+        AppendNhsUse(html, report);
+        return html.ToString();
+    }
+
+    private static void AppendFunnel(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"funnel\">From referral to follow-up</h2>")
+            .Append("<div class=\"hub-chart\">")
+            .Append(EvidenceCharts.Funnel("funnel-chart", "Referrals at each stage", report.Funnel.Select(s => Bar(s.Label, s.Count)).ToList()))
+            .Append("</div>")
+            .Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Referrals at each stage</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
+            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">Stage</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">People</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Of the stage before</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+        foreach (var stage in report.Funnel)
+        {
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(stage.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(stage.Count.Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(stage.Previous is { } p ? stage.Count.ShareDisplay(p) : string.Empty)}</td></tr>");
+        }
+
+        html.Append("</tbody></table>");
+        if (report.Drops.Count > 0)
+        {
+            html.Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Why referrals stopped, or where they are now</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
+                .Append("<th class=\"nhsuk-table__header\" scope=\"col\">After the stage</th><th class=\"nhsuk-table__header\" scope=\"col\">Reason</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Count</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+            foreach (var drop in report.Drops)
+            {
+                var stage = report.Funnel.FirstOrDefault(s => s.Code == drop.AfterStage)?.Label ?? drop.AfterStage;
+                html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(stage)}</td><td class=\"nhsuk-table__cell\">{E(drop.Label)}{(drop.Pending ? " <strong class=\"nhsuk-tag nhsuk-tag--grey\">in progress</strong>" : string.Empty)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(drop.Count.Display)}</td></tr>");
+            }
+
+            html.Append("</tbody></table><p class=\"nhsuk-body-s\">Declines are counted per offer: one referral may be declined by several providers before one accepts it.</p>");
+        }
+    }
+
+    private static void AppendTimeliness(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"timeliness\">How quickly</h2>")
+            .Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Days from referral</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
+            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">From referral to</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">People</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Median (days)</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">90th percentile (days)</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+        foreach (var time in report.Timeliness)
+        {
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(time.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(new Figure(time.N).Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.MedianDays)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.P90Days)}</td></tr>");
+        }
+
+        html.Append("</tbody></table><div class=\"hub-chart\">")
+            .Append(EvidenceCharts.Histogram("accept-chart", "Days from referral to acceptance", "Days from referral to acceptance",
+                report.TimeToAcceptBins.Select((count, i) => Bar(EvidenceReport.TimeToAcceptBinEdges[i].Label, count)).ToList()))
+            .Append("</div>");
+    }
+
+    private static void AppendOutcomes(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"outcomes\">Wellbeing and loneliness</h2>")
+            .Append("<p class=\"nhsuk-body\">Mean change from baseline to follow-up for people who took up the referral and answered both times, with its 95% confidence interval.</p>")
+            .Append("<div class=\"hub-chart\">")
+            .Append(EvidenceCharts.Change("change-chart", "Mean change per measure, with 95% confidence intervals", report.Outcomes.Select(ChangeRowOf).ToList()))
+            .Append("</div>");
+        AppendChangeTable(html, "Change for people who took up the referral", report.Outcomes);
+
+        html.Append("<h3 id=\"comparison\">Comparison group (not randomised)</h3>");
+        if (report.ComparisonGroup.Count == 0)
+        {
+            html.Append("<p class=\"nhsuk-body\">No one who was declined or did not take part has been followed up in this report, so there is no comparison group.</p>");
+        }
+        else
+        {
+            html.Append(Invariant, $"<p class=\"nhsuk-body\">{E(report.ComparisonGroup.Display)} people were followed up although they did not take part (declined, or said they never attended). They were not chosen at random and may differ from those who took part in ways the hub cannot see; set their change beside the main group's, not against it.</p>");
+            AppendChangeTable(html, "Change in the comparison group (not randomised)", report.ComparisonOutcomes);
+        }
+    }
+
+    private static void AppendNhsUse(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"nhs-use\">Use of NHS services (self-reported)</h2>");
+        AppendChangeTable(html, "GP appointments and A&E attendances in the 3 months before each survey", report.NhsUse, fellLabel: true);
+        var cost = report.Cost;
+        html.Append("<h3 id=\"cost\">Estimated cost offset</h3>");
+        if (!cost.Configured)
+        {
+            html.Append("<p class=\"nhsuk-body\">Unit costs are not configured (Reporting:GpAppointmentCost, Reporting:AeAttendanceCost, Reporting:ProgrammeCostPerReferral), so no cost offset is estimated.</p>");
+            return;
+        }
+
+        html.Append(Invariant, $"<p class=\"nhsuk-body-s\">Unit costs used: GP appointment £{cost.GpAppointmentCost:0.00}, A&amp;E attendance £{cost.AeAttendanceCost:0.00}, programme cost £{cost.ProgrammeCostPerReferral:0.00} per referral.</p>");
+        if (cost.SavingPerPerson3Months is not { } saving)
+        {
+            html.Append(Invariant, $"<p class=\"nhsuk-body\">Withheld: fewer than {EvidenceReport.SmallestForStatistics} people answered the NHS use questions both times.</p>");
+            return;
+        }
+
+        var payback = cost.PaybackMonths is { } months
+            ? $"At that rate the programme cost per referral would be paid back in about {months:0.#} months" + (cost.PaybackMonthsShortest is { } shortest ? $" (at the interval's most favourable end, {shortest:0.#} months)" : string.Empty) + "."
+            : "At that rate the programme cost is not paid back.";
+        var interval = cost.SavingLow <= 0 ? " The interval includes no saving at all." : string.Empty;
+        html.Append(Invariant, $"<p class=\"nhsuk-body\"><strong>Estimate:</strong> NHS use fell by the equivalent of £{saving:0.00} per person over 3 months (95% CI £{cost.SavingLow:0.00} to £{cost.SavingHigh:0.00}; {E(new Figure(cost.N).Display)} people).{interval} {E(payback)}</p>")
+            .Append("<p class=\"nhsuk-body-s\">This is an estimate from self-reported use, assumes the change lasts and that people who did not answer changed as those who did, and has no control group. It is not a measured saving.</p>");
+    }
+
+    private static void AppendChangeTable(StringBuilder html, string caption, IReadOnlyList<OutcomeChange> changes, bool fellLabel = false)
+    {
+        html.Append(Invariant, $"<table class=\"nhsuk-table-responsive\"><caption class=\"nhsuk-table__caption\">{E(caption)}</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
+            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">Measure</th><th class=\"nhsuk-table__header\" scope=\"col\">People with both answers</th><th class=\"nhsuk-table__header\" scope=\"col\">Only one answer</th><th class=\"nhsuk-table__header\" scope=\"col\">Mean before → after</th><th class=\"nhsuk-table__header\" scope=\"col\">Mean change (95% CI)</th><th class=\"nhsuk-table__header\" scope=\"col\">p (paired t; Wilcoxon)</th>")
+            .Append(Invariant, $"<th class=\"nhsuk-table__header\" scope=\"col\">{(fellLabel ? "Fell / same / rose" : "Better / same / worse")}</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+        foreach (var c in changes)
+        {
+            var only = $"{new Figure(c.BaselineOnly).Display} baseline only, {new Figure(c.FollowUpOnly).Display} follow-up only";
+            var means = c.T is { } t ? $"{t.MeanBefore:0.00} → {t.MeanAfter:0.00}" : "withheld";
+            var change = c.T is { } t2 ? $"{t2.MeanDifference:+0.00;-0.00;0.00} ({t2.ConfidenceLow:0.00} to {t2.ConfidenceHigh:0.00})" : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
+            var p = c.T is { } t3 && c.Wilcoxon is { } w ? $"{P(t3.P)}; {P(w.P)}" : "withheld";
+            var paired = new Figure(c.Paired);
+            var split = $"{c.Improved.ShareDisplay(paired)} / {c.Unchanged.ShareDisplay(paired)} / {c.Worse.ShareDisplay(paired)}";
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\">{Cell("Measure", c.Label + (c.HigherIsBetter ? " (higher is better)" : " (lower is better)"))}{Cell("People with both answers", paired.Display)}{Cell("Only one answer", only)}{Cell("Mean before → after", means)}{Cell("Mean change (95% CI)", change)}{Cell("p (paired t; Wilcoxon)", p)}{Cell(fellLabel ? "Fell / same / rose" : "Better / same / worse", c.Withheld ? "withheld" : split)}</tr>");
+        }
+
+        html.Append("</tbody></table>");
+    }
+
+    private static string Cell(string heading, string value) =>
+        $"<td class=\"nhsuk-table__cell\"><span class=\"nhsuk-table-responsive__heading\" aria-hidden=\"true\">{E(heading)} </span>{E(value)}</td>";
+
+    private static ChartBar Bar(string label, Figure figure) => new(label, figure.Suppressed ? null : figure.Count, figure.Display);
+
+    private static ChangeRow ChangeRowOf(OutcomeChange c) => c.T is { } t
+        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh,
+            string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})"), c.HigherIsBetter)
+        : new ChangeRow(c.Label, null, null, null, $"withheld (n < {EvidenceReport.SmallestForStatistics})", c.HigherIsBetter);
+
+    private static string Days(double? days) => days is { } d ? d.ToString("0.0", Invariant) : "withheld";
+
+    private static string P(double p) => p < 0.001 ? "< 0.001" : p.ToString("0.000", Invariant);
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using Hub.Access;
+using Hub.Platform.Fhir;
+using Hub.Platform.Storage;
+using Hub.Providers;
+using Microsoft.Extensions.Primitives;
+
+namespace Hub.Evidence;
+
+/// <summary>What a report asks for, as the FHIR search on MeasureReport spells it: <c>subject</c> names a practice
+/// (<c>Organization/{ODS}</c>), a scheme (<c>Group/{scheme id}</c>) or a provider (<c>HealthcareService/{id}</c>), and
+/// repeats to combine; <c>period</c> is a FHIR date search (<c>2026</c>, <c>2026-03</c>, <c>ge2026-01-01&amp;period=lt2026-04-01</c>)
+/// on the date each referral reached the hub.</summary>
+public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<string> Schemes, string? Provider, DateTimeOffset? From, DateTimeOffset? To)
+{
+    public static readonly ReportQuery Everything = new([], [], null, null, null);
+
+    /// <summary>The query, or every problem with it at once.</summary>
+    public static (ReportQuery? Query, IReadOnlyList<FhirProblem> Problems) Parse(StringValues subjects, StringValues periods)
+    {
+        var problems = new List<FhirProblem>();
+        var practices = new List<string>();
+        var schemes = new List<string>();
+        var providers = new List<string>();
+        foreach (var subject in subjects.SelectMany(s => (s ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var slash = subject.IndexOf('/', StringComparison.Ordinal);
+            var (type, id) = slash > 0 ? (subject[..slash], subject[(slash + 1)..]) : (string.Empty, subject);
+            if (id.Length == 0 || !TableKeys.IsSafe(id))
+            {
+                type = string.Empty;
+            }
+
+            switch (type)
+            {
+                case "Organization":
+                    practices.Add(id.ToUpperInvariant());
+                    break;
+                case "Group":
+                    schemes.Add(id);
+                    break;
+                case "HealthcareService":
+                    providers.Add(id);
+                    break;
+                default:
+                    problems.Add(FhirProblem.Value("subject",
+                        $"subject '{subject}' is not one the hub reports on: use Organization/{{practice ODS code}}, Group/{{scheme id}} or HealthcareService/{{provider id}}."));
+                    break;
+            }
+        }
+
+        if (providers.Distinct(StringComparer.Ordinal).Count() > 1)
+        {
+            problems.Add(FhirProblem.Value("subject", "Name at most one provider (HealthcareService) per report: a referral is seen through one provider's offer at a time."));
+        }
+
+        DateTimeOffset? from = null, to = null;
+        foreach (var period in periods.SelectMany(p => (p ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var prefix = period.Length > 2 && char.IsLetter(period[0]) ? period[..2] : "eq";
+            var value = prefix == "eq" && !period.StartsWith("eq", StringComparison.Ordinal) ? period : period[2..];
+            if (!TryRange(value, out var start, out var end))
+            {
+                problems.Add(FhirProblem.Value("period", $"period '{period}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, optionally after ge, gt, le, lt or eq."));
+                continue;
+            }
+
+            switch (prefix)
+            {
+                case "eq":
+                    from = Later(from, start);
+                    to = Earlier(to, end);
+                    break;
+                case "ge":
+                    from = Later(from, start);
+                    break;
+                case "gt":
+                    from = Later(from, end);
+                    break;
+                case "lt":
+                    to = Earlier(to, start);
+                    break;
+                case "le":
+                    to = Earlier(to, end);
+                    break;
+                default:
+                    problems.Add(FhirProblem.Value("period", $"period prefix '{prefix}' is not supported here: use ge, gt, le, lt or eq."));
+                    break;
+            }
+        }
+
+        if (from is not null && to is not null && from >= to)
+        {
+            problems.Add(FhirProblem.Value("period", "The period is empty: its start is not before its end."));
+        }
+
+        return problems.Count > 0
+            ? (null, problems)
+            : (new ReportQuery(practices.Distinct().ToList(), schemes.Distinct(StringComparer.Ordinal).ToList(), providers.FirstOrDefault(), from, to), []);
+    }
+
+    /// <summary>The query as FHIR search parameters, for links (the HTML page's CSV link, the MeasureReport's identifier).</summary>
+    public string ToSearch()
+    {
+        var parts = Practices.Select(p => $"subject=Organization/{Uri.EscapeDataString(p)}")
+            .Concat(Schemes.Select(s => $"subject=Group/{Uri.EscapeDataString(s)}"))
+            .Concat(Provider is null ? [] : [$"subject=HealthcareService/{Uri.EscapeDataString(Provider)}"])
+            .Concat(From is { } f ? [$"period=ge{f:yyyy-MM-dd}"] : [])
+            .Concat(To is { } t ? [$"period=lt{t:yyyy-MM-dd}"] : []);
+        return string.Join('&', parts);
+    }
+
+    private static bool TryRange(string value, out DateTimeOffset start, out DateTimeOffset end)
+    {
+        var formats = new[] { ("yyyy", 0), ("yyyy-MM", 1), ("yyyy-MM-dd", 2) };
+        foreach (var (format, precision) in formats)
+        {
+            if (DateTime.TryParseExact(value, format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                start = new DateTimeOffset(parsed, TimeSpan.Zero);
+                end = precision switch { 0 => start.AddYears(1), 1 => start.AddMonths(1), _ => start.AddDays(1) };
+                return true;
+            }
+        }
+
+        start = end = default;
+        return false;
+    }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+
+    private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+}

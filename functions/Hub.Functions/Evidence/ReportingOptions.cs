@@ -1,0 +1,22 @@
+namespace Hub.Evidence;
+
+/// <summary>Evidence reports (configuration section <c>Reporting</c>).</summary>
+public sealed class ReportingOptions
+{
+    public const string Section = "Reporting";
+
+    /// <summary>What one GP appointment costs the local NHS, in pounds. The cost offset is shown only when all three costs are set.</summary>
+    public decimal? GpAppointmentCost { get; set; }
+
+    /// <summary>What one A&amp;E attendance costs, in pounds.</summary>
+    public decimal? AeAttendanceCost { get; set; }
+
+    /// <summary>What the programme costs per referral (link worker time, activity funding), in pounds.</summary>
+    public decimal? ProgrammeCostPerReferral { get; set; }
+
+    /// <summary>The secret behind the CSV's pseudonymous ids: the same referral gets the same id in every export while
+    /// this stays the same. Unset, it is derived from the current link-signing key.</summary>
+    public string? PseudonymKey { get; set; }
+
+    public bool CostsConfigured => GpAppointmentCost > 0 && AeAttendanceCost > 0 && ProgrammeCostPerReferral > 0;
+}

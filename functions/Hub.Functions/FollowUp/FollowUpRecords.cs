@@ -1,0 +1,44 @@
+using Hub.Referrals;
+
+namespace Hub.FollowUp;
+
+// What the follow-up orchestration passes to and from its activities and events: ids, kinds and durations, never
+// answers or personal data (orchestration history is kept in plain tables).
+
+/// <summary>The follow-up of an accepted referral: which referral, and the provider who took it.</summary>
+public sealed record FollowUpInput(ReferralOrchestrationInput Referral, string ProviderId);
+
+/// <summary>The follow-up as planned at acceptance, read once so later configuration changes leave it alone.</summary>
+/// <param name="SendBaselineSurvey">The referral brought no baseline and the patient can be emailed.</param>
+public sealed record FollowUpPlan(
+    bool SendBaselineSurvey,
+    TimeSpan FollowUpAfter,
+    IReadOnlyList<TimeSpan> Reminders,
+    TimeSpan SurveyWindow,
+    TimeSpan WriteBackFirstRetry,
+    TimeSpan WriteBackRetryFor);
+
+/// <summary>One survey email: the baseline or the follow-up, first sent or a reminder.</summary>
+/// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>
+/// <param name="Step"><c>survey</c>, <c>reminder-1</c>, <c>reminder-2</c>…</param>
+public sealed record SurveyStep(FollowUpInput FollowUp, string Kind, string Step);
+
+/// <summary>Raised by the survey page once the answers are stored.</summary>
+public sealed record SurveySubmitted(string Kind);
+
+/// <summary>Raised by the opt-out page: the patient wants no more survey emails.</summary>
+public sealed record OptedOut(DateTimeOffset At);
+
+/// <summary>Raised by an operator once the cause of a parked write-back is fixed.</summary>
+public sealed record WriteBackRetry(string By);
+
+public sealed record WriteBackStep(FollowUpInput FollowUp, string Kind);
+
+/// <param name="State"><c>written</c>, <c>no-endpoint</c>, <c>refused</c> (the practice's server said no) or
+/// <c>unreachable</c> (it kept failing for the whole retry period).</param>
+public sealed record WriteBackOutcome(string State, string? Detail);
+
+public sealed record ParkedWriteBack(FollowUpInput FollowUp, string Kind, WriteBackOutcome Outcome);
+
+/// <param name="Outcome"><c>answered</c>, <c>no-response</c>, <c>opted-out</c> or <c>withdrawn</c>.</param>
+public sealed record FollowUpEnd(FollowUpInput FollowUp, string Outcome);

@@ -1,0 +1,193 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Hub.Platform.Storage;
+
+namespace Hub.FollowUp;
+
+/// <summary>Where a referral's outcome follow-up is: which survey is open, who answers it (the patient by email, or the
+/// provider with the patient), and whether the patient opted out. The survey page reads it to tell a live link from a
+/// closed one.</summary>
+/// <param name="Recipient"><c>patient</c> (emailed directly) or <c>provider</c> (administered with the patient).</param>
+/// <param name="Baseline"><c>with-referral</c>, <c>survey</c> (sent at acceptance) or <c>none</c>.</param>
+/// <param name="OpenSurvey">The survey whose link works now (<c>baseline</c> or <c>follow-up</c>), or null.</param>
+/// <param name="Stage">The follow-up's step: waiting, survey-sent, closed, opted-out, withdrawn, completed…</param>
+public sealed record FollowUpState(
+    string ReferralId,
+    string PracticeOds,
+    string ProviderId,
+    string Recipient,
+    string Baseline,
+    string? OpenSurvey,
+    string Stage,
+    DateTimeOffset? OptedOutAt);
+
+/// <summary>One survey's answers, as the evidence reports read them: a score per measure code (totals included), whether
+/// every item was answered, and where the answers came from. The FHIR resources made from them are in the document store.</summary>
+/// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>
+/// <param name="Source"><c>patient</c>, <c>provider</c> (administered with the patient) or <c>with-referral</c>.</param>
+/// <param name="WriteBack"><c>pending</c>, <c>written</c>, <c>no-endpoint</c>, <c>parked</c> or <c>not-needed</c>
+/// (baseline answers that came from the GP record itself).</param>
+public sealed record SurveyResponse(
+    string ReferralId,
+    string PracticeOds,
+    string Kind,
+    string QuestionnaireUrl,
+    string Source,
+    DateTimeOffset Authored,
+    bool Complete,
+    IReadOnlyDictionary<string, decimal> Measures,
+    int DocumentChunks,
+    string WriteBack,
+    string? WriteBackDetail = null);
+
+public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
+{
+    public const string FollowUps = "FollowUps";
+    public const string SurveyResponses = "SurveyResponses";
+
+    public static string DocumentName(string kind) => $"outcome-{kind}";
+
+    public async Task SetAsync(FollowUpState state, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(FollowUps);
+        await table.UpsertEntityAsync(new TableEntity(state.ReferralId, "state")
+        {
+            ["PracticeOds"] = state.PracticeOds,
+            ["ProviderId"] = state.ProviderId,
+            ["Recipient"] = state.Recipient,
+            ["Baseline"] = state.Baseline,
+            ["OpenSurvey"] = state.OpenSurvey,
+            ["Stage"] = state.Stage,
+            ["OptedOutAt"] = state.OptedOutAt,
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<FollowUpState?> GetAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId))
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(FollowUps);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(referralId, "state", cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var e = row.Value!;
+        return new FollowUpState(referralId, e.GetString("PracticeOds"), e.GetString("ProviderId"), e.GetString("Recipient"), e.GetString("Baseline"),
+            e.GetString("OpenSurvey"), e.GetString("Stage"), e.GetDateTimeOffset("OptedOutAt"));
+    }
+
+    /// <summary>Changes the state if it is there (a follow-up that has not started has nothing to change).</summary>
+    public async Task UpdateAsync(string referralId, Func<FollowUpState, FollowUpState> change, CancellationToken cancellationToken = default)
+    {
+        if (await GetAsync(referralId, cancellationToken) is { } state)
+        {
+            await SetAsync(change(state), cancellationToken);
+        }
+    }
+
+    /// <summary>Stores a survey's answers and the FHIR made from them: the document first, then the row that points at
+    /// it, so a reader never finds a row without its resources. Insert-only: the first submission stays.</summary>
+    /// <returns>False when answers of this kind were already stored.</returns>
+    public async Task<bool> TryAddResponseAsync(SurveyResponse response, string resourcesJson, CancellationToken cancellationToken = default)
+    {
+        if (await GetResponseAsync(response.PracticeOds, response.ReferralId, response.Kind, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        var chunks = await documents.WriteAsync(response.ReferralId, DocumentName(response.Kind), resourcesJson, cancellationToken);
+        var table = await tables.GetAsync(SurveyResponses);
+        try
+        {
+            await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks }), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task SetWriteBackAsync(string practiceOds, string referralId, string kind, string state, string? detail, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(SurveyResponses);
+        await table.UpdateEntityAsync(new TableEntity(practiceOds, RowKey(referralId, kind)) { ["WriteBack"] = state, ["WriteBackDetail"] = detail },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    public async Task<SurveyResponse?> GetResponseAsync(string practiceOds, string referralId, string kind, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(practiceOds) || !TableKeys.IsSafe(referralId))
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(SurveyResponses);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(practiceOds, RowKey(referralId, kind), cancellationToken: cancellationToken);
+        return row.HasValue ? ToResponse(row.Value!) : null;
+    }
+
+    /// <summary>A referral's stored responses (baseline and follow-up), for the FHIR API.</summary>
+    public async Task<IReadOnlyList<SurveyResponse>> ResponsesAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
+    {
+        var found = new List<SurveyResponse>();
+        foreach (var kind in new[] { "baseline", "follow-up" })
+        {
+            if (await GetResponseAsync(practiceOds, referralId, kind, cancellationToken) is { } response)
+            {
+                found.Add(response);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Every stored survey's scores, for the evidence snapshot: (referral id, kind, measures), no FHIR parsed.</summary>
+    public async IAsyncEnumerable<SurveyResponse> AllResponsesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(SurveyResponses);
+        await foreach (var row in table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            yield return ToResponse(row);
+        }
+    }
+
+    public Task<string?> ReadResourcesAsync(SurveyResponse response, CancellationToken cancellationToken = default) =>
+        documents.ReadAsync(response.ReferralId, DocumentName(response.Kind), response.DocumentChunks, cancellationToken);
+
+    private static string RowKey(string referralId, string kind) => $"{referralId}-{kind}";
+
+    /// <summary>A survey's answers as the table holds them: one partition per practice.</summary>
+    public static TableEntity EntityOf(SurveyResponse r) => new(r.PracticeOds, RowKey(r.ReferralId, r.Kind))
+    {
+        ["ReferralId"] = r.ReferralId,
+        ["Kind"] = r.Kind,
+        ["QuestionnaireUrl"] = r.QuestionnaireUrl,
+        ["Source"] = r.Source,
+        ["Authored"] = r.Authored,
+        ["Complete"] = r.Complete,
+        ["Measures"] = JsonSerializer.Serialize(r.Measures),
+        ["DocumentChunks"] = r.DocumentChunks,
+        ["WriteBack"] = r.WriteBack,
+        ["WriteBackDetail"] = r.WriteBackDetail,
+    };
+
+    private static SurveyResponse ToResponse(TableEntity e) => new(
+        e.GetString("ReferralId"),
+        e.PartitionKey,
+        e.GetString("Kind"),
+        e.GetString("QuestionnaireUrl"),
+        e.GetString("Source"),
+        e.GetDateTimeOffset("Authored") ?? default,
+        e.GetBoolean("Complete") ?? false,
+        JsonSerializer.Deserialize<Dictionary<string, decimal>>(e.GetString("Measures") ?? "{}") ?? [],
+        e.GetInt32("DocumentChunks") ?? 1,
+        e.GetString("WriteBack"),
+        e.GetString("WriteBackDetail"));
+}

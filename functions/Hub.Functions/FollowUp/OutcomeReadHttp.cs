@@ -1,0 +1,105 @@
+using System.Net;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Platform.Fhir;
+using Hub.Platform.Http;
+using Hub.Referrals;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Hub.FollowUp;
+
+/// <summary>Outcomes through the hub's FHIR API: the instruments (Questionnaire, CodeSystem; public, no personal data) and a
+/// referral's answers (QuestionnaireResponse, Observation; the caller's own practices only). A practice with no FHIR
+/// endpoint of its own reads its outcomes here.</summary>
+public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, FollowUpStore followUps, SurveyRecorder recorder, QuestionnaireLibrary library, FhirHttp http)
+{
+    [Function("ReadQuestionnaire")]
+    public IActionResult ReadQuestionnaire([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Questionnaire/{id}")] HttpRequest request, string id) =>
+        library.Questionnaire(id) is { } questionnaire ? http.Resource(request, questionnaire, HttpStatusCode.OK) : http.NotFound(request, $"Questionnaire/{id}");
+
+    [Function("ReadCodeSystem")]
+    public IActionResult ReadCodeSystem([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/CodeSystem/{id}")] HttpRequest request, string id) =>
+        library.CodeSystem(id) is { } codeSystem ? http.Resource(request, codeSystem, HttpStatusCode.OK) : http.NotFound(request, $"CodeSystem/{id}");
+
+    [Function("SearchObservation")]
+    public Task<IActionResult> SearchObservation([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Observation")] HttpRequest request) =>
+        SearchAsync(request, "Observation");
+
+    [Function("SearchQuestionnaireResponse")]
+    public Task<IActionResult> SearchQuestionnaireResponse([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/QuestionnaireResponse")] HttpRequest request) =>
+        SearchAsync(request, "QuestionnaireResponse");
+
+    [Function("ReadObservation")]
+    public Task<IActionResult> ReadObservation([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Observation/{id}")] HttpRequest request, string id) =>
+        ReadAsync(request, "Observation", id);
+
+    [Function("ReadQuestionnaireResponse")]
+    public Task<IActionResult> ReadQuestionnaireResponse([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/QuestionnaireResponse/{id}")] HttpRequest request, string id) =>
+        ReadAsync(request, "QuestionnaireResponse", id);
+
+    private async Task<IActionResult> SearchAsync(HttpRequest request, string type)
+    {
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
+        {
+            return http.Unauthorized(request);
+        }
+
+        var basedOn = request.Query["based-on"].ToString();
+        var parts = basedOn.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || (parts.Length >= 2 && parts[^2] != "ServiceRequest"))
+        {
+            return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Required("based-on",
+                $"{type} search needs the based-on parameter naming a referral: {type}?based-on=ServiceRequest/{{id}}."));
+        }
+
+        var referralId = parts[^1];
+        var baseUrl = FhirHttp.BaseUrl(request);
+        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}?based-on=ServiceRequest/{referralId}" });
+        foreach (var resource in (await ResourcesAsync(caller, referralId, request.HttpContext.RequestAborted)).Where(r => r.TypeName == type))
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{baseUrl}/{type}/{resource.Id}",
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        bundle.Total = bundle.Entry.Count;
+        return http.Resource(request, bundle, HttpStatusCode.OK);
+    }
+
+    private async Task<IActionResult> ReadAsync(HttpRequest request, string type, string id)
+    {
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
+        {
+            return http.Unauthorized(request);
+        }
+
+        // Outcome ids start with their referral's id, so access is checked the same way as for the referral itself.
+        var referralId = OutcomeResources.ReferralIdOf(id);
+        var resource = referralId is null ? null
+            : (await ResourcesAsync(caller, referralId, request.HttpContext.RequestAborted)).FirstOrDefault(r => r.TypeName == type && r.Id == id);
+        return resource is null ? http.NotFound(request, $"{type}/{id}") : http.Resource(request, resource, HttpStatusCode.OK);
+    }
+
+    private async Task<IReadOnlyList<Resource>> ResourcesAsync(Caller caller, string referralId, CancellationToken cancellationToken)
+    {
+        var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, cancellationToken);
+        if (record is null)
+        {
+            return [];
+        }
+
+        var found = new List<Resource>();
+        foreach (var response in await followUps.ResponsesAsync(record.PracticeOds, referralId, cancellationToken))
+        {
+            found.AddRange(await recorder.ResourcesAsync(response, cancellationToken));
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,59 @@
+using Azure.Identity;
+using Hub.Platform.Fhir;
+using Hub.Platform.Http;
+using Hub.Platform.Storage;
+using Hub.Platform.Telemetry;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.Platform;
+
+/// <summary>What every slice stands on: the clock, the storage clients, the tables, FHIR parsing and answers, telemetry,
+/// and the Durable worker's timer rule.</summary>
+public static class PlatformServices
+{
+    public const string StorageSetting = "AzureWebJobsStorage";
+
+    /// <summary>The longest single durable timer: a 4-month follow-up wait becomes about 41 of these. Three days is the
+    /// isolated SDK's own default and well inside Azure Storage's 7-day message visibility limit.</summary>
+    public static readonly TimeSpan MaximumTimerInterval = TimeSpan.FromDays(3);
+
+    public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+
+        // Timers longer than this are split into timers of this length. History records the split, so it must never
+        // change under instances in flight: pinned here rather than left to a library default.
+        services.Configure<DurableTaskWorkerOptions>(o => o.MaximumTimerInterval = MaximumTimerInterval);
+
+        services.AddAzureClients(clients =>
+        {
+            // The same storage account as the Functions host: a connection string locally (Azurite), or identity-based
+            // settings in Azure (AzureWebJobsStorage__tableServiceUri / __queueServiceUri / __clientId), as the host reads them.
+            var storage = configuration.GetSection(StorageSetting);
+            if (!string.IsNullOrEmpty(storage.Value))
+            {
+                clients.AddTableServiceClient(storage.Value);
+                clients.AddQueueServiceClient(storage.Value);
+            }
+            else
+            {
+                var tableUri = storage["tableServiceUri"] ?? throw new InvalidOperationException($"Set {StorageSetting} (a connection string) or {StorageSetting}__tableServiceUri.");
+                var queueUri = storage["queueServiceUri"] ?? throw new InvalidOperationException($"Set {StorageSetting}__queueServiceUri.");
+                clients.AddTableServiceClient(new Uri(tableUri));
+                clients.AddQueueServiceClient(new Uri(queueUri));
+                clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = storage["clientId"] }));
+            }
+        });
+
+        services.AddSingleton<HubTables>();
+        services.AddSingleton<DocumentStore>();
+        services.AddHubTables(DocumentStore.Table);
+        services.AddSingleton<FhirSerializer>();
+        services.AddSingleton<FhirHttp>();
+        services.AddHubTelemetry(configuration);
+        return services;
+    }
+}

@@ -1,0 +1,67 @@
+using Azure.Data.Tables;
+using Hub.Platform.Storage;
+
+namespace Hub.Referrals;
+
+/// <summary>One line of the audit trail. Carries ids and event names, never personal data or free text.</summary>
+public sealed record AuditEntry(string ReferralId, string Event, string Actor, DateTimeOffset At, string? Outcome);
+
+/// <summary>The append-only record of everything that happened to each referral: who, what, when, outcome.</summary>
+public sealed class AuditTrail(HubTables tables, TimeProvider time)
+{
+    public const string Table = "Audit";
+
+    /// <param name="onceKey">For steps that may run twice (Durable activities run at least once): the same key is recorded once.</param>
+    public async Task AppendAsync(string referralId, string auditEvent, string actor, string? outcome = null, string? onceKey = null, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AuditTrail.Table);
+        var at = time.GetUtcNow();
+        // Row keys sort by time; the random suffix keeps two events in the same tick apart. Add, never upsert: append-only.
+        var rowKey = onceKey is null ? $"{at.UtcTicks:D19}-{Guid.NewGuid():N}" : $"once-{onceKey}";
+        var entity = EntityOf(new AuditEntry(referralId, auditEvent, actor, at, outcome), rowKey);
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409 && onceKey is not null)
+        {
+            // Recorded by an earlier run of the same step.
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AuditTrail.Table);
+        var entries = new List<AuditEntry>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == referralId, cancellationToken: cancellationToken))
+        {
+            entries.Add(EntryOf(row));
+        }
+
+        return entries.OrderBy(e => e.At).ToList();
+    }
+
+    /// <summary>Every entry of the named events across all referrals, in no particular order: the nightly evidence
+    /// snapshot reads the whole trail once rather than one referral at a time.</summary>
+    public async IAsyncEnumerable<AuditEntry> ScanAsync(IReadOnlyCollection<string> events, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AuditTrail.Table);
+        var filter = string.Join(" or ", events.Select(e => TableClient.CreateQueryFilter($"Event eq {e}")));
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "Event", "Actor", "At", "Outcome"], cancellationToken: cancellationToken))
+        {
+            yield return EntryOf(row);
+        }
+    }
+
+    /// <summary>An entry as the table holds it: one partition per referral.</summary>
+    public static TableEntity EntityOf(AuditEntry entry, string rowKey) => new(entry.ReferralId, rowKey)
+    {
+        ["Event"] = entry.Event,
+        ["Actor"] = entry.Actor,
+        ["At"] = entry.At,
+        ["Outcome"] = entry.Outcome,
+    };
+
+    private static AuditEntry EntryOf(TableEntity row) =>
+        new(row.PartitionKey, row.GetString("Event"), row.GetString("Actor"), row.GetDateTimeOffset("At") ?? default, row.GetString("Outcome"));
+}

@@ -1,0 +1,19 @@
+using Hub.Platform.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.Referrals;
+
+/// <summary>The referral's own home: its record, documents, Task and audit trail, which every stage reads and moves.</summary>
+public static class ReferralServices
+{
+    public static IServiceCollection AddReferrals(this IServiceCollection services)
+    {
+        services.AddSingleton<ReferralStore>();
+        services.AddSingleton<ReferralDocuments>();
+        services.AddSingleton<TaskStore>();
+        services.AddSingleton<ReferralTaskProgress>();
+        services.AddSingleton<AuditTrail>();
+        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, AuditTrail.Table);
+        return services;
+    }
+}

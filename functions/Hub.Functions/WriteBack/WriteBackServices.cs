@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.WriteBack;
+
+/// <summary>Writing outcomes back to the practice's FHIR server.</summary>
+public static class WriteBackServices
+{
+    public static IServiceCollection AddWriteBack(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
+        services.AddHttpClient(GpRecordWriter.HttpClientName);
+        services.AddSingleton<GpRecordWriter>();
+        return services;
+    }
+}
