@@ -12,7 +12,7 @@ public static class ChaseServices
         services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
-        services.AddHubTables(ChaseStore.Chases, ChaseStore.LinkUses);
+        services.AddHubTables(ChaseStore.Chases);
         return services;
     }
 }

@@ -1,6 +1,3 @@
-using Hub.Chase;
-using Hub.FollowUp;
-
 namespace Hub.Referrals;
 
 // The referral's durable instances as every stage sees them: their names, ids, the events raised on them and the ids-only

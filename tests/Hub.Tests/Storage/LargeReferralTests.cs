@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Hub.Intake;
 using Hub.Platform.Fhir;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Net;
 using Hl7.Fhir.Model;
-using Hub.Access;
 using Hub.Platform.Fhir;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Hub.FollowUp;
-using Hub.Providers;
 
 namespace Hub.Platform.Telemetry;
 

@@ -4,11 +4,12 @@ using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Platform.Fhir;
 using Hub.Platform.Http;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Hub.Referrals;
+namespace Hub.Intake;
 
 /// <summary>The referrer reads back: the CapabilityStatement, a referral's ServiceRequest and its Task. A caller sees only
 /// its own practices' referrals; anything else is a 404 that does not say whether it exists.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Hub.Operations;
+namespace Hub;
 
 /// <summary>Seeds a local hub before the Functions host starts (<c>npm start</c> runs the built worker as
 /// <c>dotnet Hub.Functions.dll seed {local.settings.json} {providers.json}</c>): imports the sample
