@@ -434,10 +434,12 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal("answered", chase.Result);
     }
 
-    [Fact]
-    public void Accepted_under_version_three_the_chase_runs_as_long_as_its_follow_up()
+    [Theory]
+    [InlineData("3")]
+    [InlineData("4")]
+    public void Accepted_under_version_three_or_any_later_one_the_chase_runs_as_long_as_its_follow_up(string version)
     {
-        var chase = Chase(Plan("alpha")).Start(ReferralOrchestration.RunAsync);
+        var chase = Chase(Plan("alpha"), version).Start(ReferralOrchestration.RunAsync);
 
         chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Accept("alpha"));
 

@@ -1,7 +1,5 @@
+using System.Reflection;
 using System.Text.Json;
-using Hub.Chase;
-using Hub.FollowUp;
-using Hub.Referrals;
 using Microsoft.DurableTask;
 using Moq;
 
@@ -44,19 +42,15 @@ public sealed class OrchestrationContextMock
         // call it directly, so it is the one set up.
         Mock.Setup(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Returns<TaskName, object?, TaskOptions?>((name, activityInput, options) => CallActivity<object?>(name, activityInput, options, scripted: false));
-        Handle<ReferralOrchestrationInput>();
-        Handle<FollowUpInput>();
-        Handle<ChasePlan>();
-        Handle<OfferOutcome>();
-        Handle<FollowUpPlan>();
-        Handle<WriteBackOutcome>();
-        Handle<Withdrawal>();
-        Handle<ProviderAnswer>();
-        Handle<JsonElement>();
-        Handle<OptedOut>();
-        Handle<SurveySubmitted>();
-        Handle<WriteBackRetry>();
-        Handle<string>();
+        // The generic members are set up once for any type argument; each call is routed to the typed handler below.
+        Mock.Setup(c => c.GetInput<It.IsAnyType>())
+            .Returns(new InvocationFunc(call => Typed(nameof(GetInput), call)!));
+        Mock.Setup(c => c.CallActivityAsync<It.IsAnyType>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Returns(new InvocationFunc(call => Typed(nameof(CallScriptedActivity), call)!));
+        Mock.Setup(c => c.WaitForExternalEvent<It.IsAnyType>(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns(new InvocationFunc(call => Typed(nameof(WaitForExternalEvent), call)!));
+        Mock.Setup(c => c.CallSubOrchestratorAsync<It.IsAnyType>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Returns(new InvocationFunc(call => Typed(nameof(CallSubOrchestrator), call)!));
     }
 
     public Mock<TaskOrchestrationContext> Mock { get; } = new(MockBehavior.Strict);
@@ -184,16 +178,14 @@ public sealed class OrchestrationContextMock
         return timer.FireAt;
     }
 
-    private void Handle<T>()
-    {
-        Mock.Setup(c => c.GetInput<T>()).Returns(() => Input is T typed ? typed : default);
-        Mock.Setup(c => c.CallActivityAsync<T>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<TaskName, object?, TaskOptions?>((name, activityInput, options) => CallActivity<T>(name, activityInput, options, scripted: true));
-        Mock.Setup(c => c.WaitForExternalEvent<T>(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Returns<string, CancellationToken>(WaitForExternalEvent<T>);
-        Mock.Setup(c => c.CallSubOrchestratorAsync<T>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<TaskName, object?, TaskOptions?>(CallSubOrchestrator<T>);
-    }
+    private object? Typed(string handler, IInvocation call) =>
+        typeof(OrchestrationContextMock).GetMethod(handler, BindingFlags.Instance | BindingFlags.NonPublic)!
+            .MakeGenericMethod(call.Method.GetGenericArguments())
+            .Invoke(this, [.. call.Arguments]);
+
+    private T? GetInput<T>() => Input is T typed ? typed : default;
+
+    private Task<T> CallScriptedActivity<T>(TaskName name, object? input, TaskOptions? options) => CallActivity<T>(name, input, options, scripted: true);
 
     private Task<T> CallActivity<T>(TaskName name, object? input, TaskOptions? options, bool scripted)
     {
