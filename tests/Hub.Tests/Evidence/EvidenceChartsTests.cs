@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using Hub.Evidence;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 public class EvidenceChartsTests
 {

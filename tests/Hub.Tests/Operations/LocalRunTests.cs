@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 /// <summary>The README's first command, as far as this machine allows: <c>npm start</c> without <c>func</c>
 /// (<c>--no-func</c>) checks prerequisites, starts Azurite, creates the settings, builds and seeds the app.</summary>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Hub.Tests.Infrastructure;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 /// <summary>Orchestrator and activity names are stored in the history of every instance in flight: a referral waiting
 /// months for its follow-up replays under them. The checked-in list pins every name the built app declares.</summary>

@@ -3,7 +3,7 @@ using Hub.Evidence;
 using Hub.Providers;
 using Microsoft.Extensions.Primitives;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 public sealed class ReportQueryTests
 {

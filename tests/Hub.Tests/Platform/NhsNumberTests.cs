@@ -1,6 +1,6 @@
 using Hub.Platform.Fhir;
 
-namespace Hub.Tests.Fhir;
+namespace Hub.Tests.Platform;
 
 public sealed class NhsNumberTests
 {

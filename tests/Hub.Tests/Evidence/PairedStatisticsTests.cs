@@ -1,6 +1,6 @@
 using Hub.Evidence;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>The paired tests and quantiles checked against published results (R's documented examples and the
 /// original papers), never against this code's own output.</summary>
