@@ -99,6 +99,7 @@ public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class SignedLinkTests
 {
     private sealed class Clock(DateTimeOffset now) : TimeProvider
@@ -150,6 +151,7 @@ public sealed class SignedLinkTests
         Assert.NotNull(SignedLinks.Problem(new LinkOptions { CurrentKeyId = "k1", SigningKeys = new() { ["k1"] = key } }));
 }
 
+[Trait("Category", "Unit")]
 public sealed class WorkingHoursTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Hub.Evidence;
 
 namespace Hub.Tests.Evidence;
 
+[Trait("Category", "Unit")]
 public class EvidenceChartsTests
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Primitives;
 
 namespace Hub.Tests.Evidence;
 
+[Trait("Category", "Unit")]
 public sealed class ReportQueryTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace Hub.Tests.FollowUp;
 
 /// <summary>What the hub writes into GP records, and the instruments it publishes, validate against base FHIR R4 with
 /// the Firely validator (offline: the R4 specification package and local terminology).</summary>
+[Trait("Category", "Unit")]
 public sealed class OutcomeValidationTests
 {
     private static readonly QuestionnaireLibrary Library = new(Options.Create(new FollowUpOptions()), new FhirSerializer());

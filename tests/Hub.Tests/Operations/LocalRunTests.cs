@@ -64,6 +64,7 @@ public sealed class LocalRunTests
     }
 
     [Fact]
+    [Trait("Category", "Unit")]
     public void Demo_mode_is_configuration_that_the_app_accepts_and_that_compresses_the_whole_life_to_minutes()
     {
         var demo = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Azurite.RepositoryRoot(), "scripts", "demo.settings.json")))

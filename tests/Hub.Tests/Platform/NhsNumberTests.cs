@@ -2,6 +2,7 @@ using Hub.Platform.Fhir;
 
 namespace Hub.Tests.Platform;
 
+[Trait("Category", "Unit")]
 public sealed class NhsNumberTests
 {
     [Theory]
