@@ -7,7 +7,7 @@ using Hub.FollowUp;
 using Hub.Platform.Storage;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;
-using Hub.Tests.Reporting;
+using Hub.Tests.Evidence;
 using Microsoft.Extensions.DependencyInjection;
 using static System.FormattableString;
 
@@ -282,11 +282,9 @@ public static class EvidenceLoadRun
     /// <summary>The hub with the three costs set, so the cost offset is computed as in a configured deployment.</summary>
     private sealed class CostedHub : TestHub
     {
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            settings["Reporting:GpAppointmentCost"] = "40";
-            settings["Reporting:AeAttendanceCost"] = "200";
-            settings["Reporting:ProgrammeCostPerReferral"] = "300";
-        }
+        protected override void Setup(HubSetup hub) =>
+            hub.Set("Reporting:GpAppointmentCost", "40")
+                .Set("Reporting:AeAttendanceCost", "200")
+                .Set("Reporting:ProgrammeCostPerReferral", "300");
     }
 }

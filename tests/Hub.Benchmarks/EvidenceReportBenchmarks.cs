@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Hl7.Fhir.Model;
 using Hub.Evidence;
 using Hub.Platform.Fhir;
-using Hub.Tests.Reporting;
+using Hub.Tests.Evidence;
 
 namespace Hub.Benchmarks;
 

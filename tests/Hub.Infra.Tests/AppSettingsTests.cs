@@ -5,6 +5,7 @@ using static Hub.Infra.Tests.ArmTemplate;
 namespace Hub.Infra.Tests;
 
 /// <summary>The function app's app settings in the compiled template against what the app reads (<see cref="AppSettingsTheAppReads"/>).</summary>
+[Trait("Category", "Unit")]
 [Collection(SharedCompiledInfra.Name)]
 public sealed partial class AppSettingsTests(CompiledInfra infra)
 {

@@ -5,6 +5,7 @@ using static Hub.Infra.Tests.ArmTemplate;
 namespace Hub.Infra.Tests;
 
 /// <summary>azure.yaml and infra/main.parameters.json agree with the template and the repository.</summary>
+[Trait("Category", "Unit")]
 [Collection(SharedCompiledInfra.Name)]
 public sealed partial class AzdProjectTests(CompiledInfra infra)
 {

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace Hub.Infra.Tests;
 
+[Trait("Category", "Unit")]
 [Collection(SharedCompiledInfra.Name)]
 public sealed partial class BicepBuildAndLintTests(CompiledInfra infra)
 {

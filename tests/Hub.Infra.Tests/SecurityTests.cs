@@ -4,6 +4,7 @@ using static Hub.Infra.Tests.ArmTemplate;
 namespace Hub.Infra.Tests;
 
 /// <summary>Security properties of the compiled template, resource by resource, across every module.</summary>
+[Trait("Category", "Unit")]
 [Collection(SharedCompiledInfra.Name)]
 public sealed class SecurityTests(CompiledInfra infra)
 {

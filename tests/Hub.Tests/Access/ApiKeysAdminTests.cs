@@ -3,7 +3,6 @@ using Hub.Access;
 using Hub.Platform.Fhir;
 using Hub.Platform.Storage;
 using Hub.Tests.Infrastructure;
-using Hub.Tests.Intake;
 using static Hub.Tests.Infrastructure.ReferralExamples;
 
 namespace Hub.Tests.Access;

@@ -18,7 +18,9 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var reminder = await hub.OfferAsync("alpha", referralId, count: 2);
         Assert.StartsWith("Reminder:", reminder.Subject, StringComparison.Ordinal);
         Assert.Equal("provider-reminded", (await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "provider-reminded")).BusinessStatus.Coding[0].Code);
-        var waiting = await StatusAsync(referralId);
+        // The Task is written inside the reminder activity; the status after it (the next timer) once the episode ends.
+        var waiting = await Eventually.ValueAsync(() => StatusAsync(referralId),
+            s => s.GetProperty("detail").GetString()?.Contains("next: reminder-1", StringComparison.Ordinal) == false);
         Assert.Equal("awaiting-provider", waiting.GetProperty("step").GetString());
         Assert.Equal("alpha", waiting.GetProperty("providerId").GetString());
         Assert.True(waiting.GetProperty("nextTimerAt").GetDateTime() > DateTime.UtcNow.AddSeconds(-1));
@@ -26,8 +28,11 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
         await hub.ConfirmAsync(ProviderLinks.Find(reminder, "Accept")!);
 
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
-        // Accepted: the follow-up takes over, and the status shows its step.
-        var accepted = await Eventually.ValueAsync(() => StatusAsync(referralId), s => s.GetProperty("followUpStatus").GetString() is "Running");
+        // Accepted: the follow-up takes over, and the status shows its step. Its instance runs before it writes that step
+        // (after planning), so wait for the step itself rather than for the instance to be Running.
+        var accepted = await Eventually.ValueAsync(() => StatusAsync(referralId),
+            s => s.GetProperty("followUpStatus").GetString() is "Running" && s.GetProperty("step").GetString() == "awaiting-follow-up");
+        Assert.Equal("Running", accepted.GetProperty("followUpStatus").GetString());
         Assert.Equal("awaiting-follow-up", accepted.GetProperty("step").GetString());
         Assert.Equal("alpha", accepted.GetProperty("providerId").GetString());
         var unknown = await TestHub.CallAsync(HttpCall.Request("GET", "/api/referrals/nope/status"), r => ReferralStatusHttp.Status(r, "nope", hub.Durable));

@@ -83,13 +83,14 @@ public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
         hub.Mail.RespondNext(400);
         var (referralId, _, reference) = await hub.ReferAsync();
 
-        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("We could not email Alpha", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("We could not email Alpha", StringComparison.Ordinal));
         Assert.Equal(["referrals@riverside.example.nhs.uk"], escalation.To);
         var next = await hub.OfferAsync("beta", referralId);
         Assert.NotNull(next);
         // Refused once, never retried.
         Assert.Single(hub.Mail.Emails, e => e.To.Contains("alpha@providers.example.org") && e.RespondedWith == 400);
-        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        // Beta's offer is recorded after its email went: the evidence below reads it from the audit.
+        var audit = await hub.AuditWhenAsync(referralId, a => a.Any(e => e.Event == "offered" && e.Actor == "provider:beta"));
         Assert.Contains(audit, a => a.Event == "email-rejected");
         Assert.DoesNotContain(audit, a => (a.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
         var row = await hub.EvidenceRowAsync(referralId);
@@ -98,6 +99,7 @@ public sealed class SendGridRefusalTests(ChaseHub hub) : IClassFixture<ChaseHub>
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class SignedLinkTests
 {
     private sealed class Clock(DateTimeOffset now) : TimeProvider
@@ -149,6 +151,7 @@ public sealed class SignedLinkTests
         Assert.NotNull(SignedLinks.Problem(new LinkOptions { CurrentKeyId = "k1", SigningKeys = new() { ["k1"] = key } }));
 }
 
+[Trait("Category", "Unit")]
 public sealed class WorkingHoursTests
 {
     [Theory]

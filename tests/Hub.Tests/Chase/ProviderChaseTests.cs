@@ -13,7 +13,7 @@ namespace Hub.Tests.Chase;
 public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
 {
     private async Task<OrchestrationMetadata> FinishedAsync(string referralId) =>
-        await hub.Durable.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        await hub.Durable.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).Token);
 
     [Fact]
     public async System.Threading.Tasks.Task Accepted_first_time_the_Task_moves_to_in_progress_and_the_referrer_is_told()
@@ -41,10 +41,11 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         Assert.Equal("awaiting-follow-up", task.BusinessStatus.Coding[0].Code);
         Assert.Equal("2026-12-03", ((Date)task.Output.Single(o => o.Type.Text == "first-session").Value).Value);
-        var told = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("accepted", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        var told = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("accepted", StringComparison.Ordinal));
         Assert.Equal(["referrals@riverside.example.nhs.uk"], told.To);
         Assert.DoesNotContain("Richard", told.Body, StringComparison.Ordinal);
-        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        // Written by the acceptance after the Task and the referrer's email.
+        var audit = await hub.AuditWithAsync(referralId, "accepted");
         Assert.Contains(audit, a => a.Event == "accepted" && a.Actor == "provider:alpha");
         Assert.Empty(hub.EmailsTo("beta", referralId));
     }
@@ -63,7 +64,8 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         Assert.Equal("HealthcareService/beta", task.Owner.Reference);
-        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        // The acceptance's audit line is written after the Task; the evidence reads the journey from the audit.
+        var audit = await hub.AuditWithAsync(referralId, "declined", "accepted");
         Assert.Contains(audit, a => a.Event == "declined" && a.Outcome == "no-capacity" && a.Actor == "provider:alpha");
 
         // The evidence reads the same journey back: alpha's decline with its reason, then beta's acceptance.
@@ -93,7 +95,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal(ChaseResult.AllDeclined, row.Chase);
         Assert.Equal(["no-capacity", "out-of-area", "not-suitable"], row.Offers.Select(o => o.DeclineReason));
-        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could take", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could take", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,7 +105,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
         var reminder = await hub.OfferAsync("alpha", referralId, count: 3);
         Assert.StartsWith("Reminder:", reminder.Subject, StringComparison.Ordinal);
-        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No answer yet", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var escalation = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No answer yet", StringComparison.Ordinal));
         Assert.Contains("Alpha Befriending", escalation.PlainText, StringComparison.Ordinal);
         Assert.Equal("escalated", (await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "escalated")).BusinessStatus.Coding[0].Code);
 
@@ -147,7 +149,7 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Equal("withdrawn", (await FinishedAsync(referralId)).ReadOutputAs<string>());
         var task = await hub.TaskAsync(taskId);
         Assert.Equal(FhirTask.TaskStatus.Cancelled, task.Status);
-        var told = await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20));
+        var told = await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true);
         Assert.Contains("No action is needed", told.PlainText, StringComparison.Ordinal);
 
         var late = await hub.OpenAsync(ProviderLinks.Find(offer, "Accept")!);
@@ -164,8 +166,9 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
         var task = await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "escalated");
         Assert.Equal("No provider could be found", task.StatusReason.Text);
-        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could be found", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
-        var status = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
+        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could be found", StringComparison.Ordinal));
+        // The step is written after the escalation's activity (which wrote the Task and sent the email) completed.
+        var status = await Eventually.StepAsync(hub.Durable, referralId, "escalated");
         Assert.Equal(OrchestrationRuntimeStatus.Running, status!.RuntimeStatus);
         Assert.Equal("escalated", status.ReadCustomStatusAs<ReferralProgress>()!.Step);
     }

@@ -206,15 +206,6 @@ public sealed class EmailSenderTests : IAsyncLifetime
         Assert.Contains(System.Net.WebUtility.HtmlEncode(Message.Subject), page.Body, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_outcome_survives_the_json_an_activity_result_travels_in()
-    {
-        var rejected = EmailOutcome.Rejected(400, "Does not contain a valid address.");
-
-        Assert.Equal(rejected, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(rejected)));
-        Assert.Equal(EmailOutcome.Sent, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(EmailOutcome.Sent)));
-    }
-
     private static string NewReferral() => Guid.NewGuid().ToString();
 
     private async Task<ServiceProvider> BuildAsync(Dictionary<string, string?> settings)
@@ -239,4 +230,18 @@ public sealed class EmailSenderTests : IAsyncLifetime
 
     private async Task<string> LogRowTextAsync(string referralId, string stepKey) =>
         string.Join("\n", (await LogRowAsync(referralId, stepKey))!.Select(p => $"{p.Key}={p.Value}"));
+}
+
+/// <summary>What an email step returns to its orchestration, without storage or SendGrid.</summary>
+[Trait("Category", "Unit")]
+public sealed class EmailOutcomeTests
+{
+    [Fact]
+    public void An_outcome_survives_the_json_an_activity_result_travels_in()
+    {
+        var rejected = EmailOutcome.Rejected(400, "Does not contain a valid address.");
+
+        Assert.Equal(rejected, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(rejected)));
+        Assert.Equal(EmailOutcome.Sent, System.Text.Json.JsonSerializer.Deserialize<EmailOutcome>(System.Text.Json.JsonSerializer.Serialize(EmailOutcome.Sent)));
+    }
 }

@@ -9,10 +9,10 @@ using FhirTask = Hl7.Fhir.Model.Task;
 namespace Hub.Tests.FollowUp;
 
 /// <summary>A worker that splits timers every second, as the real one splits a 4-month wait every 3 days.</summary>
-public sealed class SplitTimerHub : FollowUpHub
+public sealed class SplitTimerHub : TestHub
 {
-    protected override void ConfigureWorker(IServiceCollection services) =>
-        services.Configure<DurableTaskWorkerOptions>(o => o.MaximumTimerInterval = TimeSpan.FromSeconds(1));
+    protected override void Setup(HubSetup hub) =>
+        hub.FastChase().FastFollowUp().ConfigureWorker(services => services.Configure<DurableTaskWorkerOptions>(o => o.MaximumTimerInterval = TimeSpan.FromSeconds(1)));
 }
 
 /// <summary>Long follow-up waits: the SDK splits a timer longer than its maximum interval into several, and the number of

@@ -3,7 +3,6 @@ using Hub.Evidence;
 using Hub.FollowUp;
 using Hub.Platform.Fhir;
 using Hub.Referrals;
-using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 using Hub.WriteBack;
 using FhirTask = Hl7.Fhir.Model.Task;
@@ -14,15 +13,17 @@ namespace Hub.Tests.FollowUp;
 /// the in-process Durable engine, Azurite, the real SendGrid client into a sink, a practice FHIR server on real HTTP.</summary>
 public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpHub>
 {
+    private static CancellationToken Within() => new CancellationTokenSource(TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).Token;
+
     [Fact]
     public async System.Threading.Tasks.Task A_referral_lives_from_intake_to_Observations_in_the_GP_record()
     {
         // Intake → chase → accept.
-        var (referralId, taskId, reference) = await hub.AcceptedAsync(FollowUpHub.GiveEmail);
+        var (referralId, taskId, reference) = await hub.AcceptedAsync(Journey.GiveEmail);
 
         // The referral brought no baseline and the patient consented and has an email: a baseline survey goes out at once.
         var baselineEmail = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
-        Assert.Equal([FollowUpHub.PatientEmail], baselineEmail.To);
+        Assert.Equal([Journey.PatientEmail], baselineEmail.To);
         Assert.Contains("Dear Richard", baselineEmail.PlainText, StringComparison.Ordinal);
         Assert.DoesNotContain("Smith", baselineEmail.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("9912003888", baselineEmail.Body, StringComparison.Ordinal);
@@ -31,7 +32,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
 
         // The practice's server commits the baseline but its answer is lost: the retry must not duplicate anything.
         hub.Practice.LoseAnswers(1);
-        var sent = await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baselineEmail)!, FollowUpHub.BaselineAnswers);
+        var sent = await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baselineEmail)!, Journey.BaselineAnswers);
         Assert.Contains("Thank you: your answers have been received", sent.Body, StringComparison.Ordinal);
 
         // The follow-up survey comes after the (shortened) 12 weeks; the server is down for its first two tries.
@@ -39,10 +40,10 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var form = await SurveyLinks.OpenAsync(hub, SurveyLinks.Survey(survey)!);
         Assert.Contains("Did you take part in the activity you were referred to?", form.Body, StringComparison.Ordinal);
         hub.Practice.GoDown(2);
-        var answered = await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, FollowUpHub.FollowUpAnswers);
+        var answered = await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, Journey.FollowUpAnswers);
         Assert.Contains("Thank you", answered.Body, StringComparison.Ordinal);
 
-        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed, 60);
+        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed);
         Assert.Equal("outcome-recorded", task.BusinessStatus.Coding[0].Code);
         Assert.Equal("survey", ((FhirString)task.Output.Single(o => o.Type.Text == "baseline").Value).Value);
         Assert.Equal("complete", ((FhirString)task.Output.Single(o => o.Type.Text == "answers").Value).Value);
@@ -51,7 +52,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
 
         // What the GP record received: each resource once, despite the lost answer and the outage.
         Assert.Contains(hub.Practice.Requests, r => r.Answered == 503);
-        Assert.All(hub.Practice.Requests, r => Assert.Equal($"Bearer {FollowUpHub.PracticeToken}", r.Authorization));
+        Assert.All(hub.Practice.Requests, r => Assert.Equal($"Bearer {Journey.PracticeToken}", r.Authorization));
         var responses = hub.Practice.All<QuestionnaireResponse>().Where(r => r.BasedOn.Single().Identifier.Value == reference).ToList();
         Assert.Equal(2, responses.Count);
         var observations = hub.Practice.All<Observation>().Where(o => o.BasedOn.Single().Identifier.Value == reference).ToList();
@@ -92,7 +93,9 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("written", stored!.WriteBack);
         Assert.Equal(7m, stored.Measures["ons4-life-satisfaction"]);
 
-        // The evidence reads the whole journey back from the audit trail and the stored answers.
+        // The evidence reads the whole journey back from the audit trail and the stored answers (the follow-up's end is
+        // recorded after the Task it completes).
+        await hub.AuditWithAsync(referralId, "follow-up-ended");
         var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal((ReferralExamples.Practice, ChaseResult.Accepted, FollowUpResult.Answered, true, true),
             (row.PracticeOds, row.Chase, row.FollowUpResult, row.FollowUpSent, row.Attended));
@@ -117,7 +120,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
             Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Observation" },
         }));
 
-        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed, 60);
+        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed);
         Assert.Equal("no-response", task.BusinessStatus.Coding[0].Code);
         Assert.Equal("with-referral", ((FhirString)task.Output.Single(o => o.Type.Text == "baseline").Value).Value);
         var emails = hub.SurveyEmails(referralId);
@@ -131,6 +134,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("with-referral", baseline!.Source);
         Assert.Equal(3m, baseline.Measures["ons4-life-satisfaction"]);
         Assert.False(baseline.Complete);
+        await hub.AuditWithAsync(referralId, "follow-up-ended");
         var row = await hub.EvidenceRowAsync(referralId);
         Assert.Equal((FollowUpResult.NoResponse, true, (bool?)null), (row.FollowUpResult, row.FollowUpSent, row.Attended));
         Assert.Equal(3d, row.Baseline["ons4-life-satisfaction"]);
@@ -140,7 +144,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
     [Fact]
     public async System.Threading.Tasks.Task A_patient_who_opts_out_is_never_contacted_again()
     {
-        var (referralId, taskId, _) = await hub.AcceptedAsync(FollowUpHub.GiveEmail);
+        var (referralId, taskId, _) = await hub.AcceptedAsync(Journey.GiveEmail);
         var baselineEmail = await hub.SurveyEmailAsync(referralId, _ => true);
 
         var confirm = await SurveyLinks.OpenAsync(hub, SurveyLinks.OptOut(baselineEmail)!);
@@ -148,9 +152,11 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var stopped = await SurveyLinks.SendAsync(hub, SurveyLinks.OptOut(baselineEmail)!);
         Assert.Contains("You will not be contacted again", stopped.Body, StringComparison.Ordinal);
 
-        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed, 30);
+        var task = await Eventually.ValueAsync(() => hub.TaskAsync(taskId), t => t.Status == FhirTask.TaskStatus.Completed);
         Assert.Equal("opted-out", task.BusinessStatus.Coding[0].Code);
-        await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(7));   // past when the follow-up survey was due
+        // The follow-up has ended: from here nothing can send a survey (had it gone on, it would have sent one 5 s in).
+        var ended = await hub.Durable.WaitForInstanceCompletionAsync(FollowUpOrchestration.InstanceId(referralId), getInputsAndOutputs: true, Within());
+        Assert.Equal("opted-out", ended.ReadOutputAs<string>());
         Assert.Single(hub.SurveyEmails(referralId));
         var survey = await SurveyLinks.OpenAsync(hub, SurveyLinks.Survey(baselineEmail)!);
         Assert.Contains("You will not be contacted again", survey.Body, StringComparison.Ordinal);
@@ -164,7 +170,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
     public async System.Threading.Tasks.Task Withdrawn_during_the_follow_up_the_Task_is_cancelled_and_the_provider_told()
     {
         var (referralId, taskId, _) = await hub.AcceptedAsync();
-        await Eventually.ValueAsync(() => hub.Get<FollowUpStore>().GetAsync(referralId), s => s is not null, 30);
+        await Eventually.ValueAsync(() => hub.Get<FollowUpStore>().GetAsync(referralId), s => s is not null);
 
         var withdrawn = await hub.WithdrawAsync(referralId);
         Assert.Equal(200, withdrawn.Status);
@@ -172,10 +178,10 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
         Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
         var row = await Eventually.ValueAsync(() => hub.EvidenceRowAsync(referralId),
-            r => r.FollowUpResult == FollowUpResult.Withdrawn, 20);
+            r => r.FollowUpResult == FollowUpResult.Withdrawn);
         Assert.Equal((ChaseResult.Accepted, FollowUpResult.Withdrawn), (row.Chase, row.FollowUpResult));
-        await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject == "Referral withdrawn: Befriending", TimeSpan.FromSeconds(20));
-        var followUp = await hub.Durable.WaitForInstanceCompletionAsync(FollowUpOrchestration.InstanceId(referralId), getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject == "Referral withdrawn: Befriending");
+        var followUp = await hub.Durable.WaitForInstanceCompletionAsync(FollowUpOrchestration.InstanceId(referralId), getInputsAndOutputs: true, Within());
         Assert.Equal("withdrawn", followUp.ReadOutputAs<string>());
         Assert.Empty(hub.SurveyEmails(referralId));
     }
@@ -189,10 +195,12 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         try
         {
             // The provider goes through it with the patient, who skips some questions: partial answers are kept as such.
-            var partial = FollowUpHub.FollowUpAnswers.Where(a => !a.Item1.StartsWith("ucla3", StringComparison.Ordinal)).ToArray();
+            var partial = Journey.FollowUpAnswers.Where(a => !a.Item1.StartsWith("ucla3", StringComparison.Ordinal)).ToArray();
             await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, partial);
 
             var parked = await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "write-back-parked");
+            // The Task is written inside the parking activity; the operator's retry needs the follow-up to be waiting.
+            await Eventually.StepAsync(hub.Durable, FollowUpOrchestration.InstanceId(referralId), "write-back-parked");
             Assert.Equal(FhirTask.TaskStatus.InProgress, parked.Status);
             Assert.True(parked.StatusReason.Text.Contains("not registered at this practice", StringComparison.Ordinal), parked.StatusReason.Text);
             Assert.Equal("parked", (await hub.ResponseAsync(referralId, "follow-up"))!.WriteBack);
@@ -223,8 +231,10 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         hub.Practice.GoDown(1000);
         try
         {
-            await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, FollowUpHub.FollowUpAnswers);
+            await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, Journey.FollowUpAnswers);
             var parked = await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "write-back-parked");
+            // The Task is written inside the parking activity; the operator's retry needs the follow-up to be waiting.
+            await Eventually.StepAsync(hub.Durable, FollowUpOrchestration.InstanceId(referralId), "write-back-parked");
             Assert.Contains("could not be reached", parked.StatusReason.Text, StringComparison.Ordinal);
             Assert.Contains("503", parked.StatusReason.Text, StringComparison.Ordinal);
             Assert.True(hub.Practice.Requests.Count(r => r.Answered == 503) >= 2);   // retried before parking

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Hub.Tests.FollowUp;
 
 /// <summary>Server-side checking of survey answers against the shipped follow-up Questionnaire.</summary>
+[Trait("Category", "Unit")]
 public sealed class SurveyAnswersTests
 {
     private static readonly QuestionnaireLibrary Library = new(Options.Create(new FollowUpOptions()), new FhirSerializer());
@@ -49,6 +50,7 @@ public sealed class SurveyAnswersTests
 }
 
 /// <summary>Baselines that come with the referral, and a scheme's own instruments.</summary>
+[Trait("Category", "Unit")]
 public sealed class BaselineAndDefinitionsTests
 {
     private static readonly QuestionnaireLibrary Library = new(Options.Create(new FollowUpOptions()), new FhirSerializer());

@@ -1,7 +1,6 @@
 using Hub.Chase;
 using Hub.FollowUp;
 using Hub.Referrals;
-using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -10,13 +9,9 @@ using FhirTask = Hl7.Fhir.Model.Task;
 namespace Hub.Tests.FollowUp;
 
 /// <summary>A follow-up hub whose provider links last a minute, so an offer outlives an instance being replaced.</summary>
-public sealed class SlowLinkHub : FollowUpHub
+public sealed class SlowLinkHub : TestHub
 {
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        base.Configure(settings);
-        settings["Links:Lifetime"] = "00:01:00";
-    }
+    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().Set("Links:Lifetime", "00:01:00");
 }
 
 /// <summary>Referrals whose orchestration started under version 2 (the chase, before the follow-up existed) keep that
@@ -26,29 +21,23 @@ public sealed class VersionTwoInstanceTests(SlowLinkHub hub) : IClassFixture<Slo
     [Fact]
     public async System.Threading.Tasks.Task A_version_two_instance_accepted_after_the_deployment_does_not_start_a_follow_up()
     {
-        var (referralId, taskId, _) = await hub.ReferAsync();
+        // Intake starts the instance as it did under version 2 (same input, same id): never a replaced instance, whose
+        // old execution's timers and activities would still be in flight under the same id.
+        var (referralId, taskId, _) = await hub.ReferAsync(durable: new StartingAsVersionClient(hub.Durable, "2"));
         var offer = await hub.OfferAsync("alpha", referralId);
 
-        // Replace the instance intake started with one as version 2 would have started it (same input, same id); the old
-        // one is purged first, so the status read below is the new instance's.
-        var started = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
-        var input = started!.ReadInputAs<ReferralOrchestrationInput>()!;
-        await hub.Durable.TerminateInstanceAsync(referralId);
-        await hub.Durable.WaitForInstanceCompletionAsync(referralId, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-        await hub.Durable.PurgeInstanceAsync(referralId);
-        await hub.Durable.ScheduleNewOrchestrationInstanceAsync(ReferralOrchestration.Name, input, new StartOrchestrationOptions(referralId) { Version = "2" });
-
-        // The restarted chase offers to Alpha again (the email itself was sent once already), then Alpha accepts.
-        await Eventually.ValueAsync(() => hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus is not null
-            && i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.ReadCustomStatusAs<ReferralProgress>()?.Step == "awaiting-provider", 30);
+        // The chase offers to Alpha, then Alpha accepts.
+        await Eventually.StepAsync(hub.Durable, referralId, "awaiting-provider");
         Assert.Contains("Referral accepted", (await hub.ConfirmAsync(ProviderLinks.Find(offer, "Accept")!)).Body, StringComparison.Ordinal);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
-        await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(6));   // past when a version 3 follow-up would have surveyed
+        // Version 2's step after acceptance: waiting for a withdrawal. Version 3 would have started its follow-up in the
+        // same episode (step "following-up"), so from here a follow-up either exists or never will.
+        await Eventually.StepAsync(hub.Durable, referralId, "accepted");
         Assert.Null(await hub.Durable.GetInstanceAsync(FollowUpOrchestration.InstanceId(referralId)));
         Assert.Empty(hub.SurveyEmails(referralId));
 
         await hub.WithdrawAsync(referralId);
-        var done = await hub.Durable.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        var done = await hub.Durable.WaitForInstanceCompletionAsync(referralId, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).Token);
         Assert.Equal("withdrawn", done.ReadOutputAs<string>());
     }
 }

@@ -137,23 +137,14 @@ public sealed class SendGridSink : IAsyncDisposable
     /// <summary>Queues one response with a body of the test's choosing.</summary>
     public void RespondNextWithBody(int status, string body) => _next.Enqueue((status, body));
 
-    public async Task<RecordedEmail> WaitForEmailAsync(Func<RecordedEmail, bool> match, TimeSpan timeout)
+    /// <summary>The first email that matches, once it has been received; fails at the deadline (generous by default:
+    /// the machine may be busy) naming what was received.</summary>
+    public async Task<RecordedEmail> WaitForEmailAsync(Func<RecordedEmail, bool> match, TimeSpan? timeout = null,
+        [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(match))] string? condition = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (Emails.FirstOrDefault(match) is { } email)
-            {
-                return email;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No matching email reached the SendGrid sink within {timeout} ({Emails.Count} received).");
-            }
-
-            await Task.Delay(50);
-        }
+        var seconds = (int)(timeout ?? TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).TotalSeconds;
+        var emails = await Eventually.SeenAsync(() => Emails, received => received.Any(match), seconds, $"an email to the SendGrid sink matching {condition}");
+        return emails.First(match);
     }
 
     public async ValueTask DisposeAsync()

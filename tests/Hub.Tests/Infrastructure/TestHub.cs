@@ -2,27 +2,36 @@ using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Hub.Access;
+using Hub.Chase;
 using Hub.Evidence;
 using Hub.Platform;
 using Hub.Platform.Storage;
+using Hub.Providers;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hub.Tests.Infrastructure;
 
 /// <summary>One hub for a test class: the app's own service registrations (<see cref="HubServices.AddHub"/>) over Azurite,
-/// with tables and queue of its own, and the in-process Durable Task engine running the app's orchestrations and activities.</summary>
+/// with tables (its own <c>Storage:TablePrefix</c>) and queue of its own, and the in-process Durable Task engine running
+/// the app's orchestrations and activities. It is the only fixture base: a test class's fixture is a small class that
+/// overrides <see cref="Setup"/> and says what it needs through <see cref="HubSetup"/> (settings, services, the practice
+/// FHIR server, seeded providers, the page server...). Used as is, it is a plain hub.</summary>
 public class TestHub : IAsyncLifetime
 {
     public const string EngineClientId = "integration-engine";
 
-    private readonly Dictionary<string, string?> _settings = [];
+    private readonly HubSetup _setup = new();
     private DurableTaskTestHost? _durable;
+    private PracticeFhirServer? _practice;
+    private PageServer? _pages;
 
     public TestHub()
     {
@@ -42,46 +51,60 @@ public class TestHub : IAsyncLifetime
     /// <summary>Where the hub's emails go: the real SendGrid client, pointed at a recording server.</summary>
     public SendGridSink Mail { get; private set; } = null!;
 
-    /// <summary>Services a test class adds after the app's own (telemetry capture).</summary>
-    protected virtual void ConfigureServices(IServiceCollection services)
+    /// <summary>The practice's FHIR server that write-back goes to (<see cref="HubSetup.WithPracticeFhirServer"/>).</summary>
+    public PracticeFhirServer Practice => _practice ?? throw new InvalidOperationException("This hub has no practice FHIR server: its fixture's Setup must call WithPracticeFhirServer().");
+
+    /// <summary>The hub's pages over real HTTP for a browser (<see cref="HubSetup.WithPageServer"/>).</summary>
+    public PageServer Pages => _pages ?? throw new InvalidOperationException("This hub has no page server: its fixture's Setup must call WithPageServer().");
+
+    /// <summary>What this test class's hub needs beyond a plain hub. The one thing a fixture overrides.</summary>
+    protected virtual void Setup(HubSetup hub)
     {
     }
 
-    /// <summary>Services for the Durable engine's worker (its timer splitting, for one).</summary>
-    protected virtual void ConfigureWorker(IServiceCollection services)
+    public async Task InitializeAsync()
     {
-    }
-
-    /// <summary>Settings a test class may change before the hub starts (durations, limits).</summary>
-    protected virtual void Configure(IDictionary<string, string?> settings)
-    {
-    }
-
-    public virtual async Task InitializeAsync()
-    {
+        Setup(_setup);
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         var azurite = await Azurite.SharedAsync();
-        _settings[PlatformServices.StorageSetting] = azurite.ConnectionString;
-        _settings["Storage:TablePrefix"] = TablePrefix;
-        _settings["IntakeQueueName"] = QueueName;
-        _settings["Intake:QueueClientId"] = EngineClientId;
-        _settings["Intake:AbandonedAfter"] = "00:00:30";
+        var settings = new Dictionary<string, string?>
+        {
+            [PlatformServices.StorageSetting] = azurite.ConnectionString,
+            ["Storage:TablePrefix"] = TablePrefix,
+            ["IntakeQueueName"] = QueueName,
+            ["Intake:QueueClientId"] = EngineClientId,
+            ["Intake:AbandonedAfter"] = "00:00:30",
+            ["SendGrid:ApiKey"] = "SG.test-key",
+            ["Links:SigningKeys:k1"] = "test-signing-key-k1-0123456789abcdef0123",
+            ["Links:CurrentKeyId"] = "k1",
+            ["Links:BaseUrl"] = "http://localhost:7071",
+            ["Chase:WorkingHoursOnly"] = "false",
+            ["Chase:RetryFirstInterval"] = "00:00:01",
+        };
         Mail = await SendGridSink.StartAsync();
-        _settings["SendGrid:ApiKey"] = "SG.test-key";
-        _settings["SendGrid:Host"] = Mail.BaseUrl;
-        _settings["Links:SigningKeys:k1"] = "test-signing-key-k1-0123456789abcdef0123";
-        _settings["Links:CurrentKeyId"] = "k1";
-        _settings["Links:BaseUrl"] = "http://localhost:7071";
-        _settings["Chase:WorkingHoursOnly"] = "false";
-        _settings["Chase:RetryFirstInterval"] = "00:00:01";
-        Configure(_settings);
+        settings["SendGrid:Host"] = Mail.BaseUrl;
+        if (_setup.PracticeServer)
+        {
+            _practice = await PracticeFhirServer.StartAsync();
+            settings[$"WriteBack:Practices:{ReferralExamples.Practice}:BaseUrl"] = _practice.BaseUrl;
+            settings[$"WriteBack:Practices:{ReferralExamples.Practice}:BearerToken"] = Journey.PracticeToken;
+        }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
+        foreach (var (key, value) in _setup.Settings)
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddHub(configuration);
-        ConfigureServices(services);
+        foreach (var extra in _setup.ExtraServices)
+        {
+            extra(services);
+        }
+
         Services = services.BuildServiceProvider();
 
         // The engine's own default is a random port in 30000-40000, which collides once many fixtures run at once:
@@ -92,16 +115,49 @@ public class TestHub : IAsyncLifetime
             {
                 _durable = await DurableTaskTestHost.StartAsync(
                     registry => DurableFunctionsRegistry.Register(registry, () => Services),
-                    new DurableTaskTestHostOptions { Port = Ports.FreeLoopback(), LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)), ConfigureServices = ConfigureWorker });
+                    new DurableTaskTestHostOptions
+                    {
+                        Port = Ports.FreeLoopback(),
+                        LoggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)),
+                        ConfigureServices = worker => _setup.WorkerServices.ForEach(configure => configure(worker)),
+                    });
             }
             catch (IOException) when (attempt < 5)
             {
             }
         }
+
+        if (_setup.ProviderSeed)
+        {
+            foreach (var hosted in Services.GetServices<IHostedService>().OfType<ProviderSeed>())
+            {
+                await hosted.StartAsync(CancellationToken.None);
+            }
+        }
+
+        foreach (var provider in _setup.SeededProviders)
+        {
+            await Get<ProviderDirectory>().SaveAsync(provider);
+        }
+
+        if (_setup.PageServer)
+        {
+            _pages = await PageServer.StartAsync(this);
+        }
+
+        foreach (var started in _setup.Started)
+        {
+            await started(this);
+        }
     }
 
-    public virtual async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        if (_pages is not null)
+        {
+            await _pages.DisposeAsync();
+        }
+
         if (_durable is not null)
         {
             await _durable.DisposeAsync();
@@ -115,6 +171,16 @@ public class TestHub : IAsyncLifetime
         if (Mail is not null)
         {
             await Mail.DisposeAsync();
+        }
+
+        if (_practice is not null)
+        {
+            await _practice.DisposeAsync();
+        }
+
+        foreach (var cleanUp in _setup.CleanUps)
+        {
+            cleanUp();
         }
     }
 
@@ -140,28 +206,48 @@ public class TestHub : IAsyncLifetime
 
     public QueueClient Queue(string name) => new(Get<IConfiguration>()[PlatformServices.StorageSetting], name);
 
-    /// <summary>Every row in every hub table: what "nothing was stored" is checked against. Orchestrations of earlier
-    /// tests in the class may still be writing (audit lines, chase steps), so the counts are read until they hold still.</summary>
-    public async Task<IReadOnlyDictionary<string, int>> CountRowsAsync()
+    /// <summary>Steps at which a referral's orchestration has finished its activities and waits on an event or a timer
+    /// (the step is set after the activity before it completed, in the same episode that starts the wait).</summary>
+    private static readonly HashSet<string> WaitingSteps = new(StringComparer.Ordinal)
     {
-        var counts = await CountRowsOnceAsync();
-        for (var i = 0; i < 100; i++)
+        "received", "escalated", "awaiting-provider", "accepted", "awaiting-follow-up", "survey-sent", "write-back-parked",
+    };
+
+    /// <summary>Waits until every orchestration of this hub has ended or sits waiting (nothing of it is writing to the
+    /// tables), and a referral that went to the follow-up is judged by its follow-up instance.</summary>
+    public async Task SettledAsync(int timeoutSeconds = Eventually.DefaultTimeoutSeconds)
+    {
+        await Eventually.ValueAsync<IReadOnlyList<string>>(async () =>
         {
-            await Task.Delay(100);
-            var again = await CountRowsOnceAsync();
-            if (again.SequenceEqual(counts))
+            var busy = new List<string>();
+            await foreach (var instance in Durable.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
             {
-                return counts;
+                if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+                {
+                    continue;
+                }
+
+                var step = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>()?.Step;
+                if (step == "following-up")
+                {
+                    continue;   // the chase waits on its follow-up, whose own instance is listed too
+                }
+
+                if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Running || step is null || !WaitingSteps.Contains(step))
+                {
+                    busy.Add($"{instance.InstanceId} {instance.RuntimeStatus} step={step ?? "(none)"}");
+                }
             }
 
-            counts = again;
-        }
-
-        return counts;
+            return busy;
+        }, busy => busy.Count == 0, timeoutSeconds, "every orchestration of the hub to end or wait (instances still working)");
     }
 
-    private async Task<IReadOnlyDictionary<string, int>> CountRowsOnceAsync()
+    /// <summary>Every row in every hub table: what "nothing was stored" is checked against. The hub's own orchestrations
+    /// (earlier tests in the class) are waited for first, so the counts are not read while they write.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountRowsAsync()
     {
+        await SettledAsync();
         var tables = Get<HubTables>();
         var counts = new Dictionary<string, int>();
         foreach (var name in tables.All)
@@ -191,4 +277,121 @@ public class TestHub : IAsyncLifetime
     }
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
+
+/// <summary>What a test class's hub needs beyond a plain <see cref="TestHub"/>, said in its fixture's
+/// <see cref="TestHub.Setup"/>. Each method adds to what is there; settings given later win.</summary>
+public sealed class HubSetup
+{
+    internal Dictionary<string, string?> Settings { get; } = new(StringComparer.Ordinal);
+
+    internal List<Action<IServiceCollection>> ExtraServices { get; } = [];
+
+    internal List<Action<IServiceCollection>> WorkerServices { get; } = [];
+
+    internal List<Provider> SeededProviders { get; } = [];
+
+    internal List<Func<TestHub, Task>> Started { get; } = [];
+
+    internal List<Action> CleanUps { get; } = [];
+
+    internal bool PracticeServer { get; private set; }
+
+    internal bool PageServer { get; private set; }
+
+    internal bool ProviderSeed { get; private set; }
+
+    /// <summary>A setting, as the app reads it (<c>Section:Key</c>).</summary>
+    public HubSetup Set(string key, string? value)
+    {
+        Settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Services added after the app's own (telemetry capture, a fake clock).</summary>
+    public HubSetup AddServices(Action<IServiceCollection> configure)
+    {
+        ExtraServices.Add(configure);
+        return this;
+    }
+
+    /// <summary>Services for the Durable engine's worker (its timer splitting, for one).</summary>
+    public HubSetup ConfigureWorker(Action<IServiceCollection> configure)
+    {
+        WorkerServices.Add(configure);
+        return this;
+    }
+
+    /// <summary>A practice FHIR server inside the test (<see cref="TestHub.Practice"/>), configured as the write-back
+    /// endpoint of <see cref="ReferralExamples.Practice"/> with <see cref="Journey.PracticeToken"/>.</summary>
+    public HubSetup WithPracticeFhirServer()
+    {
+        PracticeServer = true;
+        return this;
+    }
+
+    /// <summary>The hub's pages over real HTTP (<see cref="TestHub.Pages"/>), for a browser.</summary>
+    public HubSetup WithPageServer()
+    {
+        PageServer = true;
+        return this;
+    }
+
+    /// <summary>Runs the provider seed (<c>Providers:SeedFile</c>) as the Functions worker runs it at start.</summary>
+    public HubSetup WithProviderSeed()
+    {
+        ProviderSeed = true;
+        return this;
+    }
+
+    /// <summary>Providers in the directory before the first test.</summary>
+    public HubSetup WithProviders(params Provider[] providers)
+    {
+        SeededProviders.AddRange(providers);
+        return this;
+    }
+
+    /// <summary>Something to do once the hub runs (seed data, keys), before the first test.</summary>
+    public HubSetup OnStarted(Func<TestHub, Task> started)
+    {
+        Started.Add(started);
+        return this;
+    }
+
+    /// <summary>Something to undo when the hub stops (a temporary file).</summary>
+    public HubSetup OnDisposed(Action cleanUp)
+    {
+        CleanUps.Add(cleanUp);
+        return this;
+    }
+
+    /// <summary>A chase that runs in seconds: reminders at 2 s and 4 s, escalation at 6 s, links (and so each provider's
+    /// turn) expire at 9 s. <see cref="Journey.ReferAsync"/> puts the three befriending providers in the directory.</summary>
+    public HubSetup FastChase() =>
+        Set("Chase:Reminders:0", "00:00:02")
+            .Set("Chase:Reminders:1", "00:00:04")
+            .Set("Chase:EscalateAfter", "00:00:06")
+            .Set("Links:Lifetime", "00:00:09");
+
+    /// <summary>A follow-up in seconds, after <see cref="FastChase"/>: the survey 5 s after acceptance, reminders at 2 s
+    /// and 4 s, the window closing at 8 s, write-back retried from 1 s for 5 s into a practice FHIR server.</summary>
+    public HubSetup FastFollowUp() =>
+        // Development is what lets every duration shrink; outside it the follow-up must fall in 3–4 months.
+        Set("AZURE_FUNCTIONS_ENVIRONMENT", "Development")
+            .Set("FollowUp:FollowUpAfter", "00:00:05")
+            .Set("FollowUp:Reminders:0", "00:00:02")
+            .Set("FollowUp:Reminders:1", "00:00:04")
+            .Set("FollowUp:SurveyWindow", "00:00:08")
+            .Set("FollowUp:BaselineWindow", "00:00:30")
+            .Set("FollowUp:WriteBackFirstRetry", "00:00:01")
+            .Set("FollowUp:WriteBackRetryFor", "00:00:05")
+            .WithPracticeFhirServer();
+
+    /// <summary>Every span and log line the hub makes, kept in <paramref name="capture"/> as an exporter would see them.</summary>
+    public HubSetup CaptureTelemetry(TelemetryCapture capture) =>
+        AddServices(capture.Register).OnStarted(hub =>
+        {
+            capture.Start(hub.Services);
+            return Task.CompletedTask;
+        });
 }

@@ -89,7 +89,12 @@ public sealed class FixtureTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(400, answer.Status);
         Assert.Contains("This endpoint takes a ServiceRequest", answer.Outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
     }
+}
 
+/// <summary>The hub's OperationOutcomes against the NHS examples, without a hub.</summary>
+[Trait("Category", "Unit")]
+public sealed class OutcomeShapeTests
+{
     [Fact]
     public void The_hubs_error_shape_matches_the_NHS_examples()
     {

@@ -70,7 +70,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(taskId, search.Entry.Single().Resource?.Id);
 
         // The orchestration runs under the referral's id and records that it started.
-        var instance = await hub.Durable.WaitForInstanceStartAsync(id, CancellationToken.None);
+        var instance = await hub.Durable.WaitForInstanceStartAsync(id, new CancellationTokenSource(TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).Token);
         Assert.Equal(OrchestrationRuntimeStatus.Running, instance.RuntimeStatus);
         var audit = await Eventually.ValueAsync(() => hub.Get<AuditTrail>().ReadAsync(id), a => a.Any(e => e.Event == "chase-planned"));
         Assert.Equal(["referral-received", "orchestration-started", "chase-planned"], audit.Select(e => e.Event).Take(3));

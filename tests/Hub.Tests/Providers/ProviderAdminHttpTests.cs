@@ -51,7 +51,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
         Assert.Equal(["LS17", "LS18"], Strings(created.GetProperty("areas")));
         Assert.Equal(3, created.GetProperty("weeklyLimit").GetInt32());
 
-        var stored = await _hub.Directory.GetAsync("leeds-befriending");
+        var stored = await _hub.Get<ProviderDirectory>().GetAsync("leeds-befriending");
         Assert.Equal("Leeds Neighbours", stored!.OrganizationName);
         Assert.Equal(60, stored.MinimumAge);
 
@@ -90,7 +90,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
         Assert.Equal(400, status);
         Assert.Contains(field + ":", body.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Contains(field, Strings(body.GetProperty("fields")));
-        Assert.Empty(await _hub.Directory.ListAsync());
+        Assert.Empty(await _hub.Get<ProviderDirectory>().ListAsync());
     }
 
     [Theory]
@@ -138,7 +138,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
     [Fact]
     public async Task The_sample_directory_imports_and_importing_it_again_changes_nothing()
     {
-        var samples = await File.ReadAllTextAsync(ProviderHub.SamplesFile);
+        var samples = await File.ReadAllTextAsync(ProviderSamples.File);
 
         var (status, body) = await ImportAsync(samples);
         Assert.Equal(200, status);
@@ -149,7 +149,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
         var (_, list) = await ListAsync();
         Assert.Equal(first, list.GetRawText());
         Assert.Equal(7, list.GetArrayLength());
-        Assert.Equal(ProviderDirectory.InDirectoryOrder(ProviderHub.Samples()).Select(p => p.Id), list.EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal(ProviderDirectory.InDirectoryOrder(ProviderSamples.All()).Select(p => p.Id), list.EnumerateArray().Select(p => p.GetProperty("id").GetString()));
 
         // What the list gives back is what import takes: a round trip changes nothing.
         Assert.Equal(200, (await ImportAsync(list.GetRawText())).Status);
@@ -159,7 +159,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
     [Fact]
     public async Task An_import_with_one_bad_entry_names_it_and_imports_nothing()
     {
-        var providers = JsonSerializer.Deserialize<List<JsonElement>>(await File.ReadAllTextAsync(ProviderHub.SamplesFile))!;
+        var providers = JsonSerializer.Deserialize<List<JsonElement>>(await File.ReadAllTextAsync(ProviderSamples.File))!;
         var broken = providers.Select(p => p.GetRawText()).ToList();
         broken[2] = broken[2].Replace("\"sessions@chapeltownarts.example.org\"", "\"not-an-address\"", StringComparison.Ordinal);
 
@@ -168,7 +168,7 @@ public sealed class ProviderAdminHttpTests : IAsyncLifetime
         Assert.Equal(400, status);
         Assert.Contains("[2] 'chapeltown-arts-collective' emails:", body.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(["[2].emails"], Strings(body.GetProperty("fields")));
-        Assert.Empty(await _hub.Directory.ListAsync());
+        Assert.Empty(await _hub.Get<ProviderDirectory>().ListAsync());
         Assert.Equal(400, (await ImportAsync("{\"id\": \"not-an-array\"}")).Status);
     }
 }

@@ -8,16 +8,17 @@ using Microsoft.AspNetCore.Mvc;
 namespace Hub.Tests.Providers;
 
 /// <summary>The sample directory plus one paused provider, loaded once for the FHIR read tests (which change nothing).</summary>
-public sealed class SampleDirectoryHub : ProviderHub
+public sealed class SampleDirectoryHub : TestHub
 {
     public const string PausedId = "moortown-community-choir";
 
-    public override async System.Threading.Tasks.Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await Directory.ImportAsync(Samples());
-        await Directory.SaveAsync(ProviderExamples.Provider(PausedId, "Moortown Community Choir", [ActivityCategories.Arts], ["LS17"], status: ProviderStatus.Paused));
-    }
+    protected override void Setup(HubSetup hub) =>
+        hub.WithProviderSeed().OnStarted(async started =>
+        {
+            var directory = started.Get<ProviderDirectory>();
+            await directory.ImportAsync(ProviderSamples.All());
+            await directory.SaveAsync(ProviderExamples.Provider(PausedId, "Moortown Community Choir", [ActivityCategories.Arts], ["LS17"], status: ProviderStatus.Paused));
+        });
 }
 
 /// <summary>GP systems look the directory up as FHIR HealthcareServices through the real triggers.</summary>

@@ -2,29 +2,21 @@ using System.Text.Json;
 using Hub.Platform.Http;
 using Hub.Providers;
 using Hub.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Hub.Tests.Providers;
 
-/// <summary>A <see cref="TestHub"/> (the app's registrations over Azurite, tables of its own) with the provider seed
-/// started as the Functions worker starts it.</summary>
-public class ProviderHub : TestHub
+/// <summary>A hub with the provider seed started as the Functions worker starts it (no seed file unless a test's fixture
+/// names one).</summary>
+public sealed class ProviderHub : TestHub
 {
-    public static string SamplesFile => Path.Combine(Azurite.RepositoryRoot(), "samples", "providers.json");
+    protected override void Setup(HubSetup hub) => hub.WithProviderSeed();
+}
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        foreach (var hosted in Services.GetServices<IHostedService>().OfType<ProviderSeed>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-    }
+/// <summary>The sample directory, <c>samples/providers.json</c>, read as the admin import and the seed read it.</summary>
+public static class ProviderSamples
+{
+    public static string File => Path.Combine(Azurite.RepositoryRoot(), "samples", "providers.json");
 
-    public ProviderDirectory Directory => Get<ProviderDirectory>();
-
-    /// <summary>The providers in <c>samples/providers.json</c>, read as the admin import and the seed read them.</summary>
-    public static List<Provider> Samples() =>
-        JsonSerializer.Deserialize<List<Provider>>(File.ReadAllText(SamplesFile), JsonBody.Options)!;
+    public static List<Provider> All() =>
+        JsonSerializer.Deserialize<List<Provider>>(System.IO.File.ReadAllText(File), JsonBody.Options)!;
 }

@@ -16,7 +16,7 @@ public sealed class ProviderRoutingTests : IAsyncLifetime
 
     public Task DisposeAsync() => _hub.DisposeAsync();
 
-    private ProviderDirectory Directory => _hub.Directory;
+    private ProviderDirectory Directory => _hub.Get<ProviderDirectory>();
 
     private Task<IReadOnlyList<string>> RouteAsync(RoutingRequest request, DateTimeOffset? now = null) =>
         _hub.Get<ProviderRouting>().RouteAsync(request, now ?? Now);

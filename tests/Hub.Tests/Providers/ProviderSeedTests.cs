@@ -1,36 +1,31 @@
 using Hub.Providers;
 using Microsoft.Extensions.DependencyInjection;
+using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 
 namespace Hub.Tests.Providers;
 
 /// <summary>A hub started with <c>Providers:SeedFile</c> pointing at the sample directory.</summary>
-public sealed class SeededHub : ProviderHub
+public sealed class SeededHub : TestHub
 {
-    protected override void Configure(IDictionary<string, string?> settings) => settings["Providers:SeedFile"] = SamplesFile;
+    protected override void Setup(HubSetup hub) => hub.WithProviderSeed().Set("Providers:SeedFile", ProviderSamples.File);
 }
 
 /// <summary>A hub whose seed file does not exist.</summary>
-public sealed class MissingSeedHub : ProviderHub
+public sealed class MissingSeedHub : TestHub
 {
-    protected override void Configure(IDictionary<string, string?> settings) => settings["Providers:SeedFile"] = "no/such/providers.json";
+    protected override void Setup(HubSetup hub) => hub.WithProviderSeed().Set("Providers:SeedFile", "no/such/providers.json");
 }
 
 /// <summary>A hub whose seed file has an entry without emails or categories: nothing of it is loaded.</summary>
-public sealed class BrokenSeedHub : ProviderHub
+public sealed class BrokenSeedHub : TestHub
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"providers-{Guid.NewGuid():N}.json");
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        File.Delete(_file);
-    }
-
-    protected override void Configure(IDictionary<string, string?> settings)
+    protected override void Setup(HubSetup hub)
     {
         File.WriteAllText(_file, "[{\"id\": \"fine\", \"name\": \"Fine\", \"emails\": [\"a@example.org\"], \"categories\": [\"arts\"]}, {\"id\": \"broken\"}]");
-        settings["Providers:SeedFile"] = _file;
+        hub.WithProviderSeed().Set("Providers:SeedFile", _file).OnDisposed(() => File.Delete(_file));
     }
 }
 
@@ -44,16 +39,16 @@ public sealed class ProviderSeedTests
         await hub.InitializeAsync();
         try
         {
-            var seeded = await hub.Directory.ListAsync();
-            Assert.Equal(ProviderDirectory.InDirectoryOrder(ProviderHub.Samples()).Select(p => p.Id), seeded.Select(p => p.Id));
+            var seeded = await hub.Get<ProviderDirectory>().ListAsync();
+            Assert.Equal(ProviderDirectory.InDirectoryOrder(ProviderSamples.All()).Select(p => p.Id), seeded.Select(p => p.Id));
             Assert.All(seeded, p => Assert.Equal(ProviderStatus.Active, p.Status));
 
-            await hub.Directory.SetStatusAsync("shipley-mens-shed", ProviderStatus.Paused);
-            await hub.Directory.SaveAsync(seeded.Single(p => p.Id == "leeds-money-matters") with { WeeklyLimit = 1 });
+            await hub.Get<ProviderDirectory>().SetStatusAsync("shipley-mens-shed", ProviderStatus.Paused);
+            await hub.Get<ProviderDirectory>().SaveAsync(seeded.Single(p => p.Id == "leeds-money-matters") with { WeeklyLimit = 1 });
             var seed = hub.Services.GetServices<IHostedService>().OfType<ProviderSeed>().Single();
             await seed.StartAsync(CancellationToken.None);
 
-            var after = await hub.Directory.ListAsync();
+            var after = await hub.Get<ProviderDirectory>().ListAsync();
             Assert.Equal(7, after.Count);
             Assert.Equal(ProviderStatus.Paused, after.Single(p => p.Id == "shipley-mens-shed").Status);
             Assert.Equal(1, after.Single(p => p.Id == "leeds-money-matters").WeeklyLimit);
@@ -67,12 +62,12 @@ public sealed class ProviderSeedTests
     [Fact]
     public async Task A_missing_or_broken_seed_file_or_none_leaves_the_directory_empty_and_the_hub_running()
     {
-        foreach (var hub in new ProviderHub[] { new MissingSeedHub(), new BrokenSeedHub(), new ProviderHub() })
+        foreach (var hub in new TestHub[] { new MissingSeedHub(), new BrokenSeedHub(), new ProviderHub() })
         {
             await hub.InitializeAsync();
             try
             {
-                Assert.Empty(await hub.Directory.ListAsync());
+                Assert.Empty(await hub.Get<ProviderDirectory>().ListAsync());
             }
             finally
             {

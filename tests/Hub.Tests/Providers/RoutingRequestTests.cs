@@ -7,6 +7,7 @@ using static Hub.Tests.Providers.ProviderExamples;
 namespace Hub.Tests.Providers;
 
 /// <summary>Reading a referral's routing facts from the FHIR a GP system sends.</summary>
+[Trait("Category", "Unit")]
 public sealed class RoutingRequestTests
 {
     private static CodeableConcept Coded(params string[] codes) =>

@@ -1,44 +1,30 @@
 using Hub.Chase;
 using Hub.Referrals;
-using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 using Microsoft.Playwright;
 using FhirTask = Hl7.Fhir.Model.Task;
 
-namespace Hub.Tests.Browser;
+namespace Hub.Tests.Chase;
+
+/// <summary>A fast-chase hub whose pages are served over HTTP for the browser.</summary>
+public sealed class ProviderPagesHub : TestHub
+{
+    protected override void Setup(HubSetup hub) => hub.FastChase().WithPageServer();
+}
 
 /// <summary>The accept and decline pages in a real browser (Debian's Chromium, driven by Playwright, no browser download),
 /// used with the keyboard only. Screenshots land in the test output folder's artefacts.</summary>
-public sealed class ProviderPagesInChromiumTests(ChaseHub hub) : IClassFixture<ChaseHub>
+public sealed class ProviderPagesInChromiumTests(ProviderPagesHub hub) : IClassFixture<ProviderPagesHub>
 {
-    public const string Chromium = "/usr/bin/chromium";
-    private static readonly string Artefacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artefacts")).FullName;
-
-    /// <summary>Debian's Chromium under Playwright, headless; never a downloaded browser.</summary>
-    internal static async Task<(IPlaywright, IBrowser)> LaunchAsync()
-    {
-        if (!File.Exists(Chromium))
-        {
-            throw new InvalidOperationException($"Browser tests need Debian's Chromium at {Chromium}: apt-get install chromium (.ci/run does).");
-        }
-
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        return (playwright, browser);
-    }
+    private static readonly string Artefacts = Chromium.Artefacts;
 
     [Fact]
     public async System.Threading.Tasks.Task A_provider_accepts_with_the_keyboard_only()
     {
         var (referralId, taskId, _) = await hub.ReferAsync();
         var offer = await hub.OfferAsync("alpha", referralId);
-        await using var server = await PageServer.StartAsync(hub);
-        var (playwright, browser) = await LaunchAsync();
+        var server = hub.Pages;
+        var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
@@ -75,8 +61,8 @@ public sealed class ProviderPagesInChromiumTests(ChaseHub hub) : IClassFixture<C
     {
         var (referralId, _, _) = await hub.ReferAsync();
         var offer = await hub.OfferAsync("alpha", referralId);
-        await using var server = await PageServer.StartAsync(hub);
-        var (playwright, browser) = await LaunchAsync();
+        var server = hub.Pages;
+        var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync();

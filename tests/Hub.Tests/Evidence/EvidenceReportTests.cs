@@ -1,10 +1,11 @@
 using Hub.Evidence;
 using Hub.Platform.Fhir;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>A report over a generated population finds the counts and effects that were put in (see
 /// <see cref="EvidencePopulation"/> for what is put in), and hides what is too small to show.</summary>
+[Trait("Category", "Unit")]
 public sealed class EvidenceReportTests
 {
     private static readonly ReportScope Scope = new(null, null, [], DateTimeOffset.UnixEpoch);

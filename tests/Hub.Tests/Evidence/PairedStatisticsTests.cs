@@ -1,9 +1,10 @@
 using Hub.Evidence;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>The paired tests and quantiles checked against published results (R's documented examples and the
 /// original papers), never against this code's own output.</summary>
+[Trait("Category", "Unit")]
 public sealed class PairedStatisticsTests
 {
     // Student (1908), "The probable error of a mean", Biometrika 6(1): 1–25, from Cushny & Peebles (1905): extra hours

@@ -4,7 +4,7 @@ using Hub.FollowUp;
 using Hub.Platform.Storage;
 using Hub.Referrals;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>A generated population of referrals with known properties, to show that a report finds what was put in.
 /// Seeded, so the same seed gives the same people. Each referral's journey is written the way the hub records it (audit

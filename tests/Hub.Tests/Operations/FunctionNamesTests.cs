@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Hub.Tests.Infrastructure;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 /// <summary>Orchestrator and activity names are stored in the history of every instance in flight: a referral waiting
 /// months for its follow-up replays under them. The checked-in list pins every name the built app declares.</summary>
+[Trait("Category", "Unit")]
 public sealed class FunctionNamesTests
 {
     private static readonly string AppFolder = Path.Combine(Azurite.RepositoryRoot(), "functions", "Hub.Functions");
@@ -26,7 +27,6 @@ public sealed class FunctionNamesTests
     }
 
     [Fact]
-    [Trait("Category", "Unit")]
     public void Every_pinned_orchestrator_and_activity_name_is_still_in_the_built_app()
     {
         var built = Built().ToHashSet();
@@ -35,14 +35,12 @@ public sealed class FunctionNamesTests
     }
 
     [Fact]
-    [Trait("Category", "Unit")]
     public void The_pinned_list_is_exactly_what_the_app_declares()
     {
         Assert.Equal(Pinned().Order(), Built().Order());
     }
 
     [Fact]
-    [Trait("Category", "Unit")]
     public void The_list_holds_every_name_earlier_deployments_stored()
     {
         // The names in history before this list existed: version 1 to 3 of the chase and the follow-up.

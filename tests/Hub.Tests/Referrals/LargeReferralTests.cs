@@ -3,10 +3,9 @@ using Hub.Intake;
 using Hub.Platform.Fhir;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;
-using Hub.Tests.Intake;
 using static Hub.Tests.Infrastructure.ReferralExamples;
 
-namespace Hub.Tests.Storage;
+namespace Hub.Tests.Referrals;
 
 /// <summary>A referral larger than one table entity is kept whole, never truncated.</summary>
 public sealed class LargeReferralTests(TestHub hub) : IClassFixture<TestHub>

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Xml.Linq;
 using Hub.Evidence;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
+[Trait("Category", "Unit")]
 public class EvidenceChartsTests
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";

@@ -3,7 +3,7 @@ using Hub.Operations;
 using Hub.Platform;
 using Hub.Tests.Infrastructure;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 public sealed class HealthTests(TestHub hub) : IClassFixture<TestHub>
 {
@@ -24,8 +24,8 @@ public sealed class HealthTests(TestHub hub) : IClassFixture<TestHub>
 /// <summary>A hub whose storage is a closed port: health must say so, quickly, with 503.</summary>
 public sealed class UnreachableStorageHub : TestHub
 {
-    protected override void Configure(IDictionary<string, string?> settings) =>
-        settings[PlatformServices.StorageSetting] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+    protected override void Setup(HubSetup hub) =>
+        hub.Set(PlatformServices.StorageSetting, "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;");
 }
 
 public sealed class UnreachableStorageHealthTests(UnreachableStorageHub hub) : IClassFixture<UnreachableStorageHub>

@@ -5,10 +5,11 @@ using Hub.WriteBack;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Hub.Tests.FollowUp;
+namespace Hub.Tests.WriteBack;
 
 /// <summary>Write-back's contract with a practice's FHIR server, over real HTTP through the Firely client: what is worth
 /// retrying throws, what the server refuses comes back with its reasons, and a retried transaction never duplicates.</summary>
+[Trait("Category", "Unit")]
 public sealed class GpRecordWriterTests : IAsyncLifetime
 {
     private PracticeFhirServer _server = null!;

@@ -1,7 +1,8 @@
 using Hub.Platform.Fhir;
 
-namespace Hub.Tests.Fhir;
+namespace Hub.Tests.Platform;
 
+[Trait("Category", "Unit")]
 public sealed class NhsNumberTests
 {
     [Theory]

@@ -1,36 +1,34 @@
-using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;
 using Microsoft.Playwright;
 using FhirTask = Hl7.Fhir.Model.Task;
 
-namespace Hub.Tests.Browser;
+namespace Hub.Tests.FollowUp;
 
 /// <summary>A follow-up hub whose survey stays open for minutes, long enough for a browser to be driven through it.</summary>
-public sealed class BrowserFollowUpHub : FollowUpHub
+public sealed class BrowserFollowUpHub : TestHub
 {
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        base.Configure(settings);
-        settings["FollowUp:FollowUpAfter"] = "00:00:02";
-        settings["FollowUp:Reminders:0"] = "00:01:00";
-        settings["FollowUp:Reminders:1"] = "00:01:30";
-        settings["FollowUp:SurveyWindow"] = "00:02:00";
-    }
+    protected override void Setup(HubSetup hub) =>
+        hub.FastChase().FastFollowUp()
+            .Set("FollowUp:FollowUpAfter", "00:00:02")
+            .Set("FollowUp:Reminders:0", "00:01:00")
+            .Set("FollowUp:Reminders:1", "00:01:30")
+            .Set("FollowUp:SurveyWindow", "00:02:00")
+            .WithPageServer();
 }
 
 /// <summary>The survey form in Debian's Chromium through Playwright: answered with the keyboard only, with an invalid
 /// answer first. Screenshots land in the test output folder's artefacts.</summary>
 public sealed class SurveyFormInChromiumTests(BrowserFollowUpHub hub) : IClassFixture<BrowserFollowUpHub>
 {
-    private static readonly string Artefacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artefacts")).FullName;
+    private static readonly string Artefacts = Chromium.Artefacts;
 
     [Fact]
     public async System.Threading.Tasks.Task A_patient_answers_the_survey_with_the_keyboard_after_correcting_an_invalid_answer()
     {
-        var (referralId, taskId, _) = await hub.AcceptedAsync(FollowUpHub.GiveEmail);
+        var (referralId, taskId, _) = await hub.AcceptedAsync(Journey.GiveEmail);
         var email = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
-        await using var server = await PageServer.StartAsync(hub);
-        var (playwright, browser) = await ProviderPagesInChromiumTests.LaunchAsync();
+        var server = hub.Pages;
+        var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 /// <summary>The README's first command, as far as this machine allows: <c>npm start</c> without <c>func</c>
 /// (<c>--no-func</c>) checks prerequisites, starts Azurite, creates the settings, builds and seeds the app.</summary>
@@ -64,6 +64,7 @@ public sealed class LocalRunTests
     }
 
     [Fact]
+    [Trait("Category", "Unit")]
     public void Demo_mode_is_configuration_that_the_app_accepts_and_that_compresses_the_whole_life_to_minutes()
     {
         var demo = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Azurite.RepositoryRoot(), "scripts", "demo.settings.json")))

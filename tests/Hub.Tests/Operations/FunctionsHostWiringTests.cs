@@ -4,10 +4,11 @@ using Hub.Intake;
 using Hub.Tests.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Hub.Tests.Wiring;
+namespace Hub.Tests.Operations;
 
 /// <summary>The Functions host (which cannot run here) reads functions.metadata, host.json and settings from the build
 /// output; these tests read the same files, so a wrong binding fails here rather than at <c>func start</c>.</summary>
+[Trait("Category", "Unit")]
 public sealed class FunctionsHostWiringTests
 {
     private static readonly string AppOutput = Path.Combine(Azurite.RepositoryRoot(), "functions", "Hub.Functions", "bin",

@@ -2,7 +2,7 @@ using Hub.Evidence;
 using Hub.Platform.Storage;
 using Hub.Tests.Infrastructure;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>The snapshot as another instance reads it: a fresh store (a restart, a second host) loads what one saved,
 /// across several entities, and a newer snapshot replaces it.</summary>

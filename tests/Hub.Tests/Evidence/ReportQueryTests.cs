@@ -3,8 +3,9 @@ using Hub.Evidence;
 using Hub.Providers;
 using Microsoft.Extensions.Primitives;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
+[Trait("Category", "Unit")]
 public sealed class ReportQueryTests
 {
     [Theory]

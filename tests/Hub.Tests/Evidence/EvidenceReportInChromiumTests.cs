@@ -1,21 +1,20 @@
 using Hub.Access;
 using Hub.Tests.Infrastructure;
-using Hub.Tests.Reporting;
 using Microsoft.Playwright;
 
-namespace Hub.Tests.Browser;
+namespace Hub.Tests.Evidence;
 
 /// <summary>The evidence report in Debian's Chromium through Playwright: a scheme lead fills in the form, reads the
 /// report, and prints it. Screenshots and the PDF land in the test output folder's artefacts.</summary>
 public sealed class EvidenceReportInChromiumTests(ReportingHub hub) : IClassFixture<ReportingHub>
 {
-    private static readonly string Artefacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artefacts")).FullName;
+    private static readonly string Artefacts = Chromium.Artefacts;
 
     [Fact]
     public async Task A_scheme_lead_reads_the_report_in_a_browser_with_charts_that_have_text_alternatives()
     {
-        await using var server = await PageServer.StartAsync(hub);
-        var (playwright, browser) = await ProviderPagesInChromiumTests.LaunchAsync();
+        var server = hub.Pages;
+        var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });

@@ -4,15 +4,14 @@ using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Evidence;
 using Hub.Platform.Storage;
-using Hub.Tests.FollowUp;
 using Hub.Tests.Infrastructure;
 
-namespace Hub.Tests.Reporting;
+namespace Hub.Tests.Evidence;
 
 /// <summary>A hub holding a generated population (<see cref="EvidencePopulation"/>, seed 11, 500 referrals across four
 /// practices) written into its tables as the hub records journeys, a scheme over all four practices, and keys for the
 /// scheme lead and for one practice.</summary>
-public class ReportingHub : TestHub
+public sealed class ReportingHub : TestHub
 {
     public const string Scheme = "riverside";
 
@@ -24,25 +23,22 @@ public class ReportingHub : TestHub
 
     public static string OwnPractice => EvidencePopulation.Practices[0];
 
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        settings["Reporting:GpAppointmentCost"] = "40";
-        settings["Reporting:AeAttendanceCost"] = "200";
-        settings["Reporting:ProgrammeCostPerReferral"] = "300";
-        settings["Reporting:PseudonymKey"] = "evidence-test-pseudonym-key";
-    }
-
-    public override async System.Threading.Tasks.Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await Population.WriteAsync(Get<HubTables>());
-        await Get<Schemes>().SaveAsync(Scheme, "Riverside social prescribing", EvidencePopulation.Practices);
-        var keys = Get<ApiKeys>();
-        await keys.SaveClientAsync("riverside-lead", "Riverside scheme lead", [], [Scheme]);
-        SchemeKey = (await keys.IssueAsync("riverside-lead"))!.ApiKey;
-        PracticeKey = await KeyForAsync("practice-one", OwnPractice);
-        await Get<EvidenceSnapshots>().TakeAsync();
-    }
+    protected override void Setup(HubSetup hub) =>
+        hub.Set("Reporting:GpAppointmentCost", "40")
+            .Set("Reporting:AeAttendanceCost", "200")
+            .Set("Reporting:ProgrammeCostPerReferral", "300")
+            .Set("Reporting:PseudonymKey", "evidence-test-pseudonym-key")
+            .WithPageServer()
+            .OnStarted(async _ =>
+            {
+                await Population.WriteAsync(Get<HubTables>());
+                await Get<Schemes>().SaveAsync(Scheme, "Riverside social prescribing", EvidencePopulation.Practices);
+                var keys = Get<ApiKeys>();
+                await keys.SaveClientAsync("riverside-lead", "Riverside scheme lead", [], [Scheme]);
+                SchemeKey = (await keys.IssueAsync("riverside-lead"))!.ApiKey;
+                PracticeKey = await KeyForAsync("practice-one", OwnPractice);
+                await Get<EvidenceSnapshots>().TakeAsync();
+            });
 
     public Task<HttpAnswer> MeasureReportAsync(string? key, string query) =>
         CallAsync(HttpCall.Request("GET", "/api/fhir/MeasureReport", apiKey: key, query: query), r => Function<MeasureReportHttp>().Search(r));
@@ -102,7 +98,7 @@ public sealed class EvidenceReportHttpTests(ReportingHub hub) : IClassFixture<Re
     public async System.Threading.Tasks.Task The_MeasureReport_is_valid_FHIR_R4()
     {
         var report = ReportingHub.Report(await hub.MeasureReportAsync(hub.SchemeKey, "?period=2026-02"));
-        OutcomeValidationTests.AssertValid(OutcomeValidationTests.NewValidator(), report);
+        FhirValidation.AssertValid(FhirValidation.NewValidator(), report);
     }
 
     [Fact]

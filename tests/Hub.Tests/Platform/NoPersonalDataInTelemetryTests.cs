@@ -1,0 +1,51 @@
+using Hl7.Fhir.Model;
+using Hub.Platform.Telemetry;
+using Hub.Tests.Infrastructure;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Tests.Platform;
+
+/// <summary>A follow-up hub (the whole life in seconds) whose spans and log lines are all kept, as an exporter would see them.</summary>
+public sealed class TelemetryHub : TestHub
+{
+    public TelemetryCapture Telemetry { get; } = new();
+
+    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().CaptureTelemetry(Telemetry);
+}
+
+public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFixture<TelemetryHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task A_referrals_whole_journey_to_write_back_is_one_trace_tagged_with_its_id_and_nothing_personal()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync(Journey.GiveEmail);
+        var first = await hub.OfferAsync("alpha", referralId);
+        await hub.ConfirmAsync(ProviderLinks.Find(first, "Decline")!, ("reason", "other"), ("note", "Mrs Jones's sister already visits on Tuesdays"));
+        var second = await hub.OfferAsync("beta", referralId);
+        await hub.ConfirmAsync(ProviderLinks.Find(second, "Accept")!);
+        var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
+        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
+        var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
+        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, Journey.FollowUpAnswers);
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
+
+        // A span is exported when it ends: follow-up.end ends after the Task it completes was written, so wait for it.
+        string[] steps = ["chase.plan", "chase.offer", "chase.decline", "chase.accept", "follow-up.plan", "follow-up.survey", "follow-up.write-back", "follow-up.end"];
+        var spans = await hub.Telemetry.SpansWhenAsync(HubTelemetry.ReferralIdTag, referralId, found => steps.All(step => found.Any(s => s.DisplayName == step)));
+        var intake = Assert.Single(spans, s => s.DisplayName == "referral.intake");
+        foreach (var step in steps)
+        {
+            Assert.Contains(spans, s => s.DisplayName == step);
+        }
+
+        Assert.All(spans, s => Assert.Equal(intake.TraceId, s.TraceId));
+
+        var exported = string.Join('\n', hub.Telemetry.Spans.Select(s => $"{s.DisplayName} {string.Join(' ', s.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(' ', s.Events.Select(e => e.Name))}"))
+                       + '\n' + string.Join('\n', hub.Telemetry.LogLines);
+        Assert.Contains(hub.Telemetry.LogLines, l => l.Contains(referralId, StringComparison.Ordinal)); // the capture really sees the hub's logs
+        foreach (var personal in new[] { ReferralExamples.ValidNhsNumber, "Richard", "Smith", "@", "Lives alone", "sister already visits", "Okafor", "LS17" })
+        {
+            Assert.DoesNotContain(personal, exported, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}
