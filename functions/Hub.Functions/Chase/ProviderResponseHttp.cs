@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -41,14 +42,17 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
         }
 
         var errors = new List<(string Field, string Message)>();
-        string? reason = null;
+        DeclineReason? reason = null;
         string? note = null;
         DateOnly? firstSession = null;
         if (view.Claims!.Action == "decline")
         {
-            reason = form["reason"].ToString();
             note = form["note"].ToString().Trim();
-            if (!ProviderResponses.DeclineReasons.ContainsKey(reason))
+            if (StoredSpelling.TryParse<DeclineReason>(form["reason"].ToString(), out var chosen))
+            {
+                reason = chosen;
+            }
+            else
             {
                 errors.Add(("reason", "Select why you cannot take this referral"));
             }
@@ -125,8 +129,9 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
                 .Append(reasonError is null ? string.Empty : $"<span class=\"nhsuk-error-message\"><span class=\"nhsuk-u-visually-hidden\">Error:</span> {E(reasonError)}</span>")
                 .Append("<div class=\"nhsuk-radios\">");
             var first = true;
-            foreach (var (code, label) in ProviderResponses.DeclineReasons)
+            foreach (var declineReason in StoredSpelling.All<DeclineReason>())
             {
+                var (code, label) = (declineReason.Spelling(), declineReason.Label());
                 var id = first ? "reason" : $"reason-{code}";
                 first = false;
                 html.Append(CultureInfo.InvariantCulture, $"<div class=\"nhsuk-radios__item\"><input class=\"nhsuk-radios__input\" id=\"{id}\" name=\"reason\" type=\"radio\" value=\"{code}\"><label class=\"nhsuk-label nhsuk-radios__label\" for=\"{id}\">{E(label)}</label></div>");

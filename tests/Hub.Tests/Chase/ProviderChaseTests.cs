@@ -167,6 +167,6 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No provider could be found", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
         var status = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
         Assert.Equal(OrchestrationRuntimeStatus.Running, status!.RuntimeStatus);
-        Assert.Equal("escalated", status.ReadCustomStatusAs<ReferralProgress>()!.Step);
+        Assert.Equal("escalated", status.ReadCustomStatusAs<ReferralProgress>()!.Step.Spelling());
     }
 }

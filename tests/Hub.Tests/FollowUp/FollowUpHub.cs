@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.FollowUp;
+using Hub.Referrals;
 using Hub.Tests.Chase;
 using Hub.Tests.Infrastructure;
 
@@ -67,7 +68,7 @@ public class FollowUpHub : ChaseHub
 
     public string? ReferralIdOfSurvey(string url) => Get<SignedLinks>().Read(ProviderLinks.Token(url), "patient").Claims?.ReferralId;
 
-    public Task<SurveyResponse?> ResponseAsync(string referralId, string kind) => Get<FollowUpStore>().GetResponseAsync(ReferralExamples.Practice, referralId, kind);
+    public Task<SurveyResponse?> ResponseAsync(string referralId, string kind) => Get<FollowUpStore>().GetResponseAsync(ReferralExamples.Practice, referralId, StoredSpelling.Parse<SurveyKind>(kind));
 
     public static readonly (string, string)[] FollowUpAnswers =
     [

@@ -40,7 +40,7 @@ public sealed class VersionTwoInstanceTests(SlowLinkHub hub) : IClassFixture<Slo
 
         // The restarted chase offers to Alpha again (the email itself was sent once already), then Alpha accepts.
         await Eventually.ValueAsync(() => hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true), i => i?.SerializedCustomStatus is not null
-            && i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.ReadCustomStatusAs<ReferralProgress>()?.Step == "awaiting-provider", 30);
+            && i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.ReadCustomStatusAs<ReferralProgress>()?.Step.Spelling() == "awaiting-provider", 30);
         Assert.Contains("Referral accepted", (await hub.ConfirmAsync(ProviderLinks.Find(offer, "Accept")!)).Body, StringComparison.Ordinal);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
         await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(6));   // past when a version 3 follow-up would have surveyed
