@@ -15,7 +15,8 @@ public static class AccessServices
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<Schemes>();
         services.AddSingleton<SignedLinks>();
-        services.AddHubTables(ApiKeys.Table, Schemes.Table);
+        services.AddSingleton<LinkUses>();
+        services.AddHubTables(ApiKeys.Table, Schemes.Table, LinkUses.Table);
         return services;
     }
 }

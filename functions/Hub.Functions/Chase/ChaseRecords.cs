@@ -21,7 +21,9 @@ public enum OfferOutcome
 }
 
 /// <summary>The provider's answer, raised as the <c>ProviderResponded</c> event by the accept/decline page.</summary>
-public sealed record ProviderAnswer(string ProviderId, bool Accepted, DeclineReason? ReasonCode, string? Note, DateOnly? FirstSession);
+/// <param name="ReasonCode">A decline's reason. A code rather than the page's list, so an event raised by any earlier
+/// version still reads.</param>
+public sealed record ProviderAnswer(string ProviderId, bool Accepted, DeclineCode? ReasonCode, string? Note, DateOnly? FirstSession);
 
 /// <summary>Why a provider did not take the referral (declined with a reason code, bounced, or never answered).</summary>
 public sealed record Decline(string ProviderId, DeclineCode ReasonCode, string? Note);

@@ -13,7 +13,7 @@ public static class ChaseServices
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
         services.AddSingleton<ReferrerNews>();
-        services.AddHubTables(ChaseStore.Chases, ChaseStore.LinkUses);
+        services.AddHubTables(ChaseStore.Chases);
         return services;
     }
 }

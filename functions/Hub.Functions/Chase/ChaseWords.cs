@@ -116,4 +116,6 @@ public enum ChaseEndReason
     [JsonStringEnumMemberName("no-provider")] NoProvider,
     [JsonStringEnumMemberName("no-response")] NoResponse,
     [JsonStringEnumMemberName("all-declined")] AllDeclined,
+    /// <summary>Written by versions that passed a <see cref="ChaseEnd"/> to the cancellation; kept so their history reads.</summary>
+    [JsonStringEnumMemberName("withdrawn")] Withdrawn,
 }

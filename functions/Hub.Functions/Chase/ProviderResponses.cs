@@ -22,7 +22,7 @@ public sealed record ResponseView(ResponseState State, LinkClaims? Claims, strin
 /// <summary>The provider's answer to an offered referral: where a referral is accepted or declined. A link's GET only
 /// shows; the POST acts, once, and raises the answer on the referral's orchestration (an event sent before the
 /// orchestration waits is kept for it, so an early click is never lost).</summary>
-public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
 {
     public async Task<ResponseView> ViewAsync(string? token, CancellationToken cancellationToken = default)
     {
@@ -47,7 +47,7 @@ public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, Refe
             return view with { State = ResponseState.Withdrawn };
         }
 
-        if (await chases.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
+        if (await uses.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
         {
             return view with { State = ResponseState.AlreadyDecided, Decision = decision };
         }
@@ -73,13 +73,13 @@ public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, Refe
 
         var claims = view.Claims!;
         var accepted = claims.Action == "accept";
-        var earlier = await chases.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
+        var earlier = await uses.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
         if (earlier is not null)
         {
             return view with { State = ResponseState.AlreadyDecided, Decision = earlier };
         }
 
-        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted ? null : reasonCode, accepted ? null : note, accepted ? firstSession : null);
+        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), accepted ? null : note, accepted ? firstSession : null);
         await durable.RaiseEventAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, answer, cancellationToken);
         await audit.AppendAsync(claims.ReferralId, ChaseAudit.Answered(claims.SubjectId, accepted, reasonCode), cancellationToken);
         return view with { State = ResponseState.AlreadyDecided, Decision = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()) };

@@ -104,7 +104,7 @@ public static class ReferralOrchestration
                     new SubOrchestrationOptions { InstanceId = FollowUpOrchestration.InstanceId(input.ReferralId) });
             }
 
-            declines.Add(new Decline(step.ProviderId, DeclineCode.Of(answer.ReasonCode), answer.Note));
+            declines.Add(new Decline(step.ProviderId, answer.ReasonCode ?? DeclineCode.Unspecified, answer.Note));
             await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
         }
 

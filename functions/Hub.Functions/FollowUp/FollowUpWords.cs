@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Hub.Referrals;
 
 namespace Hub.FollowUp;
 
@@ -97,16 +98,16 @@ public static class FollowUpWords
     };
 
     /// <summary>The operator's status step once the follow-up ended with this outcome.</summary>
-    public static Referrals.ProgressStep Progress(this FollowUpOutcome outcome) => outcome switch
+    public static ProgressStep Progress(this FollowUpOutcome outcome) => outcome switch
     {
-        FollowUpOutcome.Answered => Referrals.ProgressStep.Answered,
-        FollowUpOutcome.NoResponse => Referrals.ProgressStep.NoResponse,
-        FollowUpOutcome.OptedOut => Referrals.ProgressStep.OptedOut,
-        _ => Referrals.ProgressStep.Withdrawn,
+        FollowUpOutcome.Answered => ProgressStep.Answered,
+        FollowUpOutcome.NoResponse => ProgressStep.NoResponse,
+        FollowUpOutcome.OptedOut => ProgressStep.OptedOut,
+        _ => ProgressStep.Withdrawn,
     };
 
     public static AnswerSource Source(this SurveyRecipient recipient) => recipient == SurveyRecipient.Provider ? AnswerSource.Provider : AnswerSource.Patient;
 
-    public static Referrals.AuditActor Actor(this SurveyRecipient recipient) =>
-        recipient == SurveyRecipient.Provider ? Referrals.AuditActor.ProviderForPatient : Referrals.AuditActor.Patient;
+    public static AuditActor Actor(this SurveyRecipient recipient) =>
+        recipient == SurveyRecipient.Provider ? AuditActor.ProviderForPatient : AuditActor.Patient;
 }

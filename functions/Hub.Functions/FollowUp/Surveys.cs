@@ -1,6 +1,5 @@
 using Hl7.Fhir.Model;
 using Hub.Access;
-using Hub.Chase;
 using Hub.Platform.Durable;
 using Hub.Providers;
 using Hub.Referrals;
@@ -29,7 +28,7 @@ public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralR
 /// <summary>A patient's survey and opt-out links: what a link can do now, storing answers once, and telling the
 /// follow-up orchestration. A link's GET only shows; the POST acts.</summary>
 public sealed class Surveys(SignedLinks links, FollowUpStore followUps, ReferralDocuments documents, QuestionnaireLibrary questionnaires,
-    SurveyRecorder recorder, ChaseStore linkUses, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+    SurveyRecorder recorder, LinkUses linkUses, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
 {
     public async Task<SurveyView> ViewAsync(string? token, string action, CancellationToken cancellationToken = default)
     {

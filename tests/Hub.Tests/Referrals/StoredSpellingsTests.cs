@@ -111,6 +111,7 @@ public sealed class StoredSpellingsTests
         { ChaseEndReason.NoProvider, "no-provider" },
         { ChaseEndReason.NoResponse, "no-response" },
         { ChaseEndReason.AllDeclined, "all-declined" },
+        { ChaseEndReason.Withdrawn, "withdrawn" },
     };
 
     [Theory]
@@ -296,7 +297,7 @@ public sealed class StoredSpellingsTests
     {
         { new OldChaseStep(OldReferral, "alpha", 2, "reminder-1"), new ChaseStep(Referral, "alpha", 2, ChaseStepName.Reminder(1)) },
         { new OldChaseStep(OldReferral, "alpha", 1, "email-rejected"), new ChaseStep(Referral, "alpha", 1, ChaseStepName.EmailRejected) },
-        { new OldProviderAnswer("alpha", false, "not-suitable", "full", null), new ProviderAnswer("alpha", false, DeclineReason.NotSuitable, "full", null) },
+        { new OldProviderAnswer("alpha", false, "not-suitable", "full", null), new ProviderAnswer("alpha", false, DeclineCode.Of(DeclineReason.NotSuitable), "full", null) },
         { new OldProviderAnswer("alpha", true, null, null, new DateOnly(2027, 3, 27)), new ProviderAnswer("alpha", true, null, null, new DateOnly(2027, 3, 27)) },
         {
             new OldChaseEnd(OldReferral, null, [new OldDecline("alpha", "no-response", null), new OldDecline("beta", "other", "n")], null, "all-declined"),
