@@ -9,7 +9,4 @@ public sealed record Caller(string ClientId, string KeyId, IReadOnlySet<string> 
     public IReadOnlySet<string> Schemes => SchemeIds ?? NoSchemes;
 
     public bool MayActFor(string practiceOds) => PracticeOdsCodes.Contains(practiceOds.ToUpperInvariant());
-
-    /// <summary>How the caller appears in the audit trail: ids only.</summary>
-    public string AuditName => $"client:{ClientId}";
 }

@@ -7,8 +7,8 @@ namespace Hub.Access;
 /// <summary>A decision taken through a signed link: recorded once, whichever of a link pair is used first.</summary>
 public sealed record LinkUse(string ReferralId, string Audience, string SubjectId, string Action, DateTimeOffset At);
 
-/// <summary>Single use of a signed link: the first decision taken through a link (a provider's accept or decline, a
-/// patient's survey) is recorded once per referral, audience and subject, and every later use reads it back.</summary>
+/// <summary>The decisions taken through signed links (a provider's answer, a patient's survey), one per referral,
+/// audience and subject. Here beside the links, so the chase and the follow-up share it without knowing each other.</summary>
 public sealed class LinkUses(HubTables tables)
 {
     public const string Table = "LinkUses";

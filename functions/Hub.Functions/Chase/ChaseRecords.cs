@@ -12,7 +12,7 @@ public sealed record ChasePlan(IReadOnlyList<string> ProviderIds, IReadOnlyList<
 /// <summary>One step of the chase for one provider.</summary>
 /// <param name="Attempt">1 for the first provider offered, 2 for the second…</param>
 /// <param name="Step">offer, reminder-1, reminder-2…, escalation, expired.</param>
-public sealed record ChaseStep(ReferralOrchestrationInput Referral, string ProviderId, int Attempt, string Step);
+public sealed record ChaseStep(ReferralOrchestrationInput Referral, string ProviderId, int Attempt, ChaseStepName Step);
 
 public enum OfferOutcome
 {
@@ -21,10 +21,12 @@ public enum OfferOutcome
 }
 
 /// <summary>The provider's answer, raised as the <c>ProviderResponded</c> event by the accept/decline page.</summary>
-public sealed record ProviderAnswer(string ProviderId, bool Accepted, string? ReasonCode, string? Note, DateOnly? FirstSession);
+/// <param name="ReasonCode">A decline's reason. A code rather than the page's list, so an event raised by any earlier
+/// version still reads.</param>
+public sealed record ProviderAnswer(string ProviderId, bool Accepted, DeclineCode? ReasonCode, string? Note, DateOnly? FirstSession);
 
 /// <summary>Why a provider did not take the referral (declined with a reason code, bounced, or never answered).</summary>
-public sealed record Decline(string ProviderId, string ReasonCode, string? Note);
+public sealed record Decline(string ProviderId, DeclineCode ReasonCode, string? Note);
 
 /// <summary>An outcome that ends the chase, for the activity that records it.</summary>
-public sealed record ChaseEnd(ReferralOrchestrationInput Referral, string? ProviderId, IReadOnlyList<Decline> Declines, ProviderAnswer? Answer, string? Reason);
+public sealed record ChaseEnd(ReferralOrchestrationInput Referral, string? ProviderId, IReadOnlyList<Decline> Declines, ProviderAnswer? Answer, ChaseEndReason? Reason);

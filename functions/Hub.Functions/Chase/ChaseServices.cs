@@ -12,6 +12,7 @@ public static class ChaseServices
         services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
+        services.AddSingleton<ReferrerNews>();
         services.AddHubTables(ChaseStore.Chases);
         return services;
     }

@@ -22,16 +22,8 @@ public sealed record ResponseView(ResponseState State, LinkClaims? Claims, strin
 /// <summary>The provider's answer to an offered referral: where a referral is accepted or declined. A link's GET only
 /// shows; the POST acts, once, and raises the answer on the referral's orchestration (an event sent before the
 /// orchestration waits is kept for it, so an early click is never lost).</summary>
-public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, LinkUses linkUses, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
 {
-    public static readonly IReadOnlyDictionary<string, string> DeclineReasons = new Dictionary<string, string>
-    {
-        ["no-capacity"] = "We have no space at the moment",
-        ["not-suitable"] = "Our service is not suitable for this person",
-        ["out-of-area"] = "The person lives outside our area",
-        ["other"] = "Another reason",
-    };
-
     public async Task<ResponseView> ViewAsync(string? token, CancellationToken cancellationToken = default)
     {
         var (check, claims) = links.Read(token, ChaseActivities.ProviderAudience);
@@ -50,12 +42,12 @@ public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, Link
         var provider = await providers.GetAsync(claims.SubjectId, cancellationToken);
         var (record, document) = loaded.Value;
         var view = new ResponseView(ResponseState.Ready, claims, provider?.Name, document, null);
-        if (record.Status is "revoked" or "entered-in-error" || chase.Step == "withdrawn")
+        if (record.IsWithdrawn() || chase.Step == ChaseStage.Withdrawn)
         {
             return view with { State = ResponseState.Withdrawn };
         }
 
-        if (await linkUses.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
+        if (await uses.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
         {
             return view with { State = ResponseState.AlreadyDecided, Decision = decision };
         }
@@ -65,13 +57,13 @@ public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, Link
             return view with { State = ResponseState.Expired };
         }
 
-        return chase.CurrentProviderId == claims.SubjectId && chase.Step is not ("accepted" or "rejected")
+        return chase.CurrentProviderId == claims.SubjectId && !chase.Step.IsDecided
             ? view
             : view with { State = ResponseState.Superseded };
     }
 
     /// <summary>Acts on a live link once: records the decision (whichever of the pair comes first wins) and raises it.</summary>
-    public async Task<ResponseView> RespondAsync(string? token, string? reasonCode, string? note, DateOnly? firstSession, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    public async Task<ResponseView> RespondAsync(string? token, DeclineReason? reasonCode, string? note, DateOnly? firstSession, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var view = await ViewAsync(token, cancellationToken);
         if (view.State != ResponseState.Ready)
@@ -81,16 +73,15 @@ public sealed class ProviderResponses(SignedLinks links, ChaseStore chases, Link
 
         var claims = view.Claims!;
         var accepted = claims.Action == "accept";
-        var earlier = await linkUses.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
+        var earlier = await uses.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
         if (earlier is not null)
         {
             return view with { State = ResponseState.AlreadyDecided, Decision = earlier };
         }
 
-        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted ? null : reasonCode, accepted ? null : note, accepted ? firstSession : null);
+        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), accepted ? null : note, accepted ? firstSession : null);
         await durable.RaiseEventAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, answer, cancellationToken);
-        await audit.AppendAsync(claims.ReferralId, accepted ? "provider-accepted" : "provider-declined", $"provider:{claims.SubjectId}", accepted ? null : reasonCode,
-            onceKey: $"answer-{claims.SubjectId}", cancellationToken: cancellationToken);
+        await audit.AppendAsync(claims.ReferralId, ChaseAudit.Answered(claims.SubjectId, accepted, reasonCode), cancellationToken);
         return view with { State = ResponseState.AlreadyDecided, Decision = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()) };
     }
 }

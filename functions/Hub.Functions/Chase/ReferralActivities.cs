@@ -9,6 +9,6 @@ public sealed class ReferralActivities(AuditTrail audit)
     [Function(ChaseActivityNames.RecordReferralReceived)]
     public async Task RecordReferralReceived([ActivityTrigger] ReferralOrchestrationInput input)
     {
-        await audit.AppendAsync(input.ReferralId, "orchestration-started", "hub", "received", onceKey: "orchestration-started");
+        await audit.AppendAsync(input.ReferralId, LifecycleEvent.OrchestrationStarted());
     }
 }

@@ -39,12 +39,12 @@ public static class ReferralOrchestration
 
     private static async Task<string> VersionOneAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input)
     {
-        context.SetCustomStatus(new ReferralProgress("received", "Waiting for the provider chase to start."));
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Received, "Waiting for the provider chase to start."));
         // Version 1 raised a plain string; version 2 raises a Withdrawal. Either ends it.
         await context.WaitForExternalEvent<JsonElement>(ReferralInstances.WithdrawnEvent);
         await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input, null), Retry(TimeSpan.FromSeconds(30)));
-        context.SetCustomStatus(new ReferralProgress("withdrawn", "The practice withdrew the referral."));
-        return "withdrawn";
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral."));
+        return ProgressStep.Withdrawn.Spelling();
     }
 
     private static async Task<string> ChaseAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input)
@@ -56,20 +56,20 @@ public static class ReferralOrchestration
 
         if (plan.ProviderIds.Count == 0)
         {
-            await context.CallActivityAsync(ChaseActivityNames.EscalateNoProvider, new ChaseEnd(input, null, declines, null, "no-provider"), retry);
-            context.SetCustomStatus(new ReferralProgress("escalated", "No provider with capacity matches this referral; the referrer was told."));
+            await context.CallActivityAsync(ChaseActivityNames.EscalateNoProvider, new ChaseEnd(input, null, declines, null, ChaseEndReason.NoProvider), retry);
+            context.SetCustomStatus(new ReferralProgress(ProgressStep.Escalated, "No provider with capacity matches this referral; the referrer was told."));
             await withdrawal;
             return await CancelAsync(context, input, null, retry);
         }
 
         for (var i = 0; i < plan.ProviderIds.Count; i++)
         {
-            var step = new ChaseStep(input, plan.ProviderIds[i], i + 1, "offer");
+            var step = new ChaseStep(input, plan.ProviderIds[i], i + 1, ChaseStepName.Offer);
             var offer = await context.CallActivityAsync<OfferOutcome>(ChaseActivityNames.OfferToProvider, step, retry);
             if (offer == OfferOutcome.Bounced)
             {
-                declines.Add(new Decline(step.ProviderId, "email-rejected", null));
-                await context.CallActivityAsync(ChaseActivityNames.EscalateToReferrer, step with { Step = "email-rejected" }, retry);
+                declines.Add(new Decline(step.ProviderId, DeclineCode.EmailRejected, null));
+                await context.CallActivityAsync(ChaseActivityNames.EscalateToReferrer, step with { Step = ChaseStepName.EmailRejected }, retry);
                 continue;
             }
 
@@ -81,8 +81,8 @@ public static class ReferralOrchestration
 
             if (answer is null)
             {
-                declines.Add(new Decline(step.ProviderId, "no-response", null));
-                await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, null, "no-response"), retry);
+                declines.Add(new Decline(step.ProviderId, DeclineCode.NoResponse, null));
+                await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, null, ChaseEndReason.NoResponse), retry);
                 continue;
             }
 
@@ -92,25 +92,25 @@ public static class ReferralOrchestration
                 if (context.Version == "2")
                 {
                     // Accepted under version 2, before the follow-up existed: it keeps waiting for a withdrawal, as it did.
-                    context.SetCustomStatus(new ReferralProgress("accepted", "Accepted; the outcome follow-up starts from here.", null, step.ProviderId));
+                    context.SetCustomStatus(new ReferralProgress(ProgressStep.Accepted, "Accepted; the outcome follow-up starts from here.", null, step.ProviderId));
                     await withdrawal;
                     return await CancelAsync(context, input, step.ProviderId, retry);
                 }
 
                 // The follow-up is its own instance with its own history: the chase's long history is not replayed
                 // through months of survey waits. A withdrawal is raised on both instances (ReferralWithdrawal).
-                context.SetCustomStatus(new ReferralProgress("following-up", "Accepted; the outcome follow-up is under way.", null, step.ProviderId));
+                context.SetCustomStatus(new ReferralProgress(ProgressStep.FollowingUp, "Accepted; the outcome follow-up is under way.", null, step.ProviderId));
                 return await context.CallSubOrchestratorAsync<string>(FollowUpOrchestration.Name, new FollowUpInput(input, step.ProviderId),
                     new SubOrchestrationOptions { InstanceId = FollowUpOrchestration.InstanceId(input.ReferralId) });
             }
 
-            declines.Add(new Decline(step.ProviderId, answer.ReasonCode ?? "unspecified", answer.Note));
+            declines.Add(new Decline(step.ProviderId, answer.ReasonCode ?? DeclineCode.Unspecified, answer.Note));
             await context.CallActivityAsync(ChaseActivityNames.RecordDecline, new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
         }
 
-        await context.CallActivityAsync(ChaseActivityNames.RejectReferral, new ChaseEnd(input, null, declines, null, "all-declined"), retry);
-        context.SetCustomStatus(new ReferralProgress("rejected", $"No provider took the referral ({declines.Count} asked); the referrer was told."));
-        return "rejected";
+        await context.CallActivityAsync(ChaseActivityNames.RejectReferral, new ChaseEnd(input, null, declines, null, ChaseEndReason.AllDeclined), retry);
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Rejected, $"No provider took the referral ({declines.Count} asked); the referrer was told."));
+        return ProgressStep.Rejected.Spelling();
     }
 
     /// <summary>Waits for this provider's answer through the reminders, the escalation and the link's expiry.
@@ -118,21 +118,21 @@ public static class ReferralOrchestration
     private static async Task<ProviderAnswer?> AwaitAnswerAsync(TaskOrchestrationContext context, ChasePlan plan, ChaseStep offer, DateTime offeredAt,
         Task<Withdrawal> withdrawal, TaskOptions retry)
     {
-        var steps = plan.Reminders.Select((after, n) => (Name: $"reminder-{n + 1}", After: after))
-            .Append(("escalation", plan.EscalateAfter))
-            .Append(("expired", plan.ExpireAfter))
+        var steps = plan.Reminders.Select((after, n) => (Name: ChaseStepName.Reminder(n + 1), After: after))
+            .Append((ChaseStepName.Escalation, plan.EscalateAfter))
+            .Append((ChaseStepName.Expired, plan.ExpireAfter))
             .OrderBy(s => s.Item2)
             .ToList();
         var answer = context.WaitForExternalEvent<ProviderAnswer>(ProviderRespondedEvent);
         foreach (var (name, after) in steps)
         {
             var due = offeredAt + after;
-            if (plan.WorkingHoursOnly && name != "expired")
+            if (plan.WorkingHoursOnly && name != ChaseStepName.Expired)
             {
                 due = WorkingHours.NextOpen(due);
             }
 
-            context.SetCustomStatus(new ReferralProgress("awaiting-provider", $"Offered to provider (attempt {offer.Attempt}); next: {name}.", due, offer.ProviderId));
+            context.SetCustomStatus(new ReferralProgress(ProgressStep.AwaitingProvider, $"Offered to provider (attempt {offer.Attempt}); next: {name}.", due, offer.ProviderId));
             while (true)
             {
                 using var cancelTimer = new CancellationTokenSource();
@@ -158,12 +158,12 @@ public static class ReferralOrchestration
                 answer = context.WaitForExternalEvent<ProviderAnswer>(ProviderRespondedEvent);
             }
 
-            if (name == "expired")
+            if (name == ChaseStepName.Expired)
             {
                 return null;
             }
 
-            var activity = name == "escalation" ? ChaseActivityNames.EscalateToReferrer : ChaseActivityNames.RemindProvider;
+            var activity = name == ChaseStepName.Escalation ? ChaseActivityNames.EscalateToReferrer : ChaseActivityNames.RemindProvider;
             await context.CallActivityAsync(activity, offer with { Step = name }, retry);
         }
 
@@ -173,8 +173,8 @@ public static class ReferralOrchestration
     private static async Task<string> CancelAsync(TaskOrchestrationContext context, ReferralOrchestrationInput input, string? providerId, TaskOptions retry)
     {
         await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input, providerId), retry);
-        context.SetCustomStatus(new ReferralProgress("withdrawn", "The practice withdrew the referral.", null, providerId));
-        return "withdrawn";
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral.", null, providerId));
+        return ProgressStep.Withdrawn.Spelling();
     }
 
     private static TaskOptions Retry(TimeSpan firstInterval) => ActivityRetry.Backoff(firstInterval);

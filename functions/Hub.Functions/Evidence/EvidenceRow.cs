@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Hub.Chase;
 using Hub.FollowUp;
 
 namespace Hub.Evidence;
@@ -53,9 +54,9 @@ public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, 
     [JsonIgnore]
     public string? DropCode => Answer switch
     {
-        OfferAnswer.Declined => DeclineReason ?? "unspecified",
-        OfferAnswer.NoResponse => "no-response",
-        OfferAnswer.EmailRejected => "email-rejected",
+        OfferAnswer.Declined => DeclineReason ?? DeclineCode.Unspecified.Value,
+        OfferAnswer.NoResponse => DeclineCode.NoResponse.Value,
+        OfferAnswer.EmailRejected => DeclineCode.EmailRejected.Value,
         _ => null,
     };
 }

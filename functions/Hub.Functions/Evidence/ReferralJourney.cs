@@ -1,4 +1,4 @@
-using System.Globalization;
+using Hub.Chase;
 using Hub.FollowUp;
 using Hub.Referrals;
 
@@ -10,10 +10,11 @@ namespace Hub.Evidence;
 public static class ReferralJourney
 {
     /// <summary>The audit events the evidence reads; the snapshot asks the table for these only.</summary>
-    public static readonly IReadOnlyList<string> Events =
+    public static readonly IReadOnlyList<AuditEventName> Events =
     [
-        "referral-received", "offered", "provider-accepted", "provider-declined", "declined", "accepted", "rejected", "escalated",
-        "withdrawn", "follow-up-planned", "survey-sent", "survey-answered", "opted-out", "follow-up-ended",
+        AuditEventName.ReferralReceived, AuditEventName.Offered, AuditEventName.ProviderAccepted, AuditEventName.ProviderDeclined, AuditEventName.Declined,
+        AuditEventName.Accepted, AuditEventName.Rejected, AuditEventName.Escalated, AuditEventName.Withdrawn, AuditEventName.FollowUpPlanned,
+        AuditEventName.SurveySent, AuditEventName.SurveyAnswered, AuditEventName.OptedOut, AuditEventName.FollowUpEnded,
     ];
 
     /// <returns>Null when the events hold no <c>referral-received</c> (not a referral, or one whose intake never finished).</returns>
@@ -25,57 +26,58 @@ public static class ReferralJourney
         var chase = ChaseResult.InProgress;
         DateOnly? firstSession = null;
         bool accepted = false, withdrawn = false, surveySent = false, answered = false, optedOut = false;
-        string? ended = null;
+        FollowUpOutcome? ended = null;
 
         foreach (var e in events.OrderBy(e => e.At))
         {
-            var provider = e.Actor.StartsWith("provider:", StringComparison.Ordinal) ? e.Actor["provider:".Length..] : null;
-            switch (e.Event)
+            var provider = e.By.ProviderId;
+            switch (e.Name)
             {
-                case "referral-received":
+                case AuditEventName.ReferralReceived:
                     referredAt ??= e.At;
                     break;
-                case "offered" when provider is not null:
+                case AuditEventName.Offered when provider is not null:
                     Offer(offers, provider, e.At);
                     break;
-                case "provider-accepted" or "provider-declined" when provider is not null:
+                case AuditEventName.ProviderAccepted or AuditEventName.ProviderDeclined when provider is not null:
                     // The moment the provider clicked; the chase records the decision a little later.
                     clicks.TryAdd(provider, e.At);
                     break;
-                case "declined" when provider is not null:
-                    Answer(offers, provider, e.At, e.Outcome == "no-response" ? OfferAnswer.NoResponse : OfferAnswer.Declined,
-                        e.Outcome == "no-response" ? null : e.Outcome ?? "unspecified");
+                case AuditEventName.Declined when provider is not null:
+                    var code = ChaseAudit.DeclineOf(e);
+                    Answer(offers, provider, e.At, code == DeclineCode.NoResponse ? OfferAnswer.NoResponse : OfferAnswer.Declined,
+                        code == DeclineCode.NoResponse ? null : code.Value);
                     break;
-                case "escalated" when e.Outcome?.StartsWith("email-rejected:", StringComparison.Ordinal) == true:
+                case AuditEventName.Escalated when ChaseAudit.EscalationOf(e) is { Step: { } step, ProviderId: { } bounced } && step == ChaseStepName.EmailRejected:
                     // An offer whose email was refused is escalated to the referrer and the chase moves on.
-                    Answer(offers, e.Outcome["email-rejected:".Length..], e.At, OfferAnswer.EmailRejected, "email-rejected");
+                    Answer(offers, bounced, e.At, OfferAnswer.EmailRejected, DeclineCode.EmailRejected.Value);
                     break;
-                case "accepted" when provider is not null:
+                case AuditEventName.Accepted when provider is not null:
                     accepted = true;
                     chase = ChaseResult.Accepted;
                     Answer(offers, provider, e.At, OfferAnswer.Accepted, null);
-                    firstSession = DateOnly.TryParseExact(e.Outcome, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
+                    firstSession = ChaseAudit.FirstSessionOf(e);
                     break;
-                case "rejected" when !accepted:
+                case AuditEventName.Rejected when !accepted:
                     chase = ChaseResult.AllDeclined;
                     break;
-                case "escalated" when e.Outcome == "no-provider" && !accepted:
+                case AuditEventName.Escalated when ChaseAudit.EscalationOf(e).NoProvider && !accepted:
                     chase = ChaseResult.NoProvider;
                     break;
-                case "withdrawn":
+                case AuditEventName.Withdrawn:
                     withdrawn = true;
                     break;
-                case "survey-sent" when e.Outcome?.StartsWith("follow-up:", StringComparison.Ordinal) == true:
+                case AuditEventName.SurveySent when FollowUpAudit.KindOf(e) == SurveyKind.FollowUp:
                     surveySent = true;
                     break;
-                case "survey-answered" when e.Outcome?.StartsWith("follow-up:", StringComparison.Ordinal) == true:
+                case AuditEventName.SurveyAnswered when FollowUpAudit.KindOf(e) == SurveyKind.FollowUp:
                     answered = true;
                     break;
-                case "opted-out":
+                case AuditEventName.OptedOut:
                     optedOut = true;
                     break;
-                case "follow-up-ended":
-                    ended = e.Outcome?.Split(';')[0];
+                case AuditEventName.FollowUpEnded:
+                    ended = FollowUpAudit.OutcomeOf(e);
                     break;
                 default:
                     break;
@@ -110,10 +112,10 @@ public static class ReferralJourney
 
         var followUpResult = !accepted ? FollowUpResult.None : ended switch
         {
-            "answered" => FollowUpResult.Answered,
-            "no-response" => FollowUpResult.NoResponse,
-            "opted-out" => FollowUpResult.OptedOut,
-            "withdrawn" => answered ? FollowUpResult.Answered : FollowUpResult.Withdrawn,
+            FollowUpOutcome.Answered => FollowUpResult.Answered,
+            FollowUpOutcome.NoResponse => FollowUpResult.NoResponse,
+            FollowUpOutcome.OptedOut => FollowUpResult.OptedOut,
+            FollowUpOutcome.Withdrawn => answered ? FollowUpResult.Answered : FollowUpResult.Withdrawn,
             _ when answered => FollowUpResult.Answered,
             _ when optedOut => FollowUpResult.OptedOut,
             _ when withdrawn => FollowUpResult.Withdrawn,
@@ -121,8 +123,8 @@ public static class ReferralJourney
             _ => FollowUpResult.Waiting,
         };
 
-        var baseline = Scores(responses, "baseline");
-        var followUp = Scores(responses, "follow-up");
+        var baseline = Scores(responses, SurveyKind.Baseline);
+        var followUp = Scores(responses, SurveyKind.FollowUp);
         return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp);
     }
 
@@ -147,7 +149,7 @@ public static class ReferralJourney
         offers[i] = offers[i] with { Answer = answer, AnsweredAt = at, DeclineReason = reason };
     }
 
-    private static Dictionary<string, double> Scores(IEnumerable<SurveyResponse> responses, string kind) =>
+    private static Dictionary<string, double> Scores(IEnumerable<SurveyResponse> responses, SurveyKind kind) =>
         responses.FirstOrDefault(r => r.Kind == kind)?.Measures.ToDictionary(m => m.Key, m => (double)m.Value, StringComparer.Ordinal)
         ?? new Dictionary<string, double>(StringComparer.Ordinal);
 }

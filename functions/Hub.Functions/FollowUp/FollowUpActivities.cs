@@ -1,4 +1,3 @@
-using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Email;
 using Hub.Platform.Fhir;
@@ -7,13 +6,13 @@ using Hub.Providers;
 using Hub.Referrals;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.FollowUp;
 
-/// <summary>The follow-up's I/O: the baseline, survey emails with signed links, write-back to the GP record, the Task and
-/// the audit trail. Each is safe to repeat: emails go once per (referral, step), answers are stored once per survey,
-/// write-back is a transaction of conditional creates, Task writes are ETag-conditional.</summary>
+/// <summary>The follow-up's I/O: the baseline, survey emails with signed links, the Task and the audit trail. Each loads,
+/// decides through <see cref="FollowUpStart"/>, <see cref="SurveyDelivery"/> or <see cref="FollowUpConclusion"/>, and
+/// writes; each is safe to repeat: emails go once per (referral, step), answers are stored once per survey, Task writes
+/// are ETag-conditional.</summary>
 public sealed class FollowUpActivities(
     ReferralDocuments documents,
     QuestionnaireLibrary questionnaires,
@@ -39,30 +38,23 @@ public sealed class FollowUpActivities(
         using var span = HubTelemetry.StartReferralStep("follow-up.plan", input.Referral.ReferralId, input.Referral.TraceParent);
         var (record, document) = await LoadAsync(input);
         var settings = options.Value;
-        var canEmail = document.PatientEmail is not null && document.HasConsent;
         var withReferral = ReferralBaseline.Read(document.Bundle, questionnaires.Baseline);
-        string baseline;
-        if (withReferral.Count > 0)
+        var start = FollowUpStart.Decide(document.PatientEmail is not null && document.HasConsent, withReferral.Count > 0);
+        if (start.Baseline == BaselineSource.WithReferral)
         {
             var complete = QuestionnaireLibrary.Questions(questionnaires.Baseline.Item).All(q => withReferral.ContainsKey(q.LinkId!));
             var authored = document.ServiceRequest.AuthoredOnElement?.ToDateTimeOffset(TimeSpan.Zero) ?? record.LastUpdated;
             // Answers that came from the GP record are already there: they are kept for the evidence, not written back.
-            await recorder.RecordAsync(record, document, questionnaires.Baseline, "baseline", "with-referral", withReferral, complete, authored, "not-needed");
-            baseline = "with-referral";
-        }
-        else
-        {
-            baseline = canEmail ? "survey" : "none";
+            await recorder.RecordAsync(record, document, questionnaires.Baseline, SurveyKind.Baseline, AnswerSource.WithReferral, withReferral, complete, authored, WriteBackState.NotNeeded);
         }
 
-        var recipient = canEmail ? "patient" : "provider";
         if (await followUps.GetAsync(input.Referral.ReferralId) is null)
         {
-            await followUps.SetAsync(new FollowUpState(input.Referral.ReferralId, input.Referral.PracticeOds, input.ProviderId, recipient, baseline, null, "waiting", null));
+            await followUps.SetAsync(new FollowUpState(input.Referral.ReferralId, input.Referral.PracticeOds, input.ProviderId, start.Recipient, start.Baseline, null, FollowUpStage.Waiting, null));
         }
 
-        await audit.AppendAsync(input.Referral.ReferralId, "follow-up-planned", "hub", $"baseline:{baseline};survey-to:{recipient}", onceKey: "follow-up-planned");
-        return new FollowUpPlan(baseline == "survey", settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor);
+        await audit.AppendAsync(input.Referral.ReferralId, FollowUpAudit.Planned(start.Baseline, start.Recipient));
+        return new FollowUpPlan(start.SendsBaselineSurvey, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor);
     }
 
     [Function(FollowUpActivityNames.SendSurvey)]
@@ -77,48 +69,45 @@ public sealed class FollowUpActivities(
         }
 
         var (_, document) = await LoadAsync(step.FollowUp);
-        var reminder = step.Step != "survey";
-        var lifetime = step.Kind == "baseline" ? options.Value.BaselineWindow : options.Value.SurveyWindow;
-        var surveyUrl = links.Url(SurveyPagePath, links.Create(PatientAudience, referralId, step.Kind, "survey", lifetime));
+        var delivery = SurveyDelivery.Of(step);
+        var surveyUrl = links.Url(SurveyPagePath, links.Create(PatientAudience, referralId, step.Kind.Spelling(), "survey", delivery.LinkLifetime(options.Value)));
         var optOutUrl = links.Url(OptOutPagePath, links.Create(PatientAudience, referralId, "opt-out", "opt-out", OptOutLinkLifetime));
         var recipient = state.Recipient;
         // Open before sending, so even an instant click finds the survey live.
-        await followUps.SetAsync(state with { OpenSurvey = step.Kind, Stage = step.Kind == "baseline" ? "baseline-sent" : reminder ? "survey-reminded" : "survey-sent" });
+        await followUps.SetAsync(state with { OpenSurvey = step.Kind, Stage = delivery.Opens });
 
-        if (recipient == "patient")
+        if (recipient == SurveyRecipient.Patient)
         {
-            var sent = await email.SendOnceAsync(referralId, $"survey-{step.Kind}-{step.Step}", SurveyEmails.ToPatient(document.PatientEmail!, document, step.Kind, reminder, surveyUrl, optOutUrl));
+            var key = delivery.EmailKey(SurveyRecipient.Patient);
+            var sent = await email.SendOnceAsync(referralId, key, SurveyEmails.ToPatient(document.PatientEmail!, document, step.Kind, delivery.IsReminder, surveyUrl, optOutUrl));
             if (sent.Kind == EmailOutcomeKind.Rejected)
             {
-                // The patient's address was refused: the provider goes through the survey with them instead.
-                await audit.AppendAsync(referralId, "email-rejected", "hub", $"survey-{step.Kind}-{step.Step}:{sent.StatusCode}", onceKey: $"email-rejected-survey-{step.Kind}-{step.Step}");
-                recipient = "provider";
+                await audit.AppendAsync(referralId, LifecycleEvent.EmailRefused(key, sent.StatusCode));
+                recipient = SurveyDelivery.AfterPatientRefused;
                 await followUps.UpdateAsync(referralId, s => s with { Recipient = recipient });
             }
         }
 
-        if (recipient == "provider")
+        if (recipient == SurveyRecipient.Provider)
         {
             var provider = await providers.GetAsync(state.ProviderId);
             if (provider is null || provider.Emails.Count == 0)
             {
-                await audit.AppendAsync(referralId, "survey-undeliverable", "hub", step.Kind, onceKey: $"survey-undeliverable-{step.Kind}");
+                await audit.AppendAsync(referralId, FollowUpAudit.Undeliverable(step.Kind));
                 return;
             }
 
-            var sent = await email.SendOnceAsync(referralId, $"survey-{step.Kind}-{step.Step}-provider", SurveyEmails.ToProvider(provider.Emails[0], provider.Name, document, reminder, surveyUrl, optOutUrl));
+            var key = delivery.EmailKey(SurveyRecipient.Provider);
+            var sent = await email.SendOnceAsync(referralId, key, SurveyEmails.ToProvider(provider.Emails[0], provider.Name, document, delivery.IsReminder, surveyUrl, optOutUrl));
             if (sent.Kind == EmailOutcomeKind.Rejected)
             {
-                await audit.AppendAsync(referralId, "email-rejected", "hub", $"survey-{step.Kind}-{step.Step}-provider:{sent.StatusCode}", onceKey: $"email-rejected-survey-{step.Kind}-{step.Step}-provider");
+                await audit.AppendAsync(referralId, LifecycleEvent.EmailRefused(key, sent.StatusCode));
             }
         }
 
-        var (code, display) = step.Kind == "baseline" ? ("baseline-survey-sent", "Baseline survey sent")
-            : reminder ? ("survey-reminded", "Follow-up survey reminder sent") : ("survey-sent", "Follow-up survey sent");
-        await tasks.UpdateAsync(step.FollowUp.Referral.PracticeOds, step.FollowUp.Referral.TaskId, task =>
-            ReferralTaskProgress.Step(task, FhirTask.TaskStatus.InProgress, code, display, recipient == "provider" ? "The provider is asked to go through the survey with the patient." : null));
-        await audit.AppendAsync(referralId, "survey-sent", $"{recipient}", $"{step.Kind}:{step.Step}", onceKey: $"survey-{step.Kind}-{step.Step}");
-        HubTelemetry.SurveysSent.Add(1, new KeyValuePair<string, object?>("kind", step.Kind), new KeyValuePair<string, object?>("step", step.Step));
+        await tasks.UpdateAsync(step.FollowUp.Referral.PracticeOds, step.FollowUp.Referral.TaskId, delivery.TaskStep(recipient).ApplyTo);
+        await audit.AppendAsync(referralId, FollowUpAudit.Sent(recipient, step.Kind, step.Step));
+        HubTelemetry.SurveysSent.Add(1, new KeyValuePair<string, object?>("kind", step.Kind.Spelling()), new KeyValuePair<string, object?>("step", step.Step));
     }
 
     [Function(FollowUpActivityNames.EndFollowUp)]
@@ -127,49 +116,23 @@ public sealed class FollowUpActivities(
         var referral = end.FollowUp.Referral;
         using var span = HubTelemetry.StartReferralStep("follow-up.end", referral.ReferralId, referral.TraceParent);
         var responses = await followUps.ResponsesAsync(referral.PracticeOds, referral.ReferralId);
-        var baseline = responses.FirstOrDefault(r => r.Kind == "baseline")?.Source is { } source ? (source == "with-referral" ? "with-referral" : "survey") : "none";
-        var followUp = responses.FirstOrDefault(r => r.Kind == "follow-up");
-        await followUps.UpdateAsync(referral.ReferralId, s => s with { OpenSurvey = null, Stage = end.Outcome, Baseline = baseline });
+        var conclusion = FollowUpConclusion.Of(end.Outcome, responses);
+        await followUps.UpdateAsync(referral.ReferralId, s => s with { OpenSurvey = null, Stage = end.Outcome.Stage(), Baseline = conclusion.Baseline });
 
-        if (end.Outcome != "withdrawn")
+        if (conclusion.CompletesTask)
         {
-            var outputs = new List<FhirTask.OutputComponent>
+            var listed = new List<(SurveyResponse, IReadOnlyList<Hl7.Fhir.Model.Resource>)>();
+            foreach (var response in conclusion.ResponsesToList(responses))
             {
-                // Which baseline the change is measured from: a follow-up without one still counts, flagged.
-                new() { Type = new CodeableConcept { Text = "baseline" }, Value = new FhirString(baseline) },
-            };
-            if (end.Outcome == "answered" && followUp is not null)
-            {
-                outputs.Add(new FhirTask.OutputComponent { Type = new CodeableConcept { Text = "answers" }, Value = new FhirString(followUp.Complete ? "complete" : "partial") });
-                foreach (var response in responses.Where(r => r.Source != "with-referral"))
-                {
-                    foreach (var resource in await recorder.ResourcesAsync(response))
-                    {
-                        outputs.Add(new FhirTask.OutputComponent
-                        {
-                            Type = new CodeableConcept { Text = resource.TypeName == "QuestionnaireResponse" ? $"{response.Kind}-questionnaire-response" : $"{response.Kind}-observation" },
-                            Value = new ResourceReference($"{resource.TypeName}/{resource.Id}"),
-                        });
-                    }
-                }
+                listed.Add((response, await recorder.ResourcesAsync(response)));
             }
 
-            var (code, display) = end.Outcome switch
-            {
-                "answered" => ("outcome-recorded", "Outcomes recorded"),
-                "opted-out" => ("opted-out", "The patient opted out of the follow-up"),
-                _ => ("no-response", "No response to the follow-up survey"),
-            };
-            await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task =>
-            {
-                ReferralTaskProgress.Step(task, FhirTask.TaskStatus.Completed, code, display, baseline == "none" ? "No baseline: change cannot be measured for this person." : null);
-                task.Output.RemoveAll(o => o.Type?.Text is "baseline" or "answers" || o.Value is ResourceReference);
-                task.Output.AddRange(outputs);
-            });
+            var outputs = conclusion.Outputs(listed);
+            await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task => conclusion.ApplyTo(task, outputs));
         }
 
-        await audit.AppendAsync(referral.ReferralId, "follow-up-ended", "hub", $"{end.Outcome};baseline:{baseline}", onceKey: "follow-up-ended");
-        if (end.Outcome == "answered")
+        await audit.AppendAsync(referral.ReferralId, FollowUpAudit.Ended(end.Outcome, conclusion.Baseline));
+        if (end.Outcome == FollowUpOutcome.Answered)
         {
             HubTelemetry.SurveysAnswered.Add(1);
         }

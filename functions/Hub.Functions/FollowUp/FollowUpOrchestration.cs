@@ -30,44 +30,44 @@ public static class FollowUpOrchestration
 
         if (plan.SendBaselineSurvey)
         {
-            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, "baseline", "survey"), retry);
+            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.Baseline, SurveyDelivery.FirstSend), retry);
         }
 
         var due = acceptedAt + plan.FollowUpAfter;
-        context.SetCustomStatus(new ReferralProgress("awaiting-follow-up", "Waiting for the follow-up date.", due, input.ProviderId));
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", due, input.ProviderId));
         var waited = await run.WaitAsync(due, answeredKind: null);
-        if (waited != "timer")
+        if (waited is { } early)
         {
-            return await run.EndAsync(waited);
+            return await run.EndAsync(early);
         }
 
-        await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, "follow-up", "survey"), retry);
+        await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, SurveyDelivery.FirstSend), retry);
         var sentAt = context.CurrentUtcDateTime;
         var steps = plan.Reminders.Select((after, n) => (Name: $"reminder-{n + 1}", After: after)).Append(("closed", plan.SurveyWindow)).OrderBy(s => s.Item2);
         foreach (var (name, after) in steps)
         {
-            context.SetCustomStatus(new ReferralProgress("survey-sent", $"Survey sent; next: {name}.", sentAt + after, input.ProviderId));
-            waited = await run.WaitAsync(sentAt + after, answeredKind: "follow-up");
-            if (waited == "answered")
+            context.SetCustomStatus(new ReferralProgress(ProgressStep.SurveySent, $"Survey sent; next: {name}.", sentAt + after, input.ProviderId));
+            waited = await run.WaitAsync(sentAt + after, answeredKind: SurveyKind.FollowUp);
+            if (waited == FollowUpOutcome.Answered)
             {
-                await run.WriteBackAsync("follow-up");
-                return await run.EndAsync("answered");
+                await run.WriteBackAsync(SurveyKind.FollowUp);
+                return await run.EndAsync(FollowUpOutcome.Answered);
             }
 
-            if (waited != "timer")
+            if (waited is { } ended)
             {
-                return await run.EndAsync(waited);
+                return await run.EndAsync(ended);
             }
 
             if (name == "closed")
             {
-                return await run.EndAsync("no-response");
+                return await run.EndAsync(FollowUpOutcome.NoResponse);
             }
 
-            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, "follow-up", name), retry);
+            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, name), retry);
         }
 
-        return await run.EndAsync("no-response");
+        return await run.EndAsync(FollowUpOutcome.NoResponse);
     }
 
     /// <summary>One follow-up's waits: the events that can end it (withdrawal, opt-out) are listened for throughout.</summary>
@@ -79,8 +79,8 @@ public static class FollowUpOrchestration
         private Task<SurveySubmitted> _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
 
         /// <summary>Waits until <paramref name="due"/>; a baseline answered meanwhile is written back as it comes.</summary>
-        /// <returns><c>timer</c>, <c>answered</c> (the awaited kind), <c>withdrawn</c> or <c>opted-out</c>.</returns>
-        public async Task<string> WaitAsync(DateTime due, string? answeredKind)
+        /// <returns>Null when the timer fired; otherwise answered (the awaited kind), withdrawn or opted out.</returns>
+        public async Task<FollowUpOutcome?> WaitAsync(DateTime due, SurveyKind? answeredKind)
         {
             while (true)
             {
@@ -89,25 +89,25 @@ public static class FollowUpOrchestration
                 var winner = await Task.WhenAny(timer, _withdrawal, _optOut, _submitted);
                 if (winner == timer)
                 {
-                    return "timer";
+                    return null;
                 }
 
                 cancelTimer.Cancel();
                 if (winner == _withdrawal)
                 {
-                    return "withdrawn";
+                    return FollowUpOutcome.Withdrawn;
                 }
 
                 if (winner == _optOut)
                 {
-                    return "opted-out";
+                    return FollowUpOutcome.OptedOut;
                 }
 
                 var kind = _submitted.Result.Kind;
                 _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
                 if (kind == answeredKind)
                 {
-                    return "answered";
+                    return FollowUpOutcome.Answered;
                 }
 
                 await WriteBackAsync(kind);
@@ -116,7 +116,7 @@ public static class FollowUpOrchestration
 
         /// <summary>Writes a survey's answers to the practice: retried with backoff for the configured period, then
         /// parked with its reason until an operator asks for another try.</summary>
-        public async Task WriteBackAsync(string kind)
+        public async Task WriteBackAsync(SurveyKind kind)
         {
             var step = new WriteBackStep(input, kind);
             var writeRetry = ActivityRetry.Backoff(plan.WriteBackFirstRetry, plan.WriteBackRetryFor);
@@ -129,30 +129,30 @@ public static class FollowUpOrchestration
                 }
                 catch (TaskFailedException failed)
                 {
-                    outcome = new WriteBackOutcome("unreachable", failed.FailureDetails.ErrorMessage);
+                    outcome = new WriteBackOutcome(WriteBackState.Unreachable, failed.FailureDetails.ErrorMessage);
                 }
 
-                if (outcome.State is "written" or "no-endpoint")
+                if (outcome.State is WriteBackState.Written or WriteBackState.NoEndpoint)
                 {
                     return;
                 }
 
                 await context.CallActivityAsync(FollowUpActivityNames.ParkWriteBack, new ParkedWriteBack(input, kind, outcome), _retry);
-                context.SetCustomStatus(new ReferralProgress("write-back-parked", $"Writing the {kind} answers to the practice failed: {outcome.State}. Waiting for an operator.", null, input.ProviderId));
+                context.SetCustomStatus(new ReferralProgress(ProgressStep.WriteBackParked, $"Writing the {kind.Spelling()} answers to the practice failed: {outcome.State.Spelling()}. Waiting for an operator.", null, input.ProviderId));
                 await context.WaitForExternalEvent<WriteBackRetry>(RetryWriteBackEvent);
             }
         }
 
-        public async Task<string> EndAsync(string outcome)
+        public async Task<string> EndAsync(FollowUpOutcome outcome)
         {
-            if (outcome == "withdrawn")
+            if (outcome == FollowUpOutcome.Withdrawn)
             {
                 await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input.Referral, input.ProviderId), _retry);
             }
 
             await context.CallActivityAsync(FollowUpActivityNames.EndFollowUp, new FollowUpEnd(input, outcome), _retry);
-            context.SetCustomStatus(new ReferralProgress(outcome, "The follow-up has ended.", null, input.ProviderId));
-            return outcome;
+            context.SetCustomStatus(new ReferralProgress(outcome.Progress(), "The follow-up has ended.", null, input.ProviderId));
+            return outcome.Spelling();
         }
     }
 }

@@ -21,10 +21,10 @@ public sealed record FollowUpPlan(
 /// <summary>One survey email: the baseline or the follow-up, first sent or a reminder.</summary>
 /// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>
 /// <param name="Step"><c>survey</c>, <c>reminder-1</c>, <c>reminder-2</c>…</param>
-public sealed record SurveyStep(FollowUpInput FollowUp, string Kind, string Step);
+public sealed record SurveyStep(FollowUpInput FollowUp, SurveyKind Kind, string Step);
 
 /// <summary>Raised by the survey page once the answers are stored.</summary>
-public sealed record SurveySubmitted(string Kind);
+public sealed record SurveySubmitted(SurveyKind Kind);
 
 /// <summary>Raised by the opt-out page: the patient wants no more survey emails.</summary>
 public sealed record OptedOut(DateTimeOffset At);
@@ -32,13 +32,13 @@ public sealed record OptedOut(DateTimeOffset At);
 /// <summary>Raised by an operator once the cause of a parked write-back is fixed.</summary>
 public sealed record WriteBackRetry(string By);
 
-public sealed record WriteBackStep(FollowUpInput FollowUp, string Kind);
+public sealed record WriteBackStep(FollowUpInput FollowUp, SurveyKind Kind);
 
 /// <param name="State"><c>written</c>, <c>no-endpoint</c>, <c>refused</c> (the practice's server said no) or
 /// <c>unreachable</c> (it kept failing for the whole retry period).</param>
-public sealed record WriteBackOutcome(string State, string? Detail);
+public sealed record WriteBackOutcome(WriteBackState State, string? Detail);
 
-public sealed record ParkedWriteBack(FollowUpInput FollowUp, string Kind, WriteBackOutcome Outcome);
+public sealed record ParkedWriteBack(FollowUpInput FollowUp, SurveyKind Kind, WriteBackOutcome Outcome);
 
 /// <param name="Outcome"><c>answered</c>, <c>no-response</c>, <c>opted-out</c> or <c>withdrawn</c>.</param>
-public sealed record FollowUpEnd(FollowUpInput FollowUp, string Outcome);
+public sealed record FollowUpEnd(FollowUpInput FollowUp, FollowUpOutcome Outcome);

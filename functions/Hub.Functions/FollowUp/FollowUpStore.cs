@@ -2,43 +2,37 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Hub.Referrals;
 
 namespace Hub.FollowUp;
 
 /// <summary>Where a referral's outcome follow-up is: which survey is open, who answers it (the patient by email, or the
 /// provider with the patient), and whether the patient opted out. The survey page reads it to tell a live link from a
 /// closed one.</summary>
-/// <param name="Recipient"><c>patient</c> (emailed directly) or <c>provider</c> (administered with the patient).</param>
-/// <param name="Baseline"><c>with-referral</c>, <c>survey</c> (sent at acceptance) or <c>none</c>.</param>
-/// <param name="OpenSurvey">The survey whose link works now (<c>baseline</c> or <c>follow-up</c>), or null.</param>
-/// <param name="Stage">The follow-up's step: waiting, survey-sent, closed, opted-out, withdrawn, completed…</param>
+/// <param name="OpenSurvey">The survey whose link works now, or null.</param>
 public sealed record FollowUpState(
     string ReferralId,
     string PracticeOds,
     string ProviderId,
-    string Recipient,
-    string Baseline,
-    string? OpenSurvey,
-    string Stage,
+    SurveyRecipient Recipient,
+    BaselineSource Baseline,
+    SurveyKind? OpenSurvey,
+    FollowUpStage Stage,
     DateTimeOffset? OptedOutAt);
 
 /// <summary>One survey's answers, as the evidence reports read them: a score per measure code (totals included), whether
 /// every item was answered, and where the answers came from. The FHIR resources made from them are in the document store.</summary>
-/// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>
-/// <param name="Source"><c>patient</c>, <c>provider</c> (administered with the patient) or <c>with-referral</c>.</param>
-/// <param name="WriteBack"><c>pending</c>, <c>written</c>, <c>no-endpoint</c>, <c>parked</c> or <c>not-needed</c>
-/// (baseline answers that came from the GP record itself).</param>
 public sealed record SurveyResponse(
     string ReferralId,
     string PracticeOds,
-    string Kind,
+    SurveyKind Kind,
     string QuestionnaireUrl,
-    string Source,
+    AnswerSource Source,
     DateTimeOffset Authored,
     bool Complete,
     IReadOnlyDictionary<string, decimal> Measures,
     int DocumentChunks,
-    string WriteBack,
+    WriteBackState WriteBack,
     string? WriteBackDetail = null);
 
 public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
@@ -46,7 +40,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     public const string FollowUps = "FollowUps";
     public const string SurveyResponses = "SurveyResponses";
 
-    public static string DocumentName(string kind) => $"outcome-{kind}";
+    public static string DocumentName(SurveyKind kind) => $"outcome-{kind.Spelling()}";
 
     public async Task SetAsync(FollowUpState state, CancellationToken cancellationToken = default)
     {
@@ -55,10 +49,10 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         {
             ["PracticeOds"] = state.PracticeOds,
             ["ProviderId"] = state.ProviderId,
-            ["Recipient"] = state.Recipient,
-            ["Baseline"] = state.Baseline,
-            ["OpenSurvey"] = state.OpenSurvey,
-            ["Stage"] = state.Stage,
+            ["Recipient"] = state.Recipient.Spelling(),
+            ["Baseline"] = state.Baseline.Spelling(),
+            ["OpenSurvey"] = state.OpenSurvey?.Spelling(),
+            ["Stage"] = state.Stage.Spelling(),
             ["OptedOutAt"] = state.OptedOutAt,
         }, TableUpdateMode.Replace, cancellationToken);
     }
@@ -78,8 +72,9 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         }
 
         var e = row.Value!;
-        return new FollowUpState(referralId, e.GetString("PracticeOds"), e.GetString("ProviderId"), e.GetString("Recipient"), e.GetString("Baseline"),
-            e.GetString("OpenSurvey"), e.GetString("Stage"), e.GetDateTimeOffset("OptedOutAt"));
+        return new FollowUpState(referralId, e.GetString("PracticeOds"), e.GetString("ProviderId"),
+            StoredSpelling.Parse<SurveyRecipient>(e.GetString("Recipient")), StoredSpelling.Parse<BaselineSource>(e.GetString("Baseline")),
+            StoredSpelling.ParseOrNull<SurveyKind>(e.GetString("OpenSurvey")), StoredSpelling.Parse<FollowUpStage>(e.GetString("Stage")), e.GetDateTimeOffset("OptedOutAt"));
     }
 
     /// <summary>Changes the state if it is there (a follow-up that has not started has nothing to change).</summary>
@@ -114,14 +109,14 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         }
     }
 
-    public async Task SetWriteBackAsync(string practiceOds, string referralId, string kind, string state, string? detail, CancellationToken cancellationToken = default)
+    public async Task SetWriteBackAsync(string practiceOds, string referralId, SurveyKind kind, WriteBackState state, string? detail, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(SurveyResponses);
-        await table.UpdateEntityAsync(new TableEntity(practiceOds, RowKey(referralId, kind)) { ["WriteBack"] = state, ["WriteBackDetail"] = detail },
+        await table.UpdateEntityAsync(new TableEntity(practiceOds, RowKey(referralId, kind)) { ["WriteBack"] = state.Spelling(), ["WriteBackDetail"] = detail },
             ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
-    public async Task<SurveyResponse?> GetResponseAsync(string practiceOds, string referralId, string kind, CancellationToken cancellationToken = default)
+    public async Task<SurveyResponse?> GetResponseAsync(string practiceOds, string referralId, SurveyKind kind, CancellationToken cancellationToken = default)
     {
         if (!TableKeys.IsSafe(practiceOds) || !TableKeys.IsSafe(referralId))
         {
@@ -137,7 +132,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     public async Task<IReadOnlyList<SurveyResponse>> ResponsesAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
     {
         var found = new List<SurveyResponse>();
-        foreach (var kind in new[] { "baseline", "follow-up" })
+        foreach (var kind in StoredSpelling.All<SurveyKind>())
         {
             if (await GetResponseAsync(practiceOds, referralId, kind, cancellationToken) is { } response)
             {
@@ -161,33 +156,33 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     public Task<string?> ReadResourcesAsync(SurveyResponse response, CancellationToken cancellationToken = default) =>
         documents.ReadAsync(response.ReferralId, DocumentName(response.Kind), response.DocumentChunks, cancellationToken);
 
-    private static string RowKey(string referralId, string kind) => $"{referralId}-{kind}";
+    private static string RowKey(string referralId, SurveyKind kind) => $"{referralId}-{kind.Spelling()}";
 
     /// <summary>A survey's answers as the table holds them: one partition per practice.</summary>
     public static TableEntity EntityOf(SurveyResponse r) => new(r.PracticeOds, RowKey(r.ReferralId, r.Kind))
     {
         ["ReferralId"] = r.ReferralId,
-        ["Kind"] = r.Kind,
+        ["Kind"] = r.Kind.Spelling(),
         ["QuestionnaireUrl"] = r.QuestionnaireUrl,
-        ["Source"] = r.Source,
+        ["Source"] = r.Source.Spelling(),
         ["Authored"] = r.Authored,
         ["Complete"] = r.Complete,
         ["Measures"] = JsonSerializer.Serialize(r.Measures),
         ["DocumentChunks"] = r.DocumentChunks,
-        ["WriteBack"] = r.WriteBack,
+        ["WriteBack"] = r.WriteBack.Spelling(),
         ["WriteBackDetail"] = r.WriteBackDetail,
     };
 
     private static SurveyResponse ToResponse(TableEntity e) => new(
         e.GetString("ReferralId"),
         e.PartitionKey,
-        e.GetString("Kind"),
+        StoredSpelling.Parse<SurveyKind>(e.GetString("Kind")),
         e.GetString("QuestionnaireUrl"),
-        e.GetString("Source"),
+        StoredSpelling.Parse<AnswerSource>(e.GetString("Source")),
         e.GetDateTimeOffset("Authored") ?? default,
         e.GetBoolean("Complete") ?? false,
         JsonSerializer.Deserialize<Dictionary<string, decimal>>(e.GetString("Measures") ?? "{}") ?? [],
         e.GetInt32("DocumentChunks") ?? 1,
-        e.GetString("WriteBack"),
+        StoredSpelling.Parse<WriteBackState>(e.GetString("WriteBack")),
         e.GetString("WriteBackDetail"));
 }

@@ -8,10 +8,10 @@ namespace Hub.FollowUp;
 /// clinical; a provider's asks them to go through the survey with the person. Every email has an opt-out link.</summary>
 public static class SurveyEmails
 {
-    public static EmailMessage ToPatient(string to, ReferralDocument referral, string kind, bool reminder, string surveyUrl, string optOutUrl)
+    public static EmailMessage ToPatient(string to, ReferralDocument referral, SurveyKind kind, bool reminder, string surveyUrl, string optOutUrl)
     {
         var name = referral.PatientFirstName ?? "there";
-        var (subject, why) = kind == "baseline"
+        var (subject, why) = kind == SurveyKind.Baseline
             ? ("Before you start: a few questions about how you are", $"You have been referred to {referral.Activity} by {referral.PracticeName}. Before you start, please answer a few short questions about how you are feeling, so we can see later whether it helped.")
             : ("How are you doing? A few questions about your social prescription", $"A few months ago {referral.PracticeName} referred you to {referral.Activity}. Please tell us how you are doing now. Your answers go to your GP record and help us see whether the service helps people.");
         subject = reminder ? $"Reminder: {subject}" : subject;

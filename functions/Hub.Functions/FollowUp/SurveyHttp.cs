@@ -18,7 +18,7 @@ public sealed class SurveyHttp(Surveys surveys)
     {
         var token = request.Query["t"].ToString();
         var view = await surveys.ViewAsync(token, "survey", request.HttpContext.RequestAborted);
-        return view.State == SurveyState.Ready ? SurveyPage.Form(request, token, view, _ => null, []) : Outcome(view);
+        return view.State == SurveyState.Ready ? SurveyPage.Form(request, token, view, _ => null, []) : SurveyPage.Outcome(view);
     }
 
     [Function("SubmitSurvey")]
@@ -35,7 +35,7 @@ public sealed class SurveyHttp(Surveys surveys)
         var token = form["t"].ToString();
         string? Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : null;
         var (view, answers) = await surveys.SubmitAsync(token, Field, durable, request.HttpContext.RequestAborted);
-        return answers is { Errors.Count: > 0 } ? SurveyPage.Form(request, token, view, Field, answers.Errors) : Outcome(view);
+        return answers is { Errors.Count: > 0 } ? SurveyPage.Form(request, token, view, Field, answers.Errors) : SurveyPage.Outcome(view);
     }
 
     [Function("ShowOptOut")]
@@ -43,17 +43,7 @@ public sealed class SurveyHttp(Surveys surveys)
     {
         var token = request.Query["t"].ToString();
         var view = await surveys.ViewAsync(token, "opt-out", request.HttpContext.RequestAborted);
-        if (view.State != SurveyState.Ready)
-        {
-            return Outcome(view);
-        }
-
-        var csrf = IssueCsrf(request);
-        var who = view.Administered ? $"{E(view.Referral?.PatientFirstName ?? "The person")} does" : "You do";
-        var html = $"<h1>Stop follow-up emails?</h1><p class=\"nhsuk-body\">{who} not have to answer any questions. If you stop, nobody will be asked about this referral again, and that is recorded.</p>" +
-                   $"<form method=\"post\" action=\"/api/{OptOutRoute}\" novalidate><input type=\"hidden\" name=\"t\" value=\"{E(token)}\"><input type=\"hidden\" name=\"{CsrfField}\" value=\"{csrf}\">" +
-                   "<button class=\"nhsuk-button nhsuk-button--secondary\" type=\"submit\">Stop follow-up emails</button></form>";
-        return Render(200, "Stop follow-up emails?", html);
+        return view.State == SurveyState.Ready ? SurveyPage.OptOut(request, token, view) : SurveyPage.Outcome(view);
     }
 
     [Function("SubmitOptOut")]
@@ -67,17 +57,6 @@ public sealed class SurveyHttp(Surveys surveys)
             return refusal!;
         }
 
-        return Outcome(await surveys.OptOutAsync(form["t"].ToString(), durable, request.HttpContext.RequestAborted));
+        return SurveyPage.Outcome(await surveys.OptOutAsync(form["t"].ToString(), durable, request.HttpContext.RequestAborted));
     }
-
-    private static IActionResult Outcome(SurveyView view) => view.State switch
-    {
-        SurveyState.Invalid => Message(400, "This link does not work", "The link is incomplete or has been changed. Please use the link exactly as it is in your email."),
-        SurveyState.Expired => Message(410, "This link has expired", "The time for answering these questions has passed. Thank you all the same."),
-        SurveyState.Closed => Message(410, "These questions have closed", "The time for answering these questions has passed, or a newer set of questions has replaced them. Thank you all the same."),
-        SurveyState.Withdrawn => Message(410, "These questions are no longer needed", "The referral these questions were about has been withdrawn. You do not need to do anything."),
-        SurveyState.OptedOut => Message(200, "You will not be contacted again", "Nobody will be asked about this referral again. This has been recorded. Thank you for letting us know."),
-        SurveyState.AlreadyReceived => Message(200, "Thank you: your answers have been received", "Your answers will be added to your GP record. You do not need to do anything else."),
-        _ => Message(500, "Something went wrong", "Please try again later."),
-    };
 }

@@ -39,6 +39,29 @@ public static class SurveyPage
         return HtmlPage.Render(errors.Count > 0 ? 400 : 200, $"{(errors.Count > 0 ? "Error: " : string.Empty)}{questionnaire.Title}", html.ToString());
     }
 
+    /// <summary>The opt-out confirmation: GET shows it, the button's POST acts.</summary>
+    public static IActionResult OptOut(HttpRequest request, string token, SurveyView view)
+    {
+        var csrf = IssueCsrf(request);
+        var who = view.Administered ? $"{E(view.Referral?.PatientFirstName ?? "The person")} does" : "You do";
+        var html = $"<h1>Stop follow-up emails?</h1><p class=\"nhsuk-body\">{who} not have to answer any questions. If you stop, nobody will be asked about this referral again, and that is recorded.</p>" +
+                   $"<form method=\"post\" action=\"/api/{SurveyHttp.OptOutRoute}\" novalidate><input type=\"hidden\" name=\"t\" value=\"{E(token)}\"><input type=\"hidden\" name=\"{CsrfField}\" value=\"{csrf}\">" +
+                   "<button class=\"nhsuk-button nhsuk-button--secondary\" type=\"submit\">Stop follow-up emails</button></form>";
+        return HtmlPage.Render(200, "Stop follow-up emails?", html);
+    }
+
+    /// <summary>What a survey or opt-out link says once it cannot (or need not) act.</summary>
+    public static IActionResult Outcome(SurveyView view) => view.State switch
+    {
+        SurveyState.Invalid => HtmlPage.Message(400, "This link does not work", "The link is incomplete or has been changed. Please use the link exactly as it is in your email."),
+        SurveyState.Expired => HtmlPage.Message(410, "This link has expired", "The time for answering these questions has passed. Thank you all the same."),
+        SurveyState.Closed => HtmlPage.Message(410, "These questions have closed", "The time for answering these questions has passed, or a newer set of questions has replaced them. Thank you all the same."),
+        SurveyState.Withdrawn => HtmlPage.Message(410, "These questions are no longer needed", "The referral these questions were about has been withdrawn. You do not need to do anything."),
+        SurveyState.OptedOut => HtmlPage.Message(200, "You will not be contacted again", "Nobody will be asked about this referral again. This has been recorded. Thank you for letting us know."),
+        SurveyState.AlreadyReceived => HtmlPage.Message(200, "Thank you: your answers have been received", "Your answers will be added to your GP record. You do not need to do anything else."),
+        _ => HtmlPage.Message(500, "Something went wrong", "Please try again later."),
+    };
+
     private static void Render(StringBuilder html, Questionnaire.ItemComponent item, Func<string, string?> values, IReadOnlyDictionary<string, string> errors, int level)
     {
         switch (item.Type)

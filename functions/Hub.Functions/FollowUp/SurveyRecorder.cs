@@ -9,12 +9,12 @@ namespace Hub.FollowUp;
 public sealed class SurveyRecorder(FollowUpStore followUps, FhirSerializer fhir)
 {
     /// <returns>False when answers of this kind were already recorded.</returns>
-    public async Task<bool> RecordAsync(ReferralRecord record, ReferralDocument document, Questionnaire questionnaire, string kind, string source,
-        IReadOnlyDictionary<string, SurveyAnswer> answers, bool complete, DateTimeOffset authored, string writeBack, CancellationToken cancellationToken = default)
+    public async Task<bool> RecordAsync(ReferralRecord record, ReferralDocument document, Questionnaire questionnaire, SurveyKind kind, AnswerSource source,
+        IReadOnlyDictionary<string, SurveyAnswer> answers, bool complete, DateTimeOffset authored, WriteBackState writeBack, CancellationToken cancellationToken = default)
     {
         var nhsNumber = document.NhsNumber ?? throw new InvalidOperationException($"Referral {record.ReferralId} has no NHS number.");
         var subject = new OutcomeSubject(record.ReferralId, nhsNumber, new Identifier(record.IdentifierSystem, record.IdentifierValue));
-        var resources = OutcomeResources.Build(questionnaire, answers, subject, kind, authored);
+        var resources = OutcomeResources.Build(questionnaire, answers, subject, kind.Spelling(), authored);
         var response = new SurveyResponse(record.ReferralId, record.PracticeOds, kind, $"{questionnaire.Url}|{questionnaire.Version}", source, authored, complete,
             SurveyAnswers.Measures(questionnaire, answers), 0, writeBack);
         return await followUps.TryAddResponseAsync(response, fhir.Serialize(resources, FhirFormat.Json), cancellationToken);
@@ -24,7 +24,7 @@ public sealed class SurveyRecorder(FollowUpStore followUps, FhirSerializer fhir)
     public async Task<IReadOnlyList<Resource>> ResourcesAsync(SurveyResponse response, CancellationToken cancellationToken = default)
     {
         var json = await followUps.ReadResourcesAsync(response, cancellationToken)
-                   ?? throw new InvalidOperationException($"The {response.Kind} answers of referral {response.ReferralId} have no stored resources.");
+                   ?? throw new InvalidOperationException($"The {response.Kind.Spelling()} answers of referral {response.ReferralId} have no stored resources.");
         return ((Bundle)fhir.ParseJson(System.Text.Encoding.UTF8.GetBytes(json)).Resource!).Entry.Select(e => e.Resource!).ToList();
     }
 }

@@ -34,7 +34,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
     {
         var (check, claims) = links.Read(token, FollowUpActivities.PatientAudience);
         if (claims is null || check is LinkCheck.Malformed or LinkCheck.Tampered or LinkCheck.WrongAudience || claims.Action != action
-            || (action == "survey" && claims.SubjectId is not ("baseline" or "follow-up")))
+            || (action == "survey" && !StoredSpelling.TryParse<SurveyKind>(claims.SubjectId, out _)))
         {
             return SurveyView.Invalid;
         }
@@ -47,10 +47,10 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
         }
 
         var (record, document) = loaded.Value;
-        var kind = action == "survey" ? claims.SubjectId : state.OpenSurvey ?? "follow-up";
+        var kind = action == "survey" ? StoredSpelling.Parse<SurveyKind>(claims.SubjectId) : state.OpenSurvey ?? SurveyKind.FollowUp;
         var provider = await providers.GetAsync(state.ProviderId, cancellationToken);
-        var view = new SurveyView(SurveyState.Ready, claims, record, document, questionnaires.For(kind), state.Recipient == "provider", provider?.Name);
-        if (record.Status is "revoked" or "entered-in-error" || state.Stage == "withdrawn")
+        var view = new SurveyView(SurveyState.Ready, claims, record, document, questionnaires.For(kind.Spelling()), state.Recipient == SurveyRecipient.Provider, provider?.Name);
+        if (record.IsWithdrawn() || state.Stage == FollowUpStage.Withdrawn)
         {
             return view with { State = SurveyState.Withdrawn };
         }
@@ -95,8 +95,8 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
         }
 
         var claims = view.Claims!;
-        var kind = claims.SubjectId;
-        var use = new LinkUse(claims.ReferralId, claims.Audience, kind, "survey", time.GetUtcNow());
+        var kind = StoredSpelling.Parse<SurveyKind>(claims.SubjectId);
+        var use = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, "survey", time.GetUtcNow());
         if (await linkUses.TryUseAsync(use, cancellationToken) is not null)
         {
             return (view with { State = SurveyState.AlreadyReceived }, answers);
@@ -104,8 +104,8 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
 
         try
         {
-            var source = view.Administered ? "provider" : "patient";
-            await recorder.RecordAsync(view.Record!, view.Referral!, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), "pending", cancellationToken);
+            var source = view.Administered ? AnswerSource.Provider : AnswerSource.Patient;
+            await recorder.RecordAsync(view.Record!, view.Referral!, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), WriteBackState.Pending, cancellationToken);
         }
         catch
         {
@@ -114,8 +114,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
             throw;
         }
 
-        await audit.AppendAsync(claims.ReferralId, "survey-answered", view.Administered ? "provider" : "patient", $"{kind}:{(answers.Complete ? "complete" : "partial")}",
-            onceKey: $"survey-answered-{kind}", cancellationToken: cancellationToken);
+        await audit.AppendAsync(claims.ReferralId, FollowUpAudit.Answered(kind, view.Administered, answers.Complete), cancellationToken);
         await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(claims.ReferralId), FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(kind), cancellationToken);
         return (view with { State = SurveyState.AlreadyReceived }, answers);
     }
@@ -132,7 +131,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
 
         var now = time.GetUtcNow();
         await followUps.UpdateAsync(view.Claims!.ReferralId, s => s with { OptedOutAt = now, OpenSurvey = null }, cancellationToken);
-        await audit.AppendAsync(view.Claims.ReferralId, "opted-out", view.Administered ? "provider" : "patient", null, onceKey: "opted-out", cancellationToken: cancellationToken);
+        await audit.AppendAsync(view.Claims.ReferralId, FollowUpAudit.OptedOut(view.Administered), cancellationToken);
         await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(view.Claims.ReferralId), FollowUpOrchestration.OptedOutEvent, new OptedOut(now), cancellationToken);
         return view with { State = SurveyState.OptedOut };
     }

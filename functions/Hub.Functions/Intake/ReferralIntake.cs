@@ -76,7 +76,7 @@ public sealed partial class ReferralIntake(
         {
             if (current.Stored)
             {
-                await audit.AppendAsync(current.ReferralId, "duplicate-received", caller.AuditName, channel, cancellationToken: cancellationToken);
+                await audit.AppendAsync(current.ReferralId, LifecycleEvent.DuplicateReceived(caller.ClientId, channel), cancellationToken);
                 return await ReadStoredAsync(current, HttpStatusCode.OK, cancellationToken);
             }
 
@@ -114,7 +114,7 @@ public sealed partial class ReferralIntake(
 
         var task = ReferralTasks.Create(reservation.TaskId, reservation.ReferralId, facts.PracticeOds, facts.NhsNumber, reservation.ReservedAt);
         await tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken);
-        await audit.AppendAsync(reservation.ReferralId, "referral-received", caller.AuditName, channel, onceKey: "referral-received", cancellationToken: cancellationToken);
+        await audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken);
 
         await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id), cancellationToken);
         await referrals.MarkStoredAsync(reservation, cancellationToken);

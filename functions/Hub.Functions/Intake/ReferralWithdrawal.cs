@@ -12,8 +12,6 @@ namespace Hub.Intake;
 /// the stored referral gets a new version, and its orchestration stops cleanly (Task cancelled, provider told).</summary>
 public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, TimeProvider time)
 {
-    private static readonly HashSet<RequestStatus> WithdrawnStatuses = [RequestStatus.Revoked, RequestStatus.EnteredInError];
-
     public async Task<IntakeResult> UpdateAsync(string referralId, Resource body, string? ifMatch, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, cancellationToken);
@@ -43,7 +41,7 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
             return IntakeResult.Refused(HttpStatusCode.PreconditionFailed, [new FhirProblem(OperationOutcome.IssueType.Conflict, $"The referral is at version {record.VersionId}, not {ifMatch}.")]);
         }
 
-        if (update.Status is not { } status || !WithdrawnStatuses.Contains(status))
+        if (Withdrawals.FromFhir(update.Status) is not { } withdrawal)
         {
             return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, [new FhirProblem(OperationOutcome.IssueType.NotSupported,
                 "The hub takes one change to a referral: status 'revoked' or 'entered-in-error', which withdraws it. Post other changes as a new referral.", "ServiceRequest.status")]);
@@ -53,24 +51,23 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
                           ?? throw new InvalidOperationException($"Referral {referralId} has no readable document.");
         var document = loaded.Bundle;
         var stored = loaded.ServiceRequest;
-        if (record.Status is "revoked" or "entered-in-error")
+        if (record.IsWithdrawn())
         {
             // Withdrawn already: the same answer again, nothing raised twice.
             return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
         }
 
         var now = time.GetUtcNow();
-        var statusCode = status == RequestStatus.Revoked ? "revoked" : "entered-in-error";
-        stored.Status = status;
+        stored.Status = withdrawal.ToFhir();
         stored.Meta!.VersionId = (record.VersionId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         stored.Meta.LastUpdated = now;
-        await referrals.SaveAsync(record with { Status = statusCode, VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
-        await audit.AppendAsync(referralId, "withdrawn-by-practice", caller.AuditName, statusCode, cancellationToken: cancellationToken);
+        await referrals.SaveAsync(record with { Status = withdrawal.Spelling(), VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
+        await audit.AppendAsync(referralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, withdrawal), cancellationToken);
 
         // The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.
         foreach (var instanceId in new[] { referralId, ReferralInstances.FollowUpInstanceId(referralId) })
         {
-            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, new Withdrawal(statusCode, now), cancellationToken);
+            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, new Withdrawal(withdrawal, now), cancellationToken);
         }
 
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };

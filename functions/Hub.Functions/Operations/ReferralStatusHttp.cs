@@ -35,7 +35,7 @@ public static class ReferralStatusHttp
         {
             referralId = id,
             runtimeStatus = instance.RuntimeStatus.ToString(),
-            step = progress?.Step,
+            step = progress?.Step.Spelling(),
             detail = progress?.Detail,
             providerId = progress?.ProviderId,
             nextTimerAt = progress?.NextTimerAt,

@@ -4,13 +4,26 @@ using Hub.Platform.Storage;
 namespace Hub.Referrals;
 
 /// <summary>One line of the audit trail. Carries ids and event names, never personal data or free text.</summary>
-public sealed record AuditEntry(string ReferralId, string Event, string Actor, DateTimeOffset At, string? Outcome);
+public sealed record AuditEntry(string ReferralId, string Event, string Actor, DateTimeOffset At, string? Outcome)
+{
+    /// <summary>The event's name, or null for one this version does not know (the admin events share the table).</summary>
+    public AuditEventName? Name => StoredSpelling.ParseOrNull<AuditEventName>(Event);
+
+    public AuditActor By => AuditActor.Parse(Actor);
+
+    public bool Is(AuditEventName name) => Name == name;
+}
 
 /// <summary>The append-only record of everything that happened to each referral: who, what, when, outcome.</summary>
 public sealed class AuditTrail(HubTables tables, TimeProvider time)
 {
     public const string Table = "Audit";
 
+    /// <summary>Appends a lifecycle event, spelled as its stage's factory made it.</summary>
+    public Task AppendAsync(string referralId, LifecycleEvent auditEvent, CancellationToken cancellationToken = default) =>
+        AppendAsync(referralId, auditEvent.Name.Spelling(), auditEvent.Actor.Spelling, auditEvent.Outcome, auditEvent.OnceKey, cancellationToken);
+
+    /// <summary>Appends an event outside a referral's lifecycle (keys, schemes, providers).</summary>
     /// <param name="onceKey">For steps that may run twice (Durable activities run at least once): the same key is recorded once.</param>
     public async Task AppendAsync(string referralId, string auditEvent, string actor, string? outcome = null, string? onceKey = null, CancellationToken cancellationToken = default)
     {
@@ -43,10 +56,10 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
 
     /// <summary>Every entry of the named events across all referrals, in no particular order: the nightly evidence
     /// snapshot reads the whole trail once rather than one referral at a time.</summary>
-    public async IAsyncEnumerable<AuditEntry> ScanAsync(IReadOnlyCollection<string> events, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AuditEntry> ScanAsync(IReadOnlyCollection<AuditEventName> events, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(AuditTrail.Table);
-        var filter = string.Join(" or ", events.Select(e => TableClient.CreateQueryFilter($"Event eq {e}")));
+        var filter = string.Join(" or ", events.Select(e => TableClient.CreateQueryFilter($"Event eq {e.Spelling()}")));
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "Event", "Actor", "At", "Outcome"], cancellationToken: cancellationToken))
         {
             yield return EntryOf(row);

@@ -10,10 +10,10 @@ namespace Hub.Referrals;
 public sealed record ReferralOrchestrationInput(string ReferralId, string PracticeOds, string TaskId, string? TraceParent = null);
 
 /// <summary>Where a referral is, for operators: the custom status of its chase and of its follow-up.</summary>
-public sealed record ReferralProgress(string Step, string? Detail, DateTime? NextTimerAt = null, string? ProviderId = null);
+public sealed record ReferralProgress(ProgressStep Step, string? Detail, DateTime? NextTimerAt = null, string? ProviderId = null);
 
 /// <summary>The practice withdrew the referral (ServiceRequest revoked or entered-in-error).</summary>
-public sealed record Withdrawal(string Status, DateTimeOffset At);
+public sealed record Withdrawal(WithdrawalStatus Status, DateTimeOffset At);
 
 /// <summary>A referral ends as withdrawn: the Task is cancelled and the provider holding it (if any) is told. The chase and the
 /// follow-up both call <see cref="ReferralInstances.CancelReferral"/> with it; instances started before this record existed
@@ -28,7 +28,7 @@ public static class ReferralInstances
     /// <summary>The follow-up's orchestration, a sub-orchestration of the chase.</summary>
     public const string FollowUpOrchestration = "FollowUpOrchestration";
 
-    /// <summary>The activity that cancels a withdrawn referral (Chase/ChaseActivities implements it).</summary>
+    /// <summary>The activity that cancels a withdrawn referral (Chase/ChaseOutcomeActivities implements it).</summary>
     public const string CancelReferral = "CancelReferral";
 
     /// <summary>Raised on both instances when the practice withdraws the referral; carries a <see cref="Withdrawal"/>.</summary>

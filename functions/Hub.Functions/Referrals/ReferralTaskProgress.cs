@@ -31,10 +31,10 @@ public sealed class ReferralTaskProgress(TaskStore tasks, FhirSerializer fhir, T
         throw new InvalidOperationException($"Task {taskId} kept changing under an update; giving up for a retry.");
     }
 
-    public static void Step(FhirTask task, FhirTask.TaskStatus status, string businessStatus, string display, string? reason = null)
+    public static void Step(FhirTask task, FhirTask.TaskStatus status, TaskBusinessStatus businessStatus, string? reason = null)
     {
         task.Status = status;
-        task.BusinessStatus = ReferralTasks.BusinessStatus(businessStatus, display);
+        task.BusinessStatus = ReferralTasks.BusinessStatus(businessStatus);
         task.StatusReason = reason is null ? null : new CodeableConcept { Text = reason };
     }
 }

@@ -8,8 +8,6 @@ namespace Hub.Referrals;
 /// status for the coarse state, businessStatus for the hub's finer step.</summary>
 public static class ReferralTasks
 {
-    public const string Received = "received";
-
     public static FhirTask Create(string taskId, string referralId, string practiceOds, string nhsNumber, DateTimeOffset at)
     {
         var focus = new ResourceReference($"ServiceRequest/{referralId}");
@@ -18,7 +16,7 @@ public static class ReferralTasks
             Id = taskId,
             Meta = new Meta { VersionId = "1", LastUpdated = at },
             Status = FhirTask.TaskStatus.Requested,
-            BusinessStatus = BusinessStatus(Received, "Referral received by the hub"),
+            BusinessStatus = BusinessStatus(TaskBusinessStatus.Received),
             Intent = FhirTask.TaskIntent.Order,
             Code = new CodeableConcept("http://hl7.org/fhir/CodeSystem/task-code", "fulfill", "Fulfill the focal request"),
             Focus = focus,
@@ -30,6 +28,6 @@ public static class ReferralTasks
         };
     }
 
-    public static CodeableConcept BusinessStatus(string code, string display) =>
-        new(FhirCodes.HubTaskBusinessStatus, code, display) { Text = display };
+    public static CodeableConcept BusinessStatus(TaskBusinessStatus code) =>
+        new(FhirCodes.HubTaskBusinessStatus, code.Spelling(), code.Display()) { Text = code.Display() };
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hub.FollowUp;
 using Microsoft.Extensions.Options;
 
 namespace Hub.WriteBack;
@@ -10,9 +11,9 @@ namespace Hub.WriteBack;
 /// status only, never the content, because it lands in orchestration history and logs.</summary>
 public sealed class PracticeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <param name="State"><c>written</c>, <c>no-endpoint</c> or <c>refused</c>.</param>
+/// <param name="State">Written, no endpoint, or refused.</param>
 /// <param name="Detail">For a refusal: the status and the server's OperationOutcome diagnostics.</param>
-public sealed record GpWriteResult(string State, string? Detail, Bundle? Response = null);
+public sealed record GpWriteResult(WriteBackState State, string? Detail, Bundle? Response = null);
 
 /// <summary>Writes outcome resources into a practice's GP record through its FHIR endpoint, with the Firely client, as one
 /// transaction of conditional creates. Transient failures throw <see cref="PracticeUnavailableException"/> for the
@@ -27,7 +28,7 @@ public sealed class GpRecordWriter(IOptions<WriteBackOptions> options, IHttpClie
     {
         if (!options.Value.Practices.TryGetValue(practiceOds, out var endpoint) || string.IsNullOrWhiteSpace(endpoint.BaseUrl))
         {
-            return new GpWriteResult("no-endpoint", null);
+            return new GpWriteResult(WriteBackState.NoEndpoint, null);
         }
 
         var http = httpClients.CreateClient(HttpClientName);
@@ -51,7 +52,7 @@ public sealed class GpRecordWriter(IOptions<WriteBackOptions> options, IHttpClie
         catch (FhirOperationException ex)
         {
             var reasons = ex.Outcome?.Issue.Select(i => i.Diagnostics ?? i.Details?.Text ?? i.Code?.ToString()).Where(t => !string.IsNullOrWhiteSpace(t)).ToList() ?? [];
-            return new GpWriteResult("refused", $"{(int)ex.Status} {ex.Status}: {(reasons.Count > 0 ? string.Join("; ", reasons) : "no OperationOutcome was returned")}");
+            return new GpWriteResult(WriteBackState.Refused, $"{(int)ex.Status} {ex.Status}: {(reasons.Count > 0 ? string.Join("; ", reasons) : "no OperationOutcome was returned")}");
         }
         catch (HttpRequestException ex)
         {
@@ -65,7 +66,7 @@ public sealed class GpRecordWriter(IOptions<WriteBackOptions> options, IHttpClie
         // A transaction is all or nothing: a 2xx answer means every entry was created or already there.
         var failed = response?.Entry.Where(e => e.Response?.Status is { } status && !status.StartsWith('2')).Select(e => e.Response!.Status).ToList() ?? [];
         return failed.Count > 0
-            ? new GpWriteResult("refused", $"The transaction answer lists failed entries: {string.Join(", ", failed)}")
-            : new GpWriteResult("written", null, response);
+            ? new GpWriteResult(WriteBackState.Refused, $"The transaction answer lists failed entries: {string.Join(", ", failed)}")
+            : new GpWriteResult(WriteBackState.Written, null, response);
     }
 }

@@ -5,7 +5,6 @@ using Hub.Platform.Telemetry;
 using Hub.Referrals;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
-using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.WriteBack;
 
@@ -26,8 +25,8 @@ public sealed partial class WriteBackActivities(
         var referral = step.FollowUp.Referral;
         using var span = HubTelemetry.StartReferralStep("follow-up.write-back", referral.ReferralId, referral.TraceParent);
         var response = await followUps.GetResponseAsync(referral.PracticeOds, referral.ReferralId, step.Kind)
-                       ?? throw new InvalidOperationException($"Referral {referral.ReferralId} has no {step.Kind} answers to write back.");
-        if (response.WriteBack is "written" or "no-endpoint" or "not-needed")
+                       ?? throw new InvalidOperationException($"Referral {referral.ReferralId} has no {step.Kind.Spelling()} answers to write back.");
+        if (WriteBackSteps.IsSettled(response.WriteBack))
         {
             return new WriteBackOutcome(response.WriteBack, null);
         }
@@ -35,9 +34,9 @@ public sealed partial class WriteBackActivities(
         if (!gpRecord.HasEndpoint(referral.PracticeOds))
         {
             // The practice reads its outcomes from the hub's FHIR API (Observation?based-on=…).
-            await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, "no-endpoint", null);
-            await audit.AppendAsync(referral.ReferralId, "write-back-skipped", "hub", $"{step.Kind}:no-endpoint", onceKey: $"write-back-{step.Kind}");
-            return new WriteBackOutcome("no-endpoint", null);
+            await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, WriteBackState.NoEndpoint, null);
+            await audit.AppendAsync(referral.ReferralId, WriteBackAudit.Skipped(step.Kind));
+            return new WriteBackOutcome(WriteBackState.NoEndpoint, null);
         }
 
         var stored = new Bundle { Type = Bundle.BundleType.Collection };
@@ -54,16 +53,15 @@ public sealed partial class WriteBackActivities(
             throw;
         }
 
-        if (result.State == "refused")
+        if (result.State == WriteBackState.Refused)
         {
-            return new WriteBackOutcome("refused", Shorten(result.Detail));
+            return WriteBackSteps.Refused(result.Detail);
         }
 
-        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, "written", null);
-        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task =>
-            ReferralTaskProgress.Step(task, FhirTask.TaskStatus.InProgress, "written-back", "Outcomes written to the GP record"));
-        await audit.AppendAsync(referral.ReferralId, "written-back", "hub", step.Kind, onceKey: $"write-back-{step.Kind}");
-        return new WriteBackOutcome("written", null);
+        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, WriteBackState.Written, null);
+        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, WriteBackSteps.Written.ApplyTo);
+        await audit.AppendAsync(referral.ReferralId, WriteBackAudit.Written(step.Kind));
+        return new WriteBackOutcome(WriteBackState.Written, null);
     }
 
     [Function(FollowUpActivityNames.ParkWriteBack)]
@@ -71,18 +69,12 @@ public sealed partial class WriteBackActivities(
     {
         var referral = parked.FollowUp.Referral;
         using var span = HubTelemetry.StartReferralStep("follow-up.write-back-parked", referral.ReferralId, referral.TraceParent);
-        var reason = parked.Outcome.State == "refused"
-            ? $"The practice's FHIR server refused the outcomes ({parked.Outcome.Detail}). An operator will retry once it is fixed."
-            : $"The practice's FHIR server could not be reached ({parked.Outcome.Detail}). An operator will retry.";
-        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, parked.Kind, "parked", parked.Outcome.Detail);
-        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task =>
-            ReferralTaskProgress.Step(task, FhirTask.TaskStatus.InProgress, "write-back-parked", "Writing to the GP record is waiting for an operator", reason));
-        await audit.AppendAsync(referral.ReferralId, "write-back-parked", "hub", $"{parked.Kind}:{parked.Outcome.State}");
-        HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", $"parked-{parked.Outcome.State}"));
-        LogParked(logger, referral.ReferralId, parked.Kind, parked.Outcome.State);
+        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, parked.Kind, WriteBackState.Parked, parked.Outcome.Detail);
+        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, WriteBackSteps.Parked(parked.Outcome).ApplyTo);
+        await audit.AppendAsync(referral.ReferralId, WriteBackAudit.Parked(parked.Kind, parked.Outcome.State));
+        HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", $"parked-{parked.Outcome.State.Spelling()}"));
+        LogParked(logger, referral.ReferralId, parked.Kind.Spelling(), parked.Outcome.State.Spelling());
     }
-
-    private static string? Shorten(string? text) => text is { Length: > 300 } ? text[..300] + "…" : text;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the outcomes of referral {ReferralId} to the practice failed: {Reason}")]
     private static partial void LogWriteBackFailed(ILogger logger, string referralId, string reason);

@@ -19,7 +19,7 @@ public static class WriteBackRetryHttp
     {
         var instance = await durable.GetInstanceAsync(FollowUpOrchestration.InstanceId(id), getInputsAndOutputs: true, request.HttpContext.RequestAborted);
         var progress = instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
-        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running } || progress?.Step != "write-back-parked")
+        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running } || progress?.Step != ProgressStep.WriteBackParked)
         {
             return JsonBody.Problem(409, $"Referral '{id}' has no parked write-back.");
         }

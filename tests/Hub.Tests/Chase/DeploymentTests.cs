@@ -33,9 +33,9 @@ public sealed class DeploymentTests(DeploymentHub hub) : IClassFixture<Deploymen
     {
         var input = context.GetInput<ReferralOrchestrationInput>()!;
         await context.CallActivityAsync(nameof(ReferralActivities.RecordReferralReceived), input);
-        context.SetCustomStatus(new ReferralProgress("received", "Waiting for the provider chase to start."));
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Received, "Waiting for the provider chase to start."));
         await context.WaitForExternalEvent<string>(ReferralInstances.WithdrawnEvent);
-        context.SetCustomStatus(new ReferralProgress("withdrawn", "revoked"));
+        context.SetCustomStatus(new ReferralProgress(ProgressStep.Withdrawn, "revoked"));
         return "withdrawn";
     }
 

@@ -170,6 +170,6 @@ public sealed class ProviderChaseTests(ChaseHub hub) : IClassFixture<ChaseHub>
         // The step is written after the escalation's activity (which wrote the Task and sent the email) completed.
         var status = await Eventually.StepAsync(hub.Durable, referralId, "escalated");
         Assert.Equal(OrchestrationRuntimeStatus.Running, status!.RuntimeStatus);
-        Assert.Equal("escalated", status.ReadCustomStatusAs<ReferralProgress>()!.Step);
+        Assert.Equal("escalated", status.ReadCustomStatusAs<ReferralProgress>()!.Step.Spelling());
     }
 }

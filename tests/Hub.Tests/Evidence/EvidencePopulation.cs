@@ -227,7 +227,7 @@ public sealed class EvidencePopulation
     }
 
     private static SurveyResponse Response(string id, string practice, string kind, string source, DateTimeOffset at, Dictionary<string, decimal> measures) =>
-        new(id, practice, kind, $"https://social-prescribing-hub.nhs.example/Questionnaire/sp-{kind}", source, at, true, measures, 1, "written");
+        new(id, practice, StoredSpelling.Parse<SurveyKind>(kind), $"https://social-prescribing-hub.nhs.example/Questionnaire/sp-{kind}", StoredSpelling.Parse<AnswerSource>(source), at, true, measures, 1, WriteBackState.Written);
 
     private void Count(string key) => Expected[key] = Expected.GetValueOrDefault(key) + 1;
 

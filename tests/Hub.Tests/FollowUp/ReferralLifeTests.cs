@@ -90,7 +90,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         var again = await SurveyLinks.OpenAsync(hub, SurveyLinks.Survey(survey)!);
         Assert.Contains("your answers have been received", again.Body, StringComparison.Ordinal);
         var stored = await hub.ResponseAsync(referralId, "follow-up");
-        Assert.Equal("written", stored!.WriteBack);
+        Assert.Equal("written", stored!.WriteBack.Spelling());
         Assert.Equal(7m, stored.Measures["ons4-life-satisfaction"]);
 
         // The evidence reads the whole journey back from the audit trail and the stored answers (the follow-up's end is
@@ -131,7 +131,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal(410, form.Status);   // the window has closed
         Assert.Contains("These questions have closed", form.Body, StringComparison.Ordinal);
         var baseline = await hub.ResponseAsync(referralId, "baseline");
-        Assert.Equal("with-referral", baseline!.Source);
+        Assert.Equal("with-referral", baseline!.Source.Spelling());
         Assert.Equal(3m, baseline.Measures["ons4-life-satisfaction"]);
         Assert.False(baseline.Complete);
         await hub.AuditWithAsync(referralId, "follow-up-ended");
@@ -203,7 +203,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
             await Eventually.StepAsync(hub.Durable, FollowUpOrchestration.InstanceId(referralId), "write-back-parked");
             Assert.Equal(FhirTask.TaskStatus.InProgress, parked.Status);
             Assert.True(parked.StatusReason.Text.Contains("not registered at this practice", StringComparison.Ordinal), parked.StatusReason.Text);
-            Assert.Equal("parked", (await hub.ResponseAsync(referralId, "follow-up"))!.WriteBack);
+            Assert.Equal("parked", (await hub.ResponseAsync(referralId, "follow-up"))!.WriteBack.Spelling());
         }
         finally
         {
@@ -219,7 +219,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
         Assert.Equal("none", ((FhirString)task.Output.Single(o => o.Type.Text == "baseline").Value).Value);
         Assert.DoesNotContain(hub.Practice.All<Observation>(), o => o.BasedOn.Single().Identifier.Value == reference && o.Code.Coding.Any(c => c.Code == "ucla3-total"));
         var response = await hub.ResponseAsync(referralId, "follow-up");
-        Assert.Equal("provider", response!.Source);
+        Assert.Equal("provider", response!.Source.Spelling());
         Assert.False(response.Complete);
     }
 

@@ -45,7 +45,7 @@ public static class Eventually
     /// the episode that starts the wait, so it is not there yet when only the runtime status says Running).</summary>
     public static Task<OrchestrationMetadata?> StepAsync(DurableTaskClient durable, string instanceId, string step, int timeoutSeconds = DefaultTimeoutSeconds) =>
         ValueAsync(() => durable.GetInstanceAsync(instanceId, getInputsAndOutputs: true),
-            i => i?.SerializedCustomStatus is not null && i.ReadCustomStatusAs<Hub.Referrals.ReferralProgress>()?.Step == step,
+            i => i?.SerializedCustomStatus is not null && i.ReadCustomStatusAs<Hub.Referrals.ReferralProgress>()?.Step is { } seen && Hub.Referrals.StoredSpelling.Spelling(seen) == step,
             timeoutSeconds, $"instance {instanceId} to reach step '{step}'");
 
     internal static string Describe(object? value) => value switch

@@ -142,7 +142,7 @@ public static class Journey
     public static string? ReferralIdOfSurvey(this TestHub hub, string url) => hub.Get<SignedLinks>().Read(ProviderLinks.Token(url), "patient").Claims?.ReferralId;
 
     public static Task<SurveyResponse?> ResponseAsync(this TestHub hub, string referralId, string kind) =>
-        hub.Get<FollowUpStore>().GetResponseAsync(ReferralExamples.Practice, referralId, kind);
+        hub.Get<FollowUpStore>().GetResponseAsync(ReferralExamples.Practice, referralId, StoredSpelling.Parse<SurveyKind>(kind));
 }
 
 /// <summary>What a provider does with an offer email: opens a link (GET), then confirms on the page (POST with the

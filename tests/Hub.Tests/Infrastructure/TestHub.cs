@@ -227,7 +227,7 @@ public class TestHub : IAsyncLifetime
                     continue;
                 }
 
-                var step = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>()?.Step;
+                var step = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>()?.Step.Spelling();
                 if (step == "following-up")
                 {
                     continue;   // the chase waits on its follow-up, whose own instance is listed too

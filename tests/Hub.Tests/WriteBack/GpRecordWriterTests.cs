@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Hub.FollowUp;
+using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Hub.WriteBack;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,9 +54,9 @@ public sealed class GpRecordWriterTests : IAsyncLifetime
         _server.GoDown(1);
         await Assert.ThrowsAsync<PracticeUnavailableException>(() => writer.WriteAsync("A81001", Transaction("x-1")));
 
-        Assert.Equal("written", (await writer.WriteAsync("A81001", Transaction("x-1"))).State);
+        Assert.Equal("written", (await writer.WriteAsync("A81001", Transaction("x-1"))).State.Spelling());
         var again = await writer.WriteAsync("A81001", Transaction("x-1"));
-        Assert.Equal("written", again.State);
+        Assert.Equal("written", again.State.Spelling());
         Assert.StartsWith("200", again.Response!.Entry.Single().Response.Status, StringComparison.Ordinal);
         Assert.Single(_server.All<Observation>());
         Assert.All(_server.Requests, r => Assert.Equal("Bearer secret", r.Authorization));
@@ -66,10 +67,10 @@ public sealed class GpRecordWriterTests : IAsyncLifetime
     {
         _server.Refuse(true);
         var refused = await Writer(_server.BaseUrl).WriteAsync("A81001", Transaction("x-2"));
-        Assert.Equal("refused", refused.State);
+        Assert.Equal("refused", refused.State.Spelling());
         Assert.Contains("not registered at this practice", refused.Detail, StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<PracticeUnavailableException>(() => Writer($"http://127.0.0.1:{Ports.FreeLoopback()}/fhir").WriteAsync("A81001", Transaction("x-3")));
-        Assert.Equal("no-endpoint", (await Writer(_server.BaseUrl).WriteAsync("B82002", Transaction("x-4"))).State);
+        Assert.Equal("no-endpoint", (await Writer(_server.BaseUrl).WriteAsync("B82002", Transaction("x-4"))).State.Spelling());
     }
 }

@@ -1,0 +1,119 @@
+using System.Text.Json.Serialization;
+
+namespace Hub.Referrals;
+
+/// <summary>The names of the events on a referral's audit trail, as the Audit table holds them.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AuditEventName>))]
+public enum AuditEventName
+{
+    // Intake
+    [JsonStringEnumMemberName("referral-received")] ReferralReceived,
+    [JsonStringEnumMemberName("duplicate-received")] DuplicateReceived,
+    [JsonStringEnumMemberName("withdrawn-by-practice")] WithdrawnByPractice,
+
+    // Chase
+    [JsonStringEnumMemberName("orchestration-started")] OrchestrationStarted,
+    [JsonStringEnumMemberName("chase-planned")] ChasePlanned,
+    [JsonStringEnumMemberName("offered")] Offered,
+    [JsonStringEnumMemberName("reminded")] Reminded,
+    /// <summary>The mail service refused an address: an offer, a referrer's news, a withdrawn provider's notice or a survey.</summary>
+    [JsonStringEnumMemberName("email-rejected")] EmailRejected,
+    [JsonStringEnumMemberName("escalated")] Escalated,
+    /// <summary>The provider's click on the page (the chase records the decision a little later).</summary>
+    [JsonStringEnumMemberName("provider-accepted")] ProviderAccepted,
+    [JsonStringEnumMemberName("provider-declined")] ProviderDeclined,
+    [JsonStringEnumMemberName("declined")] Declined,
+    [JsonStringEnumMemberName("accepted")] Accepted,
+    [JsonStringEnumMemberName("rejected")] Rejected,
+    [JsonStringEnumMemberName("withdrawn")] Withdrawn,
+
+    // Follow-up
+    [JsonStringEnumMemberName("follow-up-planned")] FollowUpPlanned,
+    [JsonStringEnumMemberName("survey-sent")] SurveySent,
+    [JsonStringEnumMemberName("survey-undeliverable")] SurveyUndeliverable,
+    [JsonStringEnumMemberName("survey-answered")] SurveyAnswered,
+    [JsonStringEnumMemberName("opted-out")] OptedOut,
+    [JsonStringEnumMemberName("follow-up-ended")] FollowUpEnded,
+
+    // Write-back
+    [JsonStringEnumMemberName("write-back-skipped")] WriteBackSkipped,
+    [JsonStringEnumMemberName("written-back")] WrittenBack,
+    [JsonStringEnumMemberName("write-back-parked")] WriteBackParked,
+}
+
+public enum AuditActorKind
+{
+    /// <summary>The hub itself (an activity).</summary>
+    Hub,
+    /// <summary>A named provider: <c>provider:{id}</c>.</summary>
+    Provider,
+    /// <summary>The patient, through their own survey or opt-out link.</summary>
+    Patient,
+    /// <summary>The provider going through the survey with the patient: <c>provider</c>, no id.</summary>
+    ProviderForPatient,
+    /// <summary>An API client (a practice system): <c>client:{id}</c>.</summary>
+    Client,
+    /// <summary>Something this version does not know, kept as written.</summary>
+    Other,
+}
+
+/// <summary>Who an audit line says acted, as the Actor column spells it.</summary>
+public readonly record struct AuditActor(AuditActorKind Kind, string? Id = null)
+{
+    private const string ProviderPrefix = "provider:";
+    private const string ClientPrefix = "client:";
+
+    public static AuditActor Hub => new(AuditActorKind.Hub);
+    public static AuditActor Patient => new(AuditActorKind.Patient);
+    public static AuditActor ProviderForPatient => new(AuditActorKind.ProviderForPatient);
+    public static AuditActor Provider(string providerId) => new(AuditActorKind.Provider, providerId);
+    public static AuditActor Client(string clientId) => new(AuditActorKind.Client, clientId);
+
+    /// <summary>The provider's id when a named provider acted.</summary>
+    public string? ProviderId => Kind == AuditActorKind.Provider ? Id : null;
+
+    public string Spelling => Kind switch
+    {
+        AuditActorKind.Hub => "hub",
+        AuditActorKind.Patient => "patient",
+        AuditActorKind.ProviderForPatient => "provider",
+        AuditActorKind.Provider => ProviderPrefix + Id,
+        AuditActorKind.Client => ClientPrefix + Id,
+        _ => Id ?? string.Empty,
+    };
+
+    public static AuditActor Parse(string? actor) => actor switch
+    {
+        "hub" => Hub,
+        "patient" => Patient,
+        "provider" => ProviderForPatient,
+        { } a when a.StartsWith(ProviderPrefix, StringComparison.Ordinal) => Provider(a[ProviderPrefix.Length..]),
+        { } a when a.StartsWith(ClientPrefix, StringComparison.Ordinal) => Client(a[ClientPrefix.Length..]),
+        _ => new(AuditActorKind.Other, actor),
+    };
+
+    public override string ToString() => Spelling;
+}
+
+/// <summary>One event to append to a referral's audit trail: its name, who acted, its outcome as the Outcome column
+/// holds it, and the key that records a step run twice once. Made by the factories of the stage that writes it (here
+/// for intake and the referral as a whole; <c>ChaseAudit</c>, <c>FollowUpAudit</c>, <c>WriteBackAudit</c>), which also
+/// read their outcomes back, so each event's format is written down once.</summary>
+public sealed record LifecycleEvent(AuditEventName Name, AuditActor Actor, string? Outcome = null, string? OnceKey = null)
+{
+    public static LifecycleEvent ReferralReceived(string clientId, string channel) =>
+        new(AuditEventName.ReferralReceived, AuditActor.Client(clientId), channel, "referral-received");
+
+    public static LifecycleEvent DuplicateReceived(string clientId, string channel) =>
+        new(AuditEventName.DuplicateReceived, AuditActor.Client(clientId), channel);
+
+    public static LifecycleEvent WithdrawnByPractice(string clientId, WithdrawalStatus status) =>
+        new(AuditEventName.WithdrawnByPractice, AuditActor.Client(clientId), status.Spelling());
+
+    public static LifecycleEvent OrchestrationStarted() =>
+        new(AuditEventName.OrchestrationStarted, AuditActor.Hub, "received", "orchestration-started");
+
+    /// <summary>An email the hub sends once under <paramref name="emailKey"/> was refused (the status only, never the address).</summary>
+    public static LifecycleEvent EmailRefused(string emailKey, int? status) =>
+        new(AuditEventName.EmailRejected, AuditActor.Hub, $"{emailKey}:{status}", $"email-rejected-{emailKey}");
+}

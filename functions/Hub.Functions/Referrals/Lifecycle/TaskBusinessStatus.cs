@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+using Hl7.Fhir.Model;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Referrals;
+
+/// <summary>The hub's businessStatus codes on a referral's Task (one CodeSystem, <c>FhirCodes.HubTaskBusinessStatus</c>):
+/// the referrer's view of the finer step, each with the display text the Task carries.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TaskBusinessStatus>))]
+public enum TaskBusinessStatus
+{
+    [JsonStringEnumMemberName("received")] Received,
+    [JsonStringEnumMemberName("awaiting-provider")] AwaitingProvider,
+    [JsonStringEnumMemberName("provider-reminded")] ProviderReminded,
+    [JsonStringEnumMemberName("escalated")] Escalated,
+    [JsonStringEnumMemberName("provider-declined")] ProviderDeclined,
+    [JsonStringEnumMemberName("accepted")] Accepted,
+    [JsonStringEnumMemberName("awaiting-follow-up")] AwaitingFollowUp,
+    [JsonStringEnumMemberName("all-declined")] AllDeclined,
+    [JsonStringEnumMemberName("withdrawn")] Withdrawn,
+    [JsonStringEnumMemberName("baseline-survey-sent")] BaselineSurveySent,
+    [JsonStringEnumMemberName("survey-sent")] SurveySent,
+    [JsonStringEnumMemberName("survey-reminded")] SurveyReminded,
+    [JsonStringEnumMemberName("written-back")] WrittenBack,
+    [JsonStringEnumMemberName("write-back-parked")] WriteBackParked,
+    [JsonStringEnumMemberName("outcome-recorded")] OutcomeRecorded,
+    [JsonStringEnumMemberName("opted-out")] OptedOut,
+    [JsonStringEnumMemberName("no-response")] NoResponse,
+}
+
+public static class TaskBusinessStatuses
+{
+    /// <summary>The display text stored beside each code: the Task's words for the referrer.</summary>
+    public static string Display(this TaskBusinessStatus code) => code switch
+    {
+        TaskBusinessStatus.Received => "Referral received by the hub",
+        TaskBusinessStatus.AwaitingProvider => "Offered to a provider; awaiting their answer",
+        TaskBusinessStatus.ProviderReminded => "Provider reminded",
+        TaskBusinessStatus.Escalated => "Escalated to the referrer",
+        TaskBusinessStatus.ProviderDeclined => "Declined by a provider; trying the next",
+        TaskBusinessStatus.Accepted => "Accepted by the provider",
+        TaskBusinessStatus.AwaitingFollowUp => "Accepted; awaiting the outcome follow-up",
+        TaskBusinessStatus.AllDeclined => "No provider could take the referral",
+        TaskBusinessStatus.Withdrawn => "Withdrawn by the practice",
+        TaskBusinessStatus.BaselineSurveySent => "Baseline survey sent",
+        TaskBusinessStatus.SurveySent => "Follow-up survey sent",
+        TaskBusinessStatus.SurveyReminded => "Follow-up survey reminder sent",
+        TaskBusinessStatus.WrittenBack => "Outcomes written to the GP record",
+        TaskBusinessStatus.WriteBackParked => "Writing to the GP record is waiting for an operator",
+        TaskBusinessStatus.OutcomeRecorded => "Outcomes recorded",
+        TaskBusinessStatus.OptedOut => "The patient opted out of the follow-up",
+        TaskBusinessStatus.NoResponse => "No response to the follow-up survey",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
+    };
+}
+
+/// <summary>One move of a referral's Task: its coarse status, the hub's businessStatus, and why (statusReason).</summary>
+/// <param name="Status">Null keeps the Task's current status (received when it has none).</param>
+public sealed record TaskStep(FhirTask.TaskStatus? Status, TaskBusinessStatus Code, string? Reason = null)
+{
+    public void ApplyTo(FhirTask task) =>
+        ReferralTaskProgress.Step(task, Status ?? task.Status ?? FhirTask.TaskStatus.Received, Code, Reason);
+}
