@@ -137,7 +137,7 @@ public static class EvidenceMeasureReport
                     : $"{change.Label}: mean change, follow-up minus baseline, people with both answers",
             },
         };
-        group.Code.Coding.Add(new Coding(OutcomeMeasureCodes, change.Code));
+        group.Code.Coding.Add(new Coding(change.Measure.System, change.Code));
         group.Code.Coding.Add(new Coding(EvidenceCodes, comparison ? "comparison-group" : "took-up"));
         group.Population.Add(Population("measure-population", new Figure(change.Paired)));
         group.Population.Add(new MeasureReport.PopulationComponent

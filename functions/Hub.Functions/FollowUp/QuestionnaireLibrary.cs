@@ -55,11 +55,15 @@ public sealed partial class QuestionnaireLibrary
 
         Baseline = _questionnaires[options.Value.BaselineQuestionnaire];
         FollowUp = _questionnaires[options.Value.FollowUpQuestionnaire];
+        Measures = MeasureCatalogue.From([FollowUp, Baseline], _codeSystems.Values);
     }
 
     public Questionnaire Baseline { get; }
 
     public Questionnaire FollowUp { get; }
+
+    /// <summary>The measures the configured instruments ask, for the reports and the CSV.</summary>
+    public MeasureCatalogue Measures { get; }
 
     public Questionnaire For(string kind) => kind == "baseline" ? Baseline : FollowUp;
 
@@ -74,6 +78,10 @@ public sealed partial class QuestionnaireLibrary
             : new[] { i }.Concat(Questions(i.Item)));
 
     public static int? IntegerExtension(Element element, string url) => (element.GetExtension(url)?.Value as Integer)?.Value;
+
+    /// <summary>The whole numbers an integer item accepts: its minValue and maxValue, or 0 to 999.</summary>
+    public static (int Min, int Max) IntegerRange(Questionnaire.ItemComponent item) =>
+        (IntegerExtension(item, MinValueExtension) ?? 0, IntegerExtension(item, MaxValueExtension) ?? 999);
 
     /// <summary>The item types the form can render and the server can check; anything else would be asked and then lost.</summary>
     private static void Check(Questionnaire questionnaire, string file)
