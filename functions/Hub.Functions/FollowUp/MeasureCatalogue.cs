@@ -4,93 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Hub.FollowUp;
 
-/// <summary>How a measure gets its score.</summary>
-public enum MeasureKind
-{
-    /// <summary>One answered question.</summary>
-    Item,
-
-    /// <summary>A total the instrument defines: a group's items added up when the answers come in.</summary>
-    Total,
-
-    /// <summary>Worked out when a report is made, from other measures (a CodeSystem concept with <c>sum-of</c>).</summary>
-    Derived,
-}
-
-/// <summary>Where the evidence shows a measure.</summary>
-public enum MeasureReporting
-{
-    /// <summary>The wellbeing table and chart, the comparison group, the MeasureReport and the CSV.</summary>
-    Outcome,
-
-    /// <summary>The self-reported NHS use table, the MeasureReport and the CSV.</summary>
-    NhsUse,
-
-    /// <summary>The CSV only.</summary>
-    Export,
-
-    /// <summary>Only the Observations: an item counted in a total, or an answer the journey reads for itself.</summary>
-    None,
-}
-
-/// <summary>One outcome measure as the reports know it.</summary>
-/// <param name="Label">What reports call it, e.g. "Life satisfaction (ONS4, 0–10)".</param>
-/// <param name="Display">What the Observation calls it: the coding's display.</param>
-/// <param name="Lowest">The lowest score it can take, when the instrument says.</param>
-/// <param name="Instrument">The Questionnaire that asks it (for a derived score, the CodeSystem that defines it).</param>
-/// <param name="SumOf">For a derived score, the measures it adds up.</param>
-public sealed record OutcomeMeasure(
-    string Code,
-    string System,
-    string Label,
-    string Display,
-    decimal? Lowest,
-    decimal? Highest,
-    bool LowerIsBetter,
-    MeasureKind Kind,
-    MeasureReporting Reporting,
-    string Instrument,
-    IReadOnlyList<string> SumOf)
-{
-    public bool HigherIsBetter => !LowerIsBetter;
-
-    /// <summary>In the CSV: what was answered or totalled, not what a report works out (analysts can add those up).</summary>
-    public bool Exported => Kind != MeasureKind.Derived && Reporting != MeasureReporting.None;
-
-    /// <summary>This measure's score among one survey's scores; a derived score only when every part was answered.</summary>
-    public double? ScoreIn(IReadOnlyDictionary<string, double> scores)
-    {
-        if (Kind != MeasureKind.Derived)
-        {
-            return scores.TryGetValue(Code, out var value) ? value : null;
-        }
-
-        var sum = 0.0;
-        foreach (var part in SumOf)
-        {
-            if (!scores.TryGetValue(part, out var value))
-            {
-                return null;
-            }
-
-            sum += value;
-        }
-
-        return sum;
-    }
-}
-
-/// <summary>A measure as an instrument asks it: a coded question, or a group whose items add up to a total.</summary>
-public sealed record AskedMeasure(Questionnaire.ItemComponent Item, IReadOnlyList<Coding> Codings, MeasureKind Kind)
-{
-    public string Code => Codings[0].Code!;
-
-    public string LinkId => Item.LinkId!;
-
-    /// <summary>What the Observation calls it: the coding's display, or the question's text.</summary>
-    public string? Display => Codings[0].Display ?? Item.Text;
-}
-
 /// <summary>Every outcome measure the hub asks, built from the instruments (the configured baseline and follow-up
 /// Questionnaires) and the CodeSystems their codes come from, so a scheme's own instrument reaches the reports and the
 /// CSV with no code change. Order is the follow-up form's order (a total where its group stands), then what only the
@@ -150,14 +63,14 @@ public sealed class MeasureCatalogue
         var codes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var questionnaire in instruments)
         {
-            var asked = AskedBy(questionnaire).ToList();
+            var asked = AskedMeasure.In(questionnaire).ToList();
             var inTotals = asked.Where(a => a.Kind == MeasureKind.Total)
                 .SelectMany(a => QuestionnaireLibrary.Questions(a.Item.Item)).Select(i => i.LinkId).ToHashSet(StringComparer.Ordinal);
             foreach (var measure in asked.Where(a => codes.Add(a.Code)))
             {
                 var coding = measure.Codings[0];
                 var concept = Concept(systems, coding.System, measure.Code);
-                var (lowest, highest) = Range(measure);
+                var (lowest, highest) = measure.Range();
                 var fallback = measure.Kind == MeasureKind.Item && inTotals.Contains(measure.LinkId) ? MeasureReporting.None
                     : measure.Item.Type == Questionnaire.QuestionnaireItemType.Boolean ? MeasureReporting.Export
                     : MeasureReporting.Outcome;
@@ -179,37 +92,11 @@ public sealed class MeasureCatalogue
 
                 var reporting = found.Select(m => m!.Reporting).Distinct().Count() == 1 ? found[0]!.Reporting : MeasureReporting.Outcome;
                 measures.Add(Described(system, concept, concept.Code, system.Url ?? string.Empty, concept.Display ?? concept.Code,
-                    Sum(found.Select(m => m!.Lowest)), Sum(found.Select(m => m!.Highest)), MeasureKind.Derived, reporting, system.Id ?? string.Empty, parts));
+                    AskedMeasure.Sum(found.Select(m => m!.Lowest)), AskedMeasure.Sum(found.Select(m => m!.Highest)), MeasureKind.Derived, reporting, system.Id ?? string.Empty, parts));
             }
         }
 
         return new MeasureCatalogue(measures);
-    }
-
-    /// <summary>The measures one instrument asks, in form order: a coded question, and a group whose items make a total
-    /// (the total where the group stands, before its items).</summary>
-    public static IEnumerable<AskedMeasure> AskedBy(Questionnaire questionnaire) => Walk(questionnaire.Item);
-
-    private static IEnumerable<AskedMeasure> Walk(IEnumerable<Questionnaire.ItemComponent> items)
-    {
-        foreach (var item in items)
-        {
-            if (item.GetExtension(QuestionnaireLibrary.TotalExtension)?.Value is Coding { Code: not null } total)
-            {
-                yield return new AskedMeasure(item, [total], MeasureKind.Total);
-            }
-
-            if (item.Type is not (Questionnaire.QuestionnaireItemType.Group or Questionnaire.QuestionnaireItemType.Display)
-                && item.Code.FirstOrDefault()?.Code is not null)
-            {
-                yield return new AskedMeasure(item, item.Code, MeasureKind.Item);
-            }
-
-            foreach (var inner in Walk(item.Item))
-            {
-                yield return inner;
-            }
-        }
     }
 
     private static OutcomeMeasure Described(CodeSystem? system, CodeSystem.ConceptDefinitionComponent? concept, string code, string codeSystem, string display,
@@ -259,36 +146,4 @@ public sealed class MeasureCatalogue
 
     private static IEnumerable<CodeSystem.ConceptDefinitionComponent> Flatten(IEnumerable<CodeSystem.ConceptDefinitionComponent> concepts) =>
         concepts.SelectMany(c => new[] { c }.Concat(Flatten(c.Concept)));
-
-    private static (decimal? Lowest, decimal? Highest) Range(AskedMeasure measure)
-    {
-        if (measure.Kind == MeasureKind.Total)
-        {
-            var parts = QuestionnaireLibrary.Questions(measure.Item.Item).Select(ItemRange).ToList();
-            return (Sum(parts.Select(p => p.Lowest)), Sum(parts.Select(p => p.Highest)));
-        }
-
-        return ItemRange(measure.Item);
-    }
-
-    private static (decimal? Lowest, decimal? Highest) ItemRange(Questionnaire.ItemComponent item)
-    {
-        switch (item.Type)
-        {
-            case Questionnaire.QuestionnaireItemType.Integer:
-                var (min, max) = QuestionnaireLibrary.IntegerRange(item);
-                return (min, max);
-            case Questionnaire.QuestionnaireItemType.Boolean:
-                return (0, 1);
-            default:
-                var ordinals = item.AnswerOption.Select(o => new SurveyAnswer(item.LinkId ?? string.Empty, Coding: o.Value as Coding).Score).ToList();
-                return ordinals.Count > 0 && ordinals.All(o => o is not null) ? (ordinals.Min(), ordinals.Max()) : (null, null);
-        }
-    }
-
-    private static decimal? Sum(IEnumerable<decimal?> values)
-    {
-        var list = values.ToList();
-        return list.Count > 0 && list.All(v => v is not null) ? list.Sum() : null;
-    }
 }

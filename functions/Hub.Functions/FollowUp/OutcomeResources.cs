@@ -61,7 +61,7 @@ public static class OutcomeResources
         };
 
         // The measures as the instrument asks them: each answered question, then the totals it defines.
-        var asked = MeasureCatalogue.AskedBy(questionnaire).ToList();
+        var asked = AskedMeasure.In(questionnaire).ToList();
         foreach (var item in asked.Where(m => m.Kind == MeasureKind.Item))
         {
             if (answers.TryGetValue(item.LinkId, out var answer) && answer.Score is { } score)

@@ -59,7 +59,7 @@ public sealed record SurveyAnswers(IReadOnlyDictionary<string, SurveyAnswer> Ans
     public static IReadOnlyDictionary<string, decimal> Measures(Questionnaire questionnaire, IReadOnlyDictionary<string, SurveyAnswer> answers)
     {
         var measures = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        var asked = MeasureCatalogue.AskedBy(questionnaire).ToList();
+        var asked = AskedMeasure.In(questionnaire).ToList();
         foreach (var item in asked.Where(m => m.Kind == MeasureKind.Item))
         {
             if (answers.TryGetValue(item.LinkId, out var answer) && answer.Score is { } score)
