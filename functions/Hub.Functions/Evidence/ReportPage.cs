@@ -161,7 +161,7 @@ public static class ReportPage
         {
             var only = $"{new Figure(c.BaselineOnly).Display} baseline only, {new Figure(c.FollowUpOnly).Display} follow-up only";
             var means = c.T is { } t ? $"{t.MeanBefore:0.00} → {t.MeanAfter:0.00}" : "withheld";
-            var change = c.T is { } t2 ? $"{t2.MeanDifference:+0.00;-0.00;0.00} ({t2.ConfidenceLow:0.00} to {t2.ConfidenceHigh:0.00})" : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
+            var change = ChangeText(c);
             var p = c.T is { } t3 && c.Wilcoxon is { } w ? $"{P(t3.P)}; {P(w.P)}" : "withheld";
             var paired = new Figure(c.Paired);
             var shares = $"{c.Improved.ShareDisplay(paired)} / {c.Unchanged.ShareDisplay(paired)} / {c.Worse.ShareDisplay(paired)}";
@@ -188,9 +188,13 @@ public static class ReportPage
     private static ChartBar Bar(string label, Figure figure) => new(label, figure.Suppressed ? null : figure.Count, figure.Display);
 
     private static ChangeRow ChangeRowOf(OutcomeChange c) => c.T is { } t
-        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh,
-            string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})"), c.HigherIsBetter)
-        : new ChangeRow(c.Label, null, null, null, $"withheld (n < {EvidenceReport.SmallestForStatistics})", c.HigherIsBetter);
+        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh, ChangeText(c), c.HigherIsBetter)
+        : new ChangeRow(c.Label, null, null, null, ChangeText(c), c.HigherIsBetter);
+
+    /// <summary>The mean change and its interval as the table and the chart print it, or why it is withheld.</summary>
+    private static string ChangeText(OutcomeChange c) => c.T is { } t
+        ? string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})")
+        : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
 
     private static string Days(double? days) => days is { } d ? d.ToString("0.0", Invariant) : "withheld";
 
