@@ -14,26 +14,18 @@ public sealed record AskedMeasure(Questionnaire.ItemComponent Item, IReadOnlyLis
 
     /// <summary>The measures one instrument asks, in form order: a coded question, and a group whose items make a total
     /// (the total where the group stands, before its items).</summary>
-    public static IEnumerable<AskedMeasure> In(Questionnaire questionnaire) => Walk(questionnaire.Item);
-
-    private static IEnumerable<AskedMeasure> Walk(IEnumerable<Questionnaire.ItemComponent> items)
+    public static IEnumerable<AskedMeasure> In(Questionnaire questionnaire)
     {
-        foreach (var item in items)
+        foreach (var item in QuestionnaireLibrary.All(questionnaire.Item))
         {
             if (item.GetExtension(QuestionnaireLibrary.TotalExtension)?.Value is Coding { Code: not null } total)
             {
                 yield return new AskedMeasure(item, [total], MeasureKind.Total);
             }
 
-            if (item.Type is not (Questionnaire.QuestionnaireItemType.Group or Questionnaire.QuestionnaireItemType.Display)
-                && item.Code.FirstOrDefault()?.Code is not null)
+            if (QuestionnaireLibrary.IsQuestion(item) && item.Code.FirstOrDefault()?.Code is not null)
             {
                 yield return new AskedMeasure(item, item.Code, MeasureKind.Item);
-            }
-
-            foreach (var inner in Walk(item.Item))
-            {
-                yield return inner;
             }
         }
     }

@@ -73,9 +73,15 @@ public sealed partial class QuestionnaireLibrary
 
     /// <summary>Every answerable item, depth first, as the form shows them.</summary>
     public static IEnumerable<Questionnaire.ItemComponent> Questions(IEnumerable<Questionnaire.ItemComponent> items) =>
-        items.SelectMany(i => i.Type is Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Group or Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Display
-            ? Questions(i.Item)
-            : new[] { i }.Concat(Questions(i.Item)));
+        All(items).Where(IsQuestion);
+
+    /// <summary>Every item, groups and display text too, depth first.</summary>
+    public static IEnumerable<Questionnaire.ItemComponent> All(IEnumerable<Questionnaire.ItemComponent> items) =>
+        items.SelectMany(i => new[] { i }.Concat(All(i.Item)));
+
+    /// <summary>An item that takes an answer: not a group and not display text.</summary>
+    public static bool IsQuestion(Questionnaire.ItemComponent item) =>
+        item.Type is not (Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Group or Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Display);
 
     public static int? IntegerExtension(Element element, string url) => (element.GetExtension(url)?.Value as Integer)?.Value;
 
@@ -111,9 +117,6 @@ public sealed partial class QuestionnaireLibrary
             }
         }
     }
-
-    private static IEnumerable<Questionnaire.ItemComponent> All(IEnumerable<Questionnaire.ItemComponent> items) =>
-        items.SelectMany(i => new[] { i }.Concat(All(i.Item)));
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,20}$")]
     private static partial Regex LinkIdPattern();
