@@ -110,6 +110,26 @@ public sealed class MeasureCatalogueTests
     }
 
     [Fact]
+    public void A_schemes_own_answers_become_Observations_coded_as_its_instrument_codes_them_with_its_total()
+    {
+        using var scheme = new SchemeInstrument();
+        var library = new QuestionnaireLibrary(Options.Create(scheme.Options), new FhirSerializer());
+        var answers = SurveyAnswers.Read(library.FollowUp, name => name switch { "worry-1" => "3", "worry-2" => "1", "confidence" => "6", "attended" => "yes", _ => null });
+        Assert.Empty(answers.Errors);
+        var subject = new OutcomeSubject(Guid.NewGuid().ToString(), "9912003888", null);
+
+        var bundle = OutcomeResources.Build(library.FollowUp, answers.Answers, subject, "follow-up", DateTimeOffset.UnixEpoch);
+
+        var observations = bundle.Entry.Select(e => e.Resource).OfType<Hl7.Fhir.Model.Observation>().ToList();
+        Assert.Equal(["garden-worry-pests", "garden-worry-weather", SchemeInstrument.Confidence, "attended", SchemeInstrument.WorryTotal],
+            observations.Select(o => o.Code.Coding[0].Code));
+        var total = observations[^1];
+        Assert.Equal((SchemeInstrument.System, "Garden worries total", 4), (total.Code.Coding[0].System, total.Code.Text, ((Hl7.Fhir.Model.Integer)total.Value).Value));
+        Assert.Equal(SchemeInstrument.ConfidenceDisplay, observations[2].Code.Text);
+        Assert.Equal(4m, SurveyAnswers.Measures(library.FollowUp, answers.Answers)[SchemeInstrument.WorryTotal]);
+    }
+
+    [Fact]
     public void A_measure_shown_nowhere_the_hub_knows_is_refused_when_the_instruments_load()
     {
         using var scheme = new SchemeInstrument();
