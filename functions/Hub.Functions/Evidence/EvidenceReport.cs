@@ -33,9 +33,6 @@ public sealed record EvidenceReport(
     /// <summary>Statistics (means, intervals, p-values, medians) are withheld under this many people.</summary>
     public const int SmallestForStatistics = 10;
 
-    /// <summary>The bins of the time-to-accept chart, in days from referral.</summary>
-    public static IReadOnlyList<(string Label, double UpToDays)> TimeToAcceptBinEdges => ReportTimeliness.TimeToAcceptBinEdges;
-
     /// <summary>The report over the shipped instruments' measures.</summary>
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs) =>
         Build(rows, scope, costs, MeasureCatalogue.Shipped);
@@ -64,9 +61,4 @@ public sealed record EvidenceReport(
             new Figure(comparison.Count),
             CostOffset.Of(finished, costs));
     }
-
-    /// <summary>Took up the referral: accepted, not withdrawn, and not reported as never attending.</summary>
-    public static bool TookUp(EvidenceRow row) => ReferralFunnel.TookUp(row);
-
-    public static string DeclineLabel(string code) => ReferralFunnel.DeclineLabel(code);
 }

@@ -101,7 +101,7 @@ public static class ReportPage
 
         html.Append("</tbody></table><div class=\"hub-chart\">")
             .Append(EvidenceCharts.Histogram("accept-chart", "Days from referral to acceptance", "Days from referral to acceptance",
-                report.TimeToAcceptBins.Select((count, i) => Bar(EvidenceReport.TimeToAcceptBinEdges[i].Label, count)).ToList()))
+                report.TimeToAcceptBins.Select((count, i) => Bar(ReportTimeliness.TimeToAcceptBinEdges[i].Label, count)).ToList()))
             .Append("</div>");
     }
 
