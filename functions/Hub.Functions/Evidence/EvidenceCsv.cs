@@ -1,20 +1,19 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Hub.FollowUp;
 
 namespace Hub.Evidence;
 
 /// <summary>The de-identified per-referral rows for analysts: a stable pseudonym instead of the referral id, the
 /// referral's month rather than its date, codes and numbers only. No NHS number, name, contact or free text exists in an
 /// evidence row to begin with.</summary>
-public sealed class EvidenceCsv(byte[] pseudonymKey)
+/// <param name="measures">The instruments' measures: the CSV carries the exported ones, baseline and follow-up side by
+/// side (the shipped instruments' when not given).</param>
+public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures = null)
 {
-    /// <summary>The measures exported, baseline and follow-up side by side.</summary>
-    public static readonly IReadOnlyList<string> Measures =
-    [
-        "ons4-life-satisfaction", "ons4-worthwhile", "ons4-happiness", "ons4-anxiety", "ucla3-total",
-        "gp-appointments-3m", "ae-attendances-3m", "sessions-attended",
-    ];
+    /// <summary>The measure codes exported, baseline and follow-up side by side.</summary>
+    public IReadOnlyList<string> Measures { get; } = (measures ?? MeasureCatalogue.Shipped).Exported.Select(m => m.Code).ToList();
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -29,7 +28,7 @@ public sealed class EvidenceCsv(byte[] pseudonymKey)
         csv.Append("pseudonym,practice_ods,referral_month,provider,chase_result,providers_offered,decline_reasons,days_to_first_answer,days_to_acceptance,days_to_first_session,follow_up,took_up,attended");
         foreach (var measure in Measures)
         {
-            csv.Append(Invariant, $",baseline_{measure},follow_up_{measure}");
+            csv.Append(',').Append(Cell($"baseline_{measure}")).Append(',').Append(Cell($"follow_up_{measure}"));
         }
 
         csv.Append("\r\n");
@@ -51,7 +50,7 @@ public sealed class EvidenceCsv(byte[] pseudonymKey)
                 Days(row.DaysToAcceptance),
                 row.DaysToFirstSession?.ToString(Invariant),
                 Kebab(row.FollowUpResult.ToString()),
-                EvidenceReport.TookUp(row) ? "yes" : "no",
+                ReferralFunnel.TookUp(row) ? "yes" : "no",
                 row.Attended switch { true => "yes", false => "no", null => null },
             };
             foreach (var measure in Measures)

@@ -5,6 +5,7 @@ using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Platform.Fhir;
 using Hub.Providers;
+using static Hub.Evidence.MeasureReportFigures;
 
 namespace Hub.Evidence;
 
@@ -20,8 +21,6 @@ public static class EvidenceMeasureReport
     public const string PairedTPExtension = FhirCodes.HubBase + "/StructureDefinition/paired-t-p-value";
     public const string WilcoxonPExtension = FhirCodes.HubBase + "/StructureDefinition/wilcoxon-signed-rank-p-value";
     public const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
-    private const string PopulationSystem = "http://terminology.hl7.org/CodeSystem/measure-population";
-    private const string Ucum = "http://unitsofmeasure.org";
 
     /// <param name="readerId">Who asked: the same question from two practices is two different reports.</param>
     public static MeasureReport From(EvidenceReport report, ReportQuery query, string snapshotId, string readerId)
@@ -64,15 +63,8 @@ public static class EvidenceMeasureReport
         var reasons = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "drop-reason", "Stage and reason")] };
         foreach (var drop in report.Drops)
         {
-            var stratum = new MeasureReport.StratifierGroupComponent
-            {
-                Value = new CodeableConcept(EvidenceCodes, $"drop:{drop.AfterStage}:{drop.Code}",
-                    $"After {drop.AfterStage}: {drop.Label}" + (drop.Pending ? " (in progress, not a drop)" : string.Empty)),
-            };
-            var population = new MeasureReport.StratifierGroupPopulationComponent { Code = PopulationCode("measure-population") };
-            SetCount(population, drop.Count);
-            stratum.Population.Add(population);
-            reasons.Stratum.Add(stratum);
+            reasons.Stratum.Add(Stratum(new CodeableConcept(EvidenceCodes, $"drop:{drop.AfterStage}:{drop.Code}",
+                $"After {drop.AfterStage}: {drop.Label}" + (drop.Pending ? " (in progress, not a drop)" : string.Empty)), drop.Count));
         }
 
         drops.Stratifier.Add(reasons);
@@ -137,7 +129,7 @@ public static class EvidenceMeasureReport
                     : $"{change.Label}: mean change, follow-up minus baseline, people with both answers",
             },
         };
-        group.Code.Coding.Add(new Coding(OutcomeMeasureCodes, change.Code));
+        group.Code.Coding.Add(new Coding(change.Measure.System, change.Code));
         group.Code.Coding.Add(new Coding(EvidenceCodes, comparison ? "comparison-group" : "took-up"));
         group.Population.Add(Population("measure-population", new Figure(change.Paired)));
         group.Population.Add(new MeasureReport.PopulationComponent
@@ -152,11 +144,11 @@ public static class EvidenceMeasureReport
         });
         if (change.T is { } t && change.Wilcoxon is { } w)
         {
-            group.MeasureScore = new Quantity((decimal)Math.Round(t.MeanDifference, 3), "{score}", Ucum) { Unit = "score points" };
+            group.MeasureScore = Rounded(t.MeanDifference, "{score}", "score points");
             group.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range
             {
-                Low = new Quantity((decimal)Math.Round(t.ConfidenceLow, 3), "{score}", Ucum),
-                High = new Quantity((decimal)Math.Round(t.ConfidenceHigh, 3), "{score}", Ucum),
+                Low = Rounded(t.ConfidenceLow, "{score}"),
+                High = Rounded(t.ConfidenceHigh, "{score}"),
             }));
             group.MeasureScore.Extension.Add(new Extension(PairedTPExtension, new FhirDecimal((decimal)Math.Round(t.P, 6))));
             group.MeasureScore.Extension.Add(new Extension(WilcoxonPExtension, new FhirDecimal((decimal)Math.Round(w.P, 6))));
@@ -169,11 +161,7 @@ public static class EvidenceMeasureReport
         var direction = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "direction", change.HigherIsBetter ? "Direction of change (higher is better)" : "Direction of change (lower is better)")] };
         foreach (var (code, figure) in new[] { ("improved", change.Improved), ("unchanged", change.Unchanged), ("worse", change.Worse) })
         {
-            var stratum = new MeasureReport.StratifierGroupComponent { Value = new CodeableConcept(EvidenceCodes, code) };
-            var population = new MeasureReport.StratifierGroupPopulationComponent { Code = PopulationCode("measure-population") };
-            SetCount(population, figure);
-            stratum.Population.Add(population);
-            direction.Stratum.Add(stratum);
+            direction.Stratum.Add(Stratum(new CodeableConcept(EvidenceCodes, code), figure));
         }
 
         group.Stratifier.Add(direction);
@@ -217,50 +205,4 @@ public static class EvidenceMeasureReport
 
     private static string Cohort(ReportScope scope) =>
         (scope.Filters.Count == 0 ? "Every referral this key may read" : string.Join("; ", scope.Filters)) + ", " + scope.PeriodText;
-
-    private static MeasureReport.GroupComponent CodedGroup(string system, string code, string text) =>
-        new() { Code = new CodeableConcept(system, code, text) };
-
-    private static CodeableConcept PopulationCode(string code) => new(PopulationSystem, code);
-
-    private static MeasureReport.PopulationComponent Population(string code, Figure figure)
-    {
-        var population = new MeasureReport.PopulationComponent { Code = PopulationCode(code) };
-        population.Count = Shown(population, figure);
-        return population;
-    }
-
-    private static void SetCount(MeasureReport.StratifierGroupPopulationComponent population, Figure figure) =>
-        population.Count = Shown(population, figure);
-
-    /// <summary>The count to write, or null with the element marked masked when the figure is hidden.</summary>
-    private static int? Shown(Element population, Figure figure)
-    {
-        if (figure.Suppressed)
-        {
-            Masked(population);
-            return null;
-        }
-
-        return figure.Count;
-    }
-
-    private static void Score(MeasureReport.GroupComponent group, double? value, string unitCode, string unit)
-    {
-        if (value is { } v)
-        {
-            group.MeasureScore = new Quantity((decimal)Math.Round(v, 3), unitCode, Ucum) { Unit = unit };
-        }
-        else
-        {
-            Masked(group);
-        }
-    }
-
-    /// <summary>Hidden or withheld: too few people for the figure to be shown.</summary>
-    private static void Masked(Element element) =>
-        element.Extension.Add(new Extension(DataAbsentReason, new Code("masked")));
-
-    private static Quantity Money(double value) =>
-        new((decimal)Math.Round(value, 2), "GBP", "urn:iso:std:iso:4217") { Unit = "£" };
 }

@@ -1,4 +1,5 @@
 using Hub.Access;
+using Hub.FollowUp;
 using Hub.Providers;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<Evidence
 
 /// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
 /// commissioner key sees its schemes' practices; filters narrow that, never widen it.</summary>
-public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options)
+public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments)
 {
     public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken = default)
     {
@@ -74,6 +75,6 @@ public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes
         }
 
         var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
-        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value), rows, query, null, snapshot.Id);
+        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value, instruments.Measures), rows, query, null, snapshot.Id);
     }
 }

@@ -16,7 +16,8 @@ public static class EvidenceServices
         services.AddSingleton<EvidenceSnapshots>();
         services.AddSingleton<EvidenceReports>();
         services.AddSingleton(provider => new EvidenceCsv(PseudonymKey(
-            provider.GetRequiredService<IOptions<ReportingOptions>>().Value, provider.GetRequiredService<IOptions<LinkOptions>>().Value)));
+            provider.GetRequiredService<IOptions<ReportingOptions>>().Value, provider.GetRequiredService<IOptions<LinkOptions>>().Value),
+            provider.GetRequiredService<Hub.FollowUp.QuestionnaireLibrary>().Measures));
         services.AddHubTables(EvidenceSnapshotStore.Table);
         return services;
     }

@@ -70,8 +70,7 @@ public static class ReportPage
             .Append("<div class=\"hub-chart\">")
             .Append(EvidenceCharts.Funnel("funnel-chart", "Referrals at each stage", report.Funnel.Select(s => Bar(s.Label, s.Count)).ToList()))
             .Append("</div>")
-            .Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Referrals at each stage</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
-            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">Stage</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">People</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Of the stage before</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+            .Append(TableHead("nhsuk-table", "Referrals at each stage", ("Stage", false), ("People", true), ("Of the stage before", true)));
         foreach (var stage in report.Funnel)
         {
             html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(stage.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(stage.Count.Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(stage.Previous is { } p ? stage.Count.ShareDisplay(p) : string.Empty)}</td></tr>");
@@ -80,8 +79,7 @@ public static class ReportPage
         html.Append("</tbody></table>");
         if (report.Drops.Count > 0)
         {
-            html.Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Why referrals stopped, or where they are now</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
-                .Append("<th class=\"nhsuk-table__header\" scope=\"col\">After the stage</th><th class=\"nhsuk-table__header\" scope=\"col\">Reason</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Count</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+            html.Append(TableHead("nhsuk-table", "Why referrals stopped, or where they are now", ("After the stage", false), ("Reason", false), ("Count", true)));
             foreach (var drop in report.Drops)
             {
                 var stage = report.Funnel.FirstOrDefault(s => s.Code == drop.AfterStage)?.Label ?? drop.AfterStage;
@@ -95,8 +93,7 @@ public static class ReportPage
     private static void AppendTimeliness(StringBuilder html, EvidenceReport report)
     {
         html.Append("<h2 id=\"timeliness\">How quickly</h2>")
-            .Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">Days from referral</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
-            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">From referral to</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">People</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">Median (days)</th><th class=\"nhsuk-table__header nhsuk-table__header--numeric\" scope=\"col\">90th percentile (days)</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+            .Append(TableHead("nhsuk-table", "Days from referral", ("From referral to", false), ("People", true), ("Median (days)", true), ("90th percentile (days)", true)));
         foreach (var time in report.Timeliness)
         {
             html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(time.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(new Figure(time.N).Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.MedianDays)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.P90Days)}</td></tr>");
@@ -104,7 +101,7 @@ public static class ReportPage
 
         html.Append("</tbody></table><div class=\"hub-chart\">")
             .Append(EvidenceCharts.Histogram("accept-chart", "Days from referral to acceptance", "Days from referral to acceptance",
-                report.TimeToAcceptBins.Select((count, i) => Bar(EvidenceReport.TimeToAcceptBinEdges[i].Label, count)).ToList()))
+                report.TimeToAcceptBins.Select((count, i) => Bar(ReportTimeliness.TimeToAcceptBinEdges[i].Label, count)).ToList()))
             .Append("</div>");
     }
 
@@ -158,22 +155,32 @@ public static class ReportPage
 
     private static void AppendChangeTable(StringBuilder html, string caption, IReadOnlyList<OutcomeChange> changes, bool fellLabel = false)
     {
-        html.Append(Invariant, $"<table class=\"nhsuk-table-responsive\"><caption class=\"nhsuk-table__caption\">{E(caption)}</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">")
-            .Append("<th class=\"nhsuk-table__header\" scope=\"col\">Measure</th><th class=\"nhsuk-table__header\" scope=\"col\">People with both answers</th><th class=\"nhsuk-table__header\" scope=\"col\">Only one answer</th><th class=\"nhsuk-table__header\" scope=\"col\">Mean before → after</th><th class=\"nhsuk-table__header\" scope=\"col\">Mean change (95% CI)</th><th class=\"nhsuk-table__header\" scope=\"col\">p (paired t; Wilcoxon)</th>")
-            .Append(Invariant, $"<th class=\"nhsuk-table__header\" scope=\"col\">{(fellLabel ? "Fell / same / rose" : "Better / same / worse")}</th></tr></thead><tbody class=\"nhsuk-table__body\">");
+        var split = fellLabel ? "Fell / same / rose" : "Better / same / worse";
+        html.Append(TableHead("nhsuk-table-responsive", E(caption), [.. ChangeColumns.Select(c => (c, false)), (split, false)]));
         foreach (var c in changes)
         {
             var only = $"{new Figure(c.BaselineOnly).Display} baseline only, {new Figure(c.FollowUpOnly).Display} follow-up only";
             var means = c.T is { } t ? $"{t.MeanBefore:0.00} → {t.MeanAfter:0.00}" : "withheld";
-            var change = c.T is { } t2 ? $"{t2.MeanDifference:+0.00;-0.00;0.00} ({t2.ConfidenceLow:0.00} to {t2.ConfidenceHigh:0.00})" : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
+            var change = ChangeText(c);
             var p = c.T is { } t3 && c.Wilcoxon is { } w ? $"{P(t3.P)}; {P(w.P)}" : "withheld";
             var paired = new Figure(c.Paired);
-            var split = $"{c.Improved.ShareDisplay(paired)} / {c.Unchanged.ShareDisplay(paired)} / {c.Worse.ShareDisplay(paired)}";
-            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\">{Cell("Measure", c.Label + (c.HigherIsBetter ? " (higher is better)" : " (lower is better)"))}{Cell("People with both answers", paired.Display)}{Cell("Only one answer", only)}{Cell("Mean before → after", means)}{Cell("Mean change (95% CI)", change)}{Cell("p (paired t; Wilcoxon)", p)}{Cell(fellLabel ? "Fell / same / rose" : "Better / same / worse", c.Withheld ? "withheld" : split)}</tr>");
+            var shares = $"{c.Improved.ShareDisplay(paired)} / {c.Unchanged.ShareDisplay(paired)} / {c.Worse.ShareDisplay(paired)}";
+            var cells = new[] { c.Label + (c.HigherIsBetter ? " (higher is better)" : " (lower is better)"), paired.Display, only, means, change, p };
+            html.Append("<tr class=\"nhsuk-table__row\">").AppendJoin(string.Empty, cells.Select((value, i) => Cell(ChangeColumns[i], value)))
+                .Append(Cell(split, c.Withheld ? "withheld" : shares)).Append("</tr>");
         }
 
         html.Append("</tbody></table>");
     }
+
+    private static readonly string[] ChangeColumns =
+        ["Measure", "People with both answers", "Only one answer", "Mean before → after", "Mean change (95% CI)", "p (paired t; Wilcoxon)"];
+
+    /// <summary>A table's opening up to its body: the caption (as HTML) and the column headings (the page's own text).</summary>
+    private static string TableHead(string tableClass, string captionHtml, params (string Heading, bool Numeric)[] columns) =>
+        $"<table class=\"{tableClass}\"><caption class=\"nhsuk-table__caption\">{captionHtml}</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">"
+        + string.Concat(columns.Select(c => $"<th class=\"nhsuk-table__header{(c.Numeric ? " nhsuk-table__header--numeric" : string.Empty)}\" scope=\"col\">{c.Heading}</th>"))
+        + "</tr></thead><tbody class=\"nhsuk-table__body\">";
 
     private static string Cell(string heading, string value) =>
         $"<td class=\"nhsuk-table__cell\"><span class=\"nhsuk-table-responsive__heading\" aria-hidden=\"true\">{E(heading)} </span>{E(value)}</td>";
@@ -181,9 +188,13 @@ public static class ReportPage
     private static ChartBar Bar(string label, Figure figure) => new(label, figure.Suppressed ? null : figure.Count, figure.Display);
 
     private static ChangeRow ChangeRowOf(OutcomeChange c) => c.T is { } t
-        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh,
-            string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})"), c.HigherIsBetter)
-        : new ChangeRow(c.Label, null, null, null, $"withheld (n < {EvidenceReport.SmallestForStatistics})", c.HigherIsBetter);
+        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh, ChangeText(c), c.HigherIsBetter)
+        : new ChangeRow(c.Label, null, null, null, ChangeText(c), c.HigherIsBetter);
+
+    /// <summary>The mean change and its interval as the table and the chart print it, or why it is withheld.</summary>
+    private static string ChangeText(OutcomeChange c) => c.T is { } t
+        ? string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})")
+        : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
 
     private static string Days(double? days) => days is { } d ? d.ToString("0.0", Invariant) : "withheld";
 

@@ -45,13 +45,13 @@ public static class OutcomeResources
 
         var bundle = new Bundle { Id = responseId, Type = Bundle.BundleType.Collection };
         bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = $"QuestionnaireResponse/{responseId}", Resource = response });
-        Observation Observe(string linkId, Questionnaire.ItemComponent item, IEnumerable<Coding> codes, DataType value) => new()
+        Observation Observe(AskedMeasure measure, DataType value) => new()
         {
-            Id = $"{responseId}-{linkId}",
-            Identifier = [new Identifier(OutcomeIdSystem, $"{responseId}-{linkId}")],
+            Id = $"{responseId}-{measure.LinkId}",
+            Identifier = [new Identifier(OutcomeIdSystem, $"{responseId}-{measure.LinkId}")],
             Status = ObservationStatus.Final,
             Category = [new CodeableConcept(ObservationCategory, "survey", "Survey")],
-            Code = new CodeableConcept { Coding = [.. codes.Select(c => new Coding(c.System, c.Code, c.Display))], Text = codes.First().Display ?? item.Text },
+            Code = new CodeableConcept { Coding = [.. measure.Codings.Select(c => new Coding(c.System, c.Code, c.Display))], Text = measure.Display },
             Subject = patient,
             Effective = when,
             Issued = authored,
@@ -60,21 +60,23 @@ public static class OutcomeResources
             Value = value,
         };
 
-        foreach (var item in QuestionnaireLibrary.Questions(questionnaire.Item).Where(i => i.Code.Count > 0))
+        // The measures as the instrument asks them: each answered question, then the totals it defines.
+        var asked = AskedMeasure.In(questionnaire).ToList();
+        foreach (var item in asked.Where(m => m.Kind == MeasureKind.Item))
         {
-            if (answers.TryGetValue(item.LinkId!, out var answer) && answer.Score is { } score)
+            if (answers.TryGetValue(item.LinkId, out var answer) && answer.Score is { } score)
             {
                 DataType value = answer.YesNo is { } yes ? new FhirBoolean(yes) : new Integer((int)score);
-                Add(bundle, Observe(item.LinkId!, item, item.Code, value));
+                Add(bundle, Observe(item, value));
             }
         }
 
         var measures = SurveyAnswers.Measures(questionnaire, answers);
-        foreach (var (group, total) in SurveyAnswers.Totals(questionnaire.Item))
+        foreach (var total in asked.Where(m => m.Kind == MeasureKind.Total))
         {
-            if (total.Code is { } code && measures.TryGetValue(code, out var sum))
+            if (measures.TryGetValue(total.Code, out var sum))
             {
-                Add(bundle, Observe(group.LinkId!, group, [total], new Integer((int)sum)));
+                Add(bundle, Observe(total, new Integer((int)sum)));
             }
         }
 

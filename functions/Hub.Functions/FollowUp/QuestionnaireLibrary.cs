@@ -55,11 +55,15 @@ public sealed partial class QuestionnaireLibrary
 
         Baseline = _questionnaires[options.Value.BaselineQuestionnaire];
         FollowUp = _questionnaires[options.Value.FollowUpQuestionnaire];
+        Measures = MeasureCatalogue.From([FollowUp, Baseline], _codeSystems.Values);
     }
 
     public Questionnaire Baseline { get; }
 
     public Questionnaire FollowUp { get; }
+
+    /// <summary>The measures the configured instruments ask, for the reports and the CSV.</summary>
+    public MeasureCatalogue Measures { get; }
 
     public Questionnaire For(string kind) => kind == "baseline" ? Baseline : FollowUp;
 
@@ -69,11 +73,21 @@ public sealed partial class QuestionnaireLibrary
 
     /// <summary>Every answerable item, depth first, as the form shows them.</summary>
     public static IEnumerable<Questionnaire.ItemComponent> Questions(IEnumerable<Questionnaire.ItemComponent> items) =>
-        items.SelectMany(i => i.Type is Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Group or Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Display
-            ? Questions(i.Item)
-            : new[] { i }.Concat(Questions(i.Item)));
+        All(items).Where(IsQuestion);
+
+    /// <summary>Every item, groups and display text too, depth first.</summary>
+    public static IEnumerable<Questionnaire.ItemComponent> All(IEnumerable<Questionnaire.ItemComponent> items) =>
+        items.SelectMany(i => new[] { i }.Concat(All(i.Item)));
+
+    /// <summary>An item that takes an answer: not a group and not display text.</summary>
+    public static bool IsQuestion(Questionnaire.ItemComponent item) =>
+        item.Type is not (Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Group or Hl7.Fhir.Model.Questionnaire.QuestionnaireItemType.Display);
 
     public static int? IntegerExtension(Element element, string url) => (element.GetExtension(url)?.Value as Integer)?.Value;
+
+    /// <summary>The whole numbers an integer item accepts: its minValue and maxValue, or 0 to 999.</summary>
+    public static (int Min, int Max) IntegerRange(Questionnaire.ItemComponent item) =>
+        (IntegerExtension(item, MinValueExtension) ?? 0, IntegerExtension(item, MaxValueExtension) ?? 999);
 
     /// <summary>The item types the form can render and the server can check; anything else would be asked and then lost.</summary>
     private static void Check(Questionnaire questionnaire, string file)
@@ -103,9 +117,6 @@ public sealed partial class QuestionnaireLibrary
             }
         }
     }
-
-    private static IEnumerable<Questionnaire.ItemComponent> All(IEnumerable<Questionnaire.ItemComponent> items) =>
-        items.SelectMany(i => new[] { i }.Concat(All(i.Item)));
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,20}$")]
     private static partial Regex LinkIdPattern();

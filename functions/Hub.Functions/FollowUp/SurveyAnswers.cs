@@ -54,42 +54,38 @@ public sealed record SurveyAnswers(IReadOnlyDictionary<string, SurveyAnswer> Ans
         return new SurveyAnswers(answers, errors, complete && errors.Count == 0);
     }
 
-    /// <summary>Scores per measure code, with the totals the instrument defines (only when all their items were answered).</summary>
+    /// <summary>Scores per measure code, with the totals the instrument defines (only when all their items were answered).
+    /// Items come before totals, as they are stored.</summary>
     public static IReadOnlyDictionary<string, decimal> Measures(Questionnaire questionnaire, IReadOnlyDictionary<string, SurveyAnswer> answers)
     {
         var measures = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        foreach (var item in QuestionnaireLibrary.Questions(questionnaire.Item))
+        var asked = AskedMeasure.In(questionnaire).ToList();
+        foreach (var item in asked.Where(m => m.Kind == MeasureKind.Item))
         {
-            if (item.Code.FirstOrDefault()?.Code is { } code && answers.TryGetValue(item.LinkId!, out var answer) && answer.Score is { } score)
+            if (answers.TryGetValue(item.LinkId, out var answer) && answer.Score is { } score)
             {
-                measures[code] = score;
+                measures[item.Code] = score;
             }
         }
 
-        foreach (var (group, total) in Totals(questionnaire.Item))
+        foreach (var total in asked.Where(m => m.Kind == MeasureKind.Total))
         {
-            var parts = QuestionnaireLibrary.Questions(group.Item).Select(i => answers.TryGetValue(i.LinkId!, out var a) ? a.Score : null).ToList();
-            if (parts.Count > 0 && parts.All(p => p is not null) && total.Code is { } totalCode)
+            var parts = QuestionnaireLibrary.Questions(total.Item.Item).Select(i => answers.TryGetValue(i.LinkId!, out var a) ? a.Score : null).ToList();
+            if (parts.Count > 0 && parts.All(p => p is not null))
             {
-                measures[totalCode] = parts.Sum(p => p!.Value);
+                measures[total.Code] = parts.Sum(p => p!.Value);
             }
         }
 
         return measures;
     }
 
-    /// <summary>Groups whose items add up to a total score the instrument defines, with the total's code.</summary>
-    public static IEnumerable<(Questionnaire.ItemComponent Group, Coding Total)> Totals(IEnumerable<Questionnaire.ItemComponent> items) =>
-        items.SelectMany(i => (i.GetExtension(QuestionnaireLibrary.TotalExtension)?.Value is Coding total ? new[] { (i, total) } : [])
-            .Concat(Totals(i.Item)));
-
     private static (SurveyAnswer? Answer, string? Error) Parse(Questionnaire.ItemComponent item, string raw)
     {
         switch (item.Type)
         {
             case Questionnaire.QuestionnaireItemType.Integer:
-                var min = QuestionnaireLibrary.IntegerExtension(item, QuestionnaireLibrary.MinValueExtension) ?? 0;
-                var max = QuestionnaireLibrary.IntegerExtension(item, QuestionnaireLibrary.MaxValueExtension) ?? 999;
+                var (min, max) = QuestionnaireLibrary.IntegerRange(item);
                 return int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
                     ? (new SurveyAnswer(item.LinkId!, Number: number), null)
                     : (null, $"Enter a whole number from {min} to {max} for: {item.Text}");

@@ -1,0 +1,92 @@
+using Hub.FollowUp;
+
+namespace Hub.Evidence;
+
+/// <summary>One measure, baseline against follow-up, within the same people.</summary>
+/// <param name="Measure">The measure, as the instruments define it: its code, label and which way is better.</param>
+/// <param name="Paired">People with both answers: the only ones whose change counts.</param>
+/// <param name="BaselineOnly">People whose follow-up ended without this answer: the attrition that may bias the result.</param>
+/// <param name="FollowUpOnly">People with a follow-up answer but no baseline.</param>
+/// <param name="T">Null when withheld (fewer than ten pairs).</param>
+public sealed record OutcomeChange(
+    OutcomeMeasure Measure,
+    int Paired,
+    int BaselineOnly,
+    int FollowUpOnly,
+    PairedTResult? T,
+    WilcoxonResult? Wilcoxon,
+    Figure Improved,
+    Figure Unchanged,
+    Figure Worse)
+{
+    public string Code => Measure.Code;
+
+    public string Label => Measure.Label;
+
+    public bool HigherIsBetter => Measure.HigherIsBetter;
+
+    public bool Withheld => T is null;
+
+    /// <summary>The change in one measure for these people, with the statistics withheld under
+    /// <see cref="EvidenceReport.SmallestForStatistics"/> pairs.</summary>
+    public static OutcomeChange Of(IEnumerable<EvidenceRow> rows, OutcomeMeasure measure)
+    {
+        var pairs = ScorePairs.Of(rows, measure.ScoreIn);
+        int improved = 0, unchanged = 0, worse = 0;
+        for (var i = 0; i < pairs.Before.Count; i++)
+        {
+            var better = measure.HigherIsBetter ? pairs.After[i] - pairs.Before[i] : pairs.Before[i] - pairs.After[i];
+            if (better > 0)
+            {
+                improved++;
+            }
+            else if (better < 0)
+            {
+                worse++;
+            }
+            else
+            {
+                unchanged++;
+            }
+        }
+
+        var enough = pairs.Before.Count >= EvidenceReport.SmallestForStatistics;
+        return new OutcomeChange(measure, pairs.Before.Count, pairs.BaselineOnly, pairs.FollowUpOnly,
+            enough ? PairedStatistics.PairedT(pairs.Before, pairs.After) : null,
+            enough ? PairedStatistics.WilcoxonSignedRank(pairs.Before, pairs.After) : null,
+            new Figure(improved), new Figure(unchanged), new Figure(worse));
+    }
+}
+
+/// <summary>One score at baseline and at follow-up for the people who have both, in the same order, and how many
+/// people have only one of them.</summary>
+public sealed record ScorePairs(IReadOnlyList<double> Before, IReadOnlyList<double> After, int BaselineOnly, int FollowUpOnly)
+{
+    /// <param name="score">The score in one survey's scores, or null when it was not answered.</param>
+    public static ScorePairs Of(IEnumerable<EvidenceRow> rows, Func<IReadOnlyDictionary<string, double>, double?> score)
+    {
+        var before = new List<double>();
+        var after = new List<double>();
+        int baselineOnly = 0, followUpOnly = 0;
+        foreach (var row in rows)
+        {
+            var b = score(row.Baseline);
+            var a = score(row.FollowUp);
+            if (b is { } bv && a is { } av)
+            {
+                before.Add(bv);
+                after.Add(av);
+            }
+            else if (b is not null)
+            {
+                baselineOnly++;
+            }
+            else if (a is not null)
+            {
+                followUpOnly++;
+            }
+        }
+
+        return new ScorePairs(before, after, baselineOnly, followUpOnly);
+    }
+}
