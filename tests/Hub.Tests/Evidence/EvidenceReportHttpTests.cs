@@ -13,46 +13,25 @@ namespace Hub.Tests.Evidence;
 /// scheme lead and for one practice.</summary>
 public sealed class ReportingHub : TestHub
 {
-    public const string Scheme = "riverside";
+    public const string Scheme = EvidenceReaders.Scheme;
 
-    public EvidencePopulation Population { get; } = new(seed: 11, referrals: 500);
+    private readonly EvidenceReaders _readers = new();
 
-    public string SchemeKey { get; private set; } = null!;
+    public EvidencePopulation Population => _readers.Population;
 
-    public string PracticeKey { get; private set; } = null!;
+    public string SchemeKey => _readers.SchemeKey;
 
-    public static string OwnPractice => EvidencePopulation.Practices[0];
+    public string PracticeKey => _readers.PracticeKey;
 
-    protected override void Setup(HubSetup hub) =>
-        hub.Set("Reporting:GpAppointmentCost", "40")
-            .Set("Reporting:AeAttendanceCost", "200")
-            .Set("Reporting:ProgrammeCostPerReferral", "300")
-            .Set("Reporting:PseudonymKey", "evidence-test-pseudonym-key")
-            .WithPageServer()
-            .OnStarted(async _ =>
-            {
-                await Population.WriteAsync(Get<HubTables>());
-                await Get<Schemes>().SaveAsync(Scheme, "Riverside social prescribing", EvidencePopulation.Practices);
-                var keys = Get<ApiKeys>();
-                await keys.SaveClientAsync("riverside-lead", "Riverside scheme lead", [], [Scheme]);
-                SchemeKey = (await keys.IssueAsync("riverside-lead"))!.ApiKey;
-                PracticeKey = await KeyForAsync("practice-one", OwnPractice);
-                await Get<EvidenceSnapshots>().TakeAsync();
-            });
+    public static string OwnPractice => EvidenceReaders.OwnPractice;
 
-    public Task<HttpAnswer> MeasureReportAsync(string? key, string query) =>
-        CallAsync(HttpCall.Request("GET", "/api/fhir/MeasureReport", apiKey: key, query: query), r => Function<MeasureReportHttp>().Search(r));
+    protected override void Setup(HubSetup hub) => _readers.Setup(hub, this);
 
-    public static MeasureReport Report(HttpAnswer answer)
-    {
-        Assert.True(answer.Status == 200, answer.ToString());
-        var bundle = answer.As<Bundle>();
-        Assert.Equal(Bundle.BundleType.Searchset, bundle.Type);
-        return (MeasureReport)bundle.Entry.Single().Resource!;
-    }
+    public Task<HttpAnswer> MeasureReportAsync(string? key, string query) => EvidenceReaders.MeasureReportAsync(this, key, query);
 
-    public static int? Count(MeasureReport report, string group, string population = "numerator") =>
-        report.Group.Single(g => g.Code.Coding.Any(c => c.Code == group)).Population.Single(p => p.Code.Coding[0].Code == population).Count;
+    public static MeasureReport Report(HttpAnswer answer) => EvidenceReaders.Report(answer);
+
+    public static int? Count(MeasureReport report, string group, string population = "numerator") => EvidenceReaders.Count(report, group, population);
 }
 
 public sealed class EvidenceReportHttpTests(ReportingHub hub) : IClassFixture<ReportingHub>

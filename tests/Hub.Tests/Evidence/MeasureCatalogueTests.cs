@@ -1,7 +1,6 @@
 using Hub.Evidence;
 using Hub.FollowUp;
 using Hub.Platform.Fhir;
-using Hub.Tests.Reporting;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Tests.Evidence;

@@ -1,21 +1,25 @@
 using Hub.Evidence;
 using Hub.FollowUp;
 using Hub.Tests.Infrastructure;
-using Hub.Tests.Reporting;
 
 namespace Hub.Tests.Evidence;
 
 /// <summary>The reporting hub with a scheme's own follow-up instrument in <c>FollowUp:DefinitionsFolder</c>.</summary>
-public sealed class SchemeInstrumentHub : ReportingHub, IDisposable
+public sealed class SchemeInstrumentHub : TestHub, IDisposable
 {
     private readonly SchemeInstrument _instrument = new();
+    private readonly EvidenceReaders _readers = new();
 
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        base.Configure(settings);
-        settings["FollowUp:DefinitionsFolder"] = _instrument.Folder;
-        settings["FollowUp:FollowUpQuestionnaire"] = SchemeInstrument.FollowUpId;
-    }
+    public string SchemeKey => _readers.SchemeKey;
+
+    public string PracticeKey => _readers.PracticeKey;
+
+    protected override void Setup(HubSetup hub) =>
+        _readers.Setup(hub, this)
+            .Set("FollowUp:DefinitionsFolder", _instrument.Folder)
+            .Set("FollowUp:FollowUpQuestionnaire", SchemeInstrument.FollowUpId);
+
+    public Task<HttpAnswer> MeasureReportAsync(string? key, string query) => EvidenceReaders.MeasureReportAsync(this, key, query);
 
     public void Dispose() => _instrument.Dispose();
 }
