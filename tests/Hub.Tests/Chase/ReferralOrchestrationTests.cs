@@ -26,14 +26,16 @@ public sealed class ReferralOrchestrationTests
             .Returns(ChaseActivityNames.PlanChase, plan)
             .Returns(ChaseActivityNames.OfferToProvider, OfferOutcome.Sent);
 
-    private static ReferralProgress Awaiting(int attempt, string next, DateTime due, string providerId) =>
-        new("awaiting-provider", $"Offered to provider (attempt {attempt}); next: {next}.", due, providerId);
+    private static ReferralProgress Awaiting(int attempt, ChaseStepName next, DateTime due, string providerId) =>
+        new(ProgressStep.AwaitingProvider, $"Offered to provider (attempt {attempt}); next: {next}.", due, providerId);
 
     private static ProviderAnswer Accept(string providerId) => new(providerId, true, null, null, new DateOnly(2026, 3, 20));
 
-    private static ProviderAnswer Decline(string providerId, string? reason = "no-capacity", string? note = "Full until May") => new(providerId, false, reason, note, null);
+    private static ProviderAnswer Decline(string providerId) => Decline(providerId, DeclineCode.Of(DeclineReason.NoCapacity), "Full until May");
 
-    private static readonly Withdrawal Withdrawn = new("revoked", new DateTimeOffset(2026, 3, 4, 9, 0, 0, TimeSpan.Zero));
+    private static ProviderAnswer Decline(string providerId, DeclineCode? reason, string? note) => new(providerId, false, reason, note, null);
+
+    private static readonly Withdrawal Withdrawn = new(WithdrawalStatus.Revoked, new DateTimeOffset(2026, 3, 4, 9, 0, 0, TimeSpan.Zero));
 
     /// <summary>Lets reminder-1, reminder-2, the escalation and the expiry pass for the provider being chased.</summary>
     private static void LetTheOfferExpire(OrchestrationContextMock chase)
@@ -54,7 +56,7 @@ public sealed class ReferralOrchestrationTests
 
         Assert.Equal([ChaseActivityNames.RecordReferralReceived], chase.ActivityNames);
         Assert.Equal(Referral, chase.Activities[0].Input);
-        Assert.Equal(new ReferralProgress("received", "Waiting for the provider chase to start."), chase.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.Received, "Waiting for the provider chase to start."), chase.CustomStatus);
         Assert.Equal([ReferralInstances.WithdrawnEvent], chase.WaitingFor);
         Assert.Empty(chase.Timers);
         Assert.True(chase.IsRunning);
@@ -65,8 +67,8 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal([ChaseActivityNames.RecordReferralReceived, ReferralInstances.CancelReferral], chase.ActivityNames);
         Assert.Equal(new Cancellation(Referral, null), chase.Activities[1].Input);
         Assert.Equal(TimeSpan.FromSeconds(30), chase.Activities[1].Retry!.FirstRetryInterval);
-        Assert.Equal(new ReferralProgress("withdrawn", "The practice withdrew the referral."), chase.CustomStatus);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral."), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -77,7 +79,7 @@ public sealed class ReferralOrchestrationTests
         chase.Raise(ReferralInstances.WithdrawnEvent, Withdrawn);
 
         Assert.Equal([ChaseActivityNames.RecordReferralReceived, ReferralInstances.CancelReferral], chase.ActivityNames);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -100,8 +102,8 @@ public sealed class ReferralOrchestrationTests
         Assert.Null(end.ProviderId);
         Assert.Empty(end.Declines);
         Assert.Null(end.Answer);
-        Assert.Equal("no-provider", end.Reason);
-        Assert.Equal(new ReferralProgress("escalated", "No provider with capacity matches this referral; the referrer was told."), chase.CustomStatus);
+        Assert.Equal(ChaseEndReason.NoProvider, end.Reason);
+        Assert.Equal(new ReferralProgress(ProgressStep.Escalated, "No provider with capacity matches this referral; the referrer was told."), chase.CustomStatus);
         Assert.Equal([ReferralInstances.WithdrawnEvent], chase.WaitingFor);
         Assert.Empty(chase.Timers);
         Assert.True(chase.IsRunning);
@@ -110,8 +112,8 @@ public sealed class ReferralOrchestrationTests
 
         Assert.Equal(ReferralInstances.CancelReferral, chase.ActivityNames[^1]);
         Assert.Equal(new Cancellation(Referral, null), chase.Activities[^1].Input);
-        Assert.Equal(new ReferralProgress("withdrawn", "The practice withdrew the referral."), chase.CustomStatus);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral."), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -122,8 +124,8 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal([ChaseActivityNames.RecordReferralReceived, ChaseActivityNames.PlanChase, ChaseActivityNames.OfferToProvider], chase.ActivityNames);
         Assert.Equal(Referral, chase.Activities[0].Input);
         Assert.Equal(Referral, chase.Activities[1].Input);
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "offer"), chase.Activities[2].Input);
-        Assert.Equal(Awaiting(1, "reminder-1", Offered.AddDays(1), "alpha"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Offer), chase.Activities[2].Input);
+        Assert.Equal(Awaiting(1, ChaseStepName.Reminder(1), Offered.AddDays(1), "alpha"), chase.CustomStatus);
         Assert.Equal([Offered.AddDays(1)], chase.PendingTimers.Select(t => t.FireAt));
         Assert.Equal([ReferralInstances.WithdrawnEvent, ReferralOrchestration.ProviderRespondedEvent], chase.WaitingFor);
         Assert.True(chase.IsRunning);
@@ -149,18 +151,18 @@ public sealed class ReferralOrchestrationTests
 
         Assert.Equal(Offered.AddDays(1), chase.FireTimer());
         Assert.Equal(ChaseActivityNames.RemindProvider, chase.ActivityNames[^1]);
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "reminder-1"), chase.Activities[^1].Input);
-        Assert.Equal(Awaiting(1, "reminder-2", Offered.AddDays(2), "alpha"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Reminder(1)), chase.Activities[^1].Input);
+        Assert.Equal(Awaiting(1, ChaseStepName.Reminder(2), Offered.AddDays(2), "alpha"), chase.CustomStatus);
 
         Assert.Equal(Offered.AddDays(2), chase.FireTimer());
         Assert.Equal(ChaseActivityNames.RemindProvider, chase.ActivityNames[^1]);
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "reminder-2"), chase.Activities[^1].Input);
-        Assert.Equal(Awaiting(1, "escalation", Offered.AddDays(3), "alpha"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Reminder(2)), chase.Activities[^1].Input);
+        Assert.Equal(Awaiting(1, ChaseStepName.Escalation, Offered.AddDays(3), "alpha"), chase.CustomStatus);
 
         Assert.Equal(Offered.AddDays(3), chase.FireTimer());
         Assert.Equal(ChaseActivityNames.EscalateToReferrer, chase.ActivityNames[^1]);
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "escalation"), chase.Activities[^1].Input);
-        Assert.Equal(Awaiting(1, "expired", Offered.AddDays(5), "alpha"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Escalation), chase.Activities[^1].Input);
+        Assert.Equal(Awaiting(1, ChaseStepName.Expired, Offered.AddDays(5), "alpha"), chase.CustomStatus);
 
         Assert.Equal(Offered.AddDays(5), chase.FireTimer());
 
@@ -174,16 +176,16 @@ public sealed class ReferralOrchestrationTests
         var noResponse = chase.Activities[6].InputAs<ChaseEnd>();
         Assert.Equal(Referral, noResponse.Referral);
         Assert.Equal("alpha", noResponse.ProviderId);
-        Assert.Equal([new Decline("alpha", "no-response", null)], noResponse.Declines);
+        Assert.Equal([new Decline("alpha", DeclineCode.NoResponse, null)], noResponse.Declines);
         Assert.Null(noResponse.Answer);
-        Assert.Equal("no-response", noResponse.Reason);
-        Assert.Equal(new ChaseStep(Referral, "beta", 2, "offer"), chase.Activities[7].Input);
+        Assert.Equal(ChaseEndReason.NoResponse, noResponse.Reason);
+        Assert.Equal(new ChaseStep(Referral, "beta", 2, ChaseStepName.Offer), chase.Activities[7].Input);
         // The second provider's times count from its own offer.
         var betaOffered = Offered.AddDays(5);
-        Assert.Equal(Awaiting(2, "reminder-1", betaOffered.AddDays(1), "beta"), chase.CustomStatus);
+        Assert.Equal(Awaiting(2, ChaseStepName.Reminder(1), betaOffered.AddDays(1), "beta"), chase.CustomStatus);
         Assert.Equal([betaOffered.AddDays(1)], chase.PendingTimers.Select(t => t.FireAt));
         Assert.Equal(
-            [Awaiting(1, "reminder-1", Offered.AddDays(1), "alpha"), Awaiting(1, "reminder-2", Offered.AddDays(2), "alpha"), Awaiting(1, "escalation", Offered.AddDays(3), "alpha"), Awaiting(1, "expired", Offered.AddDays(5), "alpha"), Awaiting(2, "reminder-1", betaOffered.AddDays(1), "beta")],
+            [Awaiting(1, ChaseStepName.Reminder(1), Offered.AddDays(1), "alpha"), Awaiting(1, ChaseStepName.Reminder(2), Offered.AddDays(2), "alpha"), Awaiting(1, ChaseStepName.Escalation, Offered.AddDays(3), "alpha"), Awaiting(1, ChaseStepName.Expired, Offered.AddDays(5), "alpha"), Awaiting(2, ChaseStepName.Reminder(1), betaOffered.AddDays(1), "beta")],
             chase.Statuses<ReferralProgress>());
     }
 
@@ -194,12 +196,12 @@ public sealed class ReferralOrchestrationTests
         var plan = new ChasePlan(["alpha"], [TimeSpan.FromDays(4), TimeSpan.FromDays(1)], TimeSpan.FromDays(2), TimeSpan.FromDays(3), false, PlanRetry);
         var chase = Chase(plan).Start(ReferralOrchestration.RunAsync);
 
-        Assert.Equal(Awaiting(1, "reminder-2", Offered.AddDays(1), "alpha"), chase.CustomStatus);
+        Assert.Equal(Awaiting(1, ChaseStepName.Reminder(2), Offered.AddDays(1), "alpha"), chase.CustomStatus);
         chase.FireTimer();
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "reminder-2"), chase.Activities[^1].Input);
-        Assert.Equal(Awaiting(1, "escalation", Offered.AddDays(2), "alpha"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Reminder(2)), chase.Activities[^1].Input);
+        Assert.Equal(Awaiting(1, ChaseStepName.Escalation, Offered.AddDays(2), "alpha"), chase.CustomStatus);
         chase.FireTimer();
-        Assert.Equal(Awaiting(1, "expired", Offered.AddDays(3), "alpha"), chase.CustomStatus);
+        Assert.Equal(Awaiting(1, ChaseStepName.Expired, Offered.AddDays(3), "alpha"), chase.CustomStatus);
         chase.FireTimer();
 
         Assert.Equal([Offered.AddDays(1), Offered.AddDays(2), Offered.AddDays(3)], chase.Timers.Select(t => t.FireAt));
@@ -209,7 +211,7 @@ public sealed class ReferralOrchestrationTests
                 ChaseActivityNames.RemindProvider, ChaseActivityNames.EscalateToReferrer, ChaseActivityNames.RecordDecline, ChaseActivityNames.RejectReferral,
             ],
             chase.ActivityNames);
-        Assert.Equal("rejected", chase.Result);
+        Assert.Equal(ProgressStep.Rejected.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -221,19 +223,19 @@ public sealed class ReferralOrchestrationTests
         var plan = new ChasePlan(["alpha", "beta"], [TimeSpan.FromHours(2)], TimeSpan.FromDays(1), TimeSpan.FromDays(2), WorkingHoursOnly: true, PlanRetry);
         var chase = Chase(plan, start: friday).Start(ReferralOrchestration.RunAsync);
 
-        Assert.Equal(Awaiting(1, "reminder-1", mondayNine, "alpha"), chase.CustomStatus);
+        Assert.Equal(Awaiting(1, ChaseStepName.Reminder(1), mondayNine, "alpha"), chase.CustomStatus);
         Assert.Equal(mondayNine, chase.FireTimer());
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "reminder-1"), chase.Activities[^1].Input);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.Reminder(1)), chase.Activities[^1].Input);
         // Saturday 16:00 moves to Monday 09:00 too.
-        Assert.Equal(Awaiting(1, "escalation", mondayNine, "alpha"), chase.CustomStatus);
+        Assert.Equal(Awaiting(1, ChaseStepName.Escalation, mondayNine, "alpha"), chase.CustomStatus);
         Assert.Equal(mondayNine, chase.FireTimer());
         Assert.Equal(ChaseActivityNames.EscalateToReferrer, chase.ActivityNames[^1]);
         // The expiry keeps its time, Sunday 16:00, although the reminder and escalation went out on Monday after it.
         var sunday = friday.AddDays(2);
-        Assert.Equal(Awaiting(1, "expired", sunday, "alpha"), chase.CustomStatus);
+        Assert.Equal(Awaiting(1, ChaseStepName.Expired, sunday, "alpha"), chase.CustomStatus);
         Assert.Equal(sunday, chase.FireTimer());
         Assert.Equal(ChaseActivityNames.RecordDecline, chase.ActivityNames[^2]);
-        Assert.Equal(new ChaseStep(Referral, "beta", 2, "offer"), chase.Activities[^1].Input);
+        Assert.Equal(new ChaseStep(Referral, "beta", 2, ChaseStepName.Offer), chase.Activities[^1].Input);
         Assert.Equal([mondayNine, mondayNine, sunday], chase.Timers.Take(3).Select(t => t.FireAt));
         // The next provider's reminder, two hours after its Monday offer, is inside working hours and stays.
         Assert.Equal([mondayNine.AddHours(2)], chase.PendingTimers.Select(t => t.FireAt));
@@ -253,7 +255,7 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal(
             [new DateTime(2026, 3, 3, 11, 0, 0, DateTimeKind.Utc), new DateTime(2026, 3, 4, 9, 0, 0, DateTimeKind.Utc), new DateTime(2026, 3, 4, 10, 0, 0, DateTimeKind.Utc)],
             chase.Timers.Select(t => t.FireAt));
-        Assert.Equal("rejected", chase.Result);
+        Assert.Equal(ProgressStep.Rejected.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -266,18 +268,18 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal(
             [ChaseActivityNames.RecordReferralReceived, ChaseActivityNames.PlanChase, ChaseActivityNames.OfferToProvider, ChaseActivityNames.EscalateToReferrer, ChaseActivityNames.OfferToProvider],
             chase.ActivityNames);
-        Assert.Equal(new ChaseStep(Referral, "alpha", 1, "email-rejected"), chase.Activities[3].Input);
-        Assert.Equal(new ChaseStep(Referral, "beta", 2, "offer"), chase.Activities[4].Input);
-        Assert.Equal(Awaiting(2, "reminder-1", Offered.AddDays(1), "beta"), chase.CustomStatus);
+        Assert.Equal(new ChaseStep(Referral, "alpha", 1, ChaseStepName.EmailRejected), chase.Activities[3].Input);
+        Assert.Equal(new ChaseStep(Referral, "beta", 2, ChaseStepName.Offer), chase.Activities[4].Input);
+        Assert.Equal(Awaiting(2, ChaseStepName.Reminder(1), Offered.AddDays(1), "beta"), chase.CustomStatus);
         Assert.Equal([Offered.AddDays(1)], chase.Timers.Select(t => t.FireAt));
 
         // The bounce counts among the declines the rejection reports.
         chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Decline("beta"));
 
         Assert.Equal(ChaseActivityNames.RejectReferral, chase.ActivityNames[^1]);
-        Assert.Equal([new Decline("alpha", "email-rejected", null), new Decline("beta", "no-capacity", "Full until May")], chase.Activities[^1].InputAs<ChaseEnd>().Declines);
-        Assert.Equal(new ReferralProgress("rejected", "No provider took the referral (2 asked); the referrer was told."), chase.CustomStatus);
-        Assert.Equal("rejected", chase.Result);
+        Assert.Equal([new Decline("alpha", DeclineCode.EmailRejected, null), new Decline("beta", DeclineCode.Of(DeclineReason.NoCapacity), "Full until May")], chase.Activities[^1].InputAs<ChaseEnd>().Declines);
+        Assert.Equal(new ReferralProgress(ProgressStep.Rejected, "No provider took the referral (2 asked); the referrer was told."), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Rejected.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -294,10 +296,10 @@ public sealed class ReferralOrchestrationTests
                 ChaseActivityNames.RejectReferral,
             ],
             chase.ActivityNames);
-        Assert.Equal(new ChaseStep(Referral, "beta", 2, "email-rejected"), chase.Activities[5].Input);
+        Assert.Equal(new ChaseStep(Referral, "beta", 2, ChaseStepName.EmailRejected), chase.Activities[5].Input);
         Assert.Empty(chase.Timers);
-        Assert.Equal(new ReferralProgress("rejected", "No provider took the referral (2 asked); the referrer was told."), chase.CustomStatus);
-        Assert.Equal("rejected", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Rejected, "No provider took the referral (2 asked); the referrer was told."), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Rejected.Spelling(), chase.Result);
     }
 
     [Theory]
@@ -319,8 +321,8 @@ public sealed class ReferralOrchestrationTests
         Assert.DoesNotContain(ChaseActivityNames.RecordDecline, chase.ActivityNames);
         Assert.Empty(chase.PendingTimers);
         Assert.True(chase.Timers[^1].Cancelled);
-        Assert.Equal(new ReferralProgress("withdrawn", "The practice withdrew the referral.", null, "alpha"), chase.CustomStatus);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral.", null, "alpha"), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -332,8 +334,8 @@ public sealed class ReferralOrchestrationTests
         chase.Raise(ReferralInstances.WithdrawnEvent, Withdrawn);
 
         Assert.Equal(new Cancellation(Referral, "beta"), chase.Activities[^1].Input);
-        Assert.Equal(new ReferralProgress("withdrawn", "The practice withdrew the referral.", null, "beta"), chase.CustomStatus);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral.", null, "beta"), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -345,7 +347,7 @@ public sealed class ReferralOrchestrationTests
 
         Assert.DoesNotContain(ChaseActivityNames.AcceptReferral, chase.ActivityNames);
         Assert.Equal(new Cancellation(Referral, "alpha"), chase.Activities[^1].Input);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
@@ -361,7 +363,7 @@ public sealed class ReferralOrchestrationTests
 
         Assert.Equal(activities, chase.Activities.Count);
         Assert.Equal(statuses, chase.Statuses<ReferralProgress>().Count);
-        Assert.Equal(Awaiting(2, "reminder-1", betaDue, "beta"), chase.CustomStatus);
+        Assert.Equal(Awaiting(2, ChaseStepName.Reminder(1), betaDue, "beta"), chase.CustomStatus);
         Assert.True(chase.Timers[^2].Cancelled);
         Assert.Equal([betaDue], chase.PendingTimers.Select(t => t.FireAt));
         Assert.Contains(ReferralOrchestration.ProviderRespondedEvent, chase.WaitingFor);
@@ -373,7 +375,7 @@ public sealed class ReferralOrchestrationTests
         var accepted = chase.Activities[^1].InputAs<ChaseEnd>();
         Assert.Equal("beta", accepted.ProviderId);
         Assert.Equal(Accept("beta"), accepted.Answer);
-        Assert.Equal([new Decline("alpha", "no-response", null)], accepted.Declines);
+        Assert.Equal([new Decline("alpha", DeclineCode.NoResponse, null)], accepted.Declines);
         Assert.Equal(new FollowUpInput(Referral, "beta"), chase.SubOrchestrations.Single().Input);
     }
 
@@ -392,7 +394,7 @@ public sealed class ReferralOrchestrationTests
         Assert.Empty(accepted.Declines);
         Assert.Equal(Accept("alpha"), accepted.Answer);
         Assert.Null(accepted.Reason);
-        Assert.Equal(new ReferralProgress("accepted", "Accepted; the outcome follow-up starts from here.", null, "alpha"), chase.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.Accepted, "Accepted; the outcome follow-up starts from here.", null, "alpha"), chase.CustomStatus);
         Assert.Empty(chase.SubOrchestrations);
         Assert.Empty(chase.PendingTimers);
         Assert.Equal([ReferralInstances.WithdrawnEvent], chase.WaitingFor.Where(e => e == ReferralInstances.WithdrawnEvent));
@@ -402,15 +404,15 @@ public sealed class ReferralOrchestrationTests
 
         Assert.Equal(ReferralInstances.CancelReferral, chase.ActivityNames[^1]);
         Assert.Equal(new Cancellation(Referral, "alpha"), chase.Activities[^1].Input);
-        Assert.Equal(new ReferralProgress("withdrawn", "The practice withdrew the referral.", null, "alpha"), chase.CustomStatus);
-        Assert.Equal("withdrawn", chase.Result);
+        Assert.Equal(new ReferralProgress(ProgressStep.Withdrawn, "The practice withdrew the referral.", null, "alpha"), chase.CustomStatus);
+        Assert.Equal(ProgressStep.Withdrawn.Spelling(), chase.Result);
     }
 
     [Fact]
     public void Accepted_under_version_three_the_chase_hands_the_referral_to_its_follow_up_and_returns_its_outcome()
     {
         var chase = Chase(Plan("alpha", "beta"))
-            .SubOrchestrationReturns(_ => "answered")
+            .SubOrchestrationReturns(_ => FollowUpOutcome.Answered.Spelling())
             .Start(ReferralOrchestration.RunAsync);
 
         chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Accept("alpha"));
@@ -429,9 +431,9 @@ public sealed class ReferralOrchestrationTests
         // The acceptance is recorded before the follow-up starts.
         Assert.True(chase.Log.ToList().IndexOf(chase.Activities[^1]) < chase.Log.ToList().IndexOf(followUp));
         // The status stays at following-up: the chase sets none once the follow-up has returned.
-        Assert.Equal(new ReferralProgress("following-up", "Accepted; the outcome follow-up is under way.", null, "alpha"), chase.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.FollowingUp, "Accepted; the outcome follow-up is under way.", null, "alpha"), chase.CustomStatus);
         Assert.Empty(chase.PendingTimers);
-        Assert.Equal("answered", chase.Result);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), chase.Result);
     }
 
     [Theory]
@@ -459,12 +461,12 @@ public sealed class ReferralOrchestrationTests
         var declined = chase.Activities[^2].InputAs<ChaseEnd>();
         Assert.Equal(Referral, declined.Referral);
         Assert.Equal("alpha", declined.ProviderId);
-        Assert.Equal([new Decline("alpha", "no-capacity", "Full until May")], declined.Declines);
+        Assert.Equal([new Decline("alpha", DeclineCode.Of(DeclineReason.NoCapacity), "Full until May")], declined.Declines);
         Assert.Equal(Decline("alpha"), declined.Answer);
         Assert.Null(declined.Reason);
-        Assert.Equal(new ChaseStep(Referral, "beta", 2, "offer"), chase.Activities[^1].Input);
+        Assert.Equal(new ChaseStep(Referral, "beta", 2, ChaseStepName.Offer), chase.Activities[^1].Input);
         Assert.True(chase.Timers[^2].Cancelled);
-        Assert.Equal(Awaiting(2, "reminder-1", Offered.AddDays(2), "beta"), chase.CustomStatus);
+        Assert.Equal(Awaiting(2, ChaseStepName.Reminder(1), Offered.AddDays(2), "beta"), chase.CustomStatus);
     }
 
     [Fact]
@@ -474,7 +476,7 @@ public sealed class ReferralOrchestrationTests
 
         chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Decline("alpha", reason: null, note: null));
 
-        Assert.Equal([new Decline("alpha", "unspecified", null)], chase.Activities[^2].InputAs<ChaseEnd>().Declines);
+        Assert.Equal([new Decline("alpha", DeclineCode.Unspecified, null)], chase.Activities[^2].InputAs<ChaseEnd>().Declines);
     }
 
     [Fact]
@@ -483,7 +485,7 @@ public sealed class ReferralOrchestrationTests
         var chase = Chase(Plan("alpha", "beta", "gamma")).Start(ReferralOrchestration.RunAsync);
         chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Decline("alpha"));
         LetTheOfferExpire(chase);
-        chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Decline("gamma", "not-suitable", null));
+        chase.Raise(ReferralOrchestration.ProviderRespondedEvent, Decline("gamma", DeclineCode.Of(DeclineReason.NotSuitable), null));
 
         Assert.Equal(
             [
@@ -502,12 +504,12 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal(Referral, rejected.Referral);
         Assert.Null(rejected.ProviderId);
         Assert.Null(rejected.Answer);
-        Assert.Equal("all-declined", rejected.Reason);
+        Assert.Equal(ChaseEndReason.AllDeclined, rejected.Reason);
         Assert.Equal(
-            [new Decline("alpha", "no-capacity", "Full until May"), new Decline("beta", "no-response", null), new Decline("gamma", "not-suitable", null)],
+            [new Decline("alpha", DeclineCode.Of(DeclineReason.NoCapacity), "Full until May"), new Decline("beta", DeclineCode.NoResponse, null), new Decline("gamma", DeclineCode.Of(DeclineReason.NotSuitable), null)],
             rejected.Declines);
-        Assert.Equal(new ReferralProgress("rejected", "No provider took the referral (3 asked); the referrer was told."), chase.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.Rejected, "No provider took the referral (3 asked); the referrer was told."), chase.CustomStatus);
         Assert.Empty(chase.PendingTimers);
-        Assert.Equal("rejected", chase.Result);
+        Assert.Equal(ProgressStep.Rejected.Spelling(), chase.Result);
     }
 }

@@ -14,9 +14,9 @@ public sealed class FollowUpOrchestrationTests
     private static readonly FollowUpInput Input = new(Referral, "alpha");
     private static readonly DateTime Accepted = new(2026, 3, 10, 12, 0, 0, DateTimeKind.Utc);
     private static readonly DateTime Due = Accepted.AddDays(84);
-    private static readonly WriteBackOutcome Written = new("written", null);
-    private static readonly WriteBackOutcome Refused = new("refused", "403 from the practice's server");
-    private static readonly Withdrawal Withdrawn = new("revoked", new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero));
+    private static readonly WriteBackOutcome Written = new(WriteBackState.Written, null);
+    private static readonly WriteBackOutcome Refused = new(WriteBackState.Refused, "403 from the practice's server");
+    private static readonly Withdrawal Withdrawn = new(WithdrawalStatus.Revoked, new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero));
 
     private static FollowUpPlan Plan(bool baseline = true, params TimeSpan[] reminders) =>
         new(baseline, TimeSpan.FromDays(84), reminders.Length == 0 ? [TimeSpan.FromDays(7), TimeSpan.FromDays(14)] : reminders, TimeSpan.FromDays(28), TimeSpan.FromMinutes(5), TimeSpan.FromDays(3));
@@ -26,15 +26,15 @@ public sealed class FollowUpOrchestrationTests
             .Returns(FollowUpActivityNames.PlanFollowUp, plan ?? Plan())
             .Returns(FollowUpActivityNames.WriteBack, Written);
 
-    private static ReferralProgress SurveySent(string next, DateTime due) => new("survey-sent", $"Survey sent; next: {next}.", due, "alpha");
+    private static ReferralProgress SurveySent(string next, DateTime due) => new(ProgressStep.SurveySent, $"Survey sent; next: {next}.", due, "alpha");
 
-    private static ReferralProgress Ended(string outcome) => new(outcome, "The follow-up has ended.", null, "alpha");
+    private static ReferralProgress Ended(ProgressStep step) => new(step, "The follow-up has ended.", null, "alpha");
 
-    private static ReferralProgress Parked(string kind, string state) =>
-        new("write-back-parked", $"Writing the {kind} answers to the practice failed: {state}. Waiting for an operator.", null, "alpha");
+    private static ReferralProgress Parked(SurveyKind kind, WriteBackState state) =>
+        new(ProgressStep.WriteBackParked, $"Writing the {kind.Spelling()} answers to the practice failed: {state.Spelling()}. Waiting for an operator.", null, "alpha");
 
     private static IEnumerable<string> SurveySteps(OrchestrationContextMock followUp) =>
-        followUp.Activities.Where(a => a.Name == FollowUpActivityNames.SendSurvey).Select(a => $"{a.InputAs<SurveyStep>().Kind}:{a.InputAs<SurveyStep>().Step}");
+        followUp.Activities.Where(a => a.Name == FollowUpActivityNames.SendSurvey).Select(a => $"{a.InputAs<SurveyStep>().Kind.Spelling()}:{a.InputAs<SurveyStep>().Step}");
 
     [Theory]
     [InlineData(true)]
@@ -48,14 +48,14 @@ public sealed class FollowUpOrchestrationTests
         if (sendBaseline)
         {
             Assert.Equal([FollowUpActivityNames.PlanFollowUp, FollowUpActivityNames.SendSurvey], followUp.ActivityNames);
-            Assert.Equal(new SurveyStep(Input, "baseline", "survey"), followUp.Activities[1].Input);
+            Assert.Equal(new SurveyStep(Input, SurveyKind.Baseline, "survey"), followUp.Activities[1].Input);
         }
         else
         {
             Assert.Equal([FollowUpActivityNames.PlanFollowUp], followUp.ActivityNames);
         }
 
-        Assert.Equal(new ReferralProgress("awaiting-follow-up", "Waiting for the follow-up date.", Due, "alpha"), followUp.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", Due, "alpha"), followUp.CustomStatus);
         Assert.Equal([Due], followUp.PendingTimers.Select(t => t.FireAt));
         Assert.Equal([ReferralInstances.WithdrawnEvent, FollowUpOrchestration.OptedOutEvent, FollowUpOrchestration.SurveySubmittedEvent], followUp.WaitingFor);
         Assert.True(followUp.IsRunning);
@@ -79,10 +79,10 @@ public sealed class FollowUpOrchestrationTests
 
         Assert.Equal([FollowUpActivityNames.PlanFollowUp, FollowUpActivityNames.SendSurvey, ReferralInstances.CancelReferral, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames);
         Assert.Equal(new Cancellation(Referral, "alpha"), followUp.Activities[2].Input);
-        Assert.Equal(new FollowUpEnd(Input, "withdrawn"), followUp.Activities[3].Input);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.Withdrawn), followUp.Activities[3].Input);
         Assert.True(followUp.Timers.Single().Cancelled);
-        Assert.Equal(Ended("withdrawn"), followUp.CustomStatus);
-        Assert.Equal("withdrawn", followUp.Result);
+        Assert.Equal(Ended(ProgressStep.Withdrawn), followUp.CustomStatus);
+        Assert.Equal(FollowUpOutcome.Withdrawn.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -93,9 +93,9 @@ public sealed class FollowUpOrchestrationTests
         followUp.Raise(FollowUpOrchestration.OptedOutEvent, new OptedOut(new DateTimeOffset(2026, 4, 2, 8, 0, 0, TimeSpan.Zero)));
 
         Assert.Equal([FollowUpActivityNames.PlanFollowUp, FollowUpActivityNames.SendSurvey, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames);
-        Assert.Equal(new FollowUpEnd(Input, "opted-out"), followUp.Activities[2].Input);
-        Assert.Equal(Ended("opted-out"), followUp.CustomStatus);
-        Assert.Equal("opted-out", followUp.Result);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.OptedOut), followUp.Activities[2].Input);
+        Assert.Equal(Ended(ProgressStep.OptedOut), followUp.CustomStatus);
+        Assert.Equal(FollowUpOutcome.OptedOut.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -103,13 +103,13 @@ public sealed class FollowUpOrchestrationTests
     {
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("baseline"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.Baseline));
 
         Assert.Equal([FollowUpActivityNames.PlanFollowUp, FollowUpActivityNames.SendSurvey, FollowUpActivityNames.WriteBack], followUp.ActivityNames);
-        Assert.Equal(new WriteBackStep(Input, "baseline"), followUp.Activities[2].Input);
+        Assert.Equal(new WriteBackStep(Input, SurveyKind.Baseline), followUp.Activities[2].Input);
         Assert.True(followUp.Timers[0].Cancelled);
         Assert.Equal([Due], followUp.PendingTimers.Select(t => t.FireAt));
-        Assert.Equal(new ReferralProgress("awaiting-follow-up", "Waiting for the follow-up date.", Due, "alpha"), followUp.CustomStatus);
+        Assert.Equal(new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", Due, "alpha"), followUp.CustomStatus);
         Assert.Contains(FollowUpOrchestration.SurveySubmittedEvent, followUp.WaitingFor);
         Assert.True(followUp.IsRunning);
 
@@ -124,18 +124,18 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
 
         Assert.Equal(Due, followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, "follow-up", "survey"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "survey"), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-1", Due.AddDays(7)), followUp.CustomStatus);
 
         Assert.Equal(Due.AddDays(7), followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, "follow-up", "reminder-1"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "reminder-1"), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-2", Due.AddDays(14)), followUp.CustomStatus);
 
         Assert.Equal(Due.AddDays(14), followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, "follow-up", "reminder-2"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "reminder-2"), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("closed", Due.AddDays(28)), followUp.CustomStatus);
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal(
             [
@@ -145,18 +145,18 @@ public sealed class FollowUpOrchestrationTests
             ],
             followUp.ActivityNames);
         Assert.Equal(["baseline:survey", "follow-up:survey", "follow-up:reminder-1", "follow-up:reminder-2"], SurveySteps(followUp));
-        Assert.Equal(new WriteBackStep(Input, "follow-up"), followUp.Activities[^2].Input);
-        Assert.Equal(new FollowUpEnd(Input, "answered"), followUp.Activities[^1].Input);
+        Assert.Equal(new WriteBackStep(Input, SurveyKind.FollowUp), followUp.Activities[^2].Input);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.Answered), followUp.Activities[^1].Input);
         Assert.DoesNotContain(FollowUpActivityNames.ParkWriteBack, followUp.ActivityNames);
         Assert.Empty(followUp.PendingTimers);
         Assert.Equal(
             [
-                new ReferralProgress("awaiting-follow-up", "Waiting for the follow-up date.", Due, "alpha"),
+                new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", Due, "alpha"),
                 SurveySent("reminder-1", Due.AddDays(7)), SurveySent("reminder-2", Due.AddDays(14)), SurveySent("closed", Due.AddDays(28)),
-                Ended("answered"),
+                Ended(ProgressStep.Answered),
             ],
             followUp.Statuses<ReferralProgress>());
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -165,11 +165,11 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal(["baseline:survey", "follow-up:survey"], SurveySteps(followUp));
         Assert.Equal([FollowUpActivityNames.WriteBack, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames.TakeLast(2));
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -183,11 +183,11 @@ public sealed class FollowUpOrchestrationTests
         Assert.Equal(Due.AddDays(28), followUp.FireTimer());
 
         Assert.Equal(FollowUpActivityNames.EndFollowUp, followUp.ActivityNames[^1]);
-        Assert.Equal(new FollowUpEnd(Input, "no-response"), followUp.Activities[^1].Input);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.NoResponse), followUp.Activities[^1].Input);
         Assert.DoesNotContain(FollowUpActivityNames.WriteBack, followUp.ActivityNames);
         Assert.Equal([Due, Due.AddDays(7), Due.AddDays(14), Due.AddDays(28)], followUp.Timers.Select(t => t.FireAt));
-        Assert.Equal(Ended("no-response"), followUp.CustomStatus);
-        Assert.Equal("no-response", followUp.Result);
+        Assert.Equal(Ended(ProgressStep.NoResponse), followUp.CustomStatus);
+        Assert.Equal(FollowUpOutcome.NoResponse.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -200,13 +200,13 @@ public sealed class FollowUpOrchestrationTests
         followUp.FireTimer();
 
         Assert.Equal(["baseline:survey", "follow-up:survey"], SurveySteps(followUp));
-        Assert.Equal("no-response", followUp.Result);
+        Assert.Equal(FollowUpOutcome.NoResponse.Spelling(), followUp.Result);
     }
 
     [Theory]
-    [InlineData(ReferralInstances.WithdrawnEvent, "withdrawn")]
-    [InlineData(FollowUpOrchestration.OptedOutEvent, "opted-out")]
-    public void A_withdrawal_or_opt_out_during_the_survey_window_ends_the_follow_up(string eventName, string outcome)
+    [InlineData(ReferralInstances.WithdrawnEvent, FollowUpOutcome.Withdrawn, ProgressStep.Withdrawn)]
+    [InlineData(FollowUpOrchestration.OptedOutEvent, FollowUpOutcome.OptedOut, ProgressStep.OptedOut)]
+    public void A_withdrawal_or_opt_out_during_the_survey_window_ends_the_follow_up(string eventName, FollowUpOutcome outcome, ProgressStep step)
     {
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
@@ -215,11 +215,11 @@ public sealed class FollowUpOrchestrationTests
         object payload = eventName == ReferralInstances.WithdrawnEvent ? Withdrawn : new OptedOut(new DateTimeOffset(2026, 6, 10, 8, 0, 0, TimeSpan.Zero));
         followUp.Raise(eventName, payload);
 
-        var expected = outcome == "withdrawn"
+        var expected = outcome == FollowUpOutcome.Withdrawn
             ? new[] { FollowUpActivityNames.SendSurvey, ReferralInstances.CancelReferral, FollowUpActivityNames.EndFollowUp }
             : [FollowUpActivityNames.SendSurvey, FollowUpActivityNames.SendSurvey, FollowUpActivityNames.EndFollowUp];
         Assert.Equal(expected, followUp.ActivityNames.TakeLast(3));
-        if (outcome == "withdrawn")
+        if (outcome == FollowUpOutcome.Withdrawn)
         {
             Assert.Equal(new Cancellation(Referral, "alpha"), followUp.Activities[^2].Input);
         }
@@ -228,8 +228,8 @@ public sealed class FollowUpOrchestrationTests
         Assert.DoesNotContain(FollowUpActivityNames.WriteBack, followUp.ActivityNames);
         Assert.True(followUp.Timers[^1].Cancelled);
         Assert.Empty(followUp.PendingTimers);
-        Assert.Equal(Ended(outcome), followUp.CustomStatus);
-        Assert.Equal(outcome, followUp.Result);
+        Assert.Equal(Ended(step), followUp.CustomStatus);
+        Assert.Equal(outcome.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -238,16 +238,16 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("baseline"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.Baseline));
 
-        Assert.Equal(new WriteBackStep(Input, "baseline"), followUp.Activities[^1].Input);
+        Assert.Equal(new WriteBackStep(Input, SurveyKind.Baseline), followUp.Activities[^1].Input);
         Assert.Equal([Due.AddDays(7)], followUp.PendingTimers.Select(t => t.FireAt));
         Assert.True(followUp.IsRunning);
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
-        Assert.Equal(["baseline", "follow-up"], followUp.Activities.Where(a => a.Name == FollowUpActivityNames.WriteBack).Select(a => a.InputAs<WriteBackStep>().Kind));
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal([SurveyKind.Baseline, SurveyKind.FollowUp], followUp.Activities.Where(a => a.Name == FollowUpActivityNames.WriteBack).Select(a => a.InputAs<WriteBackStep>().Kind));
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -255,29 +255,29 @@ public sealed class FollowUpOrchestrationTests
     {
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
-        Assert.Equal(new WriteBackStep(Input, "follow-up"), followUp.Activities[^1].Input);
+        Assert.Equal(new WriteBackStep(Input, SurveyKind.FollowUp), followUp.Activities[^1].Input);
         Assert.True(followUp.IsRunning);
         followUp.FireTimer();
         Assert.Equal(["baseline:survey", "follow-up:survey"], SurveySteps(followUp));
     }
 
     [Theory]
-    [InlineData("written")]
-    [InlineData("no-endpoint")]
-    public void A_write_back_that_is_written_or_has_no_endpoint_ends_the_follow_up_without_parking(string state)
+    [InlineData(WriteBackState.Written)]
+    [InlineData(WriteBackState.NoEndpoint)]
+    public void A_write_back_that_is_written_or_has_no_endpoint_ends_the_follow_up_without_parking(WriteBackState state)
     {
         var followUp = FollowUp()
             .Returns(FollowUpActivityNames.WriteBack, new WriteBackOutcome(state, null))
             .Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal([FollowUpActivityNames.WriteBack, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames.TakeLast(2));
         Assert.DoesNotContain(FollowUpActivityNames.ParkWriteBack, followUp.ActivityNames);
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -286,7 +286,7 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         var retry = followUp.Activities.Single(a => a.Name == FollowUpActivityNames.WriteBack).Retry!;
         Assert.Equal(TimeSpan.FromMinutes(5), retry.FirstRetryInterval);
@@ -303,11 +303,11 @@ public sealed class FollowUpOrchestrationTests
             .Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal([FollowUpActivityNames.WriteBack, FollowUpActivityNames.ParkWriteBack], followUp.ActivityNames.TakeLast(2));
-        Assert.Equal(new ParkedWriteBack(Input, "follow-up", Refused), followUp.Activities[^1].Input);
-        Assert.Equal(Parked("follow-up", "refused"), followUp.CustomStatus);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, Refused), followUp.Activities[^1].Input);
+        Assert.Equal(Parked(SurveyKind.FollowUp, WriteBackState.Refused), followUp.CustomStatus);
         Assert.Contains(FollowUpOrchestration.RetryWriteBackEvent, followUp.WaitingFor);
         Assert.Empty(followUp.PendingTimers);
         Assert.True(followUp.IsRunning);
@@ -322,10 +322,10 @@ public sealed class FollowUpOrchestrationTests
         Assert.Equal(
             [FollowUpActivityNames.WriteBack, FollowUpActivityNames.ParkWriteBack, FollowUpActivityNames.WriteBack, FollowUpActivityNames.ParkWriteBack, FollowUpActivityNames.WriteBack, FollowUpActivityNames.EndFollowUp],
             followUp.ActivityNames.TakeLast(6));
-        Assert.All(followUp.Activities.Where(a => a.Name == FollowUpActivityNames.WriteBack), a => Assert.Equal(new WriteBackStep(Input, "follow-up"), a.Input));
-        Assert.Equal(new FollowUpEnd(Input, "answered"), followUp.Activities[^1].Input);
-        Assert.Equal(Ended("answered"), followUp.CustomStatus);
-        Assert.Equal("answered", followUp.Result);
+        Assert.All(followUp.Activities.Where(a => a.Name == FollowUpActivityNames.WriteBack), a => Assert.Equal(new WriteBackStep(Input, SurveyKind.FollowUp), a.Input));
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.Answered), followUp.Activities[^1].Input);
+        Assert.Equal(Ended(ProgressStep.Answered), followUp.CustomStatus);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -337,17 +337,17 @@ public sealed class FollowUpOrchestrationTests
             .Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal(FollowUpActivityNames.ParkWriteBack, followUp.ActivityNames[^1]);
-        Assert.Equal(new ParkedWriteBack(Input, "follow-up", new WriteBackOutcome("unreachable", "Connection refused (practice.example:443)")), followUp.Activities[^1].Input);
-        Assert.Equal(Parked("follow-up", "unreachable"), followUp.CustomStatus);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, new WriteBackOutcome(WriteBackState.Unreachable, "Connection refused (practice.example:443)")), followUp.Activities[^1].Input);
+        Assert.Equal(Parked(SurveyKind.FollowUp, WriteBackState.Unreachable), followUp.CustomStatus);
         Assert.True(followUp.IsRunning);
 
         followUp.Raise(FollowUpOrchestration.RetryWriteBackEvent, new WriteBackRetry("operator@hub"));
 
         Assert.Equal([FollowUpActivityNames.WriteBack, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames.TakeLast(2));
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -357,10 +357,10 @@ public sealed class FollowUpOrchestrationTests
             .ReturnsInOrder(FollowUpActivityNames.WriteBack, Refused, Written)
             .Start(FollowUpOrchestration.RunAsync);
 
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("baseline"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.Baseline));
 
-        Assert.Equal(new ParkedWriteBack(Input, "baseline", Refused), followUp.Activities[^1].Input);
-        Assert.Equal(Parked("baseline", "refused"), followUp.CustomStatus);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.Baseline, Refused), followUp.Activities[^1].Input);
+        Assert.Equal(Parked(SurveyKind.Baseline, WriteBackState.Refused), followUp.CustomStatus);
         // While parked no timer runs: the follow-up date waits for the operator.
         Assert.Empty(followUp.PendingTimers);
 
@@ -370,11 +370,11 @@ public sealed class FollowUpOrchestrationTests
         Assert.Equal(FollowUpActivityNames.WriteBack, followUp.ActivityNames[^1]);
         Assert.Equal([Due], followUp.PendingTimers.Select(t => t.FireAt));
         // Written now, but operators still see it parked until the next step sets a status.
-        Assert.Equal(Parked("baseline", "refused"), followUp.CustomStatus);
+        Assert.Equal(Parked(SurveyKind.Baseline, WriteBackState.Refused), followUp.CustomStatus);
 
         followUp.FireTimer();
 
-        Assert.Equal(new SurveyStep(Input, "follow-up", "survey"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "survey"), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-1", Due.AddDays(2).AddDays(7)), followUp.CustomStatus);
     }
 
@@ -385,7 +385,7 @@ public sealed class FollowUpOrchestrationTests
             .ReturnsInOrder(FollowUpActivityNames.WriteBack, Refused, Written)
             .Start(FollowUpOrchestration.RunAsync);
         followUp.FireTimer();
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("follow-up"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         followUp.Raise(ReferralInstances.WithdrawnEvent, Withdrawn);
 
@@ -395,8 +395,8 @@ public sealed class FollowUpOrchestrationTests
         followUp.Raise(FollowUpOrchestration.RetryWriteBackEvent, new WriteBackRetry("operator@hub"));
 
         Assert.DoesNotContain(ReferralInstances.CancelReferral, followUp.ActivityNames);
-        Assert.Equal(new FollowUpEnd(Input, "answered"), followUp.Activities[^1].Input);
-        Assert.Equal("answered", followUp.Result);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.Answered), followUp.Activities[^1].Input);
+        Assert.Equal(FollowUpOutcome.Answered.Spelling(), followUp.Result);
     }
 
     [Fact]
@@ -405,7 +405,7 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp()
             .ReturnsInOrder(FollowUpActivityNames.WriteBack, Refused, Written)
             .Start(FollowUpOrchestration.RunAsync);
-        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted("baseline"));
+        followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.Baseline));
         followUp.Raise(ReferralInstances.WithdrawnEvent, Withdrawn);
 
         Assert.Equal(FollowUpActivityNames.ParkWriteBack, followUp.ActivityNames[^1]);
@@ -413,6 +413,6 @@ public sealed class FollowUpOrchestrationTests
         followUp.Raise(FollowUpOrchestration.RetryWriteBackEvent, new WriteBackRetry("operator@hub"));
 
         Assert.Equal([FollowUpActivityNames.WriteBack, ReferralInstances.CancelReferral, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames.TakeLast(3));
-        Assert.Equal("withdrawn", followUp.Result);
+        Assert.Equal(FollowUpOutcome.Withdrawn.Spelling(), followUp.Result);
     }
 }
