@@ -80,6 +80,16 @@ public static class DeclineReasons
         DeclineReason.Other => "Another reason",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
+
+    /// <summary>The same reason in a report's words.</summary>
+    public static string Summary(this DeclineReason reason) => reason switch
+    {
+        DeclineReason.NoCapacity => "no space",
+        DeclineReason.NotSuitable => "not suitable",
+        DeclineReason.OutOfArea => "out of area",
+        DeclineReason.Other => "another reason",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
 }
 
 /// <summary>Why one provider did not take the referral: a reason they gave, or what happened instead of an answer.</summary>
@@ -103,6 +113,10 @@ public readonly record struct DeclineCode : IStoredText<DeclineCode>
 
     /// <summary>The provider's own reason, when they gave one.</summary>
     public DeclineReason? Reason => StoredSpelling.ParseOrNull<DeclineReason>(Value);
+
+    /// <summary>Why, in a report's words; a code this version does not know is shown as it is stored.</summary>
+    public string Summary =>
+        Reason?.Summary() ?? (this == NoResponse ? "no answer before the offer expired" : this == EmailRejected ? "email address refused" : Value);
 
     public static DeclineCode FromStored(string value) => new(value);
 

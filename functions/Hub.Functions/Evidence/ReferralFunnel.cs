@@ -1,3 +1,5 @@
+using Hub.Chase;
+
 namespace Hub.Evidence;
 
 /// <summary>One stage of the funnel: its count and its share of the stage before.</summary>
@@ -34,16 +36,7 @@ public sealed class ReferralFunnel
     public static bool TookUp(EvidenceRow row) =>
         row.Chase == ChaseResult.Accepted && row.FollowUpResult != FollowUpResult.Withdrawn && row.Attended != false;
 
-    public static string DeclineLabel(string code) => code switch
-    {
-        "no-capacity" => "no space",
-        "not-suitable" => "not suitable",
-        "out-of-area" => "out of area",
-        "no-response" => "no answer before the offer expired",
-        "email-rejected" => "email address refused",
-        "other" => "another reason",
-        _ => code,
-    };
+    public static string DeclineLabel(string code) => DeclineCode.FromStored(code).Summary;
 
     public IReadOnlyList<FunnelStage> Stages() =>
     [

@@ -107,7 +107,7 @@ public sealed class FollowUpActivities(
 
         await tasks.UpdateAsync(step.FollowUp.Referral.PracticeOds, step.FollowUp.Referral.TaskId, delivery.TaskStep(recipient).ApplyTo);
         await audit.AppendAsync(referralId, FollowUpAudit.Sent(recipient, step.Kind, step.Step));
-        HubTelemetry.SurveysSent.Add(1, new KeyValuePair<string, object?>("kind", step.Kind.Spelling()), new KeyValuePair<string, object?>("step", step.Step));
+        HubTelemetry.SurveysSent.Add(1, new KeyValuePair<string, object?>("kind", step.Kind.Spelling()), new KeyValuePair<string, object?>("step", step.Step.Value));
     }
 
     [Function(FollowUpActivityNames.EndFollowUp)]

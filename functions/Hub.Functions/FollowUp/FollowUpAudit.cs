@@ -12,7 +12,7 @@ public static class FollowUpAudit
         new(AuditEventName.SurveyUndeliverable, AuditActor.Hub, kind.Spelling(), $"survey-undeliverable-{kind.Spelling()}");
 
     /// <param name="step"><c>survey</c>, <c>reminder-1</c>…</param>
-    public static LifecycleEvent Sent(SurveyRecipient recipient, SurveyKind kind, string step) =>
+    public static LifecycleEvent Sent(SurveyRecipient recipient, SurveyKind kind, SurveyStepName step) =>
         new(AuditEventName.SurveySent, recipient.Actor(), $"{kind.Spelling()}:{step}", $"survey-{kind.Spelling()}-{step}");
 
     public static LifecycleEvent Answered(SurveyKind kind, bool administered, bool complete) =>

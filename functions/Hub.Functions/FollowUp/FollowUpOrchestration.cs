@@ -30,7 +30,7 @@ public static class FollowUpOrchestration
 
         if (plan.SendBaselineSurvey)
         {
-            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.Baseline, SurveyDelivery.FirstSend), retry);
+            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.Baseline, SurveyStepName.FirstSend), retry);
         }
 
         var due = acceptedAt + plan.FollowUpAfter;
@@ -41,9 +41,9 @@ public static class FollowUpOrchestration
             return await run.EndAsync(early);
         }
 
-        await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, SurveyDelivery.FirstSend), retry);
+        await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, SurveyStepName.FirstSend), retry);
         var sentAt = context.CurrentUtcDateTime;
-        var steps = plan.Reminders.Select((after, n) => (Name: $"reminder-{n + 1}", After: after)).Append(("closed", plan.SurveyWindow)).OrderBy(s => s.Item2);
+        var steps = plan.Reminders.Select((after, n) => (Name: SurveyStepName.Reminder(n + 1), After: after)).Append((SurveyStepName.Closed, plan.SurveyWindow)).OrderBy(s => s.Item2);
         foreach (var (name, after) in steps)
         {
             context.SetCustomStatus(new ReferralProgress(ProgressStep.SurveySent, $"Survey sent; next: {name}.", sentAt + after, input.ProviderId));
@@ -59,7 +59,7 @@ public static class FollowUpOrchestration
                 return await run.EndAsync(ended);
             }
 
-            if (name == "closed")
+            if (name == SurveyStepName.Closed)
             {
                 return await run.EndAsync(FollowUpOutcome.NoResponse);
             }

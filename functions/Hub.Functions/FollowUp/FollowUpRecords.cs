@@ -21,7 +21,7 @@ public sealed record FollowUpPlan(
 /// <summary>One survey email: the baseline or the follow-up, first sent or a reminder.</summary>
 /// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>
 /// <param name="Step"><c>survey</c>, <c>reminder-1</c>, <c>reminder-2</c>…</param>
-public sealed record SurveyStep(FollowUpInput FollowUp, SurveyKind Kind, string Step);
+public sealed record SurveyStep(FollowUpInput FollowUp, SurveyKind Kind, SurveyStepName Step);
 
 /// <summary>Raised by the survey page once the answers are stored.</summary>
 public sealed record SurveySubmitted(SurveyKind Kind);

@@ -111,3 +111,28 @@ public static class FollowUpWords
     public static AuditActor Actor(this SurveyRecipient recipient) =>
         recipient == SurveyRecipient.Provider ? AuditActor.ProviderForPatient : AuditActor.Patient;
 }
+
+/// <summary>One survey email or the window's end, as the follow-up waits for them: <c>survey</c> (the first send),
+/// <c>reminder-1</c>, <c>reminder-2</c>…, and <c>closed</c> (the window, never sent).</summary>
+[JsonConverter(typeof(StoredTextJsonConverter<SurveyStepName>))]
+public readonly record struct SurveyStepName : IStoredText<SurveyStepName>
+{
+    private const string ReminderPrefix = "reminder-";
+
+    private SurveyStepName(string value) => Value = value;
+
+    public string Value { get; }
+
+    public static SurveyStepName FirstSend => new("survey");
+
+    public static SurveyStepName Closed => new("closed");
+
+    /// <param name="number">1 for the first reminder.</param>
+    public static SurveyStepName Reminder(int number) => new($"{ReminderPrefix}{number}");
+
+    public bool IsReminder => Value?.StartsWith(ReminderPrefix, StringComparison.Ordinal) == true;
+
+    public static SurveyStepName FromStored(string value) => new(value);
+
+    public override string ToString() => Value ?? string.Empty;
+}

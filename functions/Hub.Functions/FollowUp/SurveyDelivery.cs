@@ -5,21 +5,18 @@ namespace Hub.FollowUp;
 
 /// <summary>One survey email, as the follow-up decides it: the stage it opens, its once-keys, how long its link works,
 /// who gets it when the patient's address is refused, and what the Task says once it is sent.</summary>
-public sealed record SurveyDelivery(SurveyKind Kind, string Step)
+public sealed record SurveyDelivery(SurveyKind Kind, SurveyStepName Step)
 {
-    /// <summary>The first send's step; reminders are <c>reminder-1</c>, <c>reminder-2</c>…</summary>
-    public const string FirstSend = "survey";
-
     public static SurveyDelivery Of(SurveyStep step) => new(step.Kind, step.Step);
 
-    public bool IsReminder => Step != FirstSend;
+    public bool IsReminder => Step != SurveyStepName.FirstSend;
 
     public FollowUpStage Opens => Kind == SurveyKind.Baseline ? FollowUpStage.BaselineSent : IsReminder ? FollowUpStage.SurveyReminded : FollowUpStage.SurveySent;
 
     public TimeSpan LinkLifetime(FollowUpOptions options) => Kind == SurveyKind.Baseline ? options.BaselineWindow : options.SurveyWindow;
 
     /// <summary>The email's once-key; the provider's copy has its own, so a fallback after a refusal still goes.</summary>
-    public string EmailKey(SurveyRecipient to) => $"survey-{Kind.Spelling()}-{Step}{(to == SurveyRecipient.Provider ? "-provider" : string.Empty)}";
+    public string EmailKey(SurveyRecipient to) => $"survey-{Kind.Spelling()}-{Step.Value}{(to == SurveyRecipient.Provider ? "-provider" : string.Empty)}";
 
     /// <summary>The patient's address was refused: the provider goes through the survey with them instead.</summary>
     public static SurveyRecipient AfterPatientRefused => SurveyRecipient.Provider;

@@ -33,25 +33,25 @@ public sealed class FollowUpDecisionsTests
     public void A_survey_email_opens_its_stage_and_keys_the_provider_copy_apart()
     {
         var options = new FollowUpOptions();
-        var baseline = new SurveyDelivery(SurveyKind.Baseline, SurveyDelivery.FirstSend);
+        var baseline = new SurveyDelivery(SurveyKind.Baseline, SurveyStepName.FirstSend);
         Assert.Equal((FollowUpStage.BaselineSent, false, options.BaselineWindow), (baseline.Opens, baseline.IsReminder, baseline.LinkLifetime(options)));
         Assert.Equal("survey-baseline-survey", baseline.EmailKey(SurveyRecipient.Patient));
         Assert.Equal("survey-baseline-survey-provider", baseline.EmailKey(SurveyRecipient.Provider));
 
-        var reminder = new SurveyDelivery(SurveyKind.FollowUp, "reminder-2");
+        var reminder = new SurveyDelivery(SurveyKind.FollowUp, SurveyStepName.Reminder(2));
         Assert.Equal((FollowUpStage.SurveyReminded, true, options.SurveyWindow), (reminder.Opens, reminder.IsReminder, reminder.LinkLifetime(options)));
-        Assert.Equal(FollowUpStage.SurveySent, new SurveyDelivery(SurveyKind.FollowUp, SurveyDelivery.FirstSend).Opens);
+        Assert.Equal(FollowUpStage.SurveySent, new SurveyDelivery(SurveyKind.FollowUp, SurveyStepName.FirstSend).Opens);
         Assert.Equal(SurveyRecipient.Provider, SurveyDelivery.AfterPatientRefused);
     }
 
     [Fact]
     public void The_task_says_which_survey_went_and_when_the_provider_administers_it()
     {
-        var step = new SurveyDelivery(SurveyKind.Baseline, SurveyDelivery.FirstSend).TaskStep(SurveyRecipient.Provider);
+        var step = new SurveyDelivery(SurveyKind.Baseline, SurveyStepName.FirstSend).TaskStep(SurveyRecipient.Provider);
         Assert.Equal((FhirTask.TaskStatus.InProgress, TaskBusinessStatus.BaselineSurveySent, "The provider is asked to go through the survey with the patient."), (step.Status, step.Code, step.Reason));
-        Assert.Equal(TaskBusinessStatus.SurveyReminded, new SurveyDelivery(SurveyKind.FollowUp, "reminder-1").TaskStep(SurveyRecipient.Patient).Code);
-        Assert.Null(new SurveyDelivery(SurveyKind.FollowUp, "survey").TaskStep(SurveyRecipient.Patient).Reason);
-        Assert.Equal("Follow-up survey sent", new SurveyDelivery(SurveyKind.FollowUp, "survey").TaskStep(SurveyRecipient.Patient).Code.Display());
+        Assert.Equal(TaskBusinessStatus.SurveyReminded, new SurveyDelivery(SurveyKind.FollowUp, SurveyStepName.Reminder(1)).TaskStep(SurveyRecipient.Patient).Code);
+        Assert.Null(new SurveyDelivery(SurveyKind.FollowUp, SurveyStepName.FirstSend).TaskStep(SurveyRecipient.Patient).Reason);
+        Assert.Equal("Follow-up survey sent", new SurveyDelivery(SurveyKind.FollowUp, SurveyStepName.FirstSend).TaskStep(SurveyRecipient.Patient).Code.Display());
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class FollowUpOrchestrationTests
         if (sendBaseline)
         {
             Assert.Equal([FollowUpActivityNames.PlanFollowUp, FollowUpActivityNames.SendSurvey], followUp.ActivityNames);
-            Assert.Equal(new SurveyStep(Input, SurveyKind.Baseline, "survey"), followUp.Activities[1].Input);
+            Assert.Equal(new SurveyStep(Input, SurveyKind.Baseline, SurveyStepName.FirstSend), followUp.Activities[1].Input);
         }
         else
         {
@@ -124,15 +124,15 @@ public sealed class FollowUpOrchestrationTests
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);
 
         Assert.Equal(Due, followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "survey"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, SurveyStepName.FirstSend), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-1", Due.AddDays(7)), followUp.CustomStatus);
 
         Assert.Equal(Due.AddDays(7), followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "reminder-1"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, SurveyStepName.Reminder(1)), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-2", Due.AddDays(14)), followUp.CustomStatus);
 
         Assert.Equal(Due.AddDays(14), followUp.FireTimer());
-        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "reminder-2"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, SurveyStepName.Reminder(2)), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("closed", Due.AddDays(28)), followUp.CustomStatus);
 
         followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
@@ -374,7 +374,7 @@ public sealed class FollowUpOrchestrationTests
 
         followUp.FireTimer();
 
-        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, "survey"), followUp.Activities[^1].Input);
+        Assert.Equal(new SurveyStep(Input, SurveyKind.FollowUp, SurveyStepName.FirstSend), followUp.Activities[^1].Input);
         Assert.Equal(SurveySent("reminder-1", Due.AddDays(2).AddDays(7)), followUp.CustomStatus);
     }
 

@@ -155,6 +155,12 @@ public sealed class StoredSpellingsTests
         Assert.Equal("\"reminder-3\"", JsonSerializer.Serialize(ChaseStepName.Reminder(3)));
         Assert.Equal(ChaseStepName.Reminder(3), JsonSerializer.Deserialize<ChaseStepName>("\"reminder-3\""));
         Assert.True(ChaseStepName.Reminder(3).IsReminder);
+        Assert.Equal(["survey", "reminder-1", "reminder-12", "closed"],
+            new[] { SurveyStepName.FirstSend, SurveyStepName.Reminder(1), SurveyStepName.Reminder(12), SurveyStepName.Closed }.Select(s => s.Value));
+        Assert.Equal("\"reminder-2\"", JsonSerializer.Serialize(SurveyStepName.Reminder(2)));
+        Assert.Equal(SurveyStepName.FirstSend, JsonSerializer.Deserialize<SurveyStepName>("\"survey\""));
+        Assert.True(SurveyStepName.Reminder(2).IsReminder);
+        Assert.False(SurveyStepName.FirstSend.IsReminder);
         Assert.Equal("\"no-capacity\"", JsonSerializer.Serialize(DeclineCode.Of(DeclineReason.NoCapacity)));
         Assert.Equal(DeclineCode.NoResponse, JsonSerializer.Deserialize<DeclineCode>("\"no-response\""));
         Assert.True(ChaseStage.Accepted.IsDecided && ChaseStage.Rejected.IsDecided && !ChaseStage.Withdrawn.IsDecided);
@@ -202,8 +208,8 @@ public sealed class StoredSpellingsTests
         { ChaseAudit.Withdrawn(null), "withdrawn", "hub", null, "withdrawn" },
         { FollowUpAudit.Planned(BaselineSource.WithReferral, SurveyRecipient.Provider), "follow-up-planned", "hub", "baseline:with-referral;survey-to:provider", "follow-up-planned" },
         { FollowUpAudit.Undeliverable(SurveyKind.Baseline), "survey-undeliverable", "hub", "baseline", "survey-undeliverable-baseline" },
-        { FollowUpAudit.Sent(SurveyRecipient.Patient, SurveyKind.FollowUp, "reminder-1"), "survey-sent", "patient", "follow-up:reminder-1", "survey-follow-up-reminder-1" },
-        { FollowUpAudit.Sent(SurveyRecipient.Provider, SurveyKind.Baseline, "survey"), "survey-sent", "provider", "baseline:survey", "survey-baseline-survey" },
+        { FollowUpAudit.Sent(SurveyRecipient.Patient, SurveyKind.FollowUp, SurveyStepName.Reminder(1)), "survey-sent", "patient", "follow-up:reminder-1", "survey-follow-up-reminder-1" },
+        { FollowUpAudit.Sent(SurveyRecipient.Provider, SurveyKind.Baseline, SurveyStepName.FirstSend), "survey-sent", "provider", "baseline:survey", "survey-baseline-survey" },
         { FollowUpAudit.Answered(SurveyKind.FollowUp, administered: false, complete: true), "survey-answered", "patient", "follow-up:complete", "survey-answered-follow-up" },
         { FollowUpAudit.Answered(SurveyKind.Baseline, administered: true, complete: false), "survey-answered", "provider", "baseline:partial", "survey-answered-baseline" },
         { FollowUpAudit.OptedOut(administered: false), "opted-out", "patient", null, "opted-out" },
@@ -237,7 +243,7 @@ public sealed class StoredSpellingsTests
         Assert.Equal(DeclineCode.Unspecified, ChaseAudit.DeclineOf(new AuditEntry("r1", "declined", "provider:a", DateTimeOffset.UnixEpoch, null)));
         Assert.Equal((false, ChaseStepName.EmailRejected, "alpha"), ChaseAudit.EscalationOf(Row(ChaseAudit.Escalated("alpha", ChaseStepName.EmailRejected))));
         Assert.True(ChaseAudit.EscalationOf(Row(ChaseAudit.EscalatedNoProvider())).NoProvider);
-        Assert.Equal(SurveyKind.FollowUp, FollowUpAudit.KindOf(Row(FollowUpAudit.Sent(SurveyRecipient.Patient, SurveyKind.FollowUp, "survey"))));
+        Assert.Equal(SurveyKind.FollowUp, FollowUpAudit.KindOf(Row(FollowUpAudit.Sent(SurveyRecipient.Patient, SurveyKind.FollowUp, SurveyStepName.FirstSend))));
         Assert.Equal(SurveyKind.Baseline, FollowUpAudit.KindOf(Row(FollowUpAudit.Answered(SurveyKind.Baseline, false, true))));
         Assert.Equal(FollowUpOutcome.OptedOut, FollowUpAudit.OutcomeOf(Row(FollowUpAudit.Ended(FollowUpOutcome.OptedOut, BaselineSource.Survey))));
         Assert.Null(new AuditEntry("k", "api-key-issued", "admin", DateTimeOffset.UnixEpoch, null).Name);
@@ -310,7 +316,7 @@ public sealed class StoredSpellingsTests
         { new OldProgress("write-back-parked", "d", new DateTime(2027, 1, 2, 3, 4, 5, DateTimeKind.Utc), "alpha"), new ReferralProgress(ProgressStep.WriteBackParked, "d", new DateTime(2027, 1, 2, 3, 4, 5, DateTimeKind.Utc), "alpha") },
         { new OldProgress("opted-out", null), new ReferralProgress(ProgressStep.OptedOut, null) },
         { new OldWithdrawal("entered-in-error", DateTimeOffset.UnixEpoch), new Withdrawal(WithdrawalStatus.EnteredInError, DateTimeOffset.UnixEpoch) },
-        { new OldSurveyStep(OldFollowUp, "follow-up", "reminder-2"), new SurveyStep(FollowUp, SurveyKind.FollowUp, "reminder-2") },
+        { new OldSurveyStep(OldFollowUp, "follow-up", "reminder-2"), new SurveyStep(FollowUp, SurveyKind.FollowUp, SurveyStepName.Reminder(2)) },
         { new OldSurveySubmitted("baseline"), new SurveySubmitted(SurveyKind.Baseline) },
         { new OldWriteBackStep(OldFollowUp, "follow-up"), new WriteBackStep(FollowUp, SurveyKind.FollowUp) },
         { new OldWriteBackOutcome("no-endpoint", null), new WriteBackOutcome(WriteBackState.NoEndpoint, null) },
