@@ -1,5 +1,3 @@
-using System.Globalization;
-using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -40,49 +38,13 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
             return ProviderResponsePage.Outcome(view);
         }
 
-        var errors = new List<(string Field, string Message)>();
-        DeclineReason? reason = null;
-        string? note = null;
-        DateOnly? firstSession = null;
-        if (view.Claims!.Action == "decline")
+        var answer = ProviderAnswerForm.Read(view.Claims!.Action, name => form[name].ToString());
+        if (answer.Errors.Count > 0)
         {
-            note = form["note"].ToString().Trim();
-            if (StoredSpelling.TryParse<DeclineReason>(form["reason"].ToString(), out var chosen))
-            {
-                reason = chosen;
-            }
-            else
-            {
-                errors.Add(("reason", "Select why you cannot take this referral"));
-            }
-
-            if (note.Length > 500)
-            {
-                errors.Add(("note", "The note must be 500 characters or fewer"));
-            }
-        }
-        else
-        {
-            var (day, month, year) = (form["day"].ToString().Trim(), form["month"].ToString().Trim(), form["year"].ToString().Trim());
-            if (day.Length + month.Length + year.Length > 0)
-            {
-                if (DateOnly.TryParseExact($"{year}-{month.PadLeft(2, '0')}-{day.PadLeft(2, '0')}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-                {
-                    firstSession = date;
-                }
-                else
-                {
-                    errors.Add(("day", "The first session date must be a real date, like 27 3 2027, or left empty"));
-                }
-            }
+            return ProviderResponsePage.Confirm(request, view, answer.Errors);
         }
 
-        if (errors.Count > 0)
-        {
-            return ProviderResponsePage.Confirm(request, view, errors);
-        }
-
-        var done = await responses.RespondAsync(token, reason, string.IsNullOrEmpty(note) ? null : note, firstSession, durable, request.HttpContext.RequestAborted);
+        var done = await responses.RespondAsync(token, answer.Reason, answer.Note, answer.FirstSession, durable, request.HttpContext.RequestAborted);
         return ProviderResponsePage.Outcome(done);
     }
 }
