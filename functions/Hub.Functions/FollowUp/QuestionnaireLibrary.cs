@@ -65,7 +65,7 @@ public sealed partial class QuestionnaireLibrary
     /// <summary>The measures the configured instruments ask, for the reports and the CSV.</summary>
     public MeasureCatalogue Measures { get; }
 
-    public Questionnaire For(string kind) => kind == "baseline" ? Baseline : FollowUp;
+    public Questionnaire For(SurveyKind kind) => kind == SurveyKind.Baseline ? Baseline : FollowUp;
 
     public Questionnaire? Questionnaire(string id) => _questionnaires.GetValueOrDefault(id);
 

@@ -49,7 +49,7 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
         var (record, document) = loaded.Value;
         var kind = action == "survey" ? StoredSpelling.Parse<SurveyKind>(claims.SubjectId) : state.OpenSurvey ?? SurveyKind.FollowUp;
         var provider = await providers.GetAsync(state.ProviderId, cancellationToken);
-        var view = new SurveyView(SurveyState.Ready, claims, record, document, questionnaires.For(kind.Spelling()), state.Recipient == SurveyRecipient.Provider, provider?.Name);
+        var view = new SurveyView(SurveyState.Ready, claims, record, document, questionnaires.For(kind), state.Recipient == SurveyRecipient.Provider, provider?.Name);
         if (record.IsWithdrawn() || state.Stage == FollowUpStage.Withdrawn)
         {
             return view with { State = SurveyState.Withdrawn };

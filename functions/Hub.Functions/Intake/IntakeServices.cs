@@ -13,6 +13,8 @@ public static class IntakeServices
         services.AddSingleton<ReferralIntake>();
         services.AddSingleton<ReferralWithdrawal>();
         services.AddSingleton<RejectionStore>();
+        services.AddSingleton<IntakeQueues>();
+        services.AddHostedService(provider => provider.GetRequiredService<IntakeQueues>());
         services.AddHubTables(RejectionStore.Table);
         return services;
     }

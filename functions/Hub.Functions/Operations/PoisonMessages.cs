@@ -1,7 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Hub.Intake;
-using Microsoft.Extensions.Configuration;
 
 namespace Hub.Operations;
 
@@ -11,13 +10,13 @@ public sealed record PoisonMessage(string MessageId, DateTimeOffset? InsertedOn,
 /// <summary>Queued referrals that failed <c>maxDequeueCount</c> times wait in <c>{queue}-poison</c>. Replay moves them back:
 /// copy to the inbound queue first, then delete from poison, so a crash in between can only duplicate a message,
 /// never lose one; and intake is idempotent, so a duplicate message never becomes a second referral.</summary>
-public sealed class PoisonMessages(QueueServiceClient queues, IConfiguration configuration)
+public sealed class PoisonMessages(QueueServiceClient queues, IntakeQueues intake)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
-    public string InboundName => configuration[QueuedReferralIntake.QueueNameSetting] ?? "referrals-inbound";
+    public string InboundName => intake.InboundName;
 
-    public string PoisonName => $"{InboundName}-poison";
+    public string PoisonName => intake.PoisonName;
 
     public async Task<IReadOnlyList<PoisonMessage>> ListAsync(CancellationToken cancellationToken = default)
     {

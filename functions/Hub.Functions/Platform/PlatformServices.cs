@@ -7,6 +7,7 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hub.Platform;
 
@@ -16,6 +17,9 @@ public static class PlatformServices
 {
     public const string StorageSetting = "AzureWebJobsStorage";
 
+    /// <summary>The prefix of the Azure SDK's log categories (Azure.Core, Azure.Identity, Azure.Storage.*…).</summary>
+    public const string AzureSdkLogCategory = "Azure";
+
     /// <summary>The longest single durable timer: a 4-month follow-up wait becomes about 41 of these. Three days is the
     /// isolated SDK's own default and well inside Azure Storage's 7-day message visibility limit.</summary>
     public static readonly TimeSpan MaximumTimerInterval = TimeSpan.FromDays(3);
@@ -23,6 +27,10 @@ public static class PlatformServices
     public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
+
+        // The Azure SDK logs every request at Information (most of the log, and of its cost in Application Insights):
+        // its warnings and errors are enough. host.json says the same for the host's own clients.
+        services.AddLogging(logging => logging.AddFilter(AzureSdkLogCategory, LogLevel.Warning));
 
         // Timers longer than this are split into timers of this length. History records the split, so it must never
         // change under instances in flight: pinned here rather than left to a library default.

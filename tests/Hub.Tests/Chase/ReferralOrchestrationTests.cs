@@ -7,7 +7,8 @@ using Microsoft.DurableTask;
 namespace Hub.Tests.Chase;
 
 /// <summary>The chase orchestrator alone, over a mocked <see cref="TaskOrchestrationContext"/>: which activities it calls,
-/// with what, in which order, which timers it sets, what operators see as its custom status, and what it returns.</summary>
+/// with what, in which order, which timers it sets, what operators see as its custom status, and what it returns.
+/// Longer than most classes on purpose: one test per branch of one orchestrator, so every branch is in one place.</summary>
 [Trait("Category", "Unit")]
 public sealed class ReferralOrchestrationTests
 {

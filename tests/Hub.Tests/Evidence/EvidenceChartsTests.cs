@@ -4,6 +4,8 @@ using Hub.Evidence;
 
 namespace Hub.Tests.Evidence;
 
+/// <summary>The three server-drawn SVG charts of the evidence page: shapes, scales, hidden figures and text alternatives.
+/// Long because each chart's cases sit beside the others', sharing one reading of the SVG.</summary>
 [Trait("Category", "Unit")]
 public class EvidenceChartsTests
 {

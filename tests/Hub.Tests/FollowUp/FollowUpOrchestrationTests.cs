@@ -6,7 +6,8 @@ using Microsoft.DurableTask;
 namespace Hub.Tests.FollowUp;
 
 /// <summary>The follow-up orchestrator alone, over a mocked <see cref="TaskOrchestrationContext"/>: the surveys it sends
-/// and when, what it writes back, what it parks, what operators see as its custom status, and how it ends.</summary>
+/// and when, what it writes back, what it parks, what operators see as its custom status, and how it ends.
+/// Longer than most classes on purpose: one test per branch of one orchestrator, so every branch is in one place.</summary>
 [Trait("Category", "Unit")]
 public sealed class FollowUpOrchestrationTests
 {

@@ -8,7 +8,8 @@ using Hub.WriteBack;
 namespace Hub.Tests.Referrals;
 
 /// <summary>Every lifecycle word as tables, audit rows, Task JSON, custom status and durable history hold it. These
-/// strings are read back months later: a failure here means stored data would no longer read.</summary>
+/// strings are read back months later: a failure here means stored data would no longer read. Long because it is one
+/// table of every stored word, kept whole so a new word has one obvious place to be pinned.</summary>
 [Trait("Category", "Unit")]
 public sealed class StoredSpellingsTests
 {
