@@ -53,7 +53,9 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         var stored = loaded.ServiceRequest;
         if (record.IsWithdrawn())
         {
-            // Withdrawn already: the same answer again, nothing raised twice.
+            // Withdrawn already: the same answer again, and the withdrawal delivered again, in case the first request
+            // died between saving it and telling the orchestration (orchestrations act on the first and ignore the rest).
+            await DeliverAsync(durable, referralId, new Withdrawal(StoredSpelling.Parse<WithdrawalStatus>(record.Status), record.LastUpdated), cancellationToken);
             return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
         }
 
@@ -64,12 +66,16 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         await referrals.SaveAsync(record with { Status = withdrawal.Spelling(), VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
         await audit.AppendAsync(referralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, withdrawal), cancellationToken);
 
-        // The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.
+        await DeliverAsync(durable, referralId, new Withdrawal(withdrawal, now), cancellationToken);
+        return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
+    }
+
+    /// <summary>The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.</summary>
+    private static async System.Threading.Tasks.Task DeliverAsync(DurableTaskClient durable, string referralId, Withdrawal withdrawal, CancellationToken cancellationToken)
+    {
         foreach (var instanceId in new[] { referralId, ReferralInstances.FollowUpInstanceId(referralId) })
         {
-            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, new Withdrawal(withdrawal, now), cancellationToken);
+            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, withdrawal, cancellationToken);
         }
-
-        return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
     }
 }

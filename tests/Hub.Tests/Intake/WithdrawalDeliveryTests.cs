@@ -1,0 +1,44 @@
+using Hl7.Fhir.Model;
+using Hub.Referrals;
+using Hub.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
+using Moq;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Tests.Intake;
+
+/// <summary>A withdrawal recorded is a withdrawal delivered: when the practice's first PUT dies after the referral was saved
+/// as revoked but before its orchestration heard, the practice's retry of the same PUT delivers it.</summary>
+public sealed class WithdrawalHub : TestHub
+{
+    protected override void Setup(HubSetup hub) => hub.FastChase();
+}
+
+public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<WithdrawalHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task A_repeated_withdrawal_after_a_failed_first_one_stops_the_chase()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+
+        // The task hub's queues are unreachable for the first PUT: the referral is saved as revoked, the event never sent.
+        var unreachable = new Mock<DurableTaskClient>("unreachable") { CallBase = true };
+        unreachable.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
+        unreachable.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TimeoutException("The task hub could not be reached."));
+        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, unreachable.Object));
+        Assert.NotEqual(FhirTask.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
+
+        var again = await hub.WithdrawAsync(referralId);
+        Assert.Equal(200, again.Status);
+        Assert.Equal(RequestStatus.Revoked, again.As<ServiceRequest>().Status);
+
+        var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
+        Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
+        await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true);
+        // The audit trail records the practice's withdrawal once, however often it was sent.
+        Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "withdrawn-by-practice");
+    }
+}
