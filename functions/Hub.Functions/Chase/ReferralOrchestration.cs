@@ -27,7 +27,8 @@ public static class ReferralOrchestration
         var input = context.GetInput<ReferralOrchestrationInput>()
                     ?? throw new InvalidOperationException("A referral orchestration needs its referral's ids as input.");
 
-        await context.CallActivityAsync(ChaseActivityNames.RecordReferralReceived, input);
+        // Retried like every other step: one storage hiccup here must not fail the whole chase.
+        await context.CallActivityAsync(ChaseActivityNames.RecordReferralReceived, input, Retry(TimeSpan.FromSeconds(30)));
 
         if (context.Version is null or "" or "1")
         {

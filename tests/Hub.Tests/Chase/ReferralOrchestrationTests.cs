@@ -138,11 +138,11 @@ public sealed class ReferralOrchestrationTests
         var chase = Chase(Plan("alpha")).Start(ReferralOrchestration.RunAsync);
         chase.FireTimer();
 
-        // RecordReferralReceived is called with no options at all: it is not retried.
-        Assert.Null(chase.Activities[0].Options);
+        // Before the plan is read, the first steps retry from 30 s.
+        Assert.Equal(TimeSpan.FromSeconds(30), chase.Activities[0].Retry!.FirstRetryInterval);
         Assert.Equal(TimeSpan.FromSeconds(30), chase.Activities[1].Retry!.FirstRetryInterval);
         Assert.All(chase.Activities.Skip(2), a => Assert.Equal(PlanRetry, a.Retry!.FirstRetryInterval));
-        Assert.All(chase.Activities.Skip(1), a => Assert.Equal(6, a.Retry!.MaxNumberOfAttempts));
+        Assert.All(chase.Activities, a => Assert.Equal(6, a.Retry!.MaxNumberOfAttempts));
     }
 
     [Fact]
