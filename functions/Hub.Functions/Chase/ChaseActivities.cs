@@ -57,7 +57,15 @@ public sealed partial class ChaseActivities(
         using var span = HubTelemetry.StartReferralStep("chase.offer", referral.ReferralId, referral.TraceParent);
         var provider = await providers.GetAsync(step.ProviderId)
                        ?? throw new InvalidOperationException($"Provider {step.ProviderId} is no longer in the directory.");
-        var (_, document) = await documents.RequireAsync(referral.PracticeOds, referral.ReferralId);
+        var (record, document) = await documents.RequireAsync(referral.PracticeOds, referral.ReferralId);
+        var emailKey = $"{step.Step.Value}-{step.ProviderId}";
+        if (record.IsWithdrawn())
+        {
+            // Withdrawn, and the orchestration has not heard yet: nobody is contacted about it any more.
+            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(emailKey));
+            return OfferOutcome.Sent;
+        }
+
         var accept = links.Create(ProviderAudience, referral.ReferralId, step.ProviderId, "accept");
         var decline = links.Create(ProviderAudience, referral.ReferralId, step.ProviderId, "decline");
         var expires = time.GetUtcNow() + linkOptions.Value.Lifetime;
@@ -65,7 +73,7 @@ public sealed partial class ChaseActivities(
 
         // The provider holds the offer before the email can reach them, so even an instant click finds it live.
         await chases.SetAsync(referral.ReferralId, referral.PracticeOds, step.ProviderId, ChaseStage.At(step.Step));
-        var outcome = await email.SendOnceAsync(referral.ReferralId, $"{step.Step.Value}-{step.ProviderId}", message);
+        var outcome = await email.SendOnceAsync(referral.ReferralId, emailKey, message);
         if (outcome.Kind == EmailOutcomeKind.Rejected)
         {
             LogBounced(logger, referral.ReferralId, step.ProviderId, outcome.StatusCode);

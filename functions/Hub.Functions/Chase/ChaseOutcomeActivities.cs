@@ -24,7 +24,14 @@ public sealed class ChaseOutcomeActivities(
     {
         var referral = step.Referral;
         using var span = HubTelemetry.StartReferralStep("chase.escalate", referral.ReferralId, referral.TraceParent);
-        var (_, document) = await LoadAsync(referral);
+        var (record, document) = await LoadAsync(referral);
+        if (record.IsWithdrawn())
+        {
+            // Withdrawn, and the chase has not heard yet: the referrer withdrew it and needs no news of it.
+            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(ReferrerNews.EmailKey($"{step.Step.Value}-{step.ProviderId}")));
+            return;
+        }
+
         var provider = await providers.GetAsync(step.ProviderId);
         var update = ReferrerUpdate.AboutProvider(step.Step, step.ProviderId, provider?.Name ?? step.ProviderId);
         await news.TellAsync(referral, document, update);
@@ -39,7 +46,13 @@ public sealed class ChaseOutcomeActivities(
     {
         var referral = end.Referral;
         using var span = HubTelemetry.StartReferralStep("chase.escalate", referral.ReferralId, referral.TraceParent);
-        var (_, document) = await LoadAsync(referral);
+        var (record, document) = await LoadAsync(referral);
+        if (record.IsWithdrawn())
+        {
+            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(ReferrerNews.EmailKey(ChaseStage.NoProvider.Value)));
+            return;
+        }
+
         await news.TellAsync(referral, document, ReferrerUpdate.NoProvider);
         await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, ChaseTaskSteps.NoProvider.ApplyTo);
         await chases.SetAsync(referral.ReferralId, referral.PracticeOds, null, ChaseStage.NoProvider);
@@ -95,8 +108,16 @@ public sealed class ChaseOutcomeActivities(
     {
         var referral = end.Referral;
         using var span = HubTelemetry.StartReferralStep("chase.reject", referral.ReferralId, referral.TraceParent);
+        var (record, document) = await LoadAsync(referral);
+        if (record.IsWithdrawn())
+        {
+            // The practice withdrew it while the chase, not yet told, ran out of providers: it ends withdrawn, as the
+            // practice asked, and nobody is told it was rejected.
+            await CancelReferral(new Cancellation(referral, null));
+            return;
+        }
+
         await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, ChaseTaskSteps.Rejected(end.Declines).ApplyTo);
-        var (_, document) = await LoadAsync(referral);
         await news.TellAsync(referral, document, ReferrerUpdate.Rejected(end.Declines));
         await chases.SetAsync(referral.ReferralId, referral.PracticeOds, null, ChaseStage.Rejected);
         await audit.AppendAsync(referral.ReferralId, ChaseAudit.Rejected(end.Declines));

@@ -18,8 +18,11 @@ public sealed class ReferrerNews(EmailSender email, AuditTrail audit, IOptions<L
         }
 
         var taskUrl = $"{(linkOptions.Value.BaseUrl ?? "http://localhost:7071").TrimEnd('/')}/api/fhir/Task/{referral.TaskId}";
-        await SendOnceAsync(referral.ReferralId, $"referrer-{update.EmailKey}", ChaseEmails.ToReferrer(to, document, update.Headline, update.Detail, taskUrl));
+        await SendOnceAsync(referral.ReferralId, EmailKey(update.EmailKey), ChaseEmails.ToReferrer(to, document, update.Headline, update.Detail, taskUrl));
     }
+
+    /// <summary>The once-key of the referrer's email about a step (<see cref="ReferrerUpdate.EmailKey"/>).</summary>
+    public static string EmailKey(string step) => $"referrer-{step}";
 
     public async Task SendOnceAsync(string referralId, string emailKey, EmailMessage message)
     {

@@ -68,8 +68,15 @@ public sealed class FollowUpActivities(
             return;   // an opt-out racing the timer: no more contact, whatever the orchestration thought
         }
 
-        var (_, document) = await LoadAsync(step.FollowUp);
+        var (record, document) = await LoadAsync(step.FollowUp);
         var delivery = SurveyDelivery.Of(step);
+        if (record.IsWithdrawn())
+        {
+            // Withdrawn, and the follow-up has not heard yet: the patient is not contacted about it any more.
+            await audit.AppendAsync(referralId, LifecycleEvent.ContactWithheld(delivery.EmailKey(state.Recipient)));
+            return;
+        }
+
         var surveyUrl = links.Url(SurveyPagePath, links.Create(PatientAudience, referralId, step.Kind.Spelling(), "survey", delivery.LinkLifetime(options.Value)));
         var optOutUrl = links.Url(OptOutPagePath, links.Create(PatientAudience, referralId, "opt-out", "opt-out", OptOutLinkLifetime));
         var recipient = state.Recipient;

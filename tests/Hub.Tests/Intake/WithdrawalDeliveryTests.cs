@@ -23,12 +23,7 @@ public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<W
         await hub.OfferAsync("alpha", referralId);
 
         // The task hub's queues are unreachable for the first PUT: the referral is saved as revoked, the event never sent.
-        var unreachable = new Mock<DurableTaskClient>("unreachable") { CallBase = true };
-        unreachable.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
-        unreachable.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new TimeoutException("The task hub could not be reached."));
-        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, unreachable.Object));
+        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, Unreachable()));
         Assert.NotEqual(FhirTask.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
 
         var again = await hub.WithdrawAsync(referralId);
@@ -40,5 +35,41 @@ public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<W
         await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true);
         // The audit trail records the practice's withdrawal once, however often it was sent.
         Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "withdrawn-by-practice");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_withdrawal_the_chase_never_heard_stops_every_contact_and_ends_the_referral_withdrawn()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        var sent = hub.Mail.Emails.Count;
+        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, Unreachable()));
+
+        // The chase has not heard: its reminders and escalation still fall due, and each finds the referral withdrawn.
+        await hub.AuditWhenAsync(referralId, a => a.Count(e => e.Event == "contact-withheld") >= 3, "the two reminders and the escalation withheld");
+        Assert.Equal(sent, hub.Mail.Emails.Count);
+        var audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        Assert.DoesNotContain(audit, e => e.Event is "reminded" or "escalated");
+        Assert.Equal(["reminder-1-alpha", "reminder-2-alpha", "referrer-escalation-alpha"],
+            audit.Where(e => e.Event == "contact-withheld").Select(e => e.Outcome).Take(3));
+
+        // Each provider's turn runs out unanswered (their offers withheld too); out of providers, the chase ends the
+        // referral as the practice asked: withdrawn, not rejected, and still nobody emailed.
+        var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
+        Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
+        Assert.Equal(sent, hub.Mail.Emails.Count);
+        audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
+        Assert.DoesNotContain(audit, e => e.Event is "offered" && e.Actor != "provider:alpha");
+        Assert.DoesNotContain(audit, e => e.Event is "rejected");
+    }
+
+    private DurableTaskClient Unreachable()
+    {
+        var unreachable = new Mock<DurableTaskClient>("unreachable") { CallBase = true };
+        unreachable.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
+        unreachable.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TimeoutException("The task hub could not be reached."));
+        return unreachable.Object;
     }
 }

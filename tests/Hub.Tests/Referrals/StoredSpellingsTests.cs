@@ -53,6 +53,7 @@ public sealed class StoredSpellingsTests
         { AuditEventName.ReferralReceived, "referral-received" },
         { AuditEventName.DuplicateReceived, "duplicate-received" },
         { AuditEventName.WithdrawnByPractice, "withdrawn-by-practice" },
+        { AuditEventName.ContactWithheld, "contact-withheld" },
         { AuditEventName.OrchestrationStarted, "orchestration-started" },
         { AuditEventName.ChasePlanned, "chase-planned" },
         { AuditEventName.Offered, "offered" },
@@ -189,6 +190,8 @@ public sealed class StoredSpellingsTests
         { LifecycleEvent.DuplicateReceived("c1", "queue"), "duplicate-received", "client:c1", "queue", null },
         { LifecycleEvent.WithdrawnByPractice("c1", WithdrawalStatus.EnteredInError), "withdrawn-by-practice", "client:c1", "entered-in-error", null },
         { LifecycleEvent.OrchestrationStarted(), "orchestration-started", "hub", "received", "orchestration-started" },
+        // New with the re-check before contact (no earlier spelling to match): what it writes from now on.
+        { LifecycleEvent.ContactWithheld("reminder-1-alpha"), "contact-withheld", "hub", "reminder-1-alpha", "contact-withheld-reminder-1-alpha" },
         { LifecycleEvent.EmailRefused("referrer-accepted", 550), "email-rejected", "hub", "referrer-accepted:550", "email-rejected-referrer-accepted" },
         { LifecycleEvent.EmailRefused("withdrawn-alpha", null), "email-rejected", "hub", "withdrawn-alpha:", "email-rejected-withdrawn-alpha" },
         { LifecycleEvent.EmailRefused("survey-follow-up-reminder-1-provider", 400), "email-rejected", "hub", "survey-follow-up-reminder-1-provider:400", "email-rejected-survey-follow-up-reminder-1-provider" },

@@ -10,6 +10,8 @@ public enum AuditEventName
     [JsonStringEnumMemberName("referral-received")] ReferralReceived,
     [JsonStringEnumMemberName("duplicate-received")] DuplicateReceived,
     [JsonStringEnumMemberName("withdrawn-by-practice")] WithdrawnByPractice,
+    /// <summary>A step that would contact someone found the referral withdrawn and sent nothing.</summary>
+    [JsonStringEnumMemberName("contact-withheld")] ContactWithheld,
 
     // Chase
     [JsonStringEnumMemberName("orchestration-started")] OrchestrationStarted,
@@ -109,6 +111,10 @@ public sealed record LifecycleEvent(AuditEventName Name, AuditActor Actor, strin
 
     public static LifecycleEvent WithdrawnByPractice(string clientId, WithdrawalStatus status) =>
         new(AuditEventName.WithdrawnByPractice, AuditActor.Client(clientId), status.Spelling());
+
+    /// <summary>The step (an email's once-key) found the referral withdrawn, so nobody was contacted.</summary>
+    public static LifecycleEvent ContactWithheld(string emailKey) =>
+        new(AuditEventName.ContactWithheld, AuditActor.Hub, emailKey, $"contact-withheld-{emailKey}");
 
     public static LifecycleEvent OrchestrationStarted() =>
         new(AuditEventName.OrchestrationStarted, AuditActor.Hub, "received", "orchestration-started");
