@@ -81,7 +81,11 @@ public sealed class FollowUpActivities(
         var optOutUrl = links.Url(OptOutPagePath, links.Create(PatientAudience, referralId, "opt-out", "opt-out", OptOutLinkLifetime));
         var recipient = state.Recipient;
         // Open before sending, so even an instant click finds the survey live.
-        await followUps.SetAsync(state with { OpenSurvey = step.Kind, Stage = delivery.Opens });
+        var opened = await followUps.UpdateAsync(referralId, s => s.OptedOutAt is null ? s with { OpenSurvey = step.Kind, Stage = delivery.Opens } : s);
+        if (opened?.OptedOutAt is not null)
+        {
+            return;   // opted out while this step ran: the opt-out stands and no email goes
+        }
 
         if (recipient == SurveyRecipient.Patient)
         {

@@ -45,17 +45,19 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     public async Task SetAsync(FollowUpState state, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(FollowUps);
-        await table.UpsertEntityAsync(new TableEntity(state.ReferralId, "state")
-        {
-            ["PracticeOds"] = state.PracticeOds,
-            ["ProviderId"] = state.ProviderId,
-            ["Recipient"] = state.Recipient.Spelling(),
-            ["Baseline"] = state.Baseline.Spelling(),
-            ["OpenSurvey"] = state.OpenSurvey?.Spelling(),
-            ["Stage"] = state.Stage.Spelling(),
-            ["OptedOutAt"] = state.OptedOutAt,
-        }, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(EntityOf(state), TableUpdateMode.Replace, cancellationToken);
     }
+
+    private static TableEntity EntityOf(FollowUpState state) => new(state.ReferralId, "state")
+    {
+        ["PracticeOds"] = state.PracticeOds,
+        ["ProviderId"] = state.ProviderId,
+        ["Recipient"] = state.Recipient.Spelling(),
+        ["Baseline"] = state.Baseline.Spelling(),
+        ["OpenSurvey"] = state.OpenSurvey?.Spelling(),
+        ["Stage"] = state.Stage.Spelling(),
+        ["OptedOutAt"] = state.OptedOutAt,
+    };
 
     public async Task<FollowUpState?> GetAsync(string referralId, CancellationToken cancellationToken = default)
     {
@@ -71,18 +73,46 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
             return null;
         }
 
-        var e = row.Value!;
+        return StateOf(row.Value!);
+    }
+
+    private static FollowUpState StateOf(TableEntity e)
+    {
+        var referralId = e.PartitionKey;
         return new FollowUpState(referralId, e.GetString("PracticeOds"), e.GetString("ProviderId"),
             StoredSpelling.Parse<SurveyRecipient>(e.GetString("Recipient")), StoredSpelling.Parse<BaselineSource>(e.GetString("Baseline")),
             StoredSpelling.ParseOrNull<SurveyKind>(e.GetString("OpenSurvey")), StoredSpelling.Parse<FollowUpStage>(e.GetString("Stage")), e.GetDateTimeOffset("OptedOutAt"));
     }
 
-    /// <summary>Changes the state if it is there (a follow-up that has not started has nothing to change).</summary>
-    public async Task UpdateAsync(string referralId, Func<FollowUpState, FollowUpState> change, CancellationToken cancellationToken = default)
+    /// <summary>Changes the state if it is there (a follow-up that has not started has nothing to change). Conditional on
+    /// the row read: an opt-out written meanwhile is read again and kept, never overwritten by a survey step.</summary>
+    /// <returns>The state as written, or null when there is none.</returns>
+    public async Task<FollowUpState?> UpdateAsync(string referralId, Func<FollowUpState, FollowUpState> change, CancellationToken cancellationToken = default)
     {
-        if (await GetAsync(referralId, cancellationToken) is { } state)
+        if (!TableKeys.IsSafe(referralId))
         {
-            await SetAsync(change(state), cancellationToken);
+            return null;
+        }
+
+        var table = await tables.GetAsync(FollowUps);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(referralId, "state", cancellationToken: cancellationToken);
+            if (!row.HasValue)
+            {
+                return null;
+            }
+
+            var changed = change(StateOf(row.Value!));
+            try
+            {
+                await table.UpdateEntityAsync(EntityOf(changed), row.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                return changed;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 10)
+            {
+                // Someone wrote in between: read their change and apply ours on top.
+            }
         }
     }
 
