@@ -17,42 +17,7 @@ public sealed partial class EvidenceSnapshots(ReferralStore referrals, AuditTrai
         await _taking.WaitAsync(cancellationToken);
         try
         {
-            var clock = Stopwatch.StartNew();
-            // Figures are "as at" the start: anything that happens during the pass may or may not be in, never half in.
-            var takenAt = time.GetUtcNow();
-            var practices = new Dictionary<string, string>(StringComparer.Ordinal);
-            await foreach (var (practice, referralId) in referrals.AllKeysAsync(cancellationToken))
-            {
-                practices[referralId] = practice;
-            }
-
-            var events = new Dictionary<string, List<AuditEntry>>(StringComparer.Ordinal);
-            await foreach (var entry in audit.ScanAsync(ReferralJourney.Events, cancellationToken))
-            {
-                if (practices.ContainsKey(entry.ReferralId))
-                {
-                    (events.TryGetValue(entry.ReferralId, out var list) ? list : events[entry.ReferralId] = []).Add(entry);
-                }
-            }
-
-            var responses = new Dictionary<string, List<SurveyResponse>>(StringComparer.Ordinal);
-            await foreach (var response in followUps.AllResponsesAsync(cancellationToken))
-            {
-                (responses.TryGetValue(response.ReferralId, out var list) ? list : responses[response.ReferralId] = []).Add(response);
-            }
-
-            var rows = new List<EvidenceRow>(practices.Count);
-            foreach (var (referralId, practice) in practices)
-            {
-                if (ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? []) is { } row)
-                {
-                    rows.Add(row);
-                }
-            }
-
-            var snapshot = await store.SaveAsync(rows, takenAt, cancellationToken);
-            LogTaken(logger, rows.Count, clock.ElapsedMilliseconds);
-            return snapshot;
+            return await TakeWhileHoldingAsync(cancellationToken);
         }
         finally
         {
@@ -60,9 +25,65 @@ public sealed partial class EvidenceSnapshots(ReferralStore referrals, AuditTrai
         }
     }
 
-    /// <summary>The latest snapshot; on a hub that has never taken one (a fresh install, a demo), one is taken now.</summary>
-    public async Task<EvidenceSnapshot> CurrentAsync(CancellationToken cancellationToken = default) =>
-        await store.LatestAsync(cancellationToken) ?? await TakeAsync(cancellationToken);
+    /// <summary>The latest snapshot; on a hub that has never taken one (a fresh install, a demo), one is taken now, once:
+    /// requests arriving together wait for it rather than each taking its own.</summary>
+    public async Task<EvidenceSnapshot> CurrentAsync(CancellationToken cancellationToken = default)
+    {
+        if (await store.LatestAsync(cancellationToken) is { } latest)
+        {
+            return latest;
+        }
+
+        await _taking.WaitAsync(cancellationToken);
+        try
+        {
+            return await store.LatestAsync(cancellationToken) ?? await TakeWhileHoldingAsync(cancellationToken);
+        }
+        finally
+        {
+            _taking.Release();
+        }
+    }
+
+    private async Task<EvidenceSnapshot> TakeWhileHoldingAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        // Figures are "as at" the start: anything that happens during the pass may or may not be in, never half in.
+        var takenAt = time.GetUtcNow();
+        var practices = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var (practice, referralId) in referrals.AllKeysAsync(cancellationToken))
+        {
+            practices[referralId] = practice;
+        }
+
+        var events = new Dictionary<string, List<AuditEntry>>(StringComparer.Ordinal);
+        await foreach (var entry in audit.ScanAsync(ReferralJourney.Events, cancellationToken))
+        {
+            if (practices.ContainsKey(entry.ReferralId))
+            {
+                (events.TryGetValue(entry.ReferralId, out var list) ? list : events[entry.ReferralId] = []).Add(entry);
+            }
+        }
+
+        var responses = new Dictionary<string, List<SurveyResponse>>(StringComparer.Ordinal);
+        await foreach (var response in followUps.AllResponsesAsync(cancellationToken))
+        {
+            (responses.TryGetValue(response.ReferralId, out var list) ? list : responses[response.ReferralId] = []).Add(response);
+        }
+
+        var rows = new List<EvidenceRow>(practices.Count);
+        foreach (var (referralId, practice) in practices)
+        {
+            if (ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? []) is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+
+        var snapshot = await store.SaveAsync(rows, takenAt, cancellationToken);
+        LogTaken(logger, rows.Count, clock.ElapsedMilliseconds);
+        return snapshot;
+    }
 
     public void Dispose() => _taking.Dispose();
 
