@@ -69,6 +69,16 @@ public sealed class ChaseOutcomeActivities(
         // Between providers nobody holds the offer: the last provider's links now say the referral has moved on.
         await chases.SetAsync(referral.ReferralId, referral.PracticeOds, null, ChaseStage.DeclinedBy(decline.ProviderId));
         await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, ChaseTaskSteps.Declined(decline).ApplyTo);
+        if (await chases.DeclineNoteAsync(referral.ReferralId, decline.ProviderId) is { } note)
+        {
+            // What the provider wrote for the referrer reaches them: on the Task, and by email.
+            var name = (await providers.GetAsync(decline.ProviderId))?.Name ?? decline.ProviderId;
+            var at = time.GetUtcNow();
+            await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task => ChaseTaskSteps.RecordProviderNote(task, decline.ProviderId, name, note, at));
+            var (_, document) = await LoadAsync(referral);
+            await news.TellAsync(referral, document, ReferrerUpdate.DeclinedWithNote(decline, name, note));
+        }
+
         await audit.AppendAsync(referral.ReferralId, ChaseAudit.Declined(decline));
         HubTelemetry.ReferralsDeclined.Add(1, new KeyValuePair<string, object?>("reason", decline.ReasonCode.Value));
     }

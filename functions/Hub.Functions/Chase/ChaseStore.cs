@@ -23,6 +23,29 @@ public sealed class ChaseStore(HubTables tables, TimeProvider time)
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>Keeps what a provider wrote when declining, for the referrer. Free text stays in the hub's tables: it never
+    /// travels in the orchestration's events or activity inputs, which durable history keeps in plain tables for good.</summary>
+    public async Task SaveDeclineNoteAsync(string referralId, string providerId, string note, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Chases);
+        await table.UpsertEntityAsync(new TableEntity(referralId, NoteRow(providerId)) { ["Note"] = note, ["At"] = time.GetUtcNow() },
+            TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<string?> DeclineNoteAsync(string referralId, string providerId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId) || !TableKeys.IsSafe(providerId))
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(Chases);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(referralId, NoteRow(providerId), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Note") : null;
+    }
+
+    private static string NoteRow(string providerId) => $"decline-note-{providerId}";
+
     public async Task<ChaseState?> GetAsync(string referralId, CancellationToken cancellationToken = default)
     {
         if (!TableKeys.IsSafe(referralId))

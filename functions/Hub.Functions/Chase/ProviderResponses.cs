@@ -79,7 +79,13 @@ public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseSto
             return view with { State = ResponseState.AlreadyDecided, Decision = earlier };
         }
 
-        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), accepted ? null : note, accepted ? firstSession : null);
+        if (!accepted && !string.IsNullOrWhiteSpace(note))
+        {
+            await chases.SaveDeclineNoteAsync(claims.ReferralId, claims.SubjectId, note, cancellationToken);
+        }
+
+        // Ids and codes only: the note waits in the hub's tables for the chase to pass on.
+        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), null, accepted ? firstSession : null);
         await durable.RaiseEventAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, answer, cancellationToken);
         await audit.AppendAsync(claims.ReferralId, ChaseAudit.Answered(claims.SubjectId, accepted, reasonCode), cancellationToken);
         return view with { State = ResponseState.AlreadyDecided, Decision = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()) };

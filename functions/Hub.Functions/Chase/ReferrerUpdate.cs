@@ -25,6 +25,11 @@ public sealed record ReferrerUpdate(string EmailKey, string Headline, string Det
         return new("accepted", $"{providerName ?? "The provider"} accepted the referral", $"The patient's outcomes will be followed up in about three months.{when}");
     }
 
+    /// <summary>A provider declined and left a note for the referrer.</summary>
+    public static ReferrerUpdate DeclinedWithNote(Decline decline, string providerName, string note) =>
+        new($"declined-{decline.ProviderId}", $"{providerName} declined the referral",
+            $"Their reason: {decline.ReasonCode.Summary}. Their note: {note} The hub is offering the referral to the next matching provider.");
+
     public static ReferrerUpdate Rejected(IReadOnlyList<Decline> declines) => new("rejected", "No provider could take the referral",
         $"The hub offered it to {declines.Count} provider(s): {string.Join("; ", declines.Select(d => d.ReasonCode.Value))}.");
 
@@ -52,6 +57,20 @@ public static class ChaseTaskSteps
     public static TaskStep AwaitingFollowUp { get; } = new(FhirTask.TaskStatus.InProgress, TaskBusinessStatus.AwaitingFollowUp);
 
     public static TaskStep Rejected(IReadOnlyList<Decline> declines) => new(FhirTask.TaskStatus.Rejected, TaskBusinessStatus.AllDeclined, ReferrerUpdate.DeclineList(declines));
+
+    /// <summary>A provider's note to the referrer, as a Task note (once per provider, however often the step runs).</summary>
+    public static void RecordProviderNote(FhirTask task, string providerId, string providerName, string note, DateTimeOffset at)
+    {
+        var id = $"decline-note-{providerId}";
+        task.Note.RemoveAll(n => n.ElementId == id);
+        task.Note.Add(new Hl7.Fhir.Model.Annotation
+        {
+            ElementId = id,
+            Author = new Hl7.Fhir.Model.FhirString(providerName),
+            Time = at.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            Text = note,
+        });
+    }
 
     /// <summary>The first session the provider booked, as a Task output (replacing an earlier one).</summary>
     public static void RecordFirstSession(FhirTask task, DateOnly first)
