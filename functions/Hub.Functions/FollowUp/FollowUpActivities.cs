@@ -38,6 +38,11 @@ public sealed class FollowUpActivities(
         using var span = HubTelemetry.StartReferralStep("follow-up.plan", input.Referral.ReferralId, input.Referral.TraceParent);
         var (record, document) = await LoadAsync(input);
         var settings = options.Value;
+        if (record.IsWithdrawn())
+        {
+            return new FollowUpPlan(false, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor, AlreadyWithdrawn: true);
+        }
+
         var withReferral = ReferralBaseline.Read(document.Bundle, questionnaires.Baseline);
         var start = FollowUpStart.Decide(document.PatientEmail is not null && document.HasConsent, withReferral.Count > 0);
         if (start.Baseline == BaselineSource.WithReferral)

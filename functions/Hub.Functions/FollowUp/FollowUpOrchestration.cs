@@ -27,6 +27,10 @@ public static class FollowUpOrchestration
         var plan = await context.CallActivityAsync<FollowUpPlan>(FollowUpActivityNames.PlanFollowUp, input, retry);
         var run = new Run(context, input, plan);
         var acceptedAt = context.CurrentUtcDateTime;
+        if (plan.AlreadyWithdrawn)
+        {
+            return await run.EndAsync(FollowUpOutcome.Withdrawn);
+        }
 
         if (plan.SendBaselineSurvey)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hub.Referrals;
 
 namespace Hub.FollowUp;
@@ -10,13 +11,17 @@ public sealed record FollowUpInput(ReferralOrchestrationInput Referral, string P
 
 /// <summary>The follow-up as planned at acceptance, read once so later configuration changes leave it alone.</summary>
 /// <param name="SendBaselineSurvey">The referral brought no baseline and the patient can be emailed.</param>
+/// <param name="AlreadyWithdrawn">The practice withdrew the referral before the follow-up started (a withdrawal raised
+/// between acceptance and the follow-up's start reaches no instance): it ends at once as withdrawn. Written only when
+/// true, so plans of instances in flight read and write as before.</param>
 public sealed record FollowUpPlan(
     bool SendBaselineSurvey,
     TimeSpan FollowUpAfter,
     IReadOnlyList<TimeSpan> Reminders,
     TimeSpan SurveyWindow,
     TimeSpan WriteBackFirstRetry,
-    TimeSpan WriteBackRetryFor);
+    TimeSpan WriteBackRetryFor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool AlreadyWithdrawn = false);
 
 /// <summary>One survey email: the baseline or the follow-up, first sent or a reminder.</summary>
 /// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>

@@ -87,6 +87,30 @@ public sealed class FollowUpOrchestrationTests
     }
 
     [Fact]
+    public void Withdrawn_before_the_follow_up_started_it_cancels_the_referral_and_ends_without_a_survey_or_a_wait()
+    {
+        // The withdrawal was raised between the acceptance and the follow-up's start, on no instance: the plan found it.
+        var followUp = FollowUp(Plan() with { AlreadyWithdrawn = true }).Start(FollowUpOrchestration.RunAsync);
+
+        Assert.Equal([FollowUpActivityNames.PlanFollowUp, ReferralInstances.CancelReferral, FollowUpActivityNames.EndFollowUp], followUp.ActivityNames);
+        Assert.Equal(new Cancellation(Referral, "alpha"), followUp.Activities[1].Input);
+        Assert.Equal(new FollowUpEnd(Input, FollowUpOutcome.Withdrawn), followUp.Activities[2].Input);
+        Assert.Empty(followUp.Timers);
+        Assert.Equal(Ended(ProgressStep.Withdrawn), followUp.CustomStatus);
+        Assert.Equal(FollowUpOutcome.Withdrawn.Spelling(), followUp.Result);
+    }
+
+    [Fact]
+    public void A_plan_of_an_instance_in_flight_reads_as_not_withdrawn_and_a_plain_plan_writes_as_before()
+    {
+        var plan = Plan();
+        var json = System.Text.Json.JsonSerializer.Serialize(plan);
+        Assert.DoesNotContain("AlreadyWithdrawn", json, StringComparison.Ordinal);
+        Assert.False(System.Text.Json.JsonSerializer.Deserialize<FollowUpPlan>(json)!.AlreadyWithdrawn);
+        Assert.Contains("\"AlreadyWithdrawn\":true", System.Text.Json.JsonSerializer.Serialize(plan with { AlreadyWithdrawn = true }), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Opted_out_before_the_follow_up_date_the_follow_up_ends_as_opted_out_and_nothing_is_cancelled()
     {
         var followUp = FollowUp().Start(FollowUpOrchestration.RunAsync);

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Hub.FollowUp;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
@@ -61,6 +62,21 @@ public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<W
         audit = await hub.Get<AuditTrail>().ReadAsync(referralId);
         Assert.DoesNotContain(audit, e => e.Event is "offered" && e.Actor != "provider:alpha");
         Assert.DoesNotContain(audit, e => e.Event is "rejected");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_follow_up_planned_after_the_referral_was_withdrawn_plans_nothing_and_says_so()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, Unreachable()));
+
+        // As when the practice withdraws between a provider's acceptance and the follow-up's start.
+        var plan = await hub.Function<FollowUpActivities>().PlanFollowUp(new FollowUpInput(new ReferralOrchestrationInput(referralId, ReferralExamples.Practice, taskId), "alpha"));
+
+        Assert.True(plan.AlreadyWithdrawn);
+        Assert.False(plan.SendBaselineSurvey);
+        Assert.Null(await hub.Get<FollowUpStore>().GetAsync(referralId));
     }
 
     private DurableTaskClient Unreachable()
