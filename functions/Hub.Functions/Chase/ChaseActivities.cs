@@ -59,10 +59,8 @@ public sealed partial class ChaseActivities(
                        ?? throw new InvalidOperationException($"Provider {step.ProviderId} is no longer in the directory.");
         var (record, document) = await documents.RequireAsync(referral.PracticeOds, referral.ReferralId);
         var emailKey = $"{step.Step.Value}-{step.ProviderId}";
-        if (record.IsWithdrawn())
+        if (await audit.WithholdContactAsync(record, emailKey))
         {
-            // Withdrawn, and the orchestration has not heard yet: nobody is contacted about it any more.
-            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(emailKey));
             return OfferOutcome.Sent;
         }
 

@@ -25,11 +25,9 @@ public sealed class ChaseOutcomeActivities(
         var referral = step.Referral;
         using var span = HubTelemetry.StartReferralStep("chase.escalate", referral.ReferralId, referral.TraceParent);
         var (record, document) = await LoadAsync(referral);
-        if (record.IsWithdrawn())
+        if (await audit.WithholdContactAsync(record, ReferrerNews.EmailKey($"{step.Step.Value}-{step.ProviderId}")))
         {
-            // Withdrawn, and the chase has not heard yet: the referrer withdrew it and needs no news of it.
-            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(ReferrerNews.EmailKey($"{step.Step.Value}-{step.ProviderId}")));
-            return;
+            return;   // the referrer withdrew it and needs no news of it
         }
 
         var provider = await providers.GetAsync(step.ProviderId);
@@ -47,9 +45,8 @@ public sealed class ChaseOutcomeActivities(
         var referral = end.Referral;
         using var span = HubTelemetry.StartReferralStep("chase.escalate", referral.ReferralId, referral.TraceParent);
         var (record, document) = await LoadAsync(referral);
-        if (record.IsWithdrawn())
+        if (await audit.WithholdContactAsync(record, ReferrerNews.EmailKey(ChaseStage.NoProvider.Value)))
         {
-            await audit.AppendAsync(referral.ReferralId, LifecycleEvent.ContactWithheld(ReferrerNews.EmailKey(ChaseStage.NoProvider.Value)));
             return;
         }
 

@@ -75,10 +75,8 @@ public sealed class FollowUpActivities(
 
         var (record, document) = await LoadAsync(step.FollowUp);
         var delivery = SurveyDelivery.Of(step);
-        if (record.IsWithdrawn())
+        if (await audit.WithholdContactAsync(record, delivery.EmailKey(state.Recipient)))
         {
-            // Withdrawn, and the follow-up has not heard yet: the patient is not contacted about it any more.
-            await audit.AppendAsync(referralId, LifecycleEvent.ContactWithheld(delivery.EmailKey(state.Recipient)));
             return;
         }
 

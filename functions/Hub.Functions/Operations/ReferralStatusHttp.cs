@@ -25,11 +25,7 @@ public static class ReferralStatusHttp
 
         // Once a provider accepts, the follow-up runs as its own instance and has the newer news.
         var followUp = await durable.GetInstanceAsync(FollowUpOrchestration.InstanceId(id), getInputsAndOutputs: true, request.HttpContext.RequestAborted);
-        var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
-        if (followUp?.SerializedCustomStatus is not null)
-        {
-            progress = followUp.ReadCustomStatusAs<ReferralProgress>();
-        }
+        var progress = ReferralInstances.ProgressOf(followUp) ?? ReferralInstances.ProgressOf(instance);
 
         return JsonBody.Result(200, new
         {

@@ -20,6 +20,20 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
     public const string Table = "Audit";
 
     /// <summary>Appends a lifecycle event, spelled as its stage's factory made it.</summary>
+    /// <summary>The one check before a step contacts anyone: a referral withdrawn, whose orchestration has not heard yet,
+    /// contacts nobody. Records what was withheld (the email's once-key) and says so.</summary>
+    /// <returns>True when the referral is withdrawn and the step must send nothing.</returns>
+    public async Task<bool> WithholdContactAsync(ReferralRecord record, string emailKey, CancellationToken cancellationToken = default)
+    {
+        if (!record.IsWithdrawn())
+        {
+            return false;
+        }
+
+        await AppendAsync(record.ReferralId, LifecycleEvent.ContactWithheld(emailKey), cancellationToken);
+        return true;
+    }
+
     public Task AppendAsync(string referralId, LifecycleEvent auditEvent, CancellationToken cancellationToken = default) =>
         AppendAsync(referralId, auditEvent.Name.Spelling(), auditEvent.Actor.Spelling, auditEvent.Outcome, auditEvent.OnceKey, cancellationToken);
 

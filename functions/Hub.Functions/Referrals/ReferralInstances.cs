@@ -1,3 +1,5 @@
+using Microsoft.DurableTask.Client;
+
 namespace Hub.Referrals;
 
 // The referral's durable instances as every stage sees them: their names, ids, the events raised on them and the ids-only
@@ -22,6 +24,10 @@ public sealed record Cancellation(ReferralOrchestrationInput Referral, string? P
 
 public static class ReferralInstances
 {
+    /// <summary>An instance's custom status as operators see it; null before its first step writes one.</summary>
+    public static ReferralProgress? ProgressOf(OrchestrationMetadata? instance) =>
+        instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
+
     /// <summary>The chase's orchestration: instance id = referral id.</summary>
     public const string ChaseOrchestration = "ReferralOrchestration";
 

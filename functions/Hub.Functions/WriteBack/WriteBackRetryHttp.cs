@@ -18,7 +18,7 @@ public static class WriteBackRetryHttp
         [DurableClient] DurableTaskClient durable)
     {
         var instance = await durable.GetInstanceAsync(FollowUpOrchestration.InstanceId(id), getInputsAndOutputs: true, request.HttpContext.RequestAborted);
-        var progress = instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReferralProgress>();
+        var progress = ReferralInstances.ProgressOf(instance);
         if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running } || progress?.Step != ProgressStep.WriteBackParked)
         {
             return JsonBody.Problem(409, $"Referral '{id}' has no parked write-back.");
