@@ -24,7 +24,7 @@ public static class HubServices
             .AddAccess(configuration)
             .AddEmail(configuration)
             .AddProviders(configuration)
-            .AddReferrals()
+            .AddReferrals(configuration)
             .AddIntake(configuration)
             .AddChase(configuration)
             .AddFollowUp(configuration)

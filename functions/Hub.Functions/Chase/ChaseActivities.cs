@@ -24,6 +24,7 @@ public sealed partial class ChaseActivities(
     AuditTrail audit,
     IOptions<ChaseOptions> chaseOptions,
     IOptions<LinkOptions> linkOptions,
+    IOptions<HoldOptions> holdOptions,
     TimeProvider time,
     ILogger<ChaseActivities> logger)
 {
@@ -39,7 +40,8 @@ public sealed partial class ChaseActivities(
         await chases.SetAsync(input.ReferralId, input.PracticeOds, null, ChaseStage.Routed);
         await audit.AppendAsync(input.ReferralId, ChaseAudit.Planned(route.Count));
         var options = chaseOptions.Value;
-        return new ChasePlan(route, options.EffectiveReminders, options.EscalateAfter, linkOptions.Value.Lifetime, options.WorkingHoursOnly, options.RetryFirstInterval);
+        return new ChasePlan(route, options.EffectiveReminders, options.EscalateAfter, linkOptions.Value.Lifetime, options.WorkingHoursOnly, options.RetryFirstInterval, holdOptions.Value.RetryEvery,
+            ChaseResumption.From(await audit.ReadAsync(input.ReferralId)));
     }
 
     [Function(ChaseActivityNames.OfferToProvider)]

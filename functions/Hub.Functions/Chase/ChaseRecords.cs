@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hub.Referrals;
 
 namespace Hub.Chase;
@@ -7,7 +8,16 @@ namespace Hub.Chase;
 
 /// <summary>The chase as planned when it starts: who to offer the referral to, in order, and when to remind and escalate.
 /// Read once through an activity, so configuration changed later cannot change an instance already under way.</summary>
-public sealed record ChasePlan(IReadOnlyList<string> ProviderIds, IReadOnlyList<TimeSpan> Reminders, TimeSpan EscalateAfter, TimeSpan ExpireAfter, bool WorkingHoursOnly, TimeSpan RetryFirstInterval);
+/// <param name="HoldRetryEvery">How often a held step is tried again; zero in plans written before holds existed.</param>
+/// <param name="Resume">Set only for a chase restarted over a referral chased before (an instance recovered by an
+/// operator): what its audit trail says already happened, so it carries on from there. Written only when set.</param>
+public sealed record ChasePlan(IReadOnlyList<string> ProviderIds, IReadOnlyList<TimeSpan> Reminders, TimeSpan EscalateAfter, TimeSpan ExpireAfter, bool WorkingHoursOnly, TimeSpan RetryFirstInterval,
+    TimeSpan HoldRetryEvery = default,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ChaseResume? Resume = null);
+
+/// <summary>Where a restarted chase picks up: the answers providers already gave (through their links) and when each
+/// provider was first offered the referral, so reminders keep their times and no email goes out twice.</summary>
+public sealed record ChaseResume(IReadOnlyList<ProviderAnswer> Answers, IReadOnlyDictionary<string, DateTime> OfferedAt);
 
 /// <summary>One step of the chase for one provider.</summary>
 /// <param name="Attempt">1 for the first provider offered, 2 for the second…</param>

@@ -23,7 +23,9 @@ public sealed class FollowUpActivities(
     SignedLinks links,
     ReferralTaskProgress tasks,
     AuditTrail audit,
-    IOptions<FollowUpOptions> options)
+    IOptions<FollowUpOptions> options,
+    IOptions<HoldOptions> holdOptions,
+    TimeProvider time)
 {
     public const string PatientAudience = "patient";
     public const string SurveyPagePath = "survey";
@@ -40,7 +42,7 @@ public sealed class FollowUpActivities(
         var settings = options.Value;
         if (record.IsWithdrawn())
         {
-            return new FollowUpPlan(false, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor, AlreadyWithdrawn: true);
+            return new FollowUpPlan(false, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor, AlreadyWithdrawn: true, HoldRetryEvery: holdOptions.Value.RetryEvery);
         }
 
         var withReferral = ReferralBaseline.Read(document.Bundle, questionnaires.Baseline);
@@ -53,13 +55,27 @@ public sealed class FollowUpActivities(
             await recorder.RecordAsync(record, document, questionnaires.Baseline, SurveyKind.Baseline, AnswerSource.WithReferral, withReferral, complete, authored, WriteBackState.NotNeeded);
         }
 
-        if (await followUps.GetAsync(input.Referral.ReferralId) is null)
+        var earlier = await followUps.GetAsync(input.Referral.ReferralId);
+        if (earlier is null)
         {
             await followUps.SetAsync(new FollowUpState(input.Referral.ReferralId, input.Referral.PracticeOds, input.ProviderId, start.Recipient, start.Baseline, null, FollowUpStage.Waiting, null));
         }
 
         await audit.AppendAsync(input.Referral.ReferralId, FollowUpAudit.Planned(start.Baseline, start.Recipient));
-        return new FollowUpPlan(start.SendsBaselineSurvey, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor);
+        return new FollowUpPlan(start.SendsBaselineSurvey, settings.FollowUpAfter, settings.EffectiveReminders, settings.SurveyWindow, settings.WriteBackFirstRetry, settings.WriteBackRetryFor,
+            HoldRetryEvery: holdOptions.Value.RetryEvery, Resume: earlier is null ? null : await ResumeAsync(input, earlier));
+    }
+
+    /// <summary>A follow-up planned again over one that ran before (recovered by an operator): what already happened.</summary>
+    private async Task<FollowUpResume> ResumeAsync(FollowUpInput input, FollowUpState earlier)
+    {
+        var referral = input.Referral;
+        var accepted = (await audit.ReadAsync(referral.ReferralId)).FirstOrDefault(e => e.Is(AuditEventName.Accepted))?.At;
+        var answered = (await followUps.ResponsesAsync(referral.PracticeOds, referral.ReferralId))
+            .Where(r => r.Source != AnswerSource.WithReferral)
+            .Select(r => r.Kind)
+            .ToList();
+        return new FollowUpResume((accepted ?? time.GetUtcNow()).UtcDateTime, answered, earlier.OptedOutAt is not null);
     }
 
     [Function(FollowUpActivityNames.SendSurvey)]

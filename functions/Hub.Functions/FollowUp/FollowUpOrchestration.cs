@@ -24,38 +24,60 @@ public static class FollowUpOrchestration
         var input = context.GetInput<FollowUpInput>()
                     ?? throw new InvalidOperationException("A follow-up orchestration needs its referral's ids as input.");
         var retry = ActivityRetry.Backoff(TimeSpan.FromSeconds(30));
-        var plan = await context.CallActivityAsync<FollowUpPlan>(FollowUpActivityNames.PlanFollowUp, input, retry);
-        var run = new Run(context, input, plan);
-        var acceptedAt = context.CurrentUtcDateTime;
+        var steps = new ReferralSteps(context, input.Referral, context.InstanceId);
+        var run = new Run(context, input, steps);
+        steps.Interrupt = run.Withdrawal;
+        var plan = await steps.CallAsync<FollowUpPlan>(FollowUpActivityNames.PlanFollowUp, input, retry);
+        run.Plan = plan;
+        steps.RetryEvery = plan.HoldRetryEvery > TimeSpan.Zero ? plan.HoldRetryEvery : HoldOptions.DefaultRetryEvery;
+        var acceptedAt = plan.Resume?.AcceptedAt ?? context.CurrentUtcDateTime;
         if (plan.AlreadyWithdrawn)
         {
             return await run.EndAsync(FollowUpOutcome.Withdrawn);
         }
 
-        if (plan.SendBaselineSurvey)
+        if (plan.Resume is { } resume)
         {
-            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.Baseline, SurveyStepName.FirstSend), retry);
+            // Restarted over a follow-up that ran before: what its answers and opt-out already decided stands.
+            if (resume.OptedOut)
+            {
+                return await run.EndAsync(FollowUpOutcome.OptedOut);
+            }
+
+            if (resume.Answered.Contains(SurveyKind.FollowUp))
+            {
+                return await run.EndAsync(await run.WriteBackAnswersAsync(SurveyKind.FollowUp) ?? FollowUpOutcome.Answered);
+            }
+
+            if (resume.Answered.Contains(SurveyKind.Baseline))
+            {
+                await run.StartWriteBackAsync(SurveyKind.Baseline);
+            }
+        }
+
+        if (plan.SendBaselineSurvey && plan.Resume?.Answered.Contains(SurveyKind.Baseline) != true)
+        {
+            await steps.CallAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.Baseline, SurveyStepName.FirstSend), retry);
         }
 
         var due = acceptedAt + plan.FollowUpAfter;
-        context.SetCustomStatus(new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", due, input.ProviderId));
+        steps.SetStatus(new ReferralProgress(ProgressStep.AwaitingFollowUp, "Waiting for the follow-up date.", due, input.ProviderId));
         var waited = await run.WaitAsync(due, answeredKind: null);
         if (waited is { } early)
         {
             return await run.EndAsync(early);
         }
 
-        await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, SurveyStepName.FirstSend), retry);
+        await steps.CallAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, SurveyStepName.FirstSend), retry);
         var sentAt = context.CurrentUtcDateTime;
-        var steps = plan.Reminders.Select((after, n) => (Name: SurveyStepName.Reminder(n + 1), After: after)).Append((SurveyStepName.Closed, plan.SurveyWindow)).OrderBy(s => s.Item2);
-        foreach (var (name, after) in steps)
+        var surveySteps = plan.Reminders.Select((after, n) => (Name: SurveyStepName.Reminder(n + 1), After: after)).Append((SurveyStepName.Closed, plan.SurveyWindow)).OrderBy(s => s.Item2);
+        foreach (var (name, after) in surveySteps)
         {
-            context.SetCustomStatus(new ReferralProgress(ProgressStep.SurveySent, $"Survey sent; next: {name}.", sentAt + after, input.ProviderId));
+            steps.SetStatus(new ReferralProgress(ProgressStep.SurveySent, $"Survey sent; next: {name}.", sentAt + after, input.ProviderId));
             waited = await run.WaitAsync(sentAt + after, answeredKind: SurveyKind.FollowUp);
             if (waited == FollowUpOutcome.Answered)
             {
-                await run.WriteBackAsync(SurveyKind.FollowUp);
-                return await run.EndAsync(FollowUpOutcome.Answered);
+                return await run.EndAsync(await run.WriteBackAnswersAsync(SurveyKind.FollowUp) ?? FollowUpOutcome.Answered);
             }
 
             if (waited is { } ended)
@@ -68,19 +90,28 @@ public static class FollowUpOrchestration
                 return await run.EndAsync(FollowUpOutcome.NoResponse);
             }
 
-            await context.CallActivityAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, name), retry);
+            await steps.CallAsync(FollowUpActivityNames.SendSurvey, new SurveyStep(input, SurveyKind.FollowUp, name), retry);
         }
 
         return await run.EndAsync(FollowUpOutcome.NoResponse);
     }
 
-    /// <summary>One follow-up's waits: the events that can end it (withdrawal, opt-out) are listened for throughout.</summary>
-    private sealed class Run(TaskOrchestrationContext context, FollowUpInput input, FollowUpPlan plan)
+    /// <summary>One follow-up's waits: the events that can end it (withdrawal, opt-out) are listened for throughout, and
+    /// (for follow-ups started by this version) so are the write-backs in progress and an operator's retry of a parked one.</summary>
+    private sealed class Run(TaskOrchestrationContext context, FollowUpInput input, ReferralSteps steps)
     {
-        private readonly Task<Withdrawal> _withdrawal = context.WaitForExternalEvent<Withdrawal>(ReferralInstances.WithdrawnEvent);
+        // Listened for in this order (withdrawal, opt-out, answers), as instances in flight have always done.
+        public Task<Withdrawal> Withdrawal { get; } = context.WaitForExternalEvent<Withdrawal>(ReferralInstances.WithdrawnEvent);
+
         private readonly Task<OptedOut> _optOut = context.WaitForExternalEvent<OptedOut>(OptedOutEvent);
         private readonly TaskOptions _retry = ActivityRetry.Backoff(TimeSpan.FromSeconds(30));
+        private readonly Dictionary<Task<WriteBackOutcome>, SurveyKind> _writing = [];
+        private readonly List<SurveyKind> _parked = [];
+        private readonly HashSet<SurveyKind> _handled = [];
         private Task<SurveySubmitted> _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
+        private Task<WriteBackRetry>? _writeBackRetry;
+
+        public FollowUpPlan Plan { get; set; } = null!;
 
         /// <summary>Waits until <paramref name="due"/>; a baseline answered meanwhile is written back as it comes.</summary>
         /// <returns>Null when the timer fired; otherwise answered (the awaited kind), withdrawn or opted out.</returns>
@@ -90,14 +121,16 @@ public static class FollowUpOrchestration
             {
                 using var cancelTimer = new CancellationTokenSource();
                 var timer = context.CreateTimer(due, cancelTimer.Token);
-                var winner = await Task.WhenAny(timer, _withdrawal, _optOut, _submitted);
+                var waits = new List<Task> { timer, Withdrawal, _optOut, _submitted };
+                waits.AddRange(WriteBackWaits());
+                var winner = await Task.WhenAny(waits);
                 if (winner == timer)
                 {
                     return null;
                 }
 
                 cancelTimer.Cancel();
-                if (winner == _withdrawal)
+                if (winner == Withdrawal)
                 {
                     return FollowUpOutcome.Withdrawn;
                 }
@@ -107,42 +140,144 @@ public static class FollowUpOrchestration
                     return FollowUpOutcome.OptedOut;
                 }
 
-                var kind = _submitted.Result.Kind;
-                _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
-                if (kind == answeredKind)
+                if (winner == _submitted)
                 {
-                    return FollowUpOutcome.Answered;
+                    var kind = _submitted.Result.Kind;
+                    _submitted = context.WaitForExternalEvent<SurveySubmitted>(SurveySubmittedEvent);
+                    if (kind == answeredKind)
+                    {
+                        return FollowUpOutcome.Answered;
+                    }
+
+                    await StartWriteBackAsync(kind);
+                    continue;
                 }
 
-                await WriteBackAsync(kind);
+                await OnWriteBackAsync(winner);
             }
         }
 
-        /// <summary>Writes a survey's answers to the practice: retried with backoff for the configured period, then
-        /// parked with its reason until an operator asks for another try.</summary>
-        public async Task WriteBackAsync(SurveyKind kind)
+        /// <summary>Writes the awaited survey's answers back and waits until every write-back has settled: written, or
+        /// (after a park) retried by an operator until written. A withdrawal meanwhile ends the follow-up.</summary>
+        /// <returns>Null when every write-back settled; withdrawn when the practice withdrew meanwhile.</returns>
+        public async Task<FollowUpOutcome?> WriteBackAnswersAsync(SurveyKind kind)
         {
-            var step = new WriteBackStep(input, kind);
-            var writeRetry = ActivityRetry.Backoff(plan.WriteBackFirstRetry, plan.WriteBackRetryFor);
-            while (true)
+            await StartWriteBackAsync(kind);
+            return await SettleWriteBacksAsync();
+        }
+
+        private async Task<FollowUpOutcome?> SettleWriteBacksAsync()
+        {
+            while (_writing.Count > 0 || _parked.Count > 0)
             {
-                WriteBackOutcome outcome;
-                try
+                var waits = new List<Task> { Withdrawal };
+                waits.AddRange(WriteBackWaits());
+                var winner = await Task.WhenAny(waits);
+                if (winner == Withdrawal)
                 {
-                    outcome = await context.CallActivityAsync<WriteBackOutcome>(FollowUpActivityNames.WriteBack, step, writeRetry);
-                }
-                catch (TaskFailedException failed)
-                {
-                    outcome = new WriteBackOutcome(WriteBackState.Unreachable, failed.FailureDetails.ErrorMessage);
+                    return FollowUpOutcome.Withdrawn;
                 }
 
+                await OnWriteBackAsync(winner);
+            }
+
+            return null;
+        }
+
+        private IEnumerable<Task> WriteBackWaits()
+        {
+            foreach (var writing in _writing.Keys)
+            {
+                yield return writing;
+            }
+
+            if (_parked.Count > 0)
+            {
+                yield return _writeBackRetry ??= context.WaitForExternalEvent<WriteBackRetry>(RetryWriteBackEvent);
+            }
+        }
+
+        /// <summary>Starts writing a survey's answers to the practice, once per survey (a repeated answer event is
+        /// ignored): beside the waits for follow-ups started by this version, in their way for older ones.</summary>
+        public async Task StartWriteBackAsync(SurveyKind kind)
+        {
+            if (!_handled.Add(kind) && input.WriteBackBeside)
+            {
+                return;
+            }
+
+            if (input.WriteBackBeside)
+            {
+                _writing[WriteAsync(kind)] = kind;
+                return;
+            }
+
+            await BlockingWriteBackAsync(kind);
+        }
+
+        /// <summary>A write-back in progress finished, or an operator asked to retry the parked ones.</summary>
+        private async Task OnWriteBackAsync(Task winner)
+        {
+            if (winner == _writeBackRetry)
+            {
+                _writeBackRetry = null;
+                var parked = _parked.ToList();
+                _parked.Clear();
+                foreach (var kind in parked)
+                {
+                    _writing[WriteAsync(kind)] = kind;
+                }
+
+                return;
+            }
+
+            var done = (Task<WriteBackOutcome>)winner;
+            var written = _writing[done];
+            _writing.Remove(done);
+            var outcome = done.Result;
+            if (outcome.State is WriteBackState.Written or WriteBackState.NoEndpoint)
+            {
+                return;
+            }
+
+            await ParkAsync(written, outcome);
+            _parked.Add(written);
+        }
+
+        /// <summary>One write-back, retried with backoff for the configured period; a failure after that is an outcome.</summary>
+        private async Task<WriteBackOutcome> WriteAsync(SurveyKind kind)
+        {
+            try
+            {
+                return await context.CallActivityAsync<WriteBackOutcome>(FollowUpActivityNames.WriteBack, new WriteBackStep(input, kind),
+                    ActivityRetry.Backoff(Plan.WriteBackFirstRetry, Plan.WriteBackRetryFor));
+            }
+            catch (TaskFailedException)
+            {
+                // The practice server's words are stored by the activity, not carried here (durable history is plain tables).
+                return new WriteBackOutcome(WriteBackState.Unreachable, null);
+            }
+        }
+
+        private async Task ParkAsync(SurveyKind kind, WriteBackOutcome outcome)
+        {
+            await steps.CallAsync(FollowUpActivityNames.ParkWriteBack, new ParkedWriteBack(input, kind, outcome with { Detail = null }), _retry);
+            context.SetCustomStatus(new ReferralProgress(ProgressStep.WriteBackParked, $"Writing the {kind.Spelling()} answers to the practice failed: {outcome.State.Spelling()}. Waiting for an operator.", null, input.ProviderId));
+        }
+
+        /// <summary>The write-back of follow-ups started before <see cref="FollowUpInput.WriteBackBeside"/>: their history
+        /// has this shape (write, park, wait for the operator, write again), so they keep it.</summary>
+        private async Task BlockingWriteBackAsync(SurveyKind kind)
+        {
+            while (true)
+            {
+                var outcome = await WriteAsync(kind);
                 if (outcome.State is WriteBackState.Written or WriteBackState.NoEndpoint)
                 {
                     return;
                 }
 
-                await context.CallActivityAsync(FollowUpActivityNames.ParkWriteBack, new ParkedWriteBack(input, kind, outcome), _retry);
-                context.SetCustomStatus(new ReferralProgress(ProgressStep.WriteBackParked, $"Writing the {kind.Spelling()} answers to the practice failed: {outcome.State.Spelling()}. Waiting for an operator.", null, input.ProviderId));
+                await ParkAsync(kind, outcome);
                 await context.WaitForExternalEvent<WriteBackRetry>(RetryWriteBackEvent);
             }
         }
@@ -151,11 +286,16 @@ public static class FollowUpOrchestration
         {
             if (outcome == FollowUpOutcome.Withdrawn)
             {
-                await context.CallActivityAsync(ReferralInstances.CancelReferral, new Cancellation(input.Referral, input.ProviderId), _retry);
+                await steps.CallAsync(ReferralInstances.CancelReferral, new Cancellation(input.Referral, input.ProviderId), _retry);
+            }
+            else if (input.WriteBackBeside && await SettleWriteBacksAsync() == FollowUpOutcome.Withdrawn)
+            {
+                // A parked baseline write-back still waiting when the follow-up ends: settled first, unless withdrawn.
+                return await EndAsync(FollowUpOutcome.Withdrawn);
             }
 
-            await context.CallActivityAsync(FollowUpActivityNames.EndFollowUp, new FollowUpEnd(input, outcome), _retry);
-            context.SetCustomStatus(new ReferralProgress(outcome.Progress(), "The follow-up has ended.", null, input.ProviderId));
+            await steps.CallAsync(FollowUpActivityNames.EndFollowUp, new FollowUpEnd(input, outcome), _retry);
+            steps.SetStatus(new ReferralProgress(outcome.Progress(), "The follow-up has ended.", null, input.ProviderId));
             return outcome.Spelling();
         }
     }

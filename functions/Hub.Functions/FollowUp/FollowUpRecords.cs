@@ -7,7 +7,12 @@ namespace Hub.FollowUp;
 // answers or personal data (orchestration history is kept in plain tables).
 
 /// <summary>The follow-up of an accepted referral: which referral, and the provider who took it.</summary>
-public sealed record FollowUpInput(ReferralOrchestrationInput Referral, string ProviderId);
+/// <param name="WriteBackBeside">Set on follow-ups started by this version: their write-backs run beside the timers and
+/// events instead of in their way. Written only when true, so instances started before keep the shape their history has.</param>
+public sealed record FollowUpInput(
+    ReferralOrchestrationInput Referral,
+    string ProviderId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool WriteBackBeside = false);
 
 /// <summary>The follow-up as planned at acceptance, read once so later configuration changes leave it alone.</summary>
 /// <param name="SendBaselineSurvey">The referral brought no baseline and the patient can be emailed.</param>
@@ -21,7 +26,14 @@ public sealed record FollowUpPlan(
     TimeSpan SurveyWindow,
     TimeSpan WriteBackFirstRetry,
     TimeSpan WriteBackRetryFor,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool AlreadyWithdrawn = false);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool AlreadyWithdrawn = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] TimeSpan HoldRetryEvery = default,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FollowUpResume? Resume = null);
+
+/// <summary>Where a restarted follow-up picks up (its instance failed under an earlier deployment and an operator
+/// recovered the referral): when the referral was accepted, which surveys were answered, and whether the patient opted
+/// out, as the hub's tables say. Null for a follow-up starting for the first time.</summary>
+public sealed record FollowUpResume(DateTime AcceptedAt, IReadOnlyList<SurveyKind> Answered, bool OptedOut);
 
 /// <summary>One survey email: the baseline or the follow-up, first sent or a reminder.</summary>
 /// <param name="Kind"><c>baseline</c> or <c>follow-up</c>.</param>

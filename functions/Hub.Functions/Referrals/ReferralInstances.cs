@@ -40,5 +40,14 @@ public static class ReferralInstances
     /// <summary>Raised on both instances when the practice withdraws the referral; carries a <see cref="Withdrawal"/>.</summary>
     public const string WithdrawnEvent = "ReferralWithdrawn";
 
+    /// <summary>The activity that holds a step which ran out of retries (<see cref="ReferralHolds"/>).</summary>
+    public const string HoldStep = "HoldReferralStep";
+
+    /// <summary>The activity that releases a held step just before it is tried again.</summary>
+    public const string ReleaseHold = "ReleaseReferralHold";
+
+    /// <summary>An operator's "try the held step again now"; carries a <see cref="ResumeRequest"/>.</summary>
+    public const string ResumeEvent = "ResumeReferral";
+
     public static string FollowUpInstanceId(string referralId) => $"{referralId}-follow-up";
 }

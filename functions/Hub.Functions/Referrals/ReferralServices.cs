@@ -1,4 +1,5 @@
 using Hub.Platform.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hub.Referrals;
@@ -6,14 +7,17 @@ namespace Hub.Referrals;
 /// <summary>The referral's own home: its record, documents, Task and audit trail, which every stage reads and moves.</summary>
 public static class ReferralServices
 {
-    public static IServiceCollection AddReferrals(this IServiceCollection services)
+    public static IServiceCollection AddReferrals(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ReferralStore>();
         services.AddSingleton<ReferralDocuments>();
         services.AddSingleton<TaskStore>();
         services.AddSingleton<ReferralTaskProgress>();
         services.AddSingleton<AuditTrail>();
-        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, AuditTrail.Table);
+        services.AddSingleton<ReferralHolds>();
+        services.AddOptions<HoldOptions>().Bind(configuration.GetSection(HoldOptions.Section))
+            .Validate(o => o.RetryEvery > TimeSpan.Zero, "Hold:RetryEvery must be positive.").ValidateOnStart();
+        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, AuditTrail.Table, ReferralHolds.Table);
         return services;
     }
 }

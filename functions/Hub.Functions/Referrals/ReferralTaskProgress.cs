@@ -31,6 +31,13 @@ public sealed class ReferralTaskProgress(TaskStore tasks, FhirSerializer fhir, T
         throw new InvalidOperationException($"Task {taskId} kept changing under an update; giving up for a retry.");
     }
 
+    /// <summary>The Task as it stands, or null when it is missing.</summary>
+    public async System.Threading.Tasks.Task<FhirTask?> ReadAsync(string practiceOds, string taskId, CancellationToken cancellationToken = default)
+    {
+        var stored = await tasks.GetAsync(practiceOds, taskId, cancellationToken);
+        return stored is null ? null : (FhirTask)fhir.ParseJson(Encoding.UTF8.GetBytes(stored.Json)).Resource!;
+    }
+
     public static void Step(FhirTask task, FhirTask.TaskStatus status, TaskBusinessStatus businessStatus, string? reason = null)
     {
         task.Status = status;

@@ -49,13 +49,17 @@ public sealed partial class WriteBackActivities(
         catch (PracticeUnavailableException ex)
         {
             HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", "unavailable"));
-            LogWriteBackFailed(logger, referral.ReferralId, ex.Message);
-            throw;
+            LogWriteBackFailed(logger, referral.ReferralId);
+            // The server's words are kept with the answers for operators; the failure that reaches durable history
+            // (plain tables, kept for good) carries ids only.
+            await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, WriteBackState.Unreachable, WriteBackSteps.Shorten(ex.Message));
+            throw new PracticeUnavailableException($"The practice's FHIR server could not be reached for referral {referral.ReferralId}; the reason is stored with its {step.Kind.Spelling()} answers.");
         }
 
         if (result.State == WriteBackState.Refused)
         {
-            return WriteBackSteps.Refused(result.Detail);
+            await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, WriteBackState.Refused, WriteBackSteps.Shorten(result.Detail));
+            return WriteBackSteps.Refused;
         }
 
         await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, step.Kind, WriteBackState.Written, null);
@@ -69,15 +73,19 @@ public sealed partial class WriteBackActivities(
     {
         var referral = parked.FollowUp.Referral;
         using var span = HubTelemetry.StartReferralStep("follow-up.write-back-parked", referral.ReferralId, referral.TraceParent);
-        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, parked.Kind, WriteBackState.Parked, parked.Outcome.Detail);
-        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, WriteBackSteps.Parked(parked.Outcome).ApplyTo);
+        // The reason was stored by the write-back itself (instances from before carried it here instead).
+        var detail = parked.Outcome.Detail
+                     ?? (await followUps.GetResponseAsync(referral.PracticeOds, referral.ReferralId, parked.Kind))?.WriteBackDetail;
+        var outcome = parked.Outcome with { Detail = detail };
+        await followUps.SetWriteBackAsync(referral.PracticeOds, referral.ReferralId, parked.Kind, WriteBackState.Parked, detail);
+        await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, WriteBackSteps.Parked(outcome).ApplyTo);
         await audit.AppendAsync(referral.ReferralId, WriteBackAudit.Parked(parked.Kind, parked.Outcome.State));
         HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", $"parked-{parked.Outcome.State.Spelling()}"));
         LogParked(logger, referral.ReferralId, parked.Kind.Spelling(), parked.Outcome.State.Spelling());
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the outcomes of referral {ReferralId} to the practice failed: {Reason}")]
-    private static partial void LogWriteBackFailed(ILogger logger, string referralId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the outcomes of referral {ReferralId} to the practice failed: the server could not be reached (reason stored with the answers)")]
+    private static partial void LogWriteBackFailed(ILogger logger, string referralId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Kind} write-back of referral {ReferralId} is parked ({State}); an operator must retry it")]
     private static partial void LogParked(ILogger logger, string referralId, string kind, string state);

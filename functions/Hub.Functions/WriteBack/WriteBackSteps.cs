@@ -11,8 +11,9 @@ public static class WriteBackSteps
     /// <summary>Written, read through the hub's API, or never needed: a repeat of the step returns this state.</summary>
     public static bool IsSettled(WriteBackState state) => state is WriteBackState.Written or WriteBackState.NoEndpoint or WriteBackState.NotNeeded;
 
-    /// <summary>A refusal goes back through orchestration history: its detail is kept short.</summary>
-    public static WriteBackOutcome Refused(string? detail) => new(WriteBackState.Refused, Shorten(detail));
+    /// <summary>A refusal as it goes back through orchestration history: the state only. The server's diagnostics are
+    /// stored with the answers (<see cref="FollowUpStore.SetWriteBackAsync"/>), never carried in history.</summary>
+    public static WriteBackOutcome Refused { get; } = new(WriteBackState.Refused, null);
 
     public static TaskStep Written { get; } = new(FhirTask.TaskStatus.InProgress, TaskBusinessStatus.WrittenBack);
 
@@ -22,5 +23,5 @@ public static class WriteBackSteps
         ? $"The practice's FHIR server refused the outcomes ({outcome.Detail}). An operator will retry once it is fixed."
         : $"The practice's FHIR server could not be reached ({outcome.Detail}). An operator will retry.";
 
-    private static string? Shorten(string? text) => text is { Length: > 300 } ? text[..300] + "…" : text;
+    public static string? Shorten(string? text) => text is { Length: > 300 } ? text[..300] + "…" : text;
 }

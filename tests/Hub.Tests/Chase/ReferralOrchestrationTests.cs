@@ -377,7 +377,7 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal("beta", accepted.ProviderId);
         Assert.Equal(Accept("beta"), accepted.Answer);
         Assert.Equal([new Decline("alpha", DeclineCode.NoResponse, null)], accepted.Declines);
-        Assert.Equal(new FollowUpInput(Referral, "beta"), chase.SubOrchestrations.Single().Input);
+        Assert.Equal(new FollowUpInput(Referral, "beta", WriteBackBeside: true), chase.SubOrchestrations.Single().Input);
     }
 
     [Fact]
@@ -426,7 +426,7 @@ public sealed class ReferralOrchestrationTests
         Assert.Equal(Accept("alpha"), accepted.Answer);
         var followUp = chase.SubOrchestrations.Single();
         Assert.Equal(ReferralInstances.FollowUpOrchestration, followUp.Name);
-        Assert.Equal(new FollowUpInput(Referral, "alpha"), followUp.Input);
+        Assert.Equal(new FollowUpInput(Referral, "alpha", WriteBackBeside: true), followUp.Input);
         Assert.Equal("ref-1-follow-up", Assert.IsType<SubOrchestrationOptions>(followUp.Options).InstanceId);
         Assert.Equal(ReferralInstances.FollowUpInstanceId("ref-1"), ((SubOrchestrationOptions)followUp.Options!).InstanceId);
         // The acceptance is recorded before the follow-up starts.

@@ -331,7 +331,7 @@ public sealed class FollowUpOrchestrationTests
         followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal([FollowUpActivityNames.WriteBack, FollowUpActivityNames.ParkWriteBack], followUp.ActivityNames.TakeLast(2));
-        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, Refused), followUp.Activities[^1].Input);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, Refused with { Detail = null }), followUp.Activities[^1].Input);
         Assert.Equal(Parked(SurveyKind.FollowUp, WriteBackState.Refused), followUp.CustomStatus);
         Assert.Contains(FollowUpOrchestration.RetryWriteBackEvent, followUp.WaitingFor);
         Assert.Empty(followUp.PendingTimers);
@@ -365,7 +365,7 @@ public sealed class FollowUpOrchestrationTests
         followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.FollowUp));
 
         Assert.Equal(FollowUpActivityNames.ParkWriteBack, followUp.ActivityNames[^1]);
-        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, new WriteBackOutcome(WriteBackState.Unreachable, "Connection refused (practice.example:443)")), followUp.Activities[^1].Input);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.FollowUp, new WriteBackOutcome(WriteBackState.Unreachable, null)), followUp.Activities[^1].Input);
         Assert.Equal(Parked(SurveyKind.FollowUp, WriteBackState.Unreachable), followUp.CustomStatus);
         Assert.True(followUp.IsRunning);
 
@@ -384,7 +384,7 @@ public sealed class FollowUpOrchestrationTests
 
         followUp.Raise(FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(SurveyKind.Baseline));
 
-        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.Baseline, Refused), followUp.Activities[^1].Input);
+        Assert.Equal(new ParkedWriteBack(Input, SurveyKind.Baseline, Refused with { Detail = null }), followUp.Activities[^1].Input);
         Assert.Equal(Parked(SurveyKind.Baseline, WriteBackState.Refused), followUp.CustomStatus);
         // While parked no timer runs: the follow-up date waits for the operator.
         Assert.Empty(followUp.PendingTimers);

@@ -30,6 +30,7 @@ public sealed class OrchestrationContextMock
         Now = DateTime.SpecifyKind(startUtc, DateTimeKind.Utc);
         Version = version;
         Mock.SetupGet(c => c.CurrentUtcDateTime).Returns(() => Now);
+        Mock.SetupGet(c => c.InstanceId).Returns(() => InstanceId);
         // The engine gives an unversioned instance an empty string; tests may pass null to check that branch too.
         Mock.SetupGet(c => c.Version).Returns(() => Version!);
         Mock.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(status =>
@@ -59,6 +60,8 @@ public sealed class OrchestrationContextMock
     public object? Input { get; }
 
     public string? Version { get; set; }
+
+    public string InstanceId { get; set; } = "referral-1";
 
     /// <summary>The orchestration's clock: moves only when a timer fires (to its time) or the test moves it.</summary>
     public DateTime Now { get; set; }
@@ -100,6 +103,9 @@ public sealed class OrchestrationContextMock
             return _run.GetAwaiter().GetResult();
         }
     }
+
+    /// <summary>Scripted as an activity's result: the call never completes (an activity still inside its retry policy).</summary>
+    public static object StillRunning { get; } = new();
 
     /// <summary>Scripts an activity's result for every call (an <see cref="Exception"/> fails the call with it).</summary>
     public OrchestrationContextMock Returns(string activity, object? result) => OnActivity(activity, _ => result);
@@ -200,6 +206,11 @@ public sealed class OrchestrationContextMock
         }
 
         var result = respond(call);
+        if (ReferenceEquals(result, StillRunning))
+        {
+            return new TaskCompletionSource<T>().Task;
+        }
+
         return result is Exception failure ? Task.FromException<T>(failure) : Task.FromResult((T)result!);
     }
 

@@ -32,6 +32,7 @@ public sealed class StoredSpellingsTests
         { TaskBusinessStatus.OutcomeRecorded, "outcome-recorded" },
         { TaskBusinessStatus.OptedOut, "opted-out" },
         { TaskBusinessStatus.NoResponse, "no-response" },
+        { TaskBusinessStatus.StepHeld, "step-held" },
 
         { ProgressStep.Received, "received" },
         { ProgressStep.AwaitingProvider, "awaiting-provider" },
@@ -46,6 +47,7 @@ public sealed class StoredSpellingsTests
         { ProgressStep.Answered, "answered" },
         { ProgressStep.NoResponse, "no-response" },
         { ProgressStep.OptedOut, "opted-out" },
+        { ProgressStep.Held, "held" },
 
         { WithdrawalStatus.Revoked, "revoked" },
         { WithdrawalStatus.EnteredInError, "entered-in-error" },
@@ -54,6 +56,8 @@ public sealed class StoredSpellingsTests
         { AuditEventName.DuplicateReceived, "duplicate-received" },
         { AuditEventName.WithdrawnByPractice, "withdrawn-by-practice" },
         { AuditEventName.ContactWithheld, "contact-withheld" },
+        { AuditEventName.StepHeld, "step-held" },
+        { AuditEventName.StepResumed, "step-resumed" },
         { AuditEventName.OrchestrationStarted, "orchestration-started" },
         { AuditEventName.ChasePlanned, "chase-planned" },
         { AuditEventName.Offered, "offered" },
@@ -192,6 +196,9 @@ public sealed class StoredSpellingsTests
         { LifecycleEvent.OrchestrationStarted(), "orchestration-started", "hub", "received", "orchestration-started" },
         // New with the re-check before contact (no earlier spelling to match): what it writes from now on.
         { LifecycleEvent.ContactWithheld("reminder-1-alpha"), "contact-withheld", "hub", "reminder-1-alpha", "contact-withheld-reminder-1-alpha" },
+        // New with held steps.
+        { LifecycleEvent.StepHeld("OfferToProvider", 2, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)), "step-held", "hub", "OfferToProvider:2", "step-held-OfferToProvider-639028224000000000" },
+        { LifecycleEvent.StepResumed("OfferToProvider", 2, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)), "step-resumed", "hub", "OfferToProvider:2", "step-resumed-OfferToProvider-639028224000000000" },
         { LifecycleEvent.EmailRefused("referrer-accepted", 550), "email-rejected", "hub", "referrer-accepted:550", "email-rejected-referrer-accepted" },
         { LifecycleEvent.EmailRefused("withdrawn-alpha", null), "email-rejected", "hub", "withdrawn-alpha:", "email-rejected-withdrawn-alpha" },
         { LifecycleEvent.EmailRefused("survey-follow-up-reminder-1-provider", 400), "email-rejected", "hub", "survey-follow-up-reminder-1-provider:400", "email-rejected-survey-follow-up-reminder-1-provider" },

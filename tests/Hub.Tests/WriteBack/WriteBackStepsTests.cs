@@ -20,13 +20,12 @@ public sealed class WriteBackStepsTests
         Assert.Equal(settled, WriteBackSteps.IsSettled(state));
 
     [Fact]
-    public void A_refusal_keeps_the_servers_reason_short_for_durable_history()
+    public void A_refusal_goes_through_durable_history_as_its_state_alone_and_the_stored_reason_is_kept_short()
     {
-        var refused = WriteBackSteps.Refused(new string('x', 400));
-        Assert.Equal(WriteBackState.Refused, refused.State);
-        Assert.Equal(new string('x', 300) + "…", refused.Detail);
-        Assert.Equal("422 UnprocessableEntity: no", WriteBackSteps.Refused("422 UnprocessableEntity: no").Detail);
-        Assert.Null(WriteBackSteps.Refused(null).Detail);
+        Assert.Equal(new WriteBackOutcome(WriteBackState.Refused, null), WriteBackSteps.Refused);
+        Assert.Equal(new string('x', 300) + "…", WriteBackSteps.Shorten(new string('x', 400)));
+        Assert.Equal("422 UnprocessableEntity: no", WriteBackSteps.Shorten("422 UnprocessableEntity: no"));
+        Assert.Null(WriteBackSteps.Shorten(null));
     }
 
     [Fact]

@@ -12,6 +12,9 @@ public enum AuditEventName
     [JsonStringEnumMemberName("withdrawn-by-practice")] WithdrawnByPractice,
     /// <summary>A step that would contact someone found the referral withdrawn and sent nothing.</summary>
     [JsonStringEnumMemberName("contact-withheld")] ContactWithheld,
+    /// <summary>A step ran out of retries and is held (Task on-hold) until its slow retry or an operator.</summary>
+    [JsonStringEnumMemberName("step-held")] StepHeld,
+    [JsonStringEnumMemberName("step-resumed")] StepResumed,
 
     // Chase
     [JsonStringEnumMemberName("orchestration-started")] OrchestrationStarted,
@@ -115,6 +118,14 @@ public sealed record LifecycleEvent(AuditEventName Name, AuditActor Actor, strin
     /// <summary>The step (an email's once-key) found the referral withdrawn, so nobody was contacted.</summary>
     public static LifecycleEvent ContactWithheld(string emailKey) =>
         new(AuditEventName.ContactWithheld, AuditActor.Hub, emailKey, $"contact-withheld-{emailKey}");
+
+    /// <summary>Step <paramref name="activity"/> is held for the <paramref name="holds"/>th time in a row.</summary>
+    /// <param name="at">The orchestration's time of the hold: a step retried at least once is recorded once.</param>
+    public static LifecycleEvent StepHeld(string activity, int holds, DateTime at) =>
+        new(AuditEventName.StepHeld, AuditActor.Hub, $"{activity}:{holds}", $"step-held-{activity}-{at.Ticks}");
+
+    public static LifecycleEvent StepResumed(string activity, int holds, DateTime at) =>
+        new(AuditEventName.StepResumed, AuditActor.Hub, $"{activity}:{holds}", $"step-resumed-{activity}-{at.Ticks}");
 
     public static LifecycleEvent OrchestrationStarted() =>
         new(AuditEventName.OrchestrationStarted, AuditActor.Hub, "received", "orchestration-started");

@@ -21,4 +21,6 @@ public enum ProgressStep
     [JsonStringEnumMemberName("answered")] Answered,
     [JsonStringEnumMemberName("no-response")] NoResponse,
     [JsonStringEnumMemberName("opted-out")] OptedOut,
+    /// <summary>A step ran out of retries and waits for its slow retry or an operator (<see cref="ReferralHolds"/>).</summary>
+    [JsonStringEnumMemberName("held")] Held,
 }

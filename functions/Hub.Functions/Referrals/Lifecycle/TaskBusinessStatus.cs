@@ -26,6 +26,8 @@ public enum TaskBusinessStatus
     [JsonStringEnumMemberName("outcome-recorded")] OutcomeRecorded,
     [JsonStringEnumMemberName("opted-out")] OptedOut,
     [JsonStringEnumMemberName("no-response")] NoResponse,
+    /// <summary>A step ran out of retries; the hub retries it slowly and an operator was alerted (Task on-hold).</summary>
+    [JsonStringEnumMemberName("step-held")] StepHeld,
 }
 
 public static class TaskBusinessStatuses
@@ -50,6 +52,7 @@ public static class TaskBusinessStatuses
         TaskBusinessStatus.OutcomeRecorded => "Outcomes recorded",
         TaskBusinessStatus.OptedOut => "The patient opted out of the follow-up",
         TaskBusinessStatus.NoResponse => "No response to the follow-up survey",
+        TaskBusinessStatus.StepHeld => "Delayed: the hub is retrying a step it could not complete",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }
