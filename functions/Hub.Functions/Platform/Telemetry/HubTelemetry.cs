@@ -20,6 +20,7 @@ public static class HubTelemetry
     public static readonly Counter<long> SurveysSent = Meter.CreateCounter<long>("hub.surveys.sent", description: "Survey emails sent (first emails and reminders)");
     public static readonly Counter<long> SurveysAnswered = Meter.CreateCounter<long>("hub.surveys.answered", description: "Surveys answered");
     public static readonly Counter<long> WriteBackFailures = Meter.CreateCounter<long>("hub.writeback.failures", description: "Write-backs to a practice that failed an attempt or were parked");
+    public static readonly Counter<long> EmailServiceFaults = Meter.CreateCounter<long>("hub.email.service_faults", description: "Emails SendGrid refused for the hub's own fault (key, sender, account), tagged with the status only; the step is retried, not bounced");
     public static readonly Histogram<double> HoursToAcceptance = Meter.CreateHistogram<double>("hub.referrals.time_to_acceptance", unit: "h", description: "From intake to a provider's acceptance");
 
     /// <summary>A span for one step of a referral, in the referral's own trace when its trace id is known (intake records
