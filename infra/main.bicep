@@ -32,6 +32,9 @@ param intakeSenderPrincipalId string = ''
 @description('SendGrid API key. Empty leaves the SendGridApiKey secret as it is in Key Vault (set it there after the first provision).')
 param sendGridApiKey string = ''
 
+@description('SendGrid Signed Event Webhook verification key (Settings → Mail Settings → Event Webhook; public, not a secret). Empty keeps POST /api/email/events off (404).')
+param sendGridEventWebhookPublicKey string = ''
+
 @secure()
 @description('Link signing key k1. Empty leaves the LinkSigningKey secret as it is in Key Vault (set it there after the first provision).')
 param linkSigningKey string = ''
@@ -153,6 +156,7 @@ module api 'app/api.bicep' = {
     applicationInsightsName: applicationInsightsName
     keyVaultUri: keyVault.outputs.uri
     sendGridSecretName: sendGridSecretName
+    sendGridEventWebhookPublicKey: sendGridEventWebhookPublicKey
     linkSigningSecretName: linkSigningSecretName
     taskHubName: taskHubName
     intakeQueueName: intakeQueueName

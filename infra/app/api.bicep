@@ -18,6 +18,8 @@ param applicationInsightsName string
 @description('Key Vault URI, ending in a slash.')
 param keyVaultUri string
 param sendGridSecretName string
+@description('SendGrid Signed Event Webhook verification key; empty keeps the webhook off.')
+param sendGridEventWebhookPublicKey string = ''
 param linkSigningSecretName string
 
 param taskHubName string
@@ -111,6 +113,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       Intake__QueueClientId: intakeQueueClientId
       Intake__MaxBodyBytes: '1048576'
       SendGrid__ApiKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sendGridSecretName})'
+      SendGrid__EventWebhookPublicKey: sendGridEventWebhookPublicKey
       Links__SigningKeys__k1: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${linkSigningSecretName})'
       Links__CurrentKeyId: 'k1'
       Links__BaseUrl: 'https://${site.properties.defaultHostName}'

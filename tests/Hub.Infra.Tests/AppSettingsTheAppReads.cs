@@ -25,6 +25,8 @@ public static class AppSettingsTheAppReads
         "Intake__MaxBodyBytes",
         // Secrets: Key Vault references.
         "SendGrid__ApiKey",
+        // EmailOptions.EventWebhookPublicKey: the Signed Event Webhook's verification key (empty keeps it off).
+        "SendGrid__EventWebhookPublicKey",
         "Links__SigningKeys__k1",
         "Links__CurrentKeyId",
         "Links__BaseUrl",

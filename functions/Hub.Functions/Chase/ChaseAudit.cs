@@ -19,6 +19,11 @@ public static class ChaseAudit
     public static LifecycleEvent OfferRefused(string providerId, ChaseStepName step, int? status) =>
         new(AuditEventName.EmailRejected, AuditActor.Hub, $"{step.Value}:{providerId}:{status}", $"email-rejected-{step.Value}-{providerId}");
 
+    /// <summary>The offer's email bounced or was dropped after it was sent (SendGrid's Event Webhook): <paramref name="sendGridEvent"/>
+    /// is SendGrid's event name (<c>bounce</c>, <c>dropped</c>).</summary>
+    public static LifecycleEvent OfferBounced(string providerId, ChaseStepName step, string sendGridEvent) =>
+        new(AuditEventName.EmailRejected, AuditActor.Hub, $"{step.Value}:{providerId}:{sendGridEvent}", $"email-bounced-{step.Value}-{providerId}");
+
     /// <summary>The referrer was told about a provider: no answer yet (<c>escalation</c>), or the offer's email was refused.</summary>
     public static LifecycleEvent Escalated(string providerId, ChaseStepName step) =>
         new(AuditEventName.Escalated, AuditActor.Hub, $"{step.Value}:{providerId}", $"escalated-{step.Value}-{providerId}");

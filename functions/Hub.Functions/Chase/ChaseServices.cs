@@ -13,6 +13,7 @@ public static class ChaseServices
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
         services.AddSingleton<ReferrerNews>();
+        services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
         services.AddHubTables(ChaseStore.Chases);
         return services;
     }

@@ -14,4 +14,11 @@ public sealed class EmailOptions
     public string FromEmail { get; set; } = "no-reply@social-prescribing-hub.nhs.example";
 
     public string FromName { get; set; } = "Social Prescribing Hub";
+
+    /// <summary>The Signed Event Webhook's verification key (SendGrid: Settings → Mail Settings → Event Webhook), base64
+    /// as SendGrid shows it. Empty leaves <c>POST /api/email/events</c> answering 404.</summary>
+    public string? EventWebhookPublicKey { get; set; }
+
+    /// <summary>How far an event's signed timestamp may be from now before it is refused as a replay.</summary>
+    public TimeSpan EventWebhookMaxAge { get; set; } = TimeSpan.FromMinutes(10);
 }

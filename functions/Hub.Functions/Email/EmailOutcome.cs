@@ -8,12 +8,14 @@ public enum EmailOutcomeKind
     /// <summary>An earlier run of the same step already sent it; nothing was sent now.</summary>
     AlreadySent,
 
-    /// <summary>SendGrid refused it for good (bad address, bad key…); retrying would not help.</summary>
+    /// <summary>SendGrid refused the recipient's address, at send time or later through the Event Webhook (bounced,
+    /// dropped); retrying would not help. A refusal of the hub itself throws <see cref="EmailServiceFaultException"/>.</summary>
     Rejected,
 }
 
 /// <summary>What happened to an email. Rejections are returned, not thrown, because the orchestration decides what a
-/// bounce means for the referral; only transient failures throw (<see cref="TransientEmailException"/>).</summary>
+/// bounce means for the referral; transient failures and the hub's own faults throw (<see cref="TransientEmailException"/>,
+/// <see cref="EmailServiceFaultException"/>).</summary>
 /// <param name="StatusCode">SendGrid's HTTP status, when known.</param>
 /// <param name="Reason">SendGrid's error text for a rejection (at most 200 characters, never the address).</param>
 public sealed record EmailOutcome(EmailOutcomeKind Kind, int? StatusCode = null, string? Reason = null)

@@ -18,9 +18,7 @@ public sealed class FollowUpActivities(
     QuestionnaireLibrary questionnaires,
     SurveyRecorder recorder,
     FollowUpStore followUps,
-    ProviderDirectory providers,
-    EmailSender email,
-    SignedLinks links,
+    SurveySender surveys,
     ReferralTaskProgress tasks,
     AuditTrail audit,
     IOptions<FollowUpOptions> options,
@@ -81,63 +79,8 @@ public sealed class FollowUpActivities(
     [Function(FollowUpActivityNames.SendSurvey)]
     public async System.Threading.Tasks.Task SendSurvey([ActivityTrigger] SurveyStep step)
     {
-        var referralId = step.FollowUp.Referral.ReferralId;
-        using var span = HubTelemetry.StartReferralStep("follow-up.survey", referralId, step.FollowUp.Referral.TraceParent);
-        var state = await followUps.GetAsync(referralId) ?? throw new InvalidOperationException($"Referral {referralId} has no follow-up state.");
-        if (state.OptedOutAt is not null)
-        {
-            return;   // an opt-out racing the timer: no more contact, whatever the orchestration thought
-        }
-
-        var (record, document) = await LoadAsync(step.FollowUp);
-        var delivery = SurveyDelivery.Of(step);
-        if (await audit.WithholdContactAsync(record, delivery.EmailKey(state.Recipient)))
-        {
-            return;
-        }
-
-        var surveyUrl = links.Url(SurveyPagePath, links.Create(PatientAudience, referralId, step.Kind.Spelling(), "survey", delivery.LinkLifetime(options.Value)));
-        var optOutUrl = links.Url(OptOutPagePath, links.Create(PatientAudience, referralId, "opt-out", "opt-out", OptOutLinkLifetime));
-        var recipient = state.Recipient;
-        // Open before sending, so even an instant click finds the survey live.
-        var opened = await followUps.UpdateAsync(referralId, s => s.OptedOutAt is null ? s with { OpenSurvey = step.Kind, Stage = delivery.Opens } : s);
-        if (opened?.OptedOutAt is not null)
-        {
-            return;   // opted out while this step ran: the opt-out stands and no email goes
-        }
-
-        if (recipient == SurveyRecipient.Patient)
-        {
-            var key = delivery.EmailKey(SurveyRecipient.Patient);
-            var sent = await email.SendOnceAsync(referralId, key, SurveyEmails.ToPatient(document.PatientEmail!, document, step.Kind, delivery.IsReminder, surveyUrl, optOutUrl));
-            if (sent.Kind == EmailOutcomeKind.Rejected)
-            {
-                await audit.AppendAsync(referralId, LifecycleEvent.EmailRefused(key, sent.StatusCode));
-                recipient = SurveyDelivery.AfterPatientRefused;
-                await followUps.UpdateAsync(referralId, s => s with { Recipient = recipient });
-            }
-        }
-
-        if (recipient == SurveyRecipient.Provider)
-        {
-            var provider = await providers.GetAsync(state.ProviderId);
-            if (provider is null || provider.Emails.Count == 0)
-            {
-                await audit.AppendAsync(referralId, FollowUpAudit.Undeliverable(step.Kind));
-                return;
-            }
-
-            var key = delivery.EmailKey(SurveyRecipient.Provider);
-            var sent = await email.SendOnceAsync(referralId, key, SurveyEmails.ToProvider(provider.Emails[0], provider.Name, document, delivery.IsReminder, surveyUrl, optOutUrl));
-            if (sent.Kind == EmailOutcomeKind.Rejected)
-            {
-                await audit.AppendAsync(referralId, LifecycleEvent.EmailRefused(key, sent.StatusCode));
-            }
-        }
-
-        await tasks.UpdateAsync(step.FollowUp.Referral.PracticeOds, step.FollowUp.Referral.TaskId, delivery.TaskStep(recipient).ApplyTo);
-        await audit.AppendAsync(referralId, FollowUpAudit.Sent(recipient, step.Kind, step.Step));
-        HubTelemetry.SurveysSent.Add(1, new KeyValuePair<string, object?>("kind", step.Kind.Spelling()), new KeyValuePair<string, object?>("step", step.Step.Value));
+        using var span = HubTelemetry.StartReferralStep("follow-up.survey", step.FollowUp.Referral.ReferralId, step.FollowUp.Referral.TraceParent);
+        await surveys.SendAsync(step);
     }
 
     [Function(FollowUpActivityNames.EndFollowUp)]

@@ -15,6 +15,10 @@ public static class FollowUpAudit
     public static LifecycleEvent Sent(SurveyRecipient recipient, SurveyKind kind, SurveyStepName step) =>
         new(AuditEventName.SurveySent, recipient.Actor(), $"{kind.Spelling()}:{step}", $"survey-{kind.Spelling()}-{step}");
 
+    /// <summary>The patient's email bounced after it was sent, so the provider was sent the survey instead.</summary>
+    public static LifecycleEvent SentInstead(SurveyKind kind, SurveyStepName step) =>
+        new(AuditEventName.SurveySent, SurveyRecipient.Provider.Actor(), $"{kind.Spelling()}:{step}", $"survey-{kind.Spelling()}-{step}-provider");
+
     public static LifecycleEvent Answered(SurveyKind kind, bool administered, bool complete) =>
         new(AuditEventName.SurveyAnswered, administered ? AuditActor.ProviderForPatient : AuditActor.Patient,
             $"{kind.Spelling()}:{(complete ? "complete" : "partial")}", $"survey-answered-{kind.Spelling()}");

@@ -18,6 +18,8 @@ public static class FollowUpServices
         services.AddSingleton<QuestionnaireLibrary>();
         services.AddSingleton<SurveyRecorder>();
         services.AddSingleton<Surveys>();
+        services.AddSingleton<SurveySender>();
+        services.AddSingleton<IBouncedEmailHandler, SurveyBounces>();
         services.AddHubTables(FollowUpStore.FollowUps, FollowUpStore.SurveyResponses);
         return services;
     }

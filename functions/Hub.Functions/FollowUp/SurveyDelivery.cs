@@ -18,6 +18,31 @@ public sealed record SurveyDelivery(SurveyKind Kind, SurveyStepName Step)
     /// <summary>The email's once-key; the provider's copy has its own, so a fallback after a refusal still goes.</summary>
     public string EmailKey(SurveyRecipient to) => $"survey-{Kind.Spelling()}-{Step.Value}{(to == SurveyRecipient.Provider ? "-provider" : string.Empty)}";
 
+    /// <summary>The survey step and recipient an email's once-key names (<see cref="EmailKey"/> read back); null for a key
+    /// that is not a survey email's.</summary>
+    public static (SurveyDelivery Delivery, SurveyRecipient To)? FromEmailKey(string emailKey)
+    {
+        const string ProviderSuffix = "-provider";
+        foreach (var kind in Enum.GetValues<SurveyKind>())
+        {
+            var prefix = $"survey-{kind.Spelling()}-";
+            if (!emailKey.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var rest = emailKey[prefix.Length..];
+            var to = rest.EndsWith(ProviderSuffix, StringComparison.Ordinal) ? SurveyRecipient.Provider : SurveyRecipient.Patient;
+            var step = SurveyStepName.FromStored(to == SurveyRecipient.Provider ? rest[..^ProviderSuffix.Length] : rest);
+            if (step == SurveyStepName.FirstSend || (step.IsReminder && int.TryParse(step.Value["reminder-".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            {
+                return (new SurveyDelivery(kind, step), to);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The patient's address was refused: the provider goes through the survey with them instead.</summary>
     public static SurveyRecipient AfterPatientRefused => SurveyRecipient.Provider;
 

@@ -132,14 +132,67 @@ public sealed class EmailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_bad_key_is_rejected_with_its_status()
+    public async Task A_refused_key_or_sender_is_the_hubs_fault_nothing_bounces_and_the_step_sends_once_email_works()
     {
-        _sink.RespondNext(401);
+        var referral = NewReferral();
+        _sink.RespondNext(401, 403);
+        var health = _services.GetRequiredService<EmailHealth>();
 
-        var outcome = await Sender.SendOnceAsync(NewReferral(), "welcome", Message);
+        var revoked = await Assert.ThrowsAsync<EmailServiceFaultException>(() => Sender.SendOnceAsync(referral, "provider-chase-1", Message));
+        Assert.Equal(401, revoked.StatusCode);
+        Assert.Equal(401, (await health.LastFaultAsync())!.StatusCode);
+        Assert.Contains("API key", (await health.LastFaultAsync())!.Problem, StringComparison.Ordinal);
+        var unverified = await Assert.ThrowsAsync<EmailServiceFaultException>(() => Sender.SendOnceAsync(referral, "provider-chase-1", Message));
+        Assert.Equal(403, unverified.StatusCode);
+        Assert.Equal(403, (await health.LastFaultAsync())!.StatusCode);
+        Assert.DoesNotContain("@", revoked.Message + unverified.Message, StringComparison.Ordinal);
+        Assert.Equal("sending", (await LogRowAsync(referral, "provider-chase-1"))!.GetString("Status"));
 
-        Assert.Equal(EmailOutcomeKind.Rejected, outcome.Kind);
-        Assert.Equal(401, outcome.StatusCode);
+        var sent = await Sender.SendOnceAsync(referral, "provider-chase-1", Message);
+
+        Assert.Equal(EmailOutcome.Sent, sent);
+        Assert.Equal(EmailOutcome.AlreadySent, await Sender.SendOnceAsync(referral, "provider-chase-1", Message));
+        Assert.Equal([401, 403, 202], _sink.Emails.Select(e => e.RespondedWith));
+        Assert.Equal("sent", (await LogRowAsync(referral, "provider-chase-1"))!.GetString("Status"));
+        Assert.Null(await health.LastFaultAsync());
+    }
+
+    [Fact]
+    public async Task A_400_that_names_no_recipient_is_the_hubs_fault()
+    {
+        var referral = NewReferral();
+        _sink.RespondNextWithBody(400, """{"errors":[{"message":"The from address does not match a verified Sender Identity.","field":"from.email"}]}""");
+
+        var failure = await Assert.ThrowsAsync<EmailServiceFaultException>(() => Sender.SendOnceAsync(referral, "welcome", Message));
+
+        Assert.Equal(400, failure.StatusCode);
+        Assert.Equal("sending", (await LogRowAsync(referral, "welcome"))!.GetString("Status"));
+        Assert.Equal(EmailOutcome.Sent, await Sender.SendOnceAsync(referral, "welcome", Message));
+    }
+
+    [Fact]
+    public async Task Each_email_carries_its_referral_and_step_for_SendGrids_events_and_nothing_else()
+    {
+        var referral = NewReferral();
+
+        await Sender.SendOnceAsync(referral, "offer-alpha", Message);
+
+        using var json = System.Text.Json.JsonDocument.Parse(Assert.Single(_sink.Emails).Body);
+        var args = json.RootElement.GetProperty("personalizations")[0].GetProperty("custom_args");
+        Assert.Equal(referral, args.GetProperty(EmailSender.ReferralArg).GetString());
+        Assert.Equal("offer-alpha", args.GetProperty(EmailSender.StepArg).GetString());
+        Assert.Equal(2, args.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task An_unresolved_Key_Vault_reference_stops_the_hub_at_start_naming_the_setting()
+    {
+        await using var unresolved = await BuildAsync(new() { ["SendGrid:ApiKey"] = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/SendGridApiKey/)", ["SendGrid:Host"] = _sink.BaseUrl });
+
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => unresolved.GetRequiredService<EmailSender>());
+
+        Assert.Contains("SendGrid:ApiKey is an unresolved Key Vault reference", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(_sink.Emails);
     }
 
     [Fact]
