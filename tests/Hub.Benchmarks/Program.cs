@@ -4,6 +4,8 @@ using Hub.Benchmarks;
 // dotnet run -c Release --project tests/Hub.Benchmarks                 -> BenchmarkDotNet: the intake pipeline
 //                                                                         (--filter '*Intake*'), evidence reports ('*Evidence*')
 // dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] -> end-to-end load run into Azurite
+// dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] -> referrals through their whole compressed
+//                                                                         life with faults injected (issue 13)
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [rows] [source referrals]
 //                                                                      -> evidence snapshot and MeasureReport over Azurite
 if (args.Length > 0 && args[0] == "load")
@@ -11,6 +13,14 @@ if (args.Length > 0 && args[0] == "load")
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
     var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 16;
     return await LoadRun.RunAsync(referrals, concurrency);
+}
+
+if (args.Length > 0 && args[0] == "soak")
+{
+    var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+    var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 32;
+    var seed = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 13;
+    return await SoakRun.RunAsync(referrals, concurrency, seed);
 }
 
 if (args.Length > 0 && args[0] == "evidence-load")

@@ -1,0 +1,390 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Hub.Chase;
+using Hub.Email;
+using Hub.FollowUp;
+using Hub.Platform;
+using Hub.Referrals;
+using Hub.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+
+namespace Hub.Benchmarks;
+
+/// <summary>The soak run of issue 13: referrals through their whole (compressed) life on Azurite and the in-process
+/// Durable engine, with faults injected at random: SendGrid answering 401/429/503 in bursts, the task hub refusing
+/// event raises, table storage answering 503. Each referral follows a scenario chosen at random (accepted and answered,
+/// declined then accepted with no answer, never answered, withdrawn, opted out) and must end in exactly the state its
+/// scenario expects, with no email step sent twice and nothing stuck without an operator-visible reason.</summary>
+/// <remarks>Worker restarts are not injected: the in-process engine never re-runs an activity whose worker went away
+/// (a real host does, once the message's visibility timeout passes), so a restart there strands work the real host
+/// would not. Restarts between steps are covered by the deployment tests.</remarks>
+public static class SoakRun
+{
+    private enum Scenario
+    {
+        Answered,
+        DeclinedThenNoResponse,
+        NeverAnswered,
+        Withdrawn,
+        OptedOut,
+    }
+
+    private static readonly Dictionary<Scenario, string> Expected = new()
+    {
+        [Scenario.Answered] = "answered",
+        [Scenario.DeclinedThenNoResponse] = "no-response",
+        [Scenario.NeverAnswered] = "rejected",
+        [Scenario.Withdrawn] = "withdrawn",
+        [Scenario.OptedOut] = "opted-out",
+    };
+
+    private sealed class SoakHub : TestHub
+    {
+        public StorageFaults Storage { get; } = new();
+
+        protected override void Setup(HubSetup hub) =>
+            hub.FastChase().FastFollowUp()
+                .Set("Chase:RetryFirstInterval", "00:00:00.500")
+                .Set("Hold:RetryEvery", "00:00:05")
+                .Set("PendingEvents:GracePeriod", "00:00:03")
+                .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)));
+    }
+
+    /// <summary>Answers a share of table requests with 503 before they reach Azurite (the SDK then retries them).</summary>
+    private sealed class StorageFaults : HttpPipelineSynchronousPolicy
+    {
+        private long _injected;
+
+        public double Rate { get; set; }
+
+        public long Injected => Interlocked.Read(ref _injected);
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (Rate > 0 && Random.Shared.NextDouble() < Rate)
+            {
+                Interlocked.Increment(ref _injected);
+                // As a dropped connection looks to the SDK, which retries it; a run of them reaches the hub's own retries.
+                throw new IOException("Injected storage fault.");
+            }
+        }
+    }
+
+    public static async Task<int> RunAsync(int referrals, int concurrency, int seed)
+    {
+        var random = new Random(seed);
+        var hub = new SoakHub();
+        await hub.InitializeAsync();
+        var stopwatch = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var faults = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        try
+        {
+            await hub.SeedProvidersAsync();
+            var raising = FlakyRaising(hub, faults);
+            var index = new EmailIndex(hub.Mail);
+            var scenarios = Enumerable.Range(0, referrals).Select(_ => Pick(random)).ToArray();
+
+            hub.Storage.Rate = 0.03;
+            var background = Task.WhenAll(
+                EmailBurstsAsync(hub, faults, seed, stop.Token),
+                ReconcileAsync(hub, stop.Token),
+                index.RunAsync(stop.Token));
+
+            var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, string ReferralId)>();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < referrals)
+                {
+                    var referralId = await DriveAsync(hub, raising, index, scenarios[i], new Random(seed + i));
+                    outcomes[referralId] = (scenarios[i], referralId);
+                }
+            }));
+
+            var ended = new Dictionary<string, int>(StringComparer.Ordinal);
+            var wrong = new List<string>();
+            var stuck = new List<string>();
+            var held = await hub.Get<ReferralHolds>().ListAsync();
+            foreach (var (referralId, (scenario, _)) in outcomes)
+            {
+                var instance = await WaitEndedAsync(hub, referralId, TimeSpan.FromMinutes(3));
+                if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Completed })
+                {
+                    var reason = held.Any(h => h.ReferralId == referralId) ? "held (operator list)" : "no visible reason";
+                    stuck.Add($"{referralId} {instance?.RuntimeStatus} {ReferralInstances.ProgressOf(instance)?.Step} {reason}");
+                    continue;
+                }
+
+                var output = instance.ReadOutputAs<string>() ?? "(none)";
+                ended[output] = ended.GetValueOrDefault(output) + 1;
+                if (output != Expected[scenario])
+                {
+                    wrong.Add($"{referralId}: {scenario} ended {output}");
+                }
+            }
+
+            stop.Cancel();
+            await background;
+            var duplicates = index.Duplicates();
+            Console.WriteLine($"Soak run: {referrals} referrals, concurrency {concurrency}, seed {seed}, {Environment.ProcessorCount} cores, {stopwatch.Elapsed.TotalMinutes:F1} min");
+            Console.WriteLine("  scenarios: " + string.Join(", ", scenarios.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+            Console.WriteLine("  ended:     " + string.Join(", ", ended.OrderBy(e => e.Key).Select(e => $"{e.Key} {e.Value}")));
+            Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
+            Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
+            Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count}");
+            foreach (var line in wrong.Concat(stuck).Concat(duplicates).Take(20))
+            {
+                Console.WriteLine("    " + line);
+            }
+
+            return wrong.Count == 0 && stuck.Count == 0 && duplicates.Count == 0 ? 0 : 1;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await hub.DisposeAsync();
+        }
+    }
+
+    private static Scenario Pick(Random random) => random.Next(100) switch
+    {
+        < 55 => Scenario.Answered,
+        < 70 => Scenario.DeclinedThenNoResponse,
+        < 80 => Scenario.NeverAnswered,
+        < 90 => Scenario.Withdrawn,
+        _ => Scenario.OptedOut,
+    };
+
+    /// <summary>One referral's life as the people in it would live it, clicking again when a page says it failed.</summary>
+    private static async Task<string> DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random)
+    {
+        var (referralId, _, _) = await Retry(() => hub.ReferAsync());
+        var first = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal), "the first offer");
+        var firstProvider = first.Step["offer-".Length..];
+        switch (scenario)
+        {
+            case Scenario.NeverAnswered:
+                return referralId;
+            case Scenario.Withdrawn:
+                await Retry(async () =>
+                {
+                    var answer = await hub.WithdrawAsync(referralId, raising);
+                    return answer.Status is 200 ? answer : throw new InvalidOperationException($"Withdrawal answered {answer.Status}");
+                }, random.NextDouble() < 0.5 ? 3 : 1);
+                return referralId;
+            case Scenario.DeclinedThenNoResponse:
+                await AnswerAsync(hub, raising, first.Email, "Decline", random, ("reason", "no-capacity"));
+                var second = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal) && e.Step != first.Step, "the second offer");
+                await AnswerAsync(hub, raising, second.Email, "Accept", random);
+                return referralId;
+            default:
+                await AnswerAsync(hub, raising, first.Email, "Accept", random);
+                break;
+        }
+
+        var survey = await index.WaitAsync(referralId, e => e.Step.StartsWith("survey-follow-up-survey", StringComparison.Ordinal), "the follow-up survey", TimeSpan.FromMinutes(3));
+        if (scenario == Scenario.OptedOut)
+        {
+            await SendSurveyAsync(hub, raising, SurveyLinks.OptOut(survey.Email)!, random, []);
+        }
+        else
+        {
+            await SendSurveyAsync(hub, raising, SurveyLinks.Survey(survey.Email)!, random, Journey.FollowUpAnswers);
+        }
+
+        return referralId;
+    }
+
+    /// <summary>The provider opens the link and confirms; when the page fails (the task hub refused the event), clicks
+    /// again now and then, and otherwise leaves it to the reconciler.</summary>
+    private static async Task AnswerAsync(SoakHub hub, DurableTaskClient raising, RecordedEmail offer, string action, Random random, params (string Name, string Value)[] fields)
+    {
+        var url = ProviderLinks.Find(offer, action)!;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
+            var answer = await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields);
+            if (answer.Status < 500 || random.NextDouble() < 0.5)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task SendSurveyAsync(SoakHub hub, DurableTaskClient raising, string url, Random random, (string, string)[] fields)
+    {
+        var optOut = new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var page = await SurveyLinks.OpenAsync(hub, url);
+            var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
+            var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+            var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(url))).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+            var request = HttpCall.Request("POST", new Uri(url).AbsolutePath, TestHub.Utf8(form), "application/x-www-form-urlencoded");
+            request.Headers.Cookie = cookie;
+            var answer = await TestHub.CallAsync(request, r => optOut ? hub.Function<SurveyHttp>().SubmitOptOut(r, raising) : hub.Function<SurveyHttp>().Submit(r, raising));
+            if (answer.Status < 500 || random.NextDouble() < 0.5)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A task hub client that refuses one event raise in twenty, as a task hub whose queues are unreachable would.</summary>
+    private static DurableTaskClient FlakyRaising(SoakHub hub, ConcurrentDictionary<string, int> faults)
+    {
+        var flaky = new Mock<DurableTaskClient>("flaky") { CallBase = true };
+        flaky.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
+        flaky.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Returns((string id, string name, object? payload, CancellationToken ct) =>
+            {
+                if (Random.Shared.Next(20) == 0)
+                {
+                    faults.AddOrUpdate($"raise-refused", 1, (_, n) => n + 1);
+                    throw new TimeoutException("Injected: the task hub could not be reached.");
+                }
+
+                return hub.Durable.RaiseEventAsync(id, name, payload, ct);
+            });
+        return flaky.Object;
+    }
+
+    /// <summary>Every few seconds, perhaps, a burst of SendGrid refusals: a rotated key (401), throttling (429), an outage (503).</summary>
+    private static async Task EmailBurstsAsync(SoakHub hub, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
+    {
+        var random = new Random(seed ^ 0x5eed);
+        int[] kinds = [401, 429, 503];
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+            if (random.NextDouble() < 0.3)
+            {
+                var status = kinds[random.Next(kinds.Length)];
+                var burst = Enumerable.Repeat(status, random.Next(1, 5)).ToArray();
+                hub.Mail.RespondNext(burst);
+                faults.AddOrUpdate($"email-{status}", burst.Length, (_, n) => n + burst.Length);
+            }
+        }
+    }
+
+    /// <summary>The reconciler's timer, every few seconds.</summary>
+    private static async Task ReconcileAsync(SoakHub hub, CancellationToken stop)
+    {
+        var reconciler = hub.Get<PendingEventsReconciler>();
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+            try
+            {
+                await reconciler.ReconcileAsync(hub.Durable, CancellationToken.None);
+            }
+            catch (Azure.RequestFailedException)
+            {
+                // An injected storage fault: the next pass tries again, as the timer would.
+            }
+        }
+    }
+
+    private static async Task<OrchestrationMetadata?> WaitEndedAsync(SoakHub hub, string referralId, TimeSpan within)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var instance = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
+            if (instance is { IsCompleted: true } || deadline.Elapsed > within)
+            {
+                return instance;
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private static async Task<T> Retry<T>(Func<Task<T>> action, int attempts = 5)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception) when (attempt < attempts)
+            {
+                await Task.Delay(200 * attempt);
+            }
+        }
+    }
+
+    /// <summary>The SendGrid sink's requests by referral and step (read from the custom args the hub sends).</summary>
+    private sealed class EmailIndex(SendGridSink sink)
+    {
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<(string Step, RecordedEmail Email)>> _byReferral = new(StringComparer.Ordinal);
+        private int _seen;
+
+        public int Count => _seen;
+
+        public int Accepted => _byReferral.Values.Sum(q => q.Count(e => e.Email.RespondedWith is >= 200 and < 300));
+
+        public async Task RunAsync(CancellationToken stop)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Drain();
+                await Task.Delay(100, CancellationToken.None);
+            }
+
+            Drain();
+        }
+
+        private void Drain()
+        {
+            var emails = sink.Emails;
+            for (; _seen < emails.Count; _seen++)
+            {
+                var email = emails[_seen];
+                using var json = JsonDocument.Parse(email.Body);
+                if (json.RootElement.TryGetProperty("custom_args", out var args)
+                    && args.TryGetProperty(EmailSender.ReferralArg, out var referral) && args.TryGetProperty(EmailSender.StepArg, out var step))
+                {
+                    _byReferral.GetOrAdd(referral.GetString()!, _ => new()).Enqueue((step.GetString()!, email));
+                }
+            }
+        }
+
+        /// <summary>The first accepted email of a referral matching <paramref name="match"/>; fails at the deadline.</summary>
+        public async Task<(string Step, RecordedEmail Email)> WaitAsync(string referralId, Func<(string Step, RecordedEmail Email), bool> match, string what, TimeSpan? within = null)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                if (_byReferral.TryGetValue(referralId, out var emails)
+                    && emails.FirstOrDefault(e => e.Email.RespondedWith is >= 200 and < 300 && match(e)) is { Email: not null } found)
+                {
+                    return found;
+                }
+
+                if (deadline.Elapsed > (within ?? TimeSpan.FromMinutes(2)))
+                {
+                    throw new TimeoutException($"Referral {referralId}: {what} was never sent.");
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        public List<string> Duplicates() =>
+        [
+            .. _byReferral.SelectMany(r => r.Value.Where(e => e.Email.RespondedWith is >= 200 and < 300).GroupBy(e => e.Step)
+                .Where(g => g.Count() > 1).Select(g => $"{r.Key}: step {g.Key} accepted {g.Count()} times")),
+        ];
+    }
+}
