@@ -20,6 +20,8 @@ public static class HubTelemetry
     public static readonly Counter<long> SurveysSent = Meter.CreateCounter<long>("hub.surveys.sent", description: "Survey emails sent (first emails and reminders)");
     public static readonly Counter<long> SurveysAnswered = Meter.CreateCounter<long>("hub.surveys.answered", description: "Surveys answered");
     public static readonly Counter<long> WriteBackFailures = Meter.CreateCounter<long>("hub.writeback.failures", description: "Write-backs to a practice that failed an attempt or were parked");
+    public static readonly Counter<long> EventsRepaired = Meter.CreateCounter<long>("hub.events.repaired", description: "Decisions recorded but not delivered that the reconciler delivered");
+    public static readonly Counter<long> EventsGivenUp = Meter.CreateCounter<long>("hub.events.given_up", description: "Recorded decisions whose instance never came to receive them");
     public static readonly Histogram<double> HoursToAcceptance = Meter.CreateHistogram<double>("hub.referrals.time_to_acceptance", unit: "h", description: "From intake to a provider's acceptance");
 
     /// <summary>A span for one step of a referral, in the referral's own trace when its trace id is known (intake records
