@@ -76,6 +76,11 @@ public sealed class StoredSpellingsTests
         { AuditEventName.WrittenBack, "written-back" },
         { AuditEventName.WriteBackParked, "write-back-parked" },
 
+        { Hub.Platform.Durable.EventDelivery.Pending, "pending" },
+        { Hub.Platform.Durable.EventDelivery.Delivered, "delivered" },
+        { Hub.Platform.Durable.EventDelivery.NoReceiver, "no-receiver" },
+        { Hub.Platform.Durable.EventDelivery.GivenUp, "given-up" },
+
         { SurveyKind.Baseline, "baseline" },
         { SurveyKind.FollowUp, "follow-up" },
         { SurveyRecipient.Patient, "patient" },
