@@ -76,13 +76,17 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
     }
 
     /// <summary>The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops. Each
-    /// is a pending event, so a failure here is repaired by the practice's retry or the reconciler; a follow-up that does
-    /// not exist yet finds the referral withdrawn when it starts.</summary>
+    /// is a pending event, so a failure here is repaired by the practice's retry or the reconciler. A follow-up that does
+    /// not exist yet is not sent one: the referral is saved as withdrawn before this looks, and a follow-up that starts
+    /// later finds it so and ends at once.</summary>
     private async System.Threading.Tasks.Task DeliverAsync(DurableTaskClient durable, string referralId, Withdrawal withdrawal, CancellationToken cancellationToken)
     {
-        // Both recorded before either is raised, so the reconciler can repair each whatever fails.
+        var followUp = ReferralInstances.FollowUpInstanceId(referralId);
+        var instances = await durable.GetInstanceAsync(followUp, cancellationToken) is null ? new[] { referralId } : [referralId, followUp];
+
+        // All recorded before any is raised, so the reconciler can repair each whatever fails.
         var recorded = new List<(PendingEvent Event, bool First)>();
-        foreach (var instanceId in new[] { referralId, ReferralInstances.FollowUpInstanceId(referralId) })
+        foreach (var instanceId in instances)
         {
             recorded.Add(await pendingEvents.RecordAsync(instanceId, ReferralInstances.WithdrawnEvent, WithdrawnKey, withdrawal, cancellationToken));
         }
