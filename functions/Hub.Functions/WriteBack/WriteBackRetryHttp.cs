@@ -27,7 +27,8 @@ public sealed class WriteBackRetryHttp(PendingEvents pendingEvents)
         }
 
         var key = $"{FollowUpOrchestration.RetryWriteBackEvent}-{instance.LastUpdatedAt.UtcTicks}";
-        await pendingEvents.SendAsync(durable, instance.InstanceId, FollowUpOrchestration.RetryWriteBackEvent, key, new WriteBackRetry("operator"), request.HttpContext.RequestAborted);
-        return JsonBody.Result(202, new { referralId = id, retrying = true });
+        var delivery = await pendingEvents.TrySendAsync(durable, instance.InstanceId, FollowUpOrchestration.RetryWriteBackEvent, key, new WriteBackRetry("operator"), request.HttpContext.RequestAborted);
+        // Not delivered yet (the task hub unreachable): recorded, so the reconciler, or this request again, delivers it.
+        return JsonBody.Result(202, new { referralId = id, retrying = true, delivered = delivery != EventDelivery.Pending });
     }
 }

@@ -75,6 +75,36 @@ public sealed class SurveyDeliveryTests(SurveyDeliveryHub hub) : IClassFixture<S
         Assert.Single(hub.SurveyEmails(referralId));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task An_operators_retry_the_task_hub_did_not_take_is_delivered_by_the_reconciler()
+    {
+        var (referralId, taskId, _) = await hub.AcceptedAsync();
+        var survey = await hub.SurveyEmailAsync(referralId, _ => true);
+        hub.Practice.Refuse(true);
+        try
+        {
+            await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, Journey.FollowUpAnswers);
+            await hub.TaskWhenAsync(taskId, t => t.BusinessStatus?.Coding[0].Code == "write-back-parked");
+            await Eventually.StepAsync(hub.Durable, FollowUpOrchestration.InstanceId(referralId), "write-back-parked");
+        }
+        finally
+        {
+            hub.Practice.Refuse(false);
+        }
+
+        var retry = await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"),
+            r => hub.Function<Hub.WriteBack.WriteBackRetryHttp>().Retry(r, referralId, UnreachableTaskHub.Over(hub.Durable)));
+        Assert.Equal(202, retry.Status);
+        Assert.Contains("\"delivered\": false", retry.Body, StringComparison.Ordinal);
+
+        await hub.Get<PendingEventsReconciler>().ReconcileAsync(hub.Durable);
+
+        var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
+        Assert.Equal("outcome-recorded", task.BusinessStatus.Coding[0].Code);
+        Assert.Equal(409, (await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"),
+            r => hub.Function<Hub.WriteBack.WriteBackRetryHttp>().Retry(r, referralId, hub.Durable))).Status);
+    }
+
     private async Task<string> FollowUpSurveyAsync(string referralId) =>
         SurveyLinks.Survey(await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal)))!;
 
