@@ -85,7 +85,12 @@ const demoSettings = demo ? JSON.parse(fs.readFileSync(path.join(root, 'scripts'
 delete demoSettings['//'];
 if (demo) console.log('Demo mode: durations compressed to minutes (scripts/demo.settings.json). In another terminal: npm run demo:referral');
 
-const host = spawn('func', ['start'], { cwd: app, stdio: 'inherit', shell, env: { ...process.env, ...demoSettings } });
+// A local.settings.json made before the reconciler of pending events existed lacks its schedule, and the host would
+// refuse to index DeliverPendingEvents without it: the sample's every 2 minutes, unless set.
+const localValues = JSON.parse(fs.readFileSync(settings, 'utf8')).Values ?? {};
+const scheduleDefault = localValues.PendingEventsSchedule || process.env.PendingEventsSchedule ? {} : { PendingEventsSchedule: '0 */2 * * * *' };
+
+const host = spawn('func', ['start'], { cwd: app, stdio: 'inherit', shell, env: { ...scheduleDefault, ...process.env, ...demoSettings } });
 children.push(host);
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -110,6 +110,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       AZURE_FUNCTIONS_ENVIRONMENT: 'Production'
       DurableTaskHubName: taskHubName
       IntakeQueueName: intakeQueueName
+      PendingEventsSchedule: '0 */2 * * * *'
       Intake__QueueClientId: intakeQueueClientId
       Intake__MaxBodyBytes: '1048576'
       SendGrid__ApiKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${sendGridSecretName})'

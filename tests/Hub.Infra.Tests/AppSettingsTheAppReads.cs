@@ -20,6 +20,8 @@ public static class AppSettingsTheAppReads
         "DurableTaskHubName",
         // QueuedReferralIntake: [QueueTrigger("%IntakeQueueName%")], and PoisonMessages.
         "IntakeQueueName",
+        // PendingEventsTimer: [TimerTrigger("%PendingEventsSchedule%")], the reconciler of recorded, undelivered decisions.
+        "PendingEventsSchedule",
         // IntakeOptions (configuration section Intake).
         "Intake__QueueClientId",
         "Intake__MaxBodyBytes",

@@ -17,7 +17,7 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request)
     {
         var view = await responses.ViewAsync(request.Query["t"].ToString(), request.HttpContext.RequestAborted);
-        return view.State == ResponseState.Ready ? ProviderResponsePage.Confirm(request, view, errors: null) : ProviderResponsePage.Outcome(view);
+        return view.State == ResponseState.Ready ? ProviderResponsePage.Confirm(request, view, errors: null) : ProviderResponsePage.Outcome(request, view);
     }
 
     [Function("SubmitProviderResponse")]
@@ -33,6 +33,12 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
 
         var token = form["t"].ToString();
         var view = await responses.ViewAsync(token, request.HttpContext.RequestAborted);
+        if (view is { State: ResponseState.AlreadyDecided, Delivered: false })
+        {
+            // The same decision again (the page's "Try again", a second click): delivered if it still has not been.
+            return ProviderResponsePage.Outcome(request, await responses.RespondAsync(token, null, null, null, durable, request.HttpContext.RequestAborted));
+        }
+
         if (view.State != ResponseState.Ready)
         {
             return ProviderResponsePage.Outcome(view);
@@ -45,6 +51,6 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
         }
 
         var done = await responses.RespondAsync(token, answer.Reason, answer.Note, answer.FirstSession, durable, request.HttpContext.RequestAborted);
-        return ProviderResponsePage.Outcome(done);
+        return ProviderResponsePage.Outcome(request, done);
     }
 }

@@ -71,6 +71,26 @@ public static class ProviderResponsePage
         return Render(errors is { Count: > 0 } ? 400 : 200, accept ? "Accept this referral?" : "Decline this referral?", html.ToString());
     }
 
+    /// <summary>A decision recorded whose delivery to the referral has not gone through yet: said plainly, with a
+    /// button that sends it again now (the hub also keeps trying on its own).</summary>
+    public static IActionResult Recorded(HttpRequest request, ResponseView view)
+    {
+        var accepted = view.Decision!.Action == "accept";
+        var token = request.Query["t"].Count > 0 ? request.Query["t"].ToString() : request.HasFormContentType ? request.Form["t"].ToString() : string.Empty;
+        var title = accepted ? "Your acceptance is recorded" : "Your decline is recorded";
+        var html = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"<h1>{title}</h1>")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">You {(accepted ? "accepted" : "declined")} this referral on {view.Decision.At:d MMMM yyyy}. We have not been able to pass your answer on yet. We will keep trying on our own, so you do not need to do anything, or you can try again now.</p>")
+            .Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"/api/{ProviderResponseHttp.Route}\" novalidate>")
+            .Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"t\" value=\"{E(token)}\">")
+            .Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"{CsrfField}\" value=\"{IssueCsrf(request)}\">")
+            .Append("<button class=\"nhsuk-button\" type=\"submit\">Try again</button></form>");
+        return Render(202, title, html.ToString());
+    }
+
+    public static IActionResult Outcome(HttpRequest request, ResponseView view) =>
+        view is { State: ResponseState.AlreadyDecided, Delivered: false } ? Recorded(request, view) : Outcome(view);
+
     public static IActionResult Outcome(ResponseView view) => view.State switch
     {
         ResponseState.Invalid => Message(400, "This link does not work", "The link is incomplete or has been changed. Please use the link exactly as it is in your email."),

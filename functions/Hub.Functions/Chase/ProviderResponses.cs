@@ -1,4 +1,5 @@
 using Hub.Access;
+using Hub.Platform.Durable;
 using Hub.Providers;
 using Hub.Referrals;
 using Microsoft.DurableTask.Client;
@@ -17,13 +18,20 @@ public enum ResponseState
     Superseded,
 }
 
-public sealed record ResponseView(ResponseState State, LinkClaims? Claims, string? ProviderName, ReferralDocument? Referral, LinkUse? Decision);
+/// <param name="Delivered">For a decision taken: false while it is recorded but has not reached the referral's
+/// orchestration yet (the page must not say the referrer was told).</param>
+public sealed record ResponseView(ResponseState State, LinkClaims? Claims, string? ProviderName, ReferralDocument? Referral, LinkUse? Decision, bool Delivered = true);
 
 /// <summary>The provider's answer to an offered referral: where a referral is accepted or declined. A link's GET only
-/// shows; the POST acts, once, and raises the answer on the referral's orchestration (an event sent before the
-/// orchestration waits is kept for it, so an early click is never lost).</summary>
-public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+/// shows; the POST acts, once: the answer is recorded as a pending event first (the first of the link pair wins), then
+/// the link use, the note and the audit entry, then raised on the referral's orchestration. A repeat POST, or the
+/// reconciler, delivers an answer that was recorded and not delivered.</summary>
+public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseStore chases, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit,
+    PendingEvents pendingEvents)
 {
+    /// <summary>The pending event's key: one answer per provider per referral.</summary>
+    public static string AnswerKey(string providerId) => $"{ReferralOrchestration.ProviderRespondedEvent}-{providerId}";
+
     public async Task<ResponseView> ViewAsync(string? token, CancellationToken cancellationToken = default)
     {
         var (check, claims) = links.Read(token, ChaseActivities.ProviderAudience);
@@ -49,7 +57,9 @@ public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseSto
 
         if (await uses.GetUseAsync(claims.ReferralId, ChaseActivities.ProviderAudience, claims.SubjectId, cancellationToken) is { } decision)
         {
-            return view with { State = ResponseState.AlreadyDecided, Decision = decision };
+            // A use without a pending event predates them: that answer was raised in the request that took it.
+            var answer = await pendingEvents.GetAsync(claims.ReferralId, AnswerKey(claims.SubjectId), cancellationToken);
+            return view with { State = ResponseState.AlreadyDecided, Decision = decision, Delivered = answer?.IsSettled ?? true };
         }
 
         if (check == LinkCheck.Expired)
@@ -62,10 +72,17 @@ public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseSto
             : view with { State = ResponseState.Superseded };
     }
 
-    /// <summary>Acts on a live link once: records the decision (whichever of the pair comes first wins) and raises it.</summary>
+    /// <summary>Acts on a live link once: records the decision (whichever of the pair comes first wins) and raises it.
+    /// On a decision already taken and not yet delivered, delivers it again.</summary>
     public async Task<ResponseView> RespondAsync(string? token, DeclineReason? reasonCode, string? note, DateOnly? firstSession, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var view = await ViewAsync(token, cancellationToken);
+        if (view is { State: ResponseState.AlreadyDecided, Delivered: false })
+        {
+            var recorded = await pendingEvents.GetAsync(view.Claims!.ReferralId, AnswerKey(view.Claims.SubjectId), cancellationToken);
+            return recorded is null ? view : await CompleteAsync(view, recorded, null, durable, cancellationToken);
+        }
+
         if (view.State != ResponseState.Ready)
         {
             return view;
@@ -73,21 +90,30 @@ public sealed class ProviderResponses(SignedLinks links, LinkUses uses, ChaseSto
 
         var claims = view.Claims!;
         var accepted = claims.Action == "accept";
-        var earlier = await uses.TryUseAsync(new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()), cancellationToken);
-        if (earlier is not null)
-        {
-            return view with { State = ResponseState.AlreadyDecided, Decision = earlier };
-        }
-
-        if (!accepted && !string.IsNullOrWhiteSpace(note))
+        // Ids and codes only: the note waits in the hub's tables for the chase to pass on.
+        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), null, accepted ? firstSession : null);
+        var (pending, first) = await pendingEvents.RecordAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, AnswerKey(claims.SubjectId), answer, cancellationToken);
+        var decided = first ? answer : pending.Read<ProviderAnswer>();
+        if (decided.Accepted == accepted && !accepted && !string.IsNullOrWhiteSpace(note))
         {
             await chases.SaveDeclineNoteAsync(claims.ReferralId, claims.SubjectId, note, cancellationToken);
         }
 
-        // Ids and codes only: the note waits in the hub's tables for the chase to pass on.
-        var answer = new ProviderAnswer(claims.SubjectId, accepted, accepted || reasonCode is null ? null : DeclineCode.Of(reasonCode), null, accepted ? firstSession : null);
-        await durable.RaiseEventAsync(claims.ReferralId, ReferralOrchestration.ProviderRespondedEvent, answer, cancellationToken);
-        await audit.AppendAsync(claims.ReferralId, ChaseAudit.Answered(claims.SubjectId, accepted, reasonCode), cancellationToken);
-        return view with { State = ResponseState.AlreadyDecided, Decision = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, claims.Action, time.GetUtcNow()) };
+        return await CompleteAsync(view, pending, first ? answer : null, durable, cancellationToken);
+    }
+
+    /// <summary>Everything after the answer's pending event, each step safe to run again: the link use (the page's
+    /// "already decided"), the audit entry (once), the raise.</summary>
+    private async Task<ResponseView> CompleteAsync(ResponseView view, PendingEvent pending, ProviderAnswer? answer, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var claims = view.Claims!;
+        var decided = answer ?? pending.Read<ProviderAnswer>();
+        var action = decided.Accepted ? "accept" : "decline";
+        var use = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, action, pending.RecordedAt);
+        var decision = await uses.TryUseAsync(use, cancellationToken) ?? use;
+        var reason = decided.ReasonCode is { } code ? StoredSpelling.ParseOrNull<DeclineReason>(code.Value) : null;
+        await audit.AppendAsync(claims.ReferralId, ChaseAudit.Answered(claims.SubjectId, decided.Accepted, reason), cancellationToken);
+        var delivery = await pendingEvents.TryDeliverAsync(durable, pending, answer, cancellationToken);
+        return view with { State = ResponseState.AlreadyDecided, Decision = decision, Delivered = delivery != EventDelivery.Pending };
     }
 }

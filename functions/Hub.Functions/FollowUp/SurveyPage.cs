@@ -58,6 +58,8 @@ public static class SurveyPage
         SurveyState.Closed => HtmlPage.Message(410, "These questions have closed", "The time for answering these questions has passed, or a newer set of questions has replaced them. Thank you all the same."),
         SurveyState.Withdrawn => HtmlPage.Message(410, "These questions are no longer needed", "The referral these questions were about has been withdrawn. You do not need to do anything."),
         SurveyState.OptedOut => HtmlPage.Message(200, "You will not be contacted again", "Nobody will be asked about this referral again. This has been recorded. Thank you for letting us know."),
+        SurveyState.AlreadyReceived when !view.Delivered => HtmlPage.Message(202, "Thank you: your answers are saved",
+            "Your answers are saved. We are still passing them on, and will keep trying on our own: you do not need to do anything else."),
         SurveyState.AlreadyReceived => HtmlPage.Message(200, "Thank you: your answers have been received", "Your answers will be added to your GP record. You do not need to do anything else."),
         _ => HtmlPage.Message(500, "Something went wrong", "Please try again later."),
     };

@@ -20,16 +20,24 @@ public enum SurveyState
 }
 
 /// <param name="Administered">The provider goes through the survey with the patient (no email or no consent).</param>
-public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralRecord? Record, ReferralDocument? Referral, Questionnaire? Questionnaire, bool Administered, string? ProviderName)
+/// <param name="Delivered">For answers received: false while they are stored but the follow-up has not heard yet.</param>
+public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralRecord? Record, ReferralDocument? Referral, Questionnaire? Questionnaire, bool Administered, string? ProviderName,
+    bool Delivered = true)
 {
     public static SurveyView Invalid { get; } = new(SurveyState.Invalid, null, null, null, null, false, null);
 }
 
 /// <summary>A patient's survey and opt-out links: what a link can do now, storing answers once, and telling the
-/// follow-up orchestration. A link's GET only shows; the POST acts.</summary>
+/// follow-up orchestration. A link's GET only shows; the POST acts. What is stored is then told through a pending event
+/// (<see cref="PendingEvents"/>): a repeat POST, or the reconciler, delivers what was stored and not delivered.</summary>
 public sealed class Surveys(SignedLinks links, FollowUpStore followUps, ReferralDocuments documents, QuestionnaireLibrary questionnaires,
-    SurveyRecorder recorder, LinkUses linkUses, ProviderDirectory providers, AuditTrail audit, TimeProvider time)
+    SurveyRecorder recorder, LinkUses linkUses, ProviderDirectory providers, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time)
 {
+    /// <summary>The pending events' keys: one submission per survey kind, one opt-out, per follow-up.</summary>
+    public static string SubmittedKey(SurveyKind kind) => $"{FollowUpOrchestration.SurveySubmittedEvent}-{kind.Spelling()}";
+
+    public const string OptedOutKey = FollowUpOrchestration.OptedOutEvent;
+
     public async Task<SurveyView> ViewAsync(string? token, string action, CancellationToken cancellationToken = default)
     {
         var (check, claims) = links.Read(token, FollowUpActivities.PatientAudience);
@@ -67,7 +75,8 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
 
         if (await followUps.GetResponseAsync(state.PracticeOds, claims.ReferralId, kind, cancellationToken) is not null)
         {
-            return view with { State = SurveyState.AlreadyReceived };
+            var told = await pendingEvents.GetAsync(FollowUpOrchestration.InstanceId(claims.ReferralId), SubmittedKey(kind), cancellationToken);
+            return view with { State = SurveyState.AlreadyReceived, Delivered = told?.IsSettled ?? true };
         }
 
         if (state.OpenSurvey != kind)
@@ -83,6 +92,13 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
     public async Task<(SurveyView View, SurveyAnswers? Answers)> SubmitAsync(string? token, Func<string, string?> field, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var view = await ViewAsync(token, "survey", cancellationToken);
+        if (view.State == SurveyState.AlreadyReceived)
+        {
+            // The same answers sent again (a second click, a retry after an error): the first stand, and are told if they were not.
+            var stored = await followUps.GetResponseAsync(view.Record!.PracticeOds, view.Claims!.ReferralId, StoredSpelling.Parse<SurveyKind>(view.Claims.SubjectId), cancellationToken);
+            return (stored is null ? view : await TellAnswersAsync(view, stored.Complete, durable, cancellationToken), null);
+        }
+
         if (view.State != SurveyState.Ready)
         {
             return (view, null);
@@ -114,9 +130,18 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
             throw;
         }
 
-        await audit.AppendAsync(claims.ReferralId, FollowUpAudit.Answered(kind, view.Administered, answers.Complete), cancellationToken);
-        await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(claims.ReferralId), FollowUpOrchestration.SurveySubmittedEvent, new SurveySubmitted(kind), cancellationToken);
-        return (view with { State = SurveyState.AlreadyReceived }, answers);
+        return (await TellAnswersAsync(view, answers.Complete, durable, cancellationToken), answers);
+    }
+
+    /// <summary>After the answers are stored, each step safe to run again: the audit entry (once), the event (once).</summary>
+    private async Task<SurveyView> TellAnswersAsync(SurveyView view, bool complete, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var claims = view.Claims!;
+        var kind = StoredSpelling.Parse<SurveyKind>(claims.SubjectId);
+        await audit.AppendAsync(claims.ReferralId, FollowUpAudit.Answered(kind, view.Administered, complete), cancellationToken);
+        var delivery = await pendingEvents.TrySendAsync(durable, FollowUpOrchestration.InstanceId(claims.ReferralId), FollowUpOrchestration.SurveySubmittedEvent, SubmittedKey(kind),
+            new SurveySubmitted(kind), cancellationToken);
+        return view with { State = SurveyState.AlreadyReceived, Delivered = delivery != EventDelivery.Pending };
     }
 
     /// <summary>Stops all further contact: recorded at once (so no email goes out even while the orchestration catches
@@ -124,15 +149,25 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
     public async Task<SurveyView> OptOutAsync(string? token, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var view = await ViewAsync(token, "opt-out", cancellationToken);
-        if (view.State != SurveyState.Ready)
+        DateTimeOffset at;
+        if (view is { State: SurveyState.OptedOut, Claims: not null })
+        {
+            // Opted out already (a second click, a retry after an error): told again if it was not.
+            at = (await followUps.GetAsync(view.Claims.ReferralId, cancellationToken))?.OptedOutAt ?? time.GetUtcNow();
+        }
+        else if (view.State == SurveyState.Ready)
+        {
+            at = time.GetUtcNow();
+            await followUps.UpdateAsync(view.Claims!.ReferralId, s => s with { OptedOutAt = at, OpenSurvey = null }, cancellationToken);
+        }
+        else
         {
             return view;
         }
 
-        var now = time.GetUtcNow();
-        await followUps.UpdateAsync(view.Claims!.ReferralId, s => s with { OptedOutAt = now, OpenSurvey = null }, cancellationToken);
         await audit.AppendAsync(view.Claims.ReferralId, FollowUpAudit.OptedOut(view.Administered), cancellationToken);
-        await durable.RaiseIfRunningAsync(FollowUpOrchestration.InstanceId(view.Claims.ReferralId), FollowUpOrchestration.OptedOutEvent, new OptedOut(now), cancellationToken);
-        return view with { State = SurveyState.OptedOut };
+        var delivery = await pendingEvents.TrySendAsync(durable, FollowUpOrchestration.InstanceId(view.Claims.ReferralId), FollowUpOrchestration.OptedOutEvent, OptedOutKey,
+            new OptedOut(at), cancellationToken);
+        return view with { State = SurveyState.OptedOut, Delivered = delivery != EventDelivery.Pending };
     }
 }

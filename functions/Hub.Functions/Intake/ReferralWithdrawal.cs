@@ -10,8 +10,11 @@ namespace Hub.Intake;
 
 /// <summary>The practice withdraws a referral by updating its ServiceRequest to <c>revoked</c> or <c>entered-in-error</c>:
 /// the stored referral gets a new version, and its orchestration stops cleanly (Task cancelled, provider told).</summary>
-public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, TimeProvider time)
+public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time)
 {
+    /// <summary>The pending event's key on each instance: one withdrawal per referral.</summary>
+    public const string WithdrawnKey = ReferralInstances.WithdrawnEvent;
+
     public async Task<IntakeResult> UpdateAsync(string referralId, Resource body, string? ifMatch, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, cancellationToken);
@@ -53,9 +56,11 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         var stored = loaded.ServiceRequest;
         if (record.IsWithdrawn())
         {
-            // Withdrawn already: the same answer again, and the withdrawal delivered again, in case the first request
-            // died between saving it and telling the orchestration (orchestrations act on the first and ignore the rest).
-            await DeliverAsync(durable, referralId, new Withdrawal(StoredSpelling.Parse<WithdrawalStatus>(record.Status), record.LastUpdated), cancellationToken);
+            // Withdrawn already: the same answer again, and the withdrawal delivered again unless it was, in case the
+            // first request died between saving it and telling the orchestration (the audit entry is written once).
+            var status = StoredSpelling.Parse<WithdrawalStatus>(record.Status);
+            await audit.AppendAsync(referralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, status), cancellationToken);
+            await DeliverAsync(durable, referralId, new Withdrawal(status, record.LastUpdated), cancellationToken);
             return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
         }
 
@@ -70,12 +75,25 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
     }
 
-    /// <summary>The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops.</summary>
-    private static async System.Threading.Tasks.Task DeliverAsync(DurableTaskClient durable, string referralId, Withdrawal withdrawal, CancellationToken cancellationToken)
+    /// <summary>The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops. Each
+    /// is a pending event, so a failure here is repaired by the practice's retry or the reconciler. A follow-up that does
+    /// not exist yet is not sent one: the referral is saved as withdrawn before this looks, and a follow-up that starts
+    /// later finds it so and ends at once.</summary>
+    private async System.Threading.Tasks.Task DeliverAsync(DurableTaskClient durable, string referralId, Withdrawal withdrawal, CancellationToken cancellationToken)
     {
-        foreach (var instanceId in new[] { referralId, ReferralInstances.FollowUpInstanceId(referralId) })
+        var followUp = ReferralInstances.FollowUpInstanceId(referralId);
+        var instances = await durable.GetInstanceAsync(followUp, cancellationToken) is null ? new[] { referralId } : [referralId, followUp];
+
+        // All recorded before any is raised, so the reconciler can repair each whatever fails.
+        var recorded = new List<(PendingEvent Event, bool First)>();
+        foreach (var instanceId in instances)
         {
-            await durable.RaiseIfRunningAsync(instanceId, ReferralInstances.WithdrawnEvent, withdrawal, cancellationToken);
+            recorded.Add(await pendingEvents.RecordAsync(instanceId, ReferralInstances.WithdrawnEvent, WithdrawnKey, withdrawal, cancellationToken));
+        }
+
+        foreach (var (pending, first) in recorded)
+        {
+            await pendingEvents.DeliverAsync(durable, pending, first ? withdrawal : null, cancellationToken);
         }
     }
 }

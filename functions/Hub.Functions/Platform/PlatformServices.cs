@@ -1,4 +1,5 @@
 using Azure.Identity;
+using Hub.Platform.Durable;
 using Hub.Platform.Fhir;
 using Hub.Platform.Http;
 using Hub.Platform.Storage;
@@ -59,6 +60,10 @@ public static class PlatformServices
         services.AddSingleton<HubTables>();
         services.AddSingleton<DocumentStore>();
         services.AddHubTables(DocumentStore.Table);
+        services.AddSingleton<PendingEvents>();
+        services.AddHubTables(PendingEvents.Table);
+        services.AddOptions<PendingEventsOptions>().Bind(configuration.GetSection(PendingEventsOptions.Section));
+        services.AddSingleton<PendingEventsReconciler>();
         services.AddSingleton<FhirSerializer>();
         services.AddSingleton<FhirHttp>();
         services.AddHubTelemetry(configuration);

@@ -1,4 +1,5 @@
 using Hub.FollowUp;
+using Hub.Platform.Durable;
 using Hub.Platform.Http;
 using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
@@ -9,11 +10,12 @@ using Microsoft.DurableTask.Client;
 namespace Hub.WriteBack;
 
 /// <summary>An operator retries a parked write-back (admin level) once its cause is fixed: the practice's endpoint is back,
-/// or its configuration or credentials were corrected.</summary>
-public static class WriteBackRetryHttp
+/// or its configuration or credentials were corrected. The retry is a pending event, once per parking (the instance's
+/// last update while it waits parked): a repeated POST for the same parking sends it again only if it was not delivered.</summary>
+public sealed class WriteBackRetryHttp(PendingEvents pendingEvents)
 {
     [Function("RetryWriteBack")]
-    public static async Task<IActionResult> Retry(
+    public async Task<IActionResult> Retry(
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/write-backs/{id}/retry")] HttpRequest request, string id,
         [DurableClient] DurableTaskClient durable)
     {
@@ -24,7 +26,9 @@ public static class WriteBackRetryHttp
             return JsonBody.Problem(409, $"Referral '{id}' has no parked write-back.");
         }
 
-        await durable.RaiseEventAsync(instance.InstanceId, FollowUpOrchestration.RetryWriteBackEvent, new WriteBackRetry("operator"), request.HttpContext.RequestAborted);
-        return JsonBody.Result(202, new { referralId = id, retrying = true });
+        var key = $"{FollowUpOrchestration.RetryWriteBackEvent}-{instance.LastUpdatedAt.UtcTicks}";
+        var delivery = await pendingEvents.TrySendAsync(durable, instance.InstanceId, FollowUpOrchestration.RetryWriteBackEvent, key, new WriteBackRetry("operator"), request.HttpContext.RequestAborted);
+        // Not delivered yet (the task hub unreachable): recorded, so the reconciler, or this request again, delivers it.
+        return JsonBody.Result(202, new { referralId = id, retrying = true, delivered = delivery != EventDelivery.Pending });
     }
 }

@@ -210,7 +210,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
             hub.Practice.Refuse(false);
         }
 
-        var retry = await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"), r => WriteBackRetryHttp.Retry(r, referralId, hub.Durable));
+        var retry = await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"), r => hub.Function<WriteBackRetryHttp>().Retry(r, referralId, hub.Durable));
         Assert.Equal(202, retry.Status);
 
         var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
@@ -244,7 +244,7 @@ public sealed class ReferralLifeTests(FollowUpHub hub) : IClassFixture<FollowUpH
             hub.Practice.GoDown(0);
         }
 
-        Assert.Equal(202, (await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"), r => WriteBackRetryHttp.Retry(r, referralId, hub.Durable))).Status);
+        Assert.Equal(202, (await TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/retry"), r => hub.Function<WriteBackRetryHttp>().Retry(r, referralId, hub.Durable))).Status);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
         Assert.Contains(hub.Practice.All<QuestionnaireResponse>(), r => r.BasedOn.Single().Identifier.Value == reference);
     }

@@ -204,18 +204,32 @@ public static partial class SurveyLinks
             r => new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal) ? hub.Function<SurveyHttp>().ShowOptOut(r) : hub.Function<SurveyHttp>().Show(r));
 
     /// <summary>Opens the page, then posts its form back with the given fields.</summary>
-    public static async Task<HttpAnswer> SendAsync(TestHub hub, string url, params (string Name, string Value)[] fields)
+    public static Task<HttpAnswer> SendAsync(TestHub hub, string url, params (string Name, string Value)[] fields) => SendAsync(hub, hub.Durable, url, fields);
+
+    /// <summary>Opens the page, then posts its form back with the given fields, raising events through <paramref name="durable"/>.</summary>
+    public static async Task<HttpAnswer> SendAsync(TestHub hub, DurableTaskClient durable, string url, params (string Name, string Value)[] fields)
+    {
+        var (cookie, csrf) = await OpenFormAsync(hub, url);
+        return await PostAsync(hub, durable, url, cookie, csrf, fields);
+    }
+
+    /// <summary>Opens the page and keeps what its form needs to be posted back (again): the anti-forgery cookie and field.</summary>
+    public static async Task<(string Cookie, string Csrf)> OpenFormAsync(TestHub hub, string url)
     {
         var page = await OpenAsync(hub, url);
         Assert.True(page.Status == 200, page.Body);
-        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
-        var csrf = Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        return (page.Headers.SetCookie.ToString().Split(';')[0], Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value);
+    }
+
+    /// <summary>Posts the page's form, as the browser does (again, when the person sends it twice).</summary>
+    public static async Task<HttpAnswer> PostAsync(TestHub hub, DurableTaskClient durable, string url, string cookie, string csrf, params (string Name, string Value)[] fields)
+    {
         var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(url))).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
         var request = HttpCall.Request("POST", new Uri(url).AbsolutePath, TestHub.Utf8(form), "application/x-www-form-urlencoded");
         request.Headers.Cookie = cookie;
         return await TestHub.CallAsync(request, r => new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal)
-            ? hub.Function<SurveyHttp>().SubmitOptOut(r, hub.Durable)
-            : hub.Function<SurveyHttp>().Submit(r, hub.Durable));
+            ? hub.Function<SurveyHttp>().SubmitOptOut(r, durable)
+            : hub.Function<SurveyHttp>().Submit(r, durable));
     }
 
     [GeneratedRegex(@"https?://\S+/api/survey\?t=[^\s""<]+")]

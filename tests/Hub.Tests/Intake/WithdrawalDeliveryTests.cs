@@ -1,5 +1,8 @@
 using Hl7.Fhir.Model;
 using Hub.FollowUp;
+using Hub.Intake;
+using Hub.Platform;
+using Hub.Platform.Durable;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
@@ -12,7 +15,7 @@ namespace Hub.Tests.Intake;
 /// as revoked but before its orchestration heard, the practice's retry of the same PUT delivers it.</summary>
 public sealed class WithdrawalHub : TestHub
 {
-    protected override void Setup(HubSetup hub) => hub.FastChase();
+    protected override void Setup(HubSetup hub) => hub.FastChase().Set("PendingEvents:GracePeriod", "00:00:00");
 }
 
 public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<WithdrawalHub>
@@ -36,6 +39,23 @@ public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<W
         await hub.Mail.WaitForEmailAsync(e => e.To.Contains("alpha@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true);
         // The audit trail records the practice's withdrawal once, however often it was sent.
         Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "withdrawn-by-practice");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_withdrawal_whose_PUT_failed_and_was_not_repeated_is_delivered_by_the_reconciler()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        await Assert.ThrowsAsync<TimeoutException>(() => hub.WithdrawAsync(referralId, Unreachable()));
+
+        await hub.Get<PendingEventsReconciler>().ReconcileAsync(hub.Durable);
+
+        var task = await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
+        Assert.Equal("withdrawn", task.BusinessStatus.Coding[0].Code);
+        Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "withdrawn-by-practice");
+        Assert.Equal(EventDelivery.Delivered, (await hub.Get<PendingEvents>().GetAsync(referralId, ReferralWithdrawal.WithdrawnKey))!.Delivery);
+        // The follow-up never started, so none was sent there (one starting later finds the referral withdrawn).
+        Assert.Null(await hub.Get<PendingEvents>().GetAsync(ReferralInstances.FollowUpInstanceId(referralId), ReferralWithdrawal.WithdrawnKey));
     }
 
     [Fact]

@@ -80,6 +80,11 @@ public sealed class StoredSpellingsTests
         { AuditEventName.WrittenBack, "written-back" },
         { AuditEventName.WriteBackParked, "write-back-parked" },
 
+        { Hub.Platform.Durable.EventDelivery.Pending, "pending" },
+        { Hub.Platform.Durable.EventDelivery.Delivered, "delivered" },
+        { Hub.Platform.Durable.EventDelivery.NoReceiver, "no-receiver" },
+        { Hub.Platform.Durable.EventDelivery.GivenUp, "given-up" },
+
         { SurveyKind.Baseline, "baseline" },
         { SurveyKind.FollowUp, "follow-up" },
         { SurveyRecipient.Patient, "patient" },
@@ -192,7 +197,7 @@ public sealed class StoredSpellingsTests
         // Each row is what the code before the typed lifecycle wrote: event, actor, outcome, once-key.
         { LifecycleEvent.ReferralReceived("c1", "http"), "referral-received", "client:c1", "http", "referral-received" },
         { LifecycleEvent.DuplicateReceived("c1", "queue"), "duplicate-received", "client:c1", "queue", null },
-        { LifecycleEvent.WithdrawnByPractice("c1", WithdrawalStatus.EnteredInError), "withdrawn-by-practice", "client:c1", "entered-in-error", null },
+        { LifecycleEvent.WithdrawnByPractice("c1", WithdrawalStatus.EnteredInError), "withdrawn-by-practice", "client:c1", "entered-in-error", "withdrawn-by-practice" },
         { LifecycleEvent.OrchestrationStarted(), "orchestration-started", "hub", "received", "orchestration-started" },
         // New with the re-check before contact (no earlier spelling to match): what it writes from now on.
         { LifecycleEvent.ContactWithheld("reminder-1-alpha"), "contact-withheld", "hub", "reminder-1-alpha", "contact-withheld-reminder-1-alpha" },

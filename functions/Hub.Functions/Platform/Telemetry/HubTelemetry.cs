@@ -23,6 +23,8 @@ public static class HubTelemetry
     public static readonly Counter<long> StepsHeld = Meter.CreateCounter<long>("hub.steps.held", description: "Referral steps that ran out of retries and were held for a slow retry or an operator");
     public static readonly Counter<long> StepsResumed = Meter.CreateCounter<long>("hub.steps.resumed", description: "Held referral steps released to run again");
     public static readonly Counter<long> EmailServiceFaults = Meter.CreateCounter<long>("hub.email.service_faults", description: "Emails SendGrid refused for the hub's own fault (key, sender, account), tagged with the status only; the step is retried, not bounced");
+    public static readonly Counter<long> EventsRepaired = Meter.CreateCounter<long>("hub.events.repaired", description: "Decisions recorded but not delivered that the reconciler delivered");
+    public static readonly Counter<long> EventsGivenUp = Meter.CreateCounter<long>("hub.events.given_up", description: "Recorded decisions whose instance never came to receive them");
     public static readonly Histogram<double> HoursToAcceptance = Meter.CreateHistogram<double>("hub.referrals.time_to_acceptance", unit: "h", description: "From intake to a provider's acceptance");
 
     /// <summary>A span for one step of a referral, in the referral's own trace when its trace id is known (intake records

@@ -113,7 +113,7 @@ public sealed record LifecycleEvent(AuditEventName Name, AuditActor Actor, strin
         new(AuditEventName.DuplicateReceived, AuditActor.Client(clientId), channel);
 
     public static LifecycleEvent WithdrawnByPractice(string clientId, WithdrawalStatus status) =>
-        new(AuditEventName.WithdrawnByPractice, AuditActor.Client(clientId), status.Spelling());
+        new(AuditEventName.WithdrawnByPractice, AuditActor.Client(clientId), status.Spelling(), "withdrawn-by-practice");
 
     /// <summary>The step (an email's once-key) found the referral withdrawn, so nobody was contacted.</summary>
     public static LifecycleEvent ContactWithheld(string emailKey) =>
