@@ -1,3 +1,4 @@
+using Hub.Referrals;
 using Hub.Tests.Email;
 using Hub.Tests.Infrastructure;
 
@@ -34,5 +35,28 @@ public sealed class SurveyBounceTests(SurveyBounceHub hub) : IClassFixture<Surve
         var audit = await hub.AuditWhenAsync(referralId, a => a.Count(e => e.Event == "survey-sent" && e.Outcome == "baseline:survey") == 2);
         Assert.Single(audit, e => e.Event == "email-rejected");
         Assert.DoesNotContain(audit, e => (e.Outcome ?? string.Empty).Contains('@', StringComparison.Ordinal));
+    }
+}
+
+[Trait("Category", "Unit")]
+public sealed class SurveyEmailKeyTests
+{
+    [Theory]
+    [InlineData("survey-baseline-survey", "baseline", "survey", "patient")]
+    [InlineData("survey-follow-up-reminder-2", "follow-up", "reminder-2", "patient")]
+    [InlineData("survey-follow-up-survey-provider", "follow-up", "survey", "provider")]
+    [InlineData("offer-alpha", null, null, null)]
+    [InlineData("survey-follow-up-closed", null, null, null)]
+    public void An_email_key_reads_back_as_the_survey_step_and_recipient_it_was_made_from(string key, string? kind, string? step, string? to)
+    {
+        var found = Hub.FollowUp.SurveyDelivery.FromEmailKey(key);
+
+        Assert.Equal(kind, found?.Delivery.Kind.Spelling());
+        Assert.Equal(step, found?.Delivery.Step.Value);
+        Assert.Equal(to, found is { } f ? f.To.Spelling() : null);
+        if (found is { } made)
+        {
+            Assert.Equal(key, made.Delivery.EmailKey(made.To));
+        }
     }
 }
