@@ -38,6 +38,24 @@ public sealed class SurveyBounceTests(SurveyBounceHub hub) : IClassFixture<Surve
     }
 }
 
+public sealed class WithdrawnSurveyBounceTests(SurveyBounceHub hub) : IClassFixture<SurveyBounceHub>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task A_patients_survey_that_bounces_after_the_referral_was_withdrawn_goes_to_nobody()
+    {
+        var (referralId, taskId, _) = await hub.AcceptedAsync(Journey.GiveEmail);
+        var toPatient = await hub.SurveyEmailAsync(referralId, e => e.To.Contains(Journey.PatientEmail));
+        Assert.Equal(200, (await hub.WithdrawAsync(referralId)).Status);
+        await hub.TaskWhenAsync(taskId, t => t.Status == Hl7.Fhir.Model.Task.TaskStatus.Cancelled);
+
+        Assert.Equal(200, (await SignedEvents.PostAsync(hub, hub.Signer, SignedEvents.Body(SignedEvents.Event("bounce", referralId, SignedEvents.StepOf(toPatient))))).Status);
+
+        await hub.SettledAsync();
+        Assert.DoesNotContain(hub.SurveyEmails(referralId), e => e.To.Contains("alpha@providers.example.org"));
+        Assert.Equal(Hl7.Fhir.Model.Task.TaskStatus.Cancelled, (await hub.TaskAsync(taskId)).Status);
+    }
+}
+
 [Trait("Category", "Unit")]
 public sealed class SurveyEmailKeyTests
 {
