@@ -1,15 +1,12 @@
-using Hub.Access;
-using Hub.Email;
 using Hub.Platform.Fhir;
 using Hub.Platform.Telemetry;
-using Hub.Providers;
 using Hub.Referrals;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Hub.FollowUp;
 
-/// <summary>The follow-up's I/O: the baseline, survey emails with signed links, the Task and the audit trail. Each loads,
+/// <summary>The follow-up's I/O: the baseline, survey emails (through <see cref="SurveySender"/>), the Task and the audit trail. Each loads,
 /// decides through <see cref="FollowUpStart"/>, <see cref="SurveyDelivery"/> or <see cref="FollowUpConclusion"/>, and
 /// writes; each is safe to repeat: emails go once per (referral, step), answers are stored once per survey, Task writes
 /// are ETag-conditional.</summary>

@@ -83,3 +83,21 @@ public sealed class ProviderBounceTests(BounceChaseHub hub) : IClassFixture<Boun
         Assert.DoesNotContain(await hub.Get<Hub.Referrals.AuditTrail>().ReadAsync(referralId), e => e.Event == "declined");
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class ChaseBounceKeyTests
+{
+    [Theory]
+    [InlineData("offer-alpha", "offer", "alpha")]
+    [InlineData("reminder-2-riverside-walking", "reminder-2", "riverside-walking")]
+    [InlineData("referrer-escalation-alpha", null, null)]
+    [InlineData("withdrawn-alpha", null, null)]
+    [InlineData("survey-baseline-survey", null, null)]
+    public void A_bounce_is_the_chases_only_for_an_offer_or_a_reminder(string stepKey, string? step, string? providerId)
+    {
+        var found = Hub.Chase.ChaseBounces.OfferKey(stepKey);
+
+        Assert.Equal(step, found?.Step.Value);
+        Assert.Equal(providerId, found?.ProviderId);
+    }
+}
