@@ -168,6 +168,10 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
         var before = await client.SearchAsync<ServiceRequest>(new SearchParams().Add("_lastUpdated", "lt" + Instant(at.AddMinutes(-1))));
         var after = await client.SearchAsync<ServiceRequest>(new SearchParams().Add("_lastUpdated", "ge" + Instant(at.AddMinutes(-1))).Add("_lastUpdated", "le" + Instant(at.AddMinutes(1))));
         Assert.Empty(before!.Entry);
+        var byDay = await client.SearchAsync<ServiceRequest>(new SearchParams().Add("_lastUpdated", at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(created.Id, byDay!.Entry.Single().Resource!.Id);
+        var sinceYear = await client.SearchAsync<ServiceRequest>(new SearchParams().Add("_lastUpdated", "ge2000"));
+        Assert.Single(sinceYear!.Entry);
         Assert.Equal(created.Id, after!.Entry.Single().Resource!.Id);
 
         var tasks = await client.SearchAsync<FhirTask>(new SearchParams().Add("status", "requested,accepted,received"));

@@ -82,7 +82,14 @@ public static class ServedReferences
 
             if (!_contained.TryGetValue(entry, out var id))
             {
-                id = $"{char.ToLowerInvariant(entry.TypeName[0])}{entry.TypeName[1..]}{_contained.Count + 1}";
+                // A new id, clear of the ids the resource's own contained resources already use.
+                var n = _contained.Count + 1;
+                do
+                {
+                    id = $"{char.ToLowerInvariant(entry.TypeName[0])}{entry.TypeName[1..]}{n++}";
+                }
+                while (served.Contained.Any(c => c.Id == id));
+
                 _contained[entry] = id;
                 var copy = (Resource)entry.DeepCopy();
                 copy.Id = id;

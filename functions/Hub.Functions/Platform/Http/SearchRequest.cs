@@ -76,8 +76,8 @@ public sealed record DateSearch(string Prefix, DateTimeOffset Start, DateTimeOff
 {
     private static readonly string[] Prefixes = ["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"];
 
-    /// <summary>Reads <c>[prefix]YYYY[-MM[-DD[Thh:mm[:ss[.fff]][Z|±hh:mm]]]]</c>; null when it is not one.
-    /// Only eq, gt, lt, ge and le are taken.</summary>
+    /// <summary>Reads <c>[prefix]YYYY[-MM[-DD[Thh:mm:ss[.fff][Z|±hh:mm]]]]</c>; null when it is not one.
+    /// Only eq, gt, lt, ge and le are taken; a value without an offset is UTC.</summary>
     public static DateSearch? Parse(string text)
     {
         var prefix = text.Length > 2 && Prefixes.Contains(text[..2], StringComparer.Ordinal) ? text[..2] : "eq";
@@ -92,8 +92,9 @@ public sealed record DateSearch(string Prefix, DateTimeOffset Start, DateTimeOff
             return null;
         }
 
+        // A date or time without an offset is read as UTC (FHIR leaves it to the server).
         var parsed = new FhirDateTime(value);
-        if (!parsed.TryToDateTimeOffset(out var start))
+        if (!parsed.TryToDateTimeOffset(TimeSpan.Zero, out var start))
         {
             return null;
         }
