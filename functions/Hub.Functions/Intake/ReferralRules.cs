@@ -23,8 +23,11 @@ public static partial class ReferralRules
 
     /// <summary>The requester's ODS code, if the referral says who it is from; used before the full check
     /// to refuse posting for a practice the caller does not act for.</summary>
-    public static string? FindPracticeOds(ReferralSubmission submission) =>
-        RequesterOds(submission, out _) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
+    public static string? FindPracticeOds(ReferralSubmission submission) => FindPracticeOds(submission, out _);
+
+    /// <summary>The same, with the FHIRPath of the identifier value it was read from.</summary>
+    public static string? FindPracticeOds(ReferralSubmission submission, out string? path) =>
+        RequesterOds(submission, out path) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
 
     public static (ReferralFacts? Facts, IReadOnlyList<FhirProblem> Problems) Check(ReferralSubmission submission, IReadOnlyCollection<string> acceptedCodes)
     {
@@ -123,7 +126,7 @@ public static partial class ReferralRules
         var resolved = submission.Resolve(sr.Subject);
         if (resolved is not null and not Patient)
         {
-            problems.Add(FhirProblem.Invalid($"{at}.subject", $"ServiceRequest.subject must be a Patient, not a {resolved.TypeName}."));
+            problems.Add(FhirProblem.Invalid($"{at}.subject.reference", $"ServiceRequest.subject must be a Patient, not a {resolved.TypeName}."));
             return (null, null);
         }
 

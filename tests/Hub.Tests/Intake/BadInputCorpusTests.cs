@@ -96,7 +96,7 @@ public sealed class BadInputCorpusTests(TestHub hub) : IClassFixture<TestHub>
         ["batch bundle"] = new(Base, Json, ChangedBundle(_ => { }, Bundle.BundleType.Batch), 422, ["Bundle.type"]),
         ["message bundle at the base"] = new(Base, Json, ChangedBundle(_ => { }, Bundle.BundleType.Message), 422, ["Bundle.type"]),
         ["transaction at process-message"] = new(Message, Json, ChangedBundle(_ => { }), 422, ["Bundle.type"]),
-        ["subject that is not a Patient"] = new(Base, Json, ChangedBundle(b => ((ServiceRequest)b.Entry[0].Resource!).Subject = new ResourceReference(b.Entry[3].FullUrl)), 422, ["Bundle.entry[0].resource.ofType(ServiceRequest).subject"]),
+        ["subject that is not a Patient"] = new(Base, Json, ChangedBundle(b => ((ServiceRequest)b.Entry[0].Resource!).Subject = new ResourceReference(b.Entry[3].FullUrl)), 422, ["Bundle.entry[0].resource.ofType(ServiceRequest).subject.reference"]),
         ["NHS numbers that disagree"] = new(Base, Json, ChangedBundle(b => ((ServiceRequest)b.Entry[0].Resource!).Subject!.Identifier = new Identifier(FhirCodes.NhsNumberSystem, AnotherValidNhsNumber)), 422, ["Bundle.entry[0].resource.ofType(ServiceRequest).subject.identifier.value"]),
         ["message with another event"] = new(Message, Json, () =>
         {

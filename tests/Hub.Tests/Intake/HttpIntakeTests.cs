@@ -194,6 +194,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         var forbidden = await PostAsync("/api/fhir/ServiceRequest", Json(ServiceRequest(practice: OtherPractice)), FhirMediaTypes.Json, mine);
         Assert.Equal(403, forbidden.Status);
         Assert.Equal("REC_FORBIDDEN", forbidden.Outcome.Issue.Single().Details!.Coding.Single().Code);
+        Assert.Equal("ServiceRequest.requester.identifier.value", forbidden.Expressions.Single());
         Assert.Equal(before, await hub.CountRowsAsync());
 
         var created = (await PostAsync("/api/fhir/ServiceRequest", Json(ServiceRequest()), FhirMediaTypes.Json, mine)).As<ServiceRequest>();
