@@ -157,6 +157,34 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
     }
 
     [Fact]
+    public async Task Paging_crosses_from_one_practice_of_the_key_to_the_next_and_pages_tasks_too()
+    {
+        var (first, second) = (NewPractice(), NewPractice());
+        var client = hub.FhirClient(await hub.KeyForAsync("fc-paging-two", first, second));
+        var ids = new List<string>();
+        foreach (var practice in new[] { first, second, first, second, second })
+        {
+            ids.Add((await client.CreateAsync(ServiceRequest(practice: practice)))!.Id);
+        }
+
+        async Task<List<string>> AllAsync<T>(Bundle? page) where T : Resource
+        {
+            var found = new List<string>();
+            while (page is not null)
+            {
+                Assert.True(page.Entry.Count <= 2);
+                found.AddRange(page.Entry.Select(e => e.Resource is FhirTask task ? task.Focus.Reference["ServiceRequest/".Length..] : e.Resource!.Id!));
+                page = await client.ContinueAsync(page);
+            }
+
+            return found;
+        }
+
+        Assert.Equal(ids.Order(), (await AllAsync<ServiceRequest>(await client.SearchAsync<ServiceRequest>(new SearchParams().LimitTo(2)))).Order());
+        Assert.Equal(ids.Order(), (await AllAsync<FhirTask>(await client.SearchAsync<FhirTask>(new SearchParams().LimitTo(2)))).Order());
+    }
+
+    [Fact]
     public async Task Search_by_last_updated_and_tasks_by_status_and_owner()
     {
         var practice = NewPractice();
