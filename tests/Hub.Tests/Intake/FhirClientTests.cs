@@ -167,7 +167,7 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
             ids.Add((await client.CreateAsync(ServiceRequest(practice: practice)))!.Id);
         }
 
-        async Task<List<string>> AllAsync<T>(Bundle? page) where T : Resource
+        async Task<List<string>> AllAsync(Bundle? page)
         {
             var found = new List<string>();
             while (page is not null)
@@ -180,8 +180,8 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
             return found;
         }
 
-        Assert.Equal(ids.Order(), (await AllAsync<ServiceRequest>(await client.SearchAsync<ServiceRequest>(new SearchParams().LimitTo(2)))).Order());
-        Assert.Equal(ids.Order(), (await AllAsync<FhirTask>(await client.SearchAsync<FhirTask>(new SearchParams().LimitTo(2)))).Order());
+        Assert.Equal(ids.Order(), (await AllAsync(await client.SearchAsync<ServiceRequest>(new SearchParams().LimitTo(2)))).Order());
+        Assert.Equal(ids.Order(), (await AllAsync(await client.SearchAsync<FhirTask>(new SearchParams().LimitTo(2)))).Order());
     }
 
     [Fact]
