@@ -38,11 +38,11 @@ public sealed class IncomingReferral
             return (null, IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, read.Problems));
         }
 
-        var ods = ReferralRules.FindPracticeOds(submission);
+        var ods = ReferralRules.FindPracticeOds(submission, out var odsPath);
         if (ods is not null && !mayActFor(ods))
         {
             return (null, IntakeResult.Refused(HttpStatusCode.Forbidden,
-                [new FhirProblem(OperationOutcome.IssueType.Forbidden, $"This API client may not post referrals for practice {ods}.", $"{submission.ServiceRequestPath}.requester")])
+                [new FhirProblem(OperationOutcome.IssueType.Forbidden, $"This API client may not post referrals for practice {ods}.", odsPath ?? $"{submission.ServiceRequestPath}.requester")])
                 with { PracticeOds = ods });
         }
 

@@ -11,6 +11,12 @@ public sealed record IntakeResult(HttpStatusCode Status, ServiceRequest? Service
 
     public string? TaskId { get; init; }
 
+    /// <summary>The stored bundle the ServiceRequest lives in, to resolve its references before it is handed out.</summary>
+    public Bundle? Document { get; init; }
+
+    /// <summary>The ServiceRequest as the hub hands it out: references into its bundle made resolvable.</summary>
+    public ServiceRequest? Served => ServiceRequest is null ? null : Document is null ? ServiceRequest : ServedReferences.Resolve(ServiceRequest, Document);
+
     /// <summary>The referral's practice, when it could be read (also for most refusals: a queued rejection is filed under it).</summary>
     public string? PracticeOds { get; init; }
 

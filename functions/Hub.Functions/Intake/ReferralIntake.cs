@@ -65,7 +65,7 @@ public sealed partial class ReferralIntake(
             LogConflict(logger, existing.ReferralId);
             return IntakeResult.Refused(HttpStatusCode.Conflict,
                 [new FhirProblem(OperationOutcome.IssueType.Conflict,
-                    $"A different referral with this identifier was already received (ServiceRequest/{existing.ReferralId}). Post changes as an update, or use a new identifier.",
+                    $"A different referral with this identifier was already received (ServiceRequest/{existing.ReferralId}). The hub takes one change to a referral, its withdrawal (an update with status 'revoked' or 'entered-in-error'); post other changes as a new referral with a new identifier.",
                     $"{incoming.Submission.ServiceRequestPath}.identifier")]);
         }
 
@@ -120,7 +120,7 @@ public sealed partial class ReferralIntake(
         await referrals.MarkStoredAsync(reservation, cancellationToken);
         HubTelemetry.ReferralsReceived.Add(1, new KeyValuePair<string, object?>("channel", channel));
         LogStored(logger, reservation.ReferralId, channel);
-        return new IntakeResult(HttpStatusCode.Created, serviceRequest, null) { TaskId = reservation.TaskId };
+        return new IntakeResult(HttpStatusCode.Created, serviceRequest, null) { TaskId = reservation.TaskId, Document = document };
     }
 
     private static async System.Threading.Tasks.Task StartOrchestrationAsync(DurableTaskClient durable, ReferralOrchestrationInput input, CancellationToken cancellationToken)
@@ -148,9 +148,9 @@ public sealed partial class ReferralIntake(
     {
         var record = await referrals.GetAsync(reservation.PracticeOds, reservation.ReferralId, cancellationToken)
                      ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} is marked stored but has no row.");
-        var serviceRequest = (await documents.LoadAsync(record, cancellationToken))?.Document.ServiceRequest
-                             ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} has no readable document.");
-        return new IntakeResult(status, serviceRequest, null) { TaskId = record.TaskId };
+        var document = (await documents.LoadAsync(record, cancellationToken))?.Document
+                       ?? throw new InvalidOperationException($"Referral {reservation.ReferralId} has no readable document.");
+        return new IntakeResult(status, document.ServiceRequest, null) { TaskId = record.TaskId, Document = document.Bundle };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Referral {ReferralId} stored from {Channel}")]

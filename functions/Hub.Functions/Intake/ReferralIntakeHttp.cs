@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Net;
+using Hl7.Fhir.Model;
 using Hub.Access;
+using Hub.Platform.Fhir;
 using Hub.Platform.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -10,8 +14,10 @@ using Microsoft.Extensions.Options;
 namespace Hub.Intake;
 
 /// <summary>HTTP intake: GP systems post FHIR referrals here. Authenticates the caller, reads the body, hands it to
-/// <see cref="ReferralIntake"/> and shapes the answer.</summary>
-public sealed class ReferralIntakeHttp(ReferralIntake intake, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options)
+/// <see cref="ReferralIntake"/> and shapes the answer: the ServiceRequest for a lone one, a collection or a BaRS message;
+/// a <c>transaction-response</c> Bundle for a transaction. <c>If-None-Exist</c> (or a transaction entry's
+/// <c>ifNoneExist</c>) on <c>identifier=system|value</c> makes the create conditional, as FHIR defines it.</summary>
+public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options)
 {
     [Function("PostServiceRequest")]
     public Task<IActionResult> PostServiceRequest(
@@ -45,23 +51,128 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ApiKeys keys, Fhir
             return body.Refusal;
         }
 
-        // The caller going away must not leave a referral half-stored: intake runs to the end once started.
-        var result = await intake.SubmitAsync(body.Resource!, route, caller, "http", durable, CancellationToken.None);
+        var transaction = route == IntakeRoute.Bundle && body.Resource is Bundle { Type: Bundle.BundleType.Transaction } posted ? posted : null;
+        var condition = route switch
+        {
+            IntakeRoute.ServiceRequest when request.Headers.TryGetValue("If-None-Exist", out var header) => (Value: header.ToString(), Where: "If-None-Exist"),
+            IntakeRoute.Bundle when transaction?.Entry.FindIndex(e => e.Resource is ServiceRequest) is >= 0 and var i && transaction.Entry[i].Request?.IfNoneExist is { } ifNoneExist =>
+                (Value: ifNoneExist, Where: $"Bundle.entry[{i}].request.ifNoneExist"),
+            _ => (Value: (string?)null, Where: string.Empty),
+        };
+
+        IntakeResult result;
+        if (condition.Value is not null)
+        {
+            var (matched, refusal) = await MatchAsync(request, condition.Value, condition.Where, caller, cancellationToken);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            // The caller going away must not leave a referral half-stored: intake runs to the end once started.
+            result = matched ?? await intake.SubmitAsync(body.Resource!, route, caller, "http", durable, CancellationToken.None);
+        }
+        else
+        {
+            result = await intake.SubmitAsync(body.Resource!, route, caller, "http", durable, CancellationToken.None);
+        }
+
         if (!result.IsStored)
         {
             return http.Outcome(request, result.Status, result.Outcome!);
         }
 
         var baseUrl = FhirHttp.BaseUrl(request);
-        var meta = result.ServiceRequest!.Meta!;
+        var served = result.Served!;
+        var meta = served.Meta!;
         var headers = new Dictionary<string, string>
         {
-            ["Location"] = $"{baseUrl}/ServiceRequest/{result.ReferralId}",
             ["ETag"] = $"W/\"{meta.VersionId}\"",
             ["Last-Modified"] = meta.LastUpdated!.Value.ToString("R"),
             ["X-Task-Id"] = result.TaskId!,
             ["Link"] = $"<{baseUrl}/Task/{result.TaskId}>; rel=\"related\"",
         };
-        return http.Resource(request, result.ServiceRequest, result.Status, headers);
+        if (transaction is null)
+        {
+            headers["Location"] = $"{baseUrl}/ServiceRequest/{result.ReferralId}/_history/{meta.VersionId}";
+            return http.Resource(request, served, result.Status, headers);
+        }
+
+        return http.Resource(request, TransactionResponse(transaction, served, result.Status), HttpStatusCode.OK, headers);
+    }
+
+    /// <summary>The condition of a conditional create: null when nothing matches (create), the one match (200), or the
+    /// refusal: 412 for several matches, 400 for a condition the hub cannot search on.</summary>
+    private async Task<(IntakeResult? Matched, IActionResult? Refusal)> MatchAsync(HttpRequest request, string condition, string where, Caller caller, CancellationToken cancellationToken)
+    {
+        var parameters = QueryHelpers.ParseQuery(condition.TrimStart('?'));
+        var identifiers = parameters.TryGetValue("identifier", out var values) ? values : default;
+        if (parameters.Keys.Any(k => k != "identifier") || identifiers.Count != 1
+            || !ReferralLookup.TryParseIdentifier(identifiers.ToString(), out var system, out var value))
+        {
+            return (null, http.Outcome(request, HttpStatusCode.BadRequest, new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                "A conditional create is matched on one identifier with its system: identifier={system}|{value}.", where)));
+        }
+
+        var matches = await lookup.ByIdentifierAsync(caller.PracticeOdsCodes, system, value, cancellationToken);
+        return matches.Count switch
+        {
+            0 => (null, null),
+            1 => (new IntakeResult(HttpStatusCode.OK, matches[0].ServiceRequest, null) { TaskId = matches[0].Record.TaskId }, null),
+            _ => (null, http.Outcome(request, HttpStatusCode.PreconditionFailed, new FhirProblem(OperationOutcome.IssueType.MultipleMatches,
+                $"{matches.Count} referrals of the practices this key acts for have this identifier: the condition must match one at most.", where))),
+        };
+    }
+
+    /// <summary>One response per entry, in order. The ServiceRequest's entry carries the referral (status, location,
+    /// ETag, last modified, and the resource); the others were kept with it, so their entries point at it.</summary>
+    private static Bundle TransactionResponse(Bundle transaction, ServiceRequest served, HttpStatusCode status)
+    {
+        var meta = served.Meta!;
+        var location = $"ServiceRequest/{served.Id}/_history/{meta.VersionId}";
+        var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
+        foreach (var entry in transaction.Entry)
+        {
+            if (entry.Resource is ServiceRequest)
+            {
+                response.Entry.Add(new Bundle.EntryComponent
+                {
+                    FullUrl = null,
+                    Resource = served,
+                    Response = new Bundle.ResponseComponent
+                    {
+                        Status = status == HttpStatusCode.Created ? "201 Created" : "200 OK",
+                        Location = location,
+                        Etag = $"W/\"{meta.VersionId}\"",
+                        LastModified = meta.LastUpdated,
+                    },
+                });
+                continue;
+            }
+
+            response.Entry.Add(new Bundle.EntryComponent
+            {
+                Response = new Bundle.ResponseComponent
+                {
+                    Status = "200 OK",
+                    LastModified = meta.LastUpdated,
+                    Outcome = new OperationOutcome
+                    {
+                        Issue =
+                        [
+                            new OperationOutcome.IssueComponent
+                            {
+                                Severity = OperationOutcome.IssueSeverity.Information,
+                                Code = OperationOutcome.IssueType.Informational,
+                                Diagnostics = string.Create(CultureInfo.InvariantCulture,
+                                    $"Kept with the referral {location}: read it there (as a logical reference by identifier or a contained resource)."),
+                            },
+                        ],
+                    },
+                },
+            });
+        }
+
+        return response;
     }
 }

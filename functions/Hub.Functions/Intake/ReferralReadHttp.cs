@@ -13,7 +13,7 @@ namespace Hub.Intake;
 
 /// <summary>The referrer reads back: the CapabilityStatement, a referral's ServiceRequest and its Task. A caller sees only
 /// its own practices' referrals; anything else is a 404 that does not say whether it exists.</summary>
-public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, TaskStore tasks, ReferralDocuments documents, FhirSerializer fhir, FhirHttp http, TimeProvider time)
+public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskStore tasks, FhirSerializer fhir, FhirHttp http, TimeProvider time)
 {
     [Function("Metadata")]
     public IActionResult Metadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
@@ -28,11 +28,33 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, Task
             return http.Unauthorized(request);
         }
 
-        var record = await referrals.FindAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
-        var serviceRequest = record is null ? null : (await documents.LoadAsync(record, request.HttpContext.RequestAborted))?.Document.ServiceRequest;
-        return serviceRequest is null
+        var served = await lookup.ByIdAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
+        return served is null
             ? http.NotFound(request, $"ServiceRequest/{id}")
-            : http.Resource(request, serviceRequest, HttpStatusCode.OK, VersionHeaders(serviceRequest));
+            : http.Resource(request, served.ServiceRequest, HttpStatusCode.OK, VersionHeaders(served.ServiceRequest));
+    }
+
+    /// <summary><c>GET fhir/ServiceRequest/{id}/_history/{vid}</c>: the hub keeps a referral's current version only, so
+    /// that version reads back and any earlier one is a 404 saying so (FHIR allows a server not to keep history).</summary>
+    [Function("VReadServiceRequest")]
+    public async Task<IActionResult> VReadServiceRequest(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/ServiceRequest/{id}/_history/{vid}")] HttpRequest request, string id, string vid)
+    {
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
+        {
+            return http.Unauthorized(request);
+        }
+
+        var served = await lookup.ByIdAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
+        if (served is null)
+        {
+            return http.NotFound(request, $"ServiceRequest/{id}");
+        }
+
+        return served.ServiceRequest.Meta?.VersionId == vid
+            ? http.Resource(request, served.ServiceRequest, HttpStatusCode.OK, VersionHeaders(served.ServiceRequest))
+            : http.Outcome(request, HttpStatusCode.NotFound, new FhirProblem(OperationOutcome.IssueType.NotFound,
+                $"ServiceRequest/{id} is at version {served.ServiceRequest.Meta?.VersionId}; the hub keeps only the current version."));
     }
 
     [Function("ReadTask")]
@@ -49,49 +71,6 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralStore referrals, Task
         return task is null
             ? http.NotFound(request, $"Task/{id}")
             : http.Resource(request, task, HttpStatusCode.OK, VersionHeaders(task));
-    }
-
-    [Function("SearchTask")]
-    public async Task<IActionResult> SearchTask(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Task")] HttpRequest request)
-    {
-        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
-        {
-            return http.Unauthorized(request);
-        }
-
-        var focus = request.Query["focus"].ToString();
-        if (string.IsNullOrWhiteSpace(focus))
-        {
-            return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Required("focus",
-                "Task search needs the focus parameter: Task?focus=ServiceRequest/{id}."));
-        }
-
-        // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
-        var parts = focus.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length >= 2 && parts[^2] != "ServiceRequest")
-        {
-            return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Invalid("focus", "Task focus must be a ServiceRequest."));
-        }
-
-        var referralId = parts[^1];
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset, Total = 0 };
-        var baseUrl = FhirHttp.BaseUrl(request);
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/Task?focus=ServiceRequest/{referralId}" });
-        var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, request.HttpContext.RequestAborted);
-        if (record is not null && await tasks.GetAsync(record.PracticeOds, record.TaskId, request.HttpContext.RequestAborted) is { } stored
-                               && ParseTask(stored) is { } task)
-        {
-            bundle.Total = 1;
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/Task/{task.Id}",
-                Resource = task,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
-        }
-
-        return http.Resource(request, bundle, HttpStatusCode.OK);
     }
 
     private Hl7.Fhir.Model.Task? ParseTask(StoredTask stored) =>

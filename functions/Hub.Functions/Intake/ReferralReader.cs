@@ -18,7 +18,7 @@ public static class ReferralReader
         {
             case IntakeRoute.ServiceRequest:
                 return resource is ServiceRequest sr
-                    ? new Result(new ReferralSubmission { ServiceRequest = sr }, [], false)
+                    ? new Result(new ReferralSubmission { ServiceRequest = sr, Resolve = BundleReferences.Of(sr).Resolve }, UnresolvedContained(sr), false)
                     : Result.Structural(FhirProblem.Invalid("resourceType",
                         $"This endpoint takes a ServiceRequest, but the body is a {resource.TypeName}."));
 
@@ -29,31 +29,41 @@ public static class ReferralReader
                         $"This endpoint takes a transaction or collection Bundle, but the body is a {resource.TypeName}. Post a lone ServiceRequest to /fhir/ServiceRequest."));
                 }
 
+                // A readable Bundle of a type the hub does not take breaks a business rule (422), not the syntax (400).
                 if (bundle.Type == Bundle.BundleType.Message)
                 {
-                    return Result.Structural(FhirProblem.Invalid("Bundle.type",
-                        "A message Bundle goes to /fhir/$process-message, not to the base endpoint."));
+                    return Refused(new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                        "A message Bundle goes to /fhir/$process-message, not to the base endpoint.", "Bundle.type"));
                 }
 
                 if (bundle.Type is not (Bundle.BundleType.Transaction or Bundle.BundleType.Collection))
                 {
-                    return Result.Structural(FhirProblem.Invalid("Bundle.type",
-                        $"Bundle.type must be 'transaction' or 'collection', not '{bundle.TypeElement?.JsonValue ?? "(missing)"}'."));
+                    return Refused(bundle.Type is null
+                        ? FhirProblem.Required("Bundle.type", "Bundle.type is missing: use 'transaction' or 'collection'.")
+                        : new FhirProblem(OperationOutcome.IssueType.NotSupported, $"Bundle.type must be 'transaction' or 'collection', not '{bundle.TypeElement?.JsonValue}'.", "Bundle.type"));
                 }
 
                 return ReadBundle(bundle, focus: null);
 
             case IntakeRoute.ProcessMessage:
             default:
-                if (resource is not Bundle message || message.Type != Bundle.BundleType.Message)
+                if (resource is not Bundle message)
                 {
-                    return Result.Structural(FhirProblem.Invalid(resource is Bundle ? "Bundle.type" : "resourceType",
-                        "$process-message takes a Bundle of type 'message' whose first entry is a MessageHeader."));
+                    return Result.Structural(FhirProblem.Invalid("resourceType",
+                        $"$process-message takes a Bundle of type 'message' whose first entry is a MessageHeader, but the body is a {resource.TypeName}."));
+                }
+
+                if (message.Type != Bundle.BundleType.Message)
+                {
+                    return Refused(new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                        "$process-message takes a Bundle of type 'message' whose first entry is a MessageHeader.", "Bundle.type"));
                 }
 
                 return ReadMessage(message);
         }
     }
+
+    private static Result Refused(FhirProblem problem) => new(null, [problem], IsStructural: false);
 
     private static Result ReadMessage(Bundle message)
     {
@@ -149,6 +159,15 @@ public static class ReferralReader
         return new Result(submission, problems, false);
     }
 
+    /// <summary>A lone ServiceRequest's <c>#id</c> references must name one of its contained resources.</summary>
+    private static List<FhirProblem> UnresolvedContained(ServiceRequest sr)
+    {
+        var problems = new List<FhirProblem>();
+        var references = BundleReferences.Of(sr);
+        new UnresolvedReferences(r => r?.Reference?.StartsWith('#') == true ? references.Resolve(r) : sr, problems).Walk(sr, "ServiceRequest");
+        return problems;
+    }
+
     private static string Shorten(string value) => value.Length <= 120 ? value : value[..120] + "…";
 
     /// <summary>Reports each bundle-local reference (urn: or relative) that points at no entry.</summary>
@@ -156,12 +175,14 @@ public static class ReferralReader
     {
         protected override bool Enter(string name, Base element, ElementPath path)
         {
-            if (element is ResourceReference { Reference: { Length: > 0 } target } reference && !target.StartsWith('#'))
+            if (element is ResourceReference { Reference: { Length: > 0 } target } reference && target != "#")
             {
-                var mustResolve = target.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || !Uri.IsWellFormedUriString(target, UriKind.Absolute);
+                var mustResolve = target.StartsWith('#') || target.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || !Uri.IsWellFormedUriString(target, UriKind.Absolute);
                 if (mustResolve && resolve(reference) is null)
                 {
-                    problems.Add(FhirProblem.NotFound(path.ToString(), $"The reference '{Shorten(target)}' does not resolve to any entry in the Bundle."));
+                    problems.Add(FhirProblem.NotFound($"{path}.reference", target.StartsWith('#')
+                        ? $"The reference '{Shorten(target)}' names no contained resource."
+                        : $"The reference '{Shorten(target)}' does not resolve to any entry in the Bundle."));
                 }
             }
 

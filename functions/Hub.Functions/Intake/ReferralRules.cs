@@ -23,8 +23,11 @@ public static partial class ReferralRules
 
     /// <summary>The requester's ODS code, if the referral says who it is from; used before the full check
     /// to refuse posting for a practice the caller does not act for.</summary>
-    public static string? FindPracticeOds(ReferralSubmission submission) =>
-        RequesterOds(submission, out _) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
+    public static string? FindPracticeOds(ReferralSubmission submission) => FindPracticeOds(submission, out _);
+
+    /// <summary>The same, with the FHIRPath of the identifier value it was read from.</summary>
+    public static string? FindPracticeOds(ReferralSubmission submission, out string? path) =>
+        RequesterOds(submission, out path) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
 
     public static (ReferralFacts? Facts, IReadOnlyList<FhirProblem> Problems) Check(ReferralSubmission submission, IReadOnlyCollection<string> acceptedCodes)
     {
@@ -64,10 +67,23 @@ public static partial class ReferralRules
 
         var identifier = sr.Identifier.FirstOrDefault(i => !string.IsNullOrWhiteSpace(i.System) && !string.IsNullOrWhiteSpace(i.Value)
                                                             && !i.System.StartsWith(FhirCodes.HubBase, StringComparison.Ordinal));
-        if (identifier is null)
+        if (identifier is null && sr.Identifier.Count == 0)
         {
             problems.Add(FhirProblem.Required($"{at}.identifier",
                 "ServiceRequest.identifier is missing: give the referral's id in the referring system (system and value), so a repeat post is recognised."));
+        }
+        else if (identifier is null)
+        {
+            // Name the primitive at fault in the first identifier: its system (missing, or the hub's own), else its value.
+            var first = sr.Identifier[0];
+            var (element, diagnostics) = string.IsNullOrWhiteSpace(first.System)
+                ? ("system", "ServiceRequest.identifier has no system: give the referring system's identifier system with the value, so a repeat post is recognised.")
+                : first.System.StartsWith(FhirCodes.HubBase, StringComparison.Ordinal)
+                    ? ("system", "ServiceRequest.identifier uses one of the hub's own systems: give the referring system's own identifier.")
+                    : ("value", "ServiceRequest.identifier has no value: give the referral's id in the referring system.");
+            problems.Add(string.IsNullOrWhiteSpace(first.System) || element == "value"
+                ? FhirProblem.Required($"{at}.identifier[0].{element}", diagnostics)
+                : FhirProblem.Value($"{at}.identifier[0].{element}", diagnostics));
         }
 
         var (nhsNumber, patient) = CheckSubject(submission, problems);
@@ -75,7 +91,7 @@ public static partial class ReferralRules
         var ods = RequesterOds(submission, out var odsPath);
         if (ods is null)
         {
-            problems.Add(FhirProblem.Required(odsPath ?? $"{at}.requester",
+            problems.Add(FhirProblem.Required($"{at}.requester",
                 "The requester must identify the referring practice by its ODS code (system https://fhir.nhs.uk/Id/ods-organization-code), directly or through its Organization or PractitionerRole."));
         }
         else if (!OdsCodePattern().IsMatch(ods))
@@ -110,25 +126,26 @@ public static partial class ReferralRules
         var resolved = submission.Resolve(sr.Subject);
         if (resolved is not null and not Patient)
         {
-            problems.Add(FhirProblem.Invalid($"{at}.subject", $"ServiceRequest.subject must be a Patient, not a {resolved.TypeName}."));
+            problems.Add(FhirProblem.Invalid($"{at}.subject.reference", $"ServiceRequest.subject must be a Patient, not a {resolved.TypeName}."));
             return (null, null);
         }
 
         var patient = resolved as Patient;
-        var patientPath = patient is null ? null : submission.Related.First(r => ReferenceEquals(r.Resource, patient)).Path + ".ofType(Patient)";
+        var patientPath = patient is null ? null : submission.PathOf(patient);
 
-        // The NHS number may come on the bundled Patient, on the subject reference's identifier, or both (then they must agree).
-        var fromPatient = patient?.Identifier.FirstOrDefault(i => i.System == FhirCodes.NhsNumberSystem);
+        // The NHS number may come on the Patient (bundled or contained), on the subject reference's identifier, or both
+        // (then they must agree). A wrong number is named down to its value.
+        var onPatient = patient?.Identifier.FindIndex(i => i.System == FhirCodes.NhsNumberSystem) ?? -1;
         var fromReference = sr.Subject.Identifier?.System == FhirCodes.NhsNumberSystem ? sr.Subject.Identifier : null;
         var numbers = new List<(string Value, string Path)>();
-        if (fromPatient is not null)
+        if (onPatient >= 0)
         {
-            numbers.Add((fromPatient.Value ?? string.Empty, $"{patientPath}.identifier"));
+            numbers.Add((patient!.Identifier[onPatient].Value ?? string.Empty, $"{patientPath}.identifier[{onPatient}].value"));
         }
 
         if (fromReference is not null)
         {
-            numbers.Add((fromReference.Value ?? string.Empty, $"{at}.subject.identifier"));
+            numbers.Add((fromReference.Value ?? string.Empty, $"{at}.subject.identifier.value"));
         }
 
         if (numbers.Count == 0)
@@ -150,7 +167,7 @@ public static partial class ReferralRules
 
         if (valid && numbers.Select(n => n.Value).Distinct().Count() > 1)
         {
-            problems.Add(FhirProblem.Value($"{at}.subject.identifier", "The NHS number on ServiceRequest.subject differs from the one on the Patient."));
+            problems.Add(FhirProblem.Value($"{at}.subject.identifier.value", "The NHS number on ServiceRequest.subject differs from the one on the Patient."));
             valid = false;
         }
 
@@ -171,36 +188,56 @@ public static partial class ReferralRules
         path = $"{submission.ServiceRequestPath}.requester";
         if (Ods(sr.Requester.Identifier) is { } direct)
         {
+            path += ".identifier.value";
             return direct;
         }
 
         var requester = submission.Resolve(sr.Requester);
+        string? found = null;
+        string? at = null;
         switch (requester)
         {
             case Organization organization:
-                return OdsOf(organization);
+                found = OdsOf(submission, organization, out at);
+                break;
             case PractitionerRole role:
-                return OdsOfRole(submission, role);
+                found = OdsOfRole(submission, role, out at);
+                break;
             case Practitioner practitioner:
                 foreach (var role in submission.RelatedOf<PractitionerRole>())
                 {
-                    if (ReferenceEquals(submission.Resolve(role.Practitioner), practitioner) && OdsOfRole(submission, role) is { } ods)
+                    if (ReferenceEquals(submission.Resolve(role.Practitioner), practitioner) && OdsOfRole(submission, role, out at) is { } ods)
                     {
-                        return ods;
+                        found = ods;
+                        break;
                     }
                 }
 
-                return null;
-            default:
-                return null;
+                break;
         }
+
+        path = at ?? path;
+        return found;
     }
 
-    private static string? OdsOfRole(ReferralSubmission submission, PractitionerRole role) =>
-        Ods(role.Organization?.Identifier) ?? (submission.Resolve(role.Organization) is Organization org ? OdsOf(org) : null);
+    private static string? OdsOfRole(ReferralSubmission submission, PractitionerRole role, out string? path)
+    {
+        if (Ods(role.Organization?.Identifier) is { } direct)
+        {
+            path = $"{submission.PathOf(role)}.organization.identifier.value";
+            return direct;
+        }
 
-    private static string? OdsOf(Organization organization) =>
-        organization.Identifier.Select(Ods).FirstOrDefault(c => c is not null);
+        path = null;
+        return submission.Resolve(role.Organization) is Organization org ? OdsOf(submission, org, out path) : null;
+    }
+
+    private static string? OdsOf(ReferralSubmission submission, Organization organization, out string? path)
+    {
+        var index = organization.Identifier.FindIndex(i => Ods(i) is not null);
+        path = index >= 0 ? $"{submission.PathOf(organization)}.identifier[{index}].value" : null;
+        return index >= 0 ? Ods(organization.Identifier[index]) : null;
+    }
 
     private static string? Ods(Identifier? identifier) =>
         identifier is not null && FhirCodes.IsOdsSystem(identifier.System) && !string.IsNullOrWhiteSpace(identifier.Value)

@@ -35,7 +35,20 @@ public sealed class ReferralSubmission
     /// null when it points outside, or the referral came alone.</summary>
     public Func<ResourceReference?, Resource?> Resolve { get; init; } = _ => null;
 
-    public IEnumerable<T> RelatedOf<T>() where T : Resource => Related.Select(r => r.Resource).OfType<T>();
+    /// <summary>The resources of a type that came with the referral: bundled with it, or contained in it.</summary>
+    public IEnumerable<T> RelatedOf<T>() where T : Resource => Related.Select(r => r.Resource).Concat(ServiceRequest.Contained).OfType<T>();
+
+    /// <summary>The FHIRPath of a resource that came with the referral (a bundle entry or a contained resource), for errors.</summary>
+    public string PathOf(Resource resource)
+    {
+        if (Related.FirstOrDefault(r => ReferenceEquals(r.Resource, resource)) is { } bundled)
+        {
+            return $"{bundled.Path}.ofType({resource.TypeName})";
+        }
+
+        var contained = ServiceRequest.Contained.FindIndex(c => ReferenceEquals(c, resource));
+        return contained >= 0 ? $"{ServiceRequestPath}.contained[{contained}].ofType({resource.TypeName})" : ServiceRequestPath;
+    }
 }
 
 /// <summary>A resource from the submitted bundle, with the FHIRPath it was found at (for error messages).</summary>

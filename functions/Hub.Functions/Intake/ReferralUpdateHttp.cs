@@ -10,7 +10,7 @@ namespace Hub.Intake;
 
 /// <summary><c>PUT /fhir/ServiceRequest/{id}</c>: the practice withdraws a referral (status revoked or entered-in-error),
 /// with intake's rules on content type, size and scope.</summary>
-public sealed class ReferralUpdateHttp(ReferralWithdrawal withdrawal, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options)
+public sealed class ReferralUpdateHttp(ReferralWithdrawal withdrawal, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options)
 {
     [Function("UpdateServiceRequest")]
     public async Task<IActionResult> Update(
@@ -34,8 +34,10 @@ public sealed class ReferralUpdateHttp(ReferralWithdrawal withdrawal, ApiKeys ke
             return http.Outcome(request, result.Status, result.Outcome!);
         }
 
-        var meta = result.ServiceRequest!.Meta!;
-        return http.Resource(request, result.ServiceRequest, result.Status, new Dictionary<string, string>
+        // Handed out as reads hand it out: references into its bundle made resolvable.
+        var served = (await lookup.ByIdAsync(caller.PracticeOdsCodes, id, CancellationToken.None))?.ServiceRequest ?? result.ServiceRequest!;
+        var meta = served.Meta!;
+        return http.Resource(request, served, result.Status, new Dictionary<string, string>
         {
             ["ETag"] = $"W/\"{meta.VersionId}\"",
             ["Last-Modified"] = meta.LastUpdated!.Value.ToString("R"),

@@ -49,8 +49,8 @@ public sealed class DeploymentTests(DeploymentHub hub) : IClassFixture<Deploymen
         ((ServiceRequest)bundle.Entry[0].Resource!).Code = new CodeableConcept { Text = activity };
         var request = HttpCall.Request("POST", "/api/fhir", ReferralExamples.Json(bundle), FhirMediaTypes.Json, key);
         var answer = await TestHub.CallAsync(request, r => hub.Function<ReferralIntakeHttp>().PostBundle(r, durable));
-        Assert.True(answer.Status == 201, answer.ToString());
-        return (answer.As<ServiceRequest>().Id!, answer.Headers["X-Task-Id"].ToString());
+        Assert.True(answer.Created, answer.ToString());
+        return (answer.Referral.Id!, answer.Headers["X-Task-Id"].ToString());
     }
 
     [Fact]

@@ -22,6 +22,16 @@ public sealed record HttpAnswer(int Status, IHeaderDictionary Headers, string Co
 
     public OperationOutcome Outcome => As<OperationOutcome>();
 
+    /// <summary>The referral an intake answer carries: the ServiceRequest itself, or the ServiceRequest entry of a
+    /// transaction-response Bundle.</summary>
+    public ServiceRequest Referral => Resource is Bundle { Type: Bundle.BundleType.TransactionResponse } response
+        ? response.Entry.Select(e => e.Resource).OfType<ServiceRequest>().Single()
+        : As<ServiceRequest>();
+
+    /// <summary>Whether intake stored a new referral: 201, or a transaction whose ServiceRequest entry says 201.</summary>
+    public bool Created => Status == 201 || (Status == 200 && Resource is Bundle { Type: Bundle.BundleType.TransactionResponse } response
+        && response.Entry.Any(e => e.Resource is ServiceRequest && e.Response?.Status == "201 Created"));
+
     public IEnumerable<string> Expressions => Outcome.Issue.SelectMany(i => i.Expression).OfType<string>();
 
     public override string ToString() => $"{Status} {ContentType}\n{Body}";

@@ -68,8 +68,8 @@ public static class Journey
         var bundle = ReferralExamples.ReferralBundle(reference);
         change?.Invoke(bundle);
         var answer = await hub.PostAsync(IntakeClient.BasePath, ReferralExamples.Json(bundle), FhirMediaTypes.Json, key, durable: durable);
-        Assert.True(answer.Status == 201, answer.ToString());
-        return (answer.As<ServiceRequest>().Id!, answer.Headers["X-Task-Id"].ToString(), reference);
+        Assert.True(answer.Created, answer.ToString());
+        return (answer.Referral.Id!, answer.Headers["X-Task-Id"].ToString(), reference);
     }
 
     /// <summary>Refers, and has Alpha accept at once.</summary>

@@ -48,7 +48,7 @@ public sealed class FixtureTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Contains($"{sr}.identifier", answer.Expressions);
         Assert.Contains($"{sr}.authoredOn", answer.Expressions);
         Assert.Contains($"{sr}.category", answer.Expressions);
-        var nhsNumber = answer.Outcome.Issue.Single(i => i.Expression.Contains("Bundle.entry[5].resource.ofType(Patient).identifier"));
+        var nhsNumber = answer.Outcome.Issue.Single(i => i.Expression.Contains("Bundle.entry[5].resource.ofType(Patient).identifier[0].value"));
         Assert.Equal(OperationOutcome.IssueType.Value, nhsNumber.Code);
         Assert.Contains("modulus-11", nhsNumber.Diagnostics, StringComparison.Ordinal);
         // The number itself is never echoed back.

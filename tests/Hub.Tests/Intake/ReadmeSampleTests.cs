@@ -17,7 +17,8 @@ public sealed class ReadmeSampleTests(TestHub hub) : IClassFixture<TestHub>
 
         var answer = await hub.PostAsync(path, body, FhirMediaTypes.Json, key);
 
-        Assert.True(answer.Status == 201, answer.ToString());
-        Assert.EndsWith($"/api/fhir/ServiceRequest/{answer.As<ServiceRequest>().Id}", answer.Headers.Location.ToString(), StringComparison.Ordinal);
+        Assert.True(answer.Created, answer.ToString());
+        var location = answer.Resource is Bundle response ? response.Entry[0].Response.Location : answer.Headers.Location.ToString();
+        Assert.EndsWith($"ServiceRequest/{answer.Referral.Id}/_history/1", location, StringComparison.Ordinal);
     }
 }

@@ -3,12 +3,16 @@ using Hl7.Fhir.Model;
 namespace Hub.Platform.Fhir;
 
 /// <summary>Resolves references between the entries of one Bundle: by fullUrl (urn:uuid or absolute), or by
-/// <c>Type/id</c> for relative references. Intake checks submissions with it; the chase reads stored referrals with it.</summary>
+/// <c>Type/id</c> for relative references, or by <c>#id</c> for a resource contained in an entry. Intake checks submissions with it; the chase reads stored referrals with it.</summary>
 public sealed class BundleReferences
 {
     private readonly Dictionary<string, Resource> _byFullUrl = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Resource> _byTypeAndId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Resource> _contained = new(StringComparer.Ordinal);
     private readonly List<int> _repeatedFullUrls = [];
+
+    /// <summary>References within one resource only: its contained resources (<c>#id</c>).</summary>
+    public static BundleReferences Of(Resource resource) => new(new Bundle { Entry = [new Bundle.EntryComponent { Resource = resource }] });
 
     public BundleReferences(Bundle bundle)
     {
@@ -18,6 +22,15 @@ public sealed class BundleReferences
             if (entry.Resource is null)
             {
                 continue;
+            }
+
+            // FHIR references.html: a contained resource is part of the resource that contains it, referenced as #id.
+            if (entry.Resource is DomainResource { Contained.Count: > 0 } container)
+            {
+                foreach (var contained in container.Contained.Where(c => !string.IsNullOrEmpty(c.Id)))
+                {
+                    _contained.TryAdd(contained.Id!, contained);
+                }
             }
 
             if (!string.IsNullOrEmpty(entry.FullUrl) && !_byFullUrl.TryAdd(entry.FullUrl, entry.Resource))
@@ -44,6 +57,11 @@ public sealed class BundleReferences
         if (string.IsNullOrEmpty(target))
         {
             return null;
+        }
+
+        if (target.StartsWith('#'))
+        {
+            return _contained.GetValueOrDefault(target[1..]);
         }
 
         if (_byFullUrl.TryGetValue(target, out var found))

@@ -23,6 +23,8 @@ public sealed class FhirSerializer
     // Missing mandatory elements are business rules the intake validator reports precisely (422), not syntax.
     private const string MinimumCardinalityCode = "PVAL105";
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private readonly FhirJsonDeserializer _json = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
     private readonly FhirXmlDeserializer _xml = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
     private readonly FhirJsonSerializer _jsonWriter = new();
@@ -33,6 +35,12 @@ public sealed class FhirSerializer
 
     public ParsedResource ParseJson(ReadOnlySpan<byte> body)
     {
+        // RFC 8259 §8.1: a parser may ignore a UTF-8 byte order mark, and integration engines on Windows send one.
+        if (body.StartsWith(Utf8Bom))
+        {
+            body = body[Utf8Bom.Length..];
+        }
+
         if (body.IsEmpty)
         {
             return Unreadable("The request has no body: expected a FHIR resource in JSON.");

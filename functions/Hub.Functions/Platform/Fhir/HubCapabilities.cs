@@ -46,12 +46,35 @@ public static class HubCapabilities
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
                                 new CapabilityStatement.ResourceInteractionComponent
                                 {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.Vread,
+                                    Documentation = "The current version only: the hub keeps no history, so an earlier version is a 404.",
+                                },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
                                     Code = CapabilityStatement.TypeRestfulInteraction.Update,
-                                    Documentation = "Only to withdraw a referral: status revoked or entered-in-error. If-Match is honoured.",
+                                    Documentation = "Only to withdraw a referral: status revoked or entered-in-error. If-Match is honoured (412 when it fails).",
+                                },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
+                                    Documentation = Paging + " Also POST ServiceRequest/_search with a form body.",
                                 },
                             ],
-                            ConditionalCreate = false,
+                            Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+                            ReadHistory = false,
+                            ConditionalCreate = true,
                             UpdateCreate = false,
+                            SearchParam =
+                            [
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "identifier",
+                                    Type = SearchParamType.Token,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/clinical-identifier",
+                                    Documentation = "system|value (both): the GP system's own referral id. Also the one condition If-None-Exist takes.",
+                                },
+                                LastUpdated,
+                            ],
                         },
                         new CapabilityStatement.ResourceComponent
                         {
@@ -60,7 +83,11 @@ public static class HubCapabilities
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
+                                    Documentation = Paging + " Also POST Task/_search with a form body.",
+                                },
                             ],
                             SearchParam =
                             [
@@ -71,6 +98,21 @@ public static class HubCapabilities
                                     Definition = "http://hl7.org/fhir/SearchParameter/Task-focus",
                                     Documentation = "ServiceRequest/{id}: the Task of that referral.",
                                 },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "owner",
+                                    Type = SearchParamType.Reference,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/Task-owner",
+                                    Documentation = "HealthcareService/{provider id}: the provider the referral is with.",
+                                },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "status",
+                                    Type = SearchParamType.Token,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/Task-status",
+                                    Documentation = "One or more Task statuses, comma-separated.",
+                                },
+                                LastUpdated,
                             ],
                         },
                         new CapabilityStatement.ResourceComponent
@@ -121,7 +163,7 @@ public static class HubCapabilities
                         new CapabilityStatement.SystemInteractionComponent
                         {
                             Code = CapabilityStatement.SystemRestfulInteraction.Transaction,
-                            Documentation = "POST [base] with a transaction or collection Bundle holding one ServiceRequest and the resources it references.",
+                            Documentation = "POST [base] with a transaction Bundle holding one ServiceRequest and the resources it references: all or nothing, answered with a transaction-response Bundle (the ServiceRequest's entry carries the referral; the other resources are kept with it). A collection Bundle is taken the same way and answered with the ServiceRequest.",
                         },
                     ],
                     Operation =
@@ -137,6 +179,16 @@ public static class HubCapabilities
             ],
         };
     }
+
+    private const string Paging = "The caller's own practices only; _count (default 20, at most 100) with self and next links.";
+
+    private static CapabilityStatement.SearchParamComponent LastUpdated => new()
+    {
+        Name = "_lastUpdated",
+        Type = SearchParamType.Date,
+        Definition = "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+        Documentation = "eq, gt, ge, lt or le with a date or instant; repeat for a range.",
+    };
 
     private static CapabilityStatement.ResourceComponent Outcomes(string type, string documentation, string basedOnDefinition) => new()
     {

@@ -17,7 +17,7 @@ public static class Outcomes
             {
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = problem.Code,
-                Details = new CodeableConcept(FhirCodes.NhsHttpErrorCodes, nhsCode, NhsErrorDisplay(nhsCode)),
+                Details = new CodeableConcept { Coding = [new Coding(FhirCodes.NhsHttpErrorCodes, nhsCode, NhsErrorDisplay(nhsCode))] },
                 Diagnostics = problem.Diagnostics,
             };
             if (problem.Expressions.Count > 0)
@@ -42,6 +42,7 @@ public static class Outcomes
         HttpStatusCode.MethodNotAllowed => "REC_METHOD_NOT_ALLOWED",
         HttpStatusCode.NotAcceptable => "REC_NOT_ACCEPTABLE",
         HttpStatusCode.Conflict => "REC_CONFLICT",
+        HttpStatusCode.PreconditionFailed => "REC_PRECONDITION_FAILED",
         HttpStatusCode.RequestEntityTooLarge => "REC_PAYLOAD_TOO_LARGE",
         HttpStatusCode.UnsupportedMediaType => "REC_UNSUPPORTED_MEDIA_TYPE",
         HttpStatusCode.UnprocessableEntity => "REC_UNPROCESSABLE_ENTITY",
@@ -59,6 +60,7 @@ public static class Outcomes
         "REC_METHOD_NOT_ALLOWED" => "405: Method not allowed.",
         "REC_NOT_ACCEPTABLE" => "406: Not acceptable.",
         "REC_CONFLICT" => "409: Conflict.",
+        "REC_PRECONDITION_FAILED" => "412: Precondition failed.",
         "REC_PAYLOAD_TOO_LARGE" => "413: Payload too large.",
         "REC_UNSUPPORTED_MEDIA_TYPE" => "415: Unsupported media type.",
         "REC_UNPROCESSABLE_ENTITY" => "422: Unprocessable entity.",

@@ -1,0 +1,293 @@
+using System.Net;
+using System.Text;
+using Azure.Data.Tables;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Platform.Fhir;
+using Hub.Platform.Http;
+using Hub.Platform.Storage;
+using Hub.Referrals;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Hub.Intake;
+
+/// <summary>Searching the caller's referrals and their Tasks: <c>GET [type]?…</c> and <c>POST [type]/_search</c> with a
+/// form body, searchset Bundles of at most <c>_count</c> entries with <c>self</c> and <c>next</c> links, paged over Table
+/// storage (see <see cref="SearchPages"/>). Parameters the hub does not know are ignored, as FHIR allows, and left out of
+/// the links. Only the caller's own practices are ever searched.</summary>
+public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
+    SearchPages pages, FhirSerializer fhir, FhirHttp http)
+{
+    public const int DefaultCount = 20;
+    public const int MaxCount = 100;
+
+    [Function("SearchServiceRequest")]
+    public Task<IActionResult> SearchServiceRequest(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/ServiceRequest")] HttpRequest request) =>
+        SearchAsync(request, ServiceRequestsAsync);
+
+    [Function("SearchServiceRequestForm")]
+    public Task<IActionResult> SearchServiceRequestForm(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/ServiceRequest/_search")] HttpRequest request) =>
+        SearchAsync(request, ServiceRequestsAsync);
+
+    [Function("SearchTask")]
+    public Task<IActionResult> SearchTask(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Task")] HttpRequest request) =>
+        SearchAsync(request, TasksAsync);
+
+    [Function("SearchTaskForm")]
+    public Task<IActionResult> SearchTaskForm(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Task/_search")] HttpRequest request) =>
+        SearchAsync(request, TasksAsync);
+
+    private delegate Task<Found> Search(Context context);
+
+    /// <summary>One search's inputs: who asks, what, how many, from where.</summary>
+    private sealed record Context(HttpRequest Request, Caller Caller, SearchRequest Search, int Count, List<string> Practices, string Type)
+    {
+        public List<KeyValuePair<string, string>> Applied { get; } = [];
+
+        public PagePosition? From { get; private set; }
+
+        /// <summary>The parameters the search applied, as its links carry them.</summary>
+        public string Query => SearchRequest.Query(Applied.Append(new("_count", Count.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        /// <summary>Once the search has said which parameters it applies: where its page starts. A token belongs to
+        /// exactly that search, client and type; any other is refused.</summary>
+        public FhirProblem? Start(SearchPages pages)
+        {
+            if (Search.One(SearchPages.TokenParameter) is not { } token)
+            {
+                return null;
+            }
+
+            From = pages.Read(token, Caller, Type, Query);
+            return From is null
+                ? FhirProblem.Value(SearchPages.TokenParameter, "This page link was not issued for this search and API key: start the search again.")
+                : null;
+        }
+    }
+
+    /// <summary>What a search found: the entries of this page, the position of the next, or the refusal of a parameter.</summary>
+    private sealed record Found(IReadOnlyList<Resource> Resources, PagePosition? Next, int? Total, FhirProblem? Problem = null)
+    {
+        public static Found Refused(FhirProblem problem) => new([], null, null, problem);
+    }
+
+    private async Task<IActionResult> SearchAsync(HttpRequest request, Search search)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), cancellationToken) is not { } caller)
+        {
+            return http.Unauthorized(request);
+        }
+
+        var (parameters, refusal) = await SearchRequest.ReadAsync(request, http);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var count = DefaultCount;
+        if (parameters!.Values("_count") is { Count: > 0 } counts)
+        {
+            if (counts.Count > 1 || !int.TryParse(counts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count < 1)
+            {
+                return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Value("_count", "_count must be one whole number from 1 up."));
+            }
+
+            count = Math.Min(count, MaxCount);
+        }
+
+        var type = request.Path.Value!.Contains("/Task", StringComparison.Ordinal) ? "Task" : "ServiceRequest";
+        var context = new Context(request, caller, parameters, count, [.. caller.PracticeOdsCodes.Order(StringComparer.Ordinal)], type);
+        var found = await search(context);
+        if (found.Problem is not null)
+        {
+            return http.Outcome(request, HttpStatusCode.BadRequest, found.Problem);
+        }
+
+        var query = context.Query;
+
+        var baseUrl = FhirHttp.BaseUrl(request);
+        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset, Total = found.Total };
+        var self = $"{baseUrl}/{type}?{query}" + (context.From is null ? string.Empty : $"&{SearchPages.TokenParameter}={Uri.EscapeDataString(parameters.One(SearchPages.TokenParameter)!)}");
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
+        if (found.Next is { } next)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent
+            {
+                Relation = "next",
+                Url = $"{baseUrl}/{type}?{query}&{SearchPages.TokenParameter}={Uri.EscapeDataString(pages.Token(next, caller, type, query))}",
+            });
+        }
+
+        foreach (var resource in found.Resources)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{baseUrl}/{resource.TypeName}/{resource.Id}",
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        return http.Resource(request, bundle, HttpStatusCode.OK);
+    }
+
+    /// <summary><c>identifier=system|value</c> (a point read per practice), or every referral, optionally
+    /// <c>_lastUpdated</c> (eq, gt, ge, lt, le; repeat for a range), a page at a time.</summary>
+    private async Task<Found> ServiceRequestsAsync(Context context)
+    {
+        var cancellationToken = context.Request.HttpContext.RequestAborted;
+        var (dates, problem) = LastUpdated(context);
+        if (problem is not null)
+        {
+            return Found.Refused(problem);
+        }
+
+        if (context.Search.Values("identifier") is { Count: > 0 } identifiers)
+        {
+            if (identifiers.Count > 1 || !ReferralLookup.TryParseIdentifier(identifiers[0], out var system, out var value))
+            {
+                return Found.Refused(new FhirProblem(OperationOutcome.IssueType.NotSupported,
+                    "Search by identifier takes one identifier with its system: identifier={system}|{value}.", "identifier"));
+            }
+
+            context.Applied.Insert(0, new("identifier", identifiers[0]));
+            if (context.Start(pages) is { } bad)
+            {
+                return Found.Refused(bad);
+            }
+
+            var matches = (await lookup.ByIdentifierAsync(context.Practices, system, value, cancellationToken))
+                .Where(m => dates.All(d => d.Matches(m.Record.LastUpdated))).Select(m => (Resource)m.ServiceRequest).ToList();
+            return new Found(matches, null, matches.Count);
+        }
+
+        if (context.Start(pages) is { } badToken)
+        {
+            return Found.Refused(badToken);
+        }
+
+        var table = await tables.GetAsync(ReferralStore.Table);
+        var page = await SearchPages.ReadAsync(table, context.Practices,
+            ods => string.Join(" and ", dates.Select(d => d.Filter("LastUpdated")).Prepend(TableClient.CreateQueryFilter($"PartitionKey eq {ods}"))),
+            ["PartitionKey", "RowKey"], context.Count, context.From, cancellationToken);
+        var found = new List<Resource>();
+        foreach (var row in page.Rows)
+        {
+            if (await referrals.GetAsync(row.PartitionKey, row.RowKey, cancellationToken) is { } record
+                && await lookup.ServeAsync(record, cancellationToken) is { } served)
+            {
+                found.Add(served.ServiceRequest);
+            }
+        }
+
+        return new Found(found, page.Next, null);
+    }
+
+    /// <summary><c>focus=ServiceRequest/{id}</c> (the referral's one Task), or every Task of the caller's practices;
+    /// either filtered by <c>status</c>, <c>owner</c> and <c>_lastUpdated</c>, a page at a time.</summary>
+    private async Task<Found> TasksAsync(Context context)
+    {
+        var cancellationToken = context.Request.HttpContext.RequestAborted;
+        var (dates, problem) = LastUpdated(context);
+        if (problem is not null)
+        {
+            return Found.Refused(problem);
+        }
+
+        var statuses = context.Search.Values("status").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var unknown = statuses.FirstOrDefault(s => Hl7.Fhir.Utility.EnumUtility.ParseLiteral<Hl7.Fhir.Model.Task.TaskStatus>(s) is null);
+        if (unknown is not null)
+        {
+            return Found.Refused(FhirProblem.Value("status", $"'{Shorten(unknown)}' is not a Task status."));
+        }
+
+        if (statuses.Count > 0)
+        {
+            context.Applied.Insert(0, new("status", string.Join(',', statuses)));
+        }
+
+        var owner = context.Search.One("owner");
+        if (owner is not null)
+        {
+            context.Applied.Insert(0, new("owner", owner));
+        }
+
+        bool Keep(Hl7.Fhir.Model.Task task) =>
+            (statuses.Count == 0 || statuses.Contains(task.StatusElement?.JsonValue as string ?? string.Empty))
+            && (owner is null || SameReference(task.Owner?.Reference, owner))
+            && (dates.Count == 0 || (task.Meta?.LastUpdated is { } updated && dates.All(d => d.Matches(updated))));
+
+        if (context.Search.One("focus") is { } focus)
+        {
+            // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
+            var parts = focus.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || (parts.Length >= 2 && parts[^2] != "ServiceRequest"))
+            {
+                return Found.Refused(FhirProblem.Invalid("focus", "Task focus must be a ServiceRequest."));
+            }
+
+            context.Applied.Insert(0, new("focus", $"ServiceRequest/{parts[^1]}"));
+            if (context.Start(pages) is { } bad)
+            {
+                return Found.Refused(bad);
+            }
+
+            var record = await referrals.FindAsync(context.Practices, parts[^1], cancellationToken);
+            var one = record is not null && await tasks.GetAsync(record.PracticeOds, record.TaskId, cancellationToken) is { } stored
+                      && ParseTask(stored.Json) is { } task && Keep(task)
+                ? new List<Resource> { task }
+                : [];
+            return new Found(one, null, one.Count);
+        }
+
+        if (context.Start(pages) is { } badToken)
+        {
+            return Found.Refused(badToken);
+        }
+
+        var table = await tables.GetAsync(TaskStore.Table);
+        var page = await SearchPages.ReadAsync(table, context.Practices, ods => TableClient.CreateQueryFilter($"PartitionKey eq {ods}"),
+            ["Json"], context.Count, context.From, cancellationToken);
+        var found = page.Rows.Select(r => ParseTask(r.GetString("Json"))).OfType<Hl7.Fhir.Model.Task>().Where(Keep).Cast<Resource>().ToList();
+        return new Found(found, page.Next, null);
+    }
+
+    private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(Context context)
+    {
+        var dates = new List<DateSearch>();
+        foreach (var value in context.Search.Values("_lastUpdated"))
+        {
+            if (DateSearch.Parse(value) is not { } date)
+            {
+                return ([], FhirProblem.Value("_lastUpdated", $"'{Shorten(value)}' is not a date search: [eq|gt|ge|lt|le]YYYY[-MM[-DD[Thh:mm:ss[Z|±hh:mm]]]]."));
+            }
+
+            dates.Add(date);
+            context.Applied.Add(new("_lastUpdated", value));
+        }
+
+        return (dates, null);
+    }
+
+    private static bool SameReference(string? reference, string wanted)
+    {
+        if (reference is null)
+        {
+            return false;
+        }
+
+        static string Tail(string r) => string.Join('/', r.Split('/', StringSplitOptions.RemoveEmptyEntries).TakeLast(2));
+        return wanted.Contains('/', StringComparison.Ordinal) ? Tail(reference) == Tail(wanted) : reference.EndsWith("/" + wanted, StringComparison.Ordinal);
+    }
+
+    private Hl7.Fhir.Model.Task? ParseTask(string json) => fhir.ParseJson(Encoding.UTF8.GetBytes(json)).Resource as Hl7.Fhir.Model.Task;
+
+    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}
