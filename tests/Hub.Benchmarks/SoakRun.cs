@@ -98,14 +98,25 @@ public static class SoakRun
                 index.RunAsync(stop.Token));
 
             var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, string ReferralId)>();
+            var driverFailures = new ConcurrentBag<string>();
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
             {
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < referrals)
                 {
-                    var referralId = await DriveAsync(hub, raising, index, scenarios[i], new Random(seed + i));
-                    outcomes[referralId] = (scenarios[i], referralId);
+                    var life = new Life();
+                    try
+                    {
+                        await DriveAsync(hub, raising, index, scenarios[i], new Random(seed + i), life);
+                    }
+                    catch (Exception ex) when (life.ReferralId is not null)
+                    {
+                        // The person gave up waiting (an email never came): the referral is still checked below.
+                        driverFailures.Add($"{life.ReferralId}: {scenarios[i]}: {ex.Message}");
+                    }
+
+                    outcomes[life.ReferralId!] = (scenarios[i], life.ReferralId!);
                 }
             }));
 
@@ -139,8 +150,8 @@ public static class SoakRun
             Console.WriteLine("  ended:     " + string.Join(", ", ended.OrderBy(e => e.Key).Select(e => $"{e.Key} {e.Value}")));
             Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
             Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
-            Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count}");
-            foreach (var line in wrong.Concat(stuck).Concat(duplicates).Take(20))
+            Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count}; a person gave up waiting: {driverFailures.Count}");
+            foreach (var line in wrong.Concat(stuck).Concat(duplicates).Concat(driverFailures).Take(30))
             {
                 Console.WriteLine("    " + line);
             }
@@ -164,27 +175,33 @@ public static class SoakRun
     };
 
     /// <summary>One referral's life as the people in it would live it, clicking again when a page says it failed.</summary>
-    private static async Task<string> DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random)
+    private sealed class Life
+    {
+        public string? ReferralId { get; set; }
+    }
+
+    private static async Task DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random, Life life)
     {
         var (referralId, _, _) = await Retry(() => hub.ReferAsync());
+        life.ReferralId = referralId;
         var first = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal), "the first offer");
         var firstProvider = first.Step["offer-".Length..];
         switch (scenario)
         {
             case Scenario.NeverAnswered:
-                return referralId;
+                return;
             case Scenario.Withdrawn:
                 await Retry(async () =>
                 {
                     var answer = await hub.WithdrawAsync(referralId, raising);
                     return answer.Status is 200 ? answer : throw new InvalidOperationException($"Withdrawal answered {answer.Status}");
                 }, random.NextDouble() < 0.5 ? 3 : 1);
-                return referralId;
+                return;
             case Scenario.DeclinedThenNoResponse:
                 await AnswerAsync(hub, raising, first.Email, "Decline", random, ("reason", "no-capacity"));
                 var second = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal) && e.Step != first.Step, "the second offer");
                 await AnswerAsync(hub, raising, second.Email, "Accept", random);
-                return referralId;
+                return;
             default:
                 await AnswerAsync(hub, raising, first.Email, "Accept", random);
                 break;
@@ -199,8 +216,6 @@ public static class SoakRun
         {
             await SendSurveyAsync(hub, raising, SurveyLinks.Survey(survey.Email)!, random, Journey.FollowUpAnswers);
         }
-
-        return referralId;
     }
 
     /// <summary>The provider opens the link and confirms; when the page fails (the task hub refused the event), clicks
@@ -352,7 +367,11 @@ public static class SoakRun
             {
                 var email = emails[_seen];
                 using var json = JsonDocument.Parse(email.Body);
-                if (json.RootElement.TryGetProperty("custom_args", out var args)
+                // The SendGrid library puts custom args in the (one) personalization.
+                var args = json.RootElement.TryGetProperty("personalizations", out var personalizations) && personalizations.GetArrayLength() > 0
+                           && personalizations[0].TryGetProperty("custom_args", out var inner) ? inner
+                    : json.RootElement.TryGetProperty("custom_args", out var root) ? root : default;
+                if (args.ValueKind == JsonValueKind.Object
                     && args.TryGetProperty(EmailSender.ReferralArg, out var referral) && args.TryGetProperty(EmailSender.StepArg, out var step))
                 {
                     _byReferral.GetOrAdd(referral.GetString()!, _ => new()).Enqueue((step.GetString()!, email));
