@@ -7,10 +7,35 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const hub = process.env.HUB_URL ?? 'http://localhost:7071/api';
 
-// A key for the demo practice: the one given, or a new one (the local host does not enforce admin keys).
+// The admin key for /manage endpoints on a host that enforces admin keys (the Functions host's master key or an
+// admin-level key): from HUB_ADMIN_KEY, else from "HUB_ADMIN_KEY" in local.settings.json's Values. Without one, calls
+// go without a key, which `func start` accepts locally (unless started with --enableAuth).
+function adminKey() {
+  if (process.env.HUB_ADMIN_KEY) return { value: process.env.HUB_ADMIN_KEY, from: 'the HUB_ADMIN_KEY environment variable' };
+  const settings = process.env.HUB_LOCAL_SETTINGS ?? path.join(root, 'functions', 'Hub.Functions', 'local.settings.json');
+  try {
+    const value = JSON.parse(fs.readFileSync(settings, 'utf8')).Values?.HUB_ADMIN_KEY;
+    if (value) return { value, from: `HUB_ADMIN_KEY in ${path.relative(process.cwd(), settings) || settings}` };
+  } catch {
+    // No local settings: no key.
+  }
+  return null;
+}
+const admin = adminKey();
+const adminHeaders = admin ? { 'x-functions-key': admin.value } : {};
+console.log(admin
+  ? `Using the admin key from ${admin.from}.`
+  : 'No admin key (set HUB_ADMIN_KEY, or HUB_ADMIN_KEY in local.settings.json Values): calling admin endpoints without one, as the local host allows.');
+
+// A key for the demo practice: the one given (HUB_KEY), or a new one issued through the admin endpoint.
 let key = process.env.HUB_KEY;
 if (!key) {
-  const issued = await fetch(`${hub}/manage/clients/demo-practice/keys`, { method: 'POST' });
+  const issued = await fetch(`${hub}/manage/clients/demo-practice/keys`, { method: 'POST', headers: adminHeaders });
+  if (issued.status === 401 || issued.status === 403) {
+    console.error(`The hub refused to issue a demo key (${issued.status}): it enforces admin keys. Set HUB_ADMIN_KEY to the host's master key ` +
+      '(or an admin key), or put it as HUB_ADMIN_KEY in local.settings.json Values; or give a practice key in HUB_KEY.');
+    process.exit(2);
+  }
   if (!issued.ok) throw new Error(`Could not issue a demo key (${issued.status}). Is the hub running (npm run demo)?`);
   key = (await issued.json()).apiKey;
 }
@@ -48,5 +73,5 @@ for (let i = 0; i < 150; i++) {
 }
 // The evidence report for the demo practice: the hub snapshots nightly, so take one now to include this referral.
 console.log(`\nThe evidence report: open ${hub}/reports and enter the key, after taking a fresh snapshot:`);
-console.log(`  curl -X POST "${hub}/manage/reports/snapshot"   # func start does not check keys locally (unless --enableAuth)`);
+console.log(`  curl -X POST -H "x-functions-key: $HUB_ADMIN_KEY" "${hub}/manage/reports/snapshot"   # the admin key, as above`);
 console.log(`  curl -H "X-API-Key: ${key}" "${hub}/fhir/MeasureReport"`);

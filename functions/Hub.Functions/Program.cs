@@ -17,5 +17,13 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddHub(builder.Configuration);
 // The worker's own spans (one per function invocation) join the hub's; exporting is decided in AddHub.
 builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
-builder.Build().Run();
+using var host = builder.Build();
+// A refusal (a missing key, a duration out of range) is written to standard error and the log, naming the setting, in
+// every environment; the exit code tells the host the worker could not start.
+if (!await StartupRefusal.TryStartAsync(host, Console.Error))
+{
+    return 1;
+}
+
+await host.WaitForShutdownAsync();
 return 0;

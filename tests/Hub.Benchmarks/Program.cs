@@ -3,7 +3,8 @@ using Hub.Benchmarks;
 
 // dotnet run -c Release --project tests/Hub.Benchmarks                 -> BenchmarkDotNet: the intake pipeline
 //                                                                         (--filter '*Intake*'), evidence reports ('*Evidence*')
-// dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] -> end-to-end load run into Azurite
+// dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] [rounds]
+//                                                                      -> end-to-end load run into Azurite beside a bare durable start
 // dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] -> referrals through their whole compressed
 //                                                                         life with faults injected (issue 13)
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [rows] [source referrals]
@@ -12,7 +13,8 @@ if (args.Length > 0 && args[0] == "load")
 {
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
     var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 16;
-    return await LoadRun.RunAsync(referrals, concurrency);
+    var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2;
+    return await LoadRun.RunAsync(referrals, concurrency, rounds);
 }
 
 if (args.Length > 0 && args[0] == "soak")

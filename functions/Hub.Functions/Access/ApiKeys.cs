@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Hub.Access;
 
@@ -13,10 +15,37 @@ public sealed record IssuedKey(string ClientId, string KeyId, string ApiKey, IRe
 /// report is all a scheme gives, never posting or reading referrals.</param>
 public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null);
 
-/// <summary>The hub's API keys: issued per client, stored hashed, revocable and rotatable. Each client maps to the
-/// practices (ODS codes) it may act for.</summary>
-public sealed class ApiKeys(HubTables tables, TimeProvider time)
+/// <summary>Settings for API keys (configuration section <c>ApiKeys</c>).</summary>
+public sealed class ApiKeyOptions
 {
+    public const string Section = "ApiKeys";
+
+    /// <summary>The longest a longer-running instance may keep using what it read about a key (its hash, revocation
+    /// time and client) before reading it again: 0 to 5 minutes, default 15 seconds, 0 for no cache. A key revoked, or a
+    /// client changed, through another instance takes effect here within this time; through this instance at once.</summary>
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How many keys one instance keeps at most; beyond it the cache is emptied and refilled.</summary>
+    public int CacheSize { get; set; } = 10_000;
+
+    public static readonly TimeSpan MaxCacheFor = TimeSpan.FromMinutes(5);
+
+    /// <summary>What is wrong with the settings, naming each; null when they may be used.</summary>
+    public string? Problem() =>
+        CacheFor < TimeSpan.Zero || CacheFor > MaxCacheFor
+            ? $"{Section}:CacheFor is {CacheFor}: it must be between 00:00:00 (no cache) and {MaxCacheFor:c}, so a revoked key stops working soon"
+            : CacheSize is < 1 or > 1_000_000 ? $"{Section}:CacheSize is {CacheSize}: it must be between 1 and 1000000" : null;
+}
+
+/// <summary>The hub's API keys: issued per client, stored hashed, revocable and rotatable. Each client maps to the
+/// practices (ODS codes) it may act for. What a key's rows say is kept for <see cref="ApiKeyOptions.CacheFor"/> (two
+/// storage reads saved per request); revoking or changing through this instance drops it at once.</summary>
+public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKeyOptions> options)
+{
+    private sealed record KnownKey(string SecretHash, DateTimeOffset? RevokedAt, ApiClient Client, DateTimeOffset ReadAt);
+
+    private readonly ConcurrentDictionary<string, KnownKey> _known = new(StringComparer.Ordinal);
+
     public const string Table = "ApiKeys";
 
     private const string KeyPartition = "key";
@@ -37,6 +66,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
             ["PracticeOdsCodes"] = string.Join(',', codes),
             ["SchemeIds"] = string.Join(',', schemes),
         }, TableUpdateMode.Replace, cancellationToken);
+        Forget(k => k.Client.ClientId == clientId);
         return new ApiClient(clientId, name, codes, schemes);
     }
 
@@ -91,6 +121,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
         try
         {
             await table.UpdateEntityAsync(new TableEntity(KeyPartition, keyId) { ["RevokedAt"] = at ?? time.GetUtcNow() }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            _known.TryRemove(keyId, out _);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -129,21 +160,64 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time)
             return null;
         }
 
-        var key = await GetKeyAsync(keyId, cancellationToken);
-        if (key is null || IsRevoked(key))
+        var known = await KnownAsync(keyId, cancellationToken);
+        if (known is null || known.RevokedAt is { } revokedAt && revokedAt <= time.GetUtcNow())
         {
             return null;
         }
 
-        var expected = Encoding.ASCII.GetBytes(key.GetString("SecretHash") ?? string.Empty);
+        var expected = Encoding.ASCII.GetBytes(known.SecretHash);
         var actual = Encoding.ASCII.GetBytes(Hash(secret));
         if (!CryptographicOperations.FixedTimeEquals(expected, actual))
         {
             return null;
         }
 
-        var client = await GetClientAsync(key.GetString("ClientId"), cancellationToken);
-        return client is null ? null : new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal));
+        var client = known.Client;
+        return new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>What the key's rows say, from the cache while fresh. Unknown keys and clients are never cached, so a
+    /// flood of made-up key ids cannot fill it.</summary>
+    private async Task<KnownKey?> KnownAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        if (_known.TryGetValue(keyId, out var cached) && now - cached.ReadAt < settings.CacheFor && now >= cached.ReadAt)
+        {
+            return cached;
+        }
+
+        var key = await GetKeyAsync(keyId, cancellationToken);
+        if (key is null || await GetClientAsync(key.GetString("ClientId"), cancellationToken) is not { } client)
+        {
+            _known.TryRemove(keyId, out _);
+            return null;
+        }
+
+        var known = new KnownKey(key.GetString("SecretHash") ?? string.Empty, key.GetDateTimeOffset("RevokedAt"), client, now);
+        if (settings.CacheFor > TimeSpan.Zero)
+        {
+            if (_known.Count >= settings.CacheSize)
+            {
+                _known.Clear();
+            }
+
+            _known[keyId] = known;
+        }
+
+        return known;
+    }
+
+    private void Forget(Func<KnownKey, bool> which)
+    {
+        foreach (var (id, known) in _known)
+        {
+            if (which(known))
+            {
+                _known.TryRemove(id, out _);
+            }
+        }
     }
 
     /// <summary>The queue's caller: the configured client, acting for its practices, with no key involved.</summary>

@@ -17,6 +17,7 @@ public sealed partial class ChaseActivities(
     ReferralDocuments documents,
     ProviderDirectory providers,
     ProviderRouting routing,
+    ActivityMatcher activities,
     EmailSender email,
     SignedLinks links,
     ChaseStore chases,
@@ -36,7 +37,10 @@ public sealed partial class ChaseActivities(
     {
         using var span = HubTelemetry.StartReferralStep("chase.plan", input.ReferralId, input.TraceParent);
         var (_, document) = await documents.RequireAsync(input.PracticeOds, input.ReferralId);
-        var route = await routing.RouteAsync(RoutingRequest.From(document.ServiceRequest, document.Patient), time.GetUtcNow());
+        var request = RoutingRequest.From(document.ServiceRequest, document.Patient, activities, input.PracticeOds);
+        var decision = await routing.DecideAsync(request, time.GetUtcNow());
+        var route = decision.ProviderIds;
+        await tasks.UpdateAsync(input.PracticeOds, input.TaskId, task => ActivityMatchOnTask.Record(task, request, decision));
         await chases.SetAsync(input.ReferralId, input.PracticeOds, null, ChaseStage.Routed);
         await audit.AppendAsync(input.ReferralId, ChaseAudit.Planned(route.Count));
         var options = chaseOptions.Value;

@@ -29,6 +29,11 @@ public static class ProviderResponsePage
             html.Append(Row("Reason, in the referrer's words", reason));
         }
 
+        if (referral.NoteIfShareable is { } note)
+        {
+            html.Append(Row("Clinical context, in the referrer's words", note));
+        }
+
         html.Append("</dl>")
             .Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"/api/{ProviderResponseHttp.Route}\" novalidate>")
             .Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"t\" value=\"{E(request.Query["t"].Count > 0 ? request.Query["t"].ToString() : request.Form["t"].ToString())}\">")

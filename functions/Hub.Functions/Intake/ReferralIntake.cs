@@ -125,12 +125,8 @@ public sealed partial class ReferralIntake(
 
     private static async System.Threading.Tasks.Task StartOrchestrationAsync(DurableTaskClient durable, ReferralOrchestrationInput input, CancellationToken cancellationToken)
     {
-        if (await durable.GetInstanceAsync(input.ReferralId, cancellationToken) is not null)
-        {
-            return;
-        }
-
-        // Whatever state an instance with this id is in, intake never restarts or replaces it.
+        // Whatever state an instance with this id is in, intake never restarts or replaces it: the dedupe statuses refuse
+        // an existing instance in one round trip (no read first; a start costs as much as a storage write or two).
         var options = new StartOrchestrationOptions(input.ReferralId) { Version = ReferralOrchestration.CurrentVersion }.WithDedupeStatuses(
             OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
             OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);

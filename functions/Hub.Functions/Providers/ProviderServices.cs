@@ -2,6 +2,7 @@ using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Hub.Providers;
 
@@ -11,11 +12,23 @@ public static class ProviderServices
 {
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ProviderOptions>().Bind(configuration.GetSection(ProviderOptions.Section));
+        services.AddOptions<ProviderOptions>().Bind(configuration.GetSection(ProviderOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidation>());
+        services.TryAddSingleton<ActivityMatcher>();
         services.TryAddSingleton<ProviderDirectory>();
         services.TryAddSingleton<ProviderRouting>();
         services.AddHubTables(ProviderDirectory.Table, ProviderDirectory.LoadTable);
         services.AddHostedService<ProviderSeed>();
         return services;
+    }
+}
+
+/// <summary>Refuses to start with configured activities that cannot be used, each problem naming its setting.</summary>
+public sealed class ProviderOptionsValidation : IValidateOptions<ProviderOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ProviderOptions options)
+    {
+        var problems = ActivityMatcher.Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -11,22 +11,36 @@ namespace Hub.Providers;
 /// <param name="PostcodeOutward">The outward code of the patient's home postcode ("LS17"), or null when none is known.</param>
 public sealed record RoutingRequest(string? PerformerProviderId, IReadOnlyList<string> ActivityCategories, string? PostcodeOutward)
 {
+    /// <summary>The referring practice's ODS code, which chooses its link-worker service; null when not known.</summary>
+    public string? PracticeOds { get; init; }
+
+    /// <summary>How each of <see cref="ActivityCategories"/> was recognised (empty when given as codes directly).</summary>
+    public IReadOnlyList<ActivityMatch> Matches { get; init; } = [];
+
     /// <summary>Reads a referral's routing facts.
     /// <list type="bullet">
     /// <item>Performer: the first <c>performer</c> whose identifier has the hub's provider system
     /// (<see cref="Providers.ActivityCategories.ProviderIdSystem"/>), else the first that references
     /// <c>HealthcareService/{id}</c>, else the first that references <c>Organization/{id}</c> (relative or absolute, with or
     /// without <c>_history</c>). Contained (<c>#</c>) and <c>urn:uuid:</c> references name no provider.</item>
-    /// <item>Categories: codings in the hub's activity-category CodeSystem, in <c>code</c> then <c>category</c>; failing
-    /// any, the words of <c>code.text</c>, <c>code.coding.display</c> (then the same in <c>category</c>) that name a known
-    /// category whole (<see cref="Providers.ActivityCategories.FromText"/>: "Welfare advice" is <c>welfare-advice</c>).</item>
+    /// <item>Categories: as <see cref="ActivityMatcher"/> places them (hub codes, configured SNOMED CT codes, then
+    /// synonyms in the activity's words).</item>
     /// <item>Postcode: the outward code of the Patient's home address (<c>use</c> home; failing that, an address with no
     /// <c>use</c>); never a work, billing, temporary or old address.</item>
     /// </list></summary>
-    public static RoutingRequest From(ServiceRequest serviceRequest, Patient? patient)
+    public static RoutingRequest From(ServiceRequest serviceRequest, Patient? patient) => From(serviceRequest, patient, ActivityMatcher.Shipped, null);
+
+    /// <summary>As <see cref="From(ServiceRequest, Patient?)"/>, with the hub's configured matcher and the practice.</summary>
+    public static RoutingRequest From(ServiceRequest serviceRequest, Patient? patient, ActivityMatcher matcher, string? practiceOds)
     {
         ArgumentNullException.ThrowIfNull(serviceRequest);
-        return new RoutingRequest(Performer(serviceRequest), Categories(serviceRequest), Outward(patient));
+        ArgumentNullException.ThrowIfNull(matcher);
+        var matches = matcher.Match(serviceRequest);
+        return new RoutingRequest(Performer(serviceRequest), matches.Select(m => m.Category).ToList(), Outward(patient))
+        {
+            PracticeOds = practiceOds,
+            Matches = matches,
+        };
     }
 
     private static string? Performer(ServiceRequest serviceRequest)
@@ -56,26 +70,6 @@ public sealed record RoutingRequest(string? PerformerProviderId, IReadOnlyList<s
         }
 
         return null;
-    }
-
-    private static List<string> Categories(ServiceRequest serviceRequest)
-    {
-        var concepts = new[] { serviceRequest.Code }.Concat(serviceRequest.Category).OfType<CodeableConcept>().ToList();
-        var coded = concepts.SelectMany(c => c.Coding)
-            .Select(c => c is { System: Providers.ActivityCategories.System, Code: { } code } ? Providers.ActivityCategories.Normalize(code) : string.Empty)
-            .Where(code => code.Length > 0)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-        if (coded.Count > 0)
-        {
-            return coded;
-        }
-
-        return concepts.SelectMany(c => new[] { c.Text }.Concat(c.Coding.Select(coding => coding?.Display)))
-            .Select(Providers.ActivityCategories.FromText)
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
     }
 
     private static string? Outward(Patient? patient)

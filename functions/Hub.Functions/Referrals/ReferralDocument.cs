@@ -74,6 +74,22 @@ public sealed class ReferralDocument
         }
     }
 
+    /// <summary>The clinical context the referrer wrote (<c>ServiceRequest.note</c>, each note's text, in order), only with
+    /// consent (<see cref="HasConsent"/>): shown to the provider on its offer page, never put in an email.</summary>
+    public string? NoteIfShareable
+    {
+        get
+        {
+            if (!HasConsent)
+            {
+                return null;
+            }
+
+            var text = string.Join("\n", ServiceRequest.Note.Select(n => n?.Text?.Trim()).Where(t => !string.IsNullOrEmpty(t)));
+            return text.Length == 0 ? null : (text.Length <= 1000 ? text : text[..1000] + "…");
+        }
+    }
+
     private Organization? RequesterOrganization => Resolve(ServiceRequest.Requester) switch
     {
         Organization organization => organization,

@@ -21,12 +21,12 @@ public sealed class ReferralDocuments(ReferralStore referrals, FhirSerializer fh
 
     public async Task<(ReferralRecord Record, ReferralDocument Document)?> LoadAsync(ReferralRecord record, CancellationToken cancellationToken = default)
     {
-        var json = await referrals.ReadSubmissionAsync(record, cancellationToken);
-        if (json is null || fhir.ParseJson(Encoding.UTF8.GetBytes(json)).Resource is not Bundle bundle)
+        if (await referrals.ReadVersionAsync(record, cancellationToken) is not var (current, json)
+            || fhir.ParseJson(Encoding.UTF8.GetBytes(json)).Resource is not Bundle bundle)
         {
             return null;
         }
 
-        return (record, new ReferralDocument(bundle, record.ReferralId));
+        return (current, new ReferralDocument(bundle, current.ReferralId));
     }
 }

@@ -91,25 +91,84 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
-    /// <summary>Writes the referral's documents, then its row: the row is the commit point, so a reader never finds a
-    /// referral whose documents are missing. Idempotent; also writes a new version after a change by the practice.</summary>
-    public async Task SaveAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default)
+    /// <summary>Writes a version of the referral: its document first, then its row, which is the commit point.
+    /// <list type="bullet">
+    /// <item>A small document (up to <see cref="DocumentStore.InlineChars"/>) goes in the row itself: one write.</item>
+    /// <item>A larger one is written under a new version key (<c>submission-v{version}-{random}</c>), never over the
+    /// version a reader may be following; the row's pointer moves to it in the same write as the rest of the row.</item>
+    /// <item>The row write is conditional: a first save inserts (a takeover of the same half-stored referral replaces
+    /// what the earlier attempt wrote, conditional on its ETag); a later version replaces only the row it read
+    /// (<see cref="ReferralRecord.ETag"/>), and throws <see cref="ReferralChangedException"/> when someone saved first.</item>
+    /// <item>Then, best effort, the version no row points to any longer is deleted.</item>
+    /// </list>
+    /// A crash or failure at any point leaves the row pointing at a whole document: the old one or the new.</summary>
+    /// <returns>The record as stored, with its new ETag.</returns>
+    public async Task<ReferralRecord> SaveAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default)
     {
-        var chunks = await documents.WriteAsync(record.ReferralId, SubmissionDocument, submissionJson, cancellationToken);
-        var table = await tables.GetAsync(ReferralStore.Table);
-        var entity = new TableEntity(record.PracticeOds, record.ReferralId)
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(submissionJson);
+        var inline = submissionJson.Length <= DocumentStore.InlineChars ? submissionJson : null;
+        string? name = null;
+        var chunks = 0;
+        if (inline is null)
         {
-            ["TaskId"] = record.TaskId,
-            ["IdentifierSystem"] = record.IdentifierSystem,
-            ["IdentifierValue"] = record.IdentifierValue,
-            ["ContentHash"] = record.ContentHash,
-            ["Status"] = record.Status,
-            ["Channel"] = record.Channel,
-            ["VersionId"] = record.VersionId,
-            ["LastUpdated"] = record.LastUpdated,
-            ["DocumentChunks"] = chunks,
-        };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            name = $"{SubmissionDocument}-v{record.VersionId}-{Guid.NewGuid():N}";
+            chunks = await documents.WriteAsync(record.ReferralId, name, submissionJson, cancellationToken);
+        }
+
+        var saved = record with { DocumentName = name, DocumentChunks = chunks, InlineDocument = inline };
+        var table = await tables.GetAsync(ReferralStore.Table);
+        var replaced = record;
+        try
+        {
+            Response response;
+            if (record.ETag == default)
+            {
+                try
+                {
+                    response = await table.AddEntityAsync(ToEntity(saved), cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
+                {
+                    // Only a takeover of the same referral's first save gets here: replace what that attempt wrote.
+                    replaced = await GetAsync(record.PracticeOds, record.ReferralId, cancellationToken) ?? record;
+                    if (replaced.VersionId != record.VersionId || replaced.ContentHash != record.ContentHash)
+                    {
+                        throw new ReferralChangedException(record.ReferralId, ex);
+                    }
+
+                    response = await table.UpdateEntityAsync(ToEntity(saved), replaced.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+            }
+            else
+            {
+                response = await table.UpdateEntityAsync(ToEntity(saved), record.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+
+            saved = saved with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (Exception ex) when (ex is RequestFailedException or ReferralChangedException)
+        {
+            // The new version was never pointed to: it is nobody's, so it goes (best effort).
+            if (name is not null)
+            {
+                await documents.DeleteAsync(record.ReferralId, name, chunks, CancellationToken.None);
+            }
+
+            if (ex is RequestFailedException { Status: (int)HttpStatusCode.PreconditionFailed } changed)
+            {
+                throw new ReferralChangedException(record.ReferralId, changed);
+            }
+
+            throw;
+        }
+
+        if (replaced.InlineDocument is null && replaced.DocumentChunks > 0 && replaced.DocumentName != name)
+        {
+            await documents.DeleteAsync(record.ReferralId, replaced.DocumentName ?? SubmissionDocument, replaced.DocumentChunks, cancellationToken);
+        }
+
+        return saved;
     }
 
     public async Task<ReferralRecord?> GetAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
@@ -138,8 +197,36 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         return null;
     }
 
-    public Task<string?> ReadSubmissionAsync(ReferralRecord record, CancellationToken cancellationToken = default) =>
-        documents.ReadAsync(record.ReferralId, SubmissionDocument, record.DocumentChunks, cancellationToken);
+    public async Task<string?> ReadSubmissionAsync(ReferralRecord record, CancellationToken cancellationToken = default) =>
+        (await ReadVersionAsync(record, cancellationToken))?.Json;
+
+    /// <summary>The referral's document as a whole, with the row it belongs to. A row read before a newer version was
+    /// saved may point at chunks already deleted: then the row is read again and its version returned, so a reader
+    /// always gets one whole referral (and the record that goes with it). Null when the referral has no row.</summary>
+    public async Task<(ReferralRecord Record, string Json)?> ReadVersionAsync(ReferralRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var current = record;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var json = current.InlineDocument
+                       ?? await documents.ReadAsync(current.ReferralId, current.DocumentName ?? SubmissionDocument, current.DocumentChunks, cancellationToken);
+            if (json is not null)
+            {
+                return (current, json);
+            }
+
+            var reread = await GetAsync(current.PracticeOds, current.ReferralId, cancellationToken);
+            if (reread is null || (reread.ETag == current.ETag && reread.ETag != default))
+            {
+                return null;
+            }
+
+            current = reread;
+        }
+
+        return null;
+    }
 
     /// <summary>Every stored referral's (practice, referral id), for the evidence snapshot.</summary>
     public async IAsyncEnumerable<(string PracticeOds, string ReferralId)> AllKeysAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -161,6 +248,33 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         }
 
         return count;
+    }
+
+    private static TableEntity ToEntity(ReferralRecord record)
+    {
+        var entity = new TableEntity(record.PracticeOds, record.ReferralId)
+        {
+            ["TaskId"] = record.TaskId,
+            ["IdentifierSystem"] = record.IdentifierSystem,
+            ["IdentifierValue"] = record.IdentifierValue,
+            ["ContentHash"] = record.ContentHash,
+            ["Status"] = record.Status,
+            ["Channel"] = record.Channel,
+            ["VersionId"] = record.VersionId,
+            ["LastUpdated"] = record.LastUpdated,
+            ["DocumentChunks"] = record.DocumentChunks,
+        };
+        if (record.DocumentName is not null)
+        {
+            entity["DocumentName"] = record.DocumentName;
+        }
+
+        if (record.InlineDocument is not null)
+        {
+            entity["Json"] = record.InlineDocument;
+        }
+
+        return entity;
     }
 
     private static IdentifierReservation ToReservation(TableEntity e) => new(
@@ -185,5 +299,13 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         e.GetString("Channel"),
         e.GetInt32("VersionId") ?? 1,
         e.GetDateTimeOffset("LastUpdated") ?? default,
-        e.GetInt32("DocumentChunks") ?? 1);
+        e.GetInt32("DocumentChunks") ?? 1,
+        e.GetString("DocumentName"),
+        e.GetString("Json"),
+        e.ETag);
 }
+
+/// <summary>Someone saved a newer version of the referral between this caller's read and its save: nothing of this
+/// caller's version was kept. Read again and decide again.</summary>
+public sealed class ReferralChangedException(string referralId, Exception inner)
+    : InvalidOperationException($"Referral {referralId} was changed by someone else while being saved.", inner);

@@ -35,7 +35,7 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
         Assert.Equal("Running", accepted.GetProperty("followUpStatus").GetString());
         Assert.Equal("awaiting-follow-up", accepted.GetProperty("step").GetString());
         Assert.Equal("alpha", accepted.GetProperty("providerId").GetString());
-        var unknown = await TestHub.CallAsync(HttpCall.Request("GET", "/api/referrals/nope/status"), r => ReferralStatusHttp.Status(r, "nope", hub.Durable));
+        var unknown = await TestHub.CallAsync(HttpCall.Request("GET", "/api/referrals/nope/status"), r => hub.Function<ReferralStatusHttp>().Status(r, "nope", hub.Durable));
         Assert.Equal(404, unknown.Status);
     }
 
@@ -57,7 +57,7 @@ public sealed class ChaseDetailTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
     private async Task<JsonElement> StatusAsync(string referralId)
     {
-        var answer = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/referrals/{referralId}/status"), r => ReferralStatusHttp.Status(r, referralId, hub.Durable));
+        var answer = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/referrals/{referralId}/status"), r => hub.Function<ReferralStatusHttp>().Status(r, referralId, hub.Durable));
         Assert.Equal(200, answer.Status);
         return JsonDocument.Parse(answer.Body).RootElement.Clone();
     }

@@ -35,12 +35,14 @@ public sealed class RoutingRequestTests
     }
 
     [Fact]
-    public void Words_that_are_not_a_category_name_none()
+    public void Words_that_are_not_a_category_name_none_and_a_synonym_in_the_text_names_one()
     {
+        var national = Referral(new CodeableConcept(FhirCodes.Snomed, FhirCodes.ReferralToSocialPrescribing, "Referral to social prescribing service", null));
         var sr = Referral(new CodeableConcept(FhirCodes.Snomed, FhirCodes.ReferralToSocialPrescribing, "Referral to social prescribing service", "Needs befriending please"));
 
-        Assert.Empty(RoutingRequest.From(sr, null).ActivityCategories);
+        Assert.Empty(RoutingRequest.From(national, null).ActivityCategories);
         Assert.Empty(RoutingRequest.From(Referral(), null).ActivityCategories);
+        Assert.Equal(["befriending"], RoutingRequest.From(sr, null).ActivityCategories);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Hub.Chase;
 using Hub.FollowUp;
+using Hub.Providers;
 using Hub.Referrals;
 using Hub.WriteBack;
 
@@ -48,6 +49,14 @@ public sealed class StoredSpellingsTests
         { ProgressStep.NoResponse, "no-response" },
         { ProgressStep.OptedOut, "opted-out" },
         { ProgressStep.Held, "held" },
+
+        { ActivityMatchMethod.Code, "code" },
+        { ActivityMatchMethod.Snomed, "snomed" },
+        { ActivityMatchMethod.Synonym, "synonym" },
+        { RouteBasis.Performer, "performer" },
+        { RouteBasis.Activity, "activity" },
+        { RouteBasis.LinkWorkerService, "link-worker-service" },
+        { RouteBasis.None, "none" },
 
         { WithdrawalStatus.Revoked, "revoked" },
         { WithdrawalStatus.EnteredInError, "entered-in-error" },

@@ -5,13 +5,18 @@ using Azure.Data.Tables;
 namespace Hub.Platform.Storage;
 
 /// <summary>Stores FHIR JSON documents whole, in as many table rows as they need: a table property holds at most
-/// 64 KiB, a referral with its bundle can hold a megabyte, and nothing may ever be truncated.</summary>
+/// 64 KiB, a referral with its bundle can hold a megabyte, and nothing may ever be truncated. A document that changes
+/// is written under a new name (a version key) and then pointed to by its owner's row, so a reader following the old
+/// pointer still finds the old document whole; the old version is deleted afterwards (<see cref="DeleteAsync"/>).</summary>
 public sealed class DocumentStore(HubTables tables)
 {
     public const string Table = "Documents";
 
     // 30,000 UTF-16 characters stay inside a string property's 64 KiB limit.
     internal const int ChunkChars = 30_000;
+
+    /// <summary>The longest document an owner may keep in its own row instead of here (one string property).</summary>
+    public const int InlineChars = ChunkChars;
     private const int MaxBatch = 100;
 
     /// <summary>Writes the document under <paramref name="key"/>; idempotent (rewriting the same document is harmless).</summary>
@@ -52,6 +57,32 @@ public sealed class DocumentStore(HubTables tables)
         }
 
         return read == chunks ? builder.ToString() : null;
+    }
+
+    /// <summary>Deletes a document's chunks (an old version no row points to any longer). Best effort: an orphaned chunk
+    /// costs space, never correctness, so a failure here is swallowed and left for a later clean-up.</summary>
+    public async Task DeleteAsync(string key, string name, int chunks, CancellationToken cancellationToken = default)
+    {
+        if (chunks <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var table = await tables.GetAsync(DocumentStore.Table);
+            var actions = Enumerable.Range(0, chunks)
+                .Select(i => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key, RowKey(name, i)), ETag.All));
+            foreach (var batch in actions.Chunk(MaxBatch))
+            {
+                await table.SubmitTransactionAsync(batch, cancellationToken);
+            }
+        }
+        catch (RequestFailedException)
+        {
+            // Some were gone already (a repeated clean-up; a transaction fails whole) or storage hiccuped: the rows
+            // are unreferenced either way.
+        }
     }
 
     private static string RowKey(string name, int index) => $"{name}-{index:D5}";
