@@ -45,8 +45,12 @@ const bundle = JSON.parse(fs.readFileSync(path.join(root, 'samples', 'bundle.jso
 const request = bundle.entry.find((e) => e.resource.resourceType === 'ServiceRequest').resource;
 request.identifier[0].value = `DEMO-${Date.now()}`;
 const posted = await fetch(`${hub}/fhir`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', 'x-api-key': key }, body: JSON.stringify(bundle) });
-if (posted.status !== 201) throw new Error(`The referral was refused (${posted.status}): ${await posted.text()}`);
-const referral = await posted.json();
+if (!posted.ok) throw new Error(`The referral was refused (${posted.status}): ${await posted.text()}`);
+// The sample is a transaction Bundle: the hub answers a transaction-response whose ServiceRequest entry is the referral.
+const answer = await posted.json();
+const referral = answer.resourceType === 'Bundle'
+  ? answer.entry.find((e) => e.resource?.resourceType === 'ServiceRequest').resource
+  : answer;
 const taskId = posted.headers.get('x-task-id');
 console.log(`Referral ${request.identifier[0].value} posted: ServiceRequest/${referral.id}, Task/${taskId}.`);
 

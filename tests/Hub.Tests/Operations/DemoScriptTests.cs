@@ -35,7 +35,17 @@ public sealed class DemoScriptTests
 
             posted.Add(await new StreamReader(r.Body).ReadToEndAsync());
             response.Headers["x-task-id"] = "t1";
-            return Results.Json(new { resourceType = "ServiceRequest", id = "sr1" }, statusCode: 201);
+            // As the hub answers the sample's transaction Bundle: a transaction-response whose ServiceRequest entry is the referral.
+            return Results.Json(new
+            {
+                resourceType = "Bundle",
+                type = "transaction-response",
+                entry = new object[]
+                {
+                    new { response = new { status = "201 Created", location = "ServiceRequest/sr1/_history/1" }, resource = new { resourceType = "ServiceRequest", id = "sr1" } },
+                    new { response = new { status = "200 OK" } },
+                },
+            }, statusCode: 200);
         });
         app.MapGet("/api/fhir/Task/t1", () => Results.Json(new { resourceType = "Task", status = "completed", businessStatus = new { coding = new[] { new { code = "outcome-recorded" } } } }));
         await app.StartAsync();
