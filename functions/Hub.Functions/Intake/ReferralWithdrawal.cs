@@ -17,6 +17,20 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
 
     public async Task<IntakeResult> UpdateAsync(string referralId, Resource body, string? ifMatch, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await UpdateOnceAsync(referralId, body, ifMatch, caller, durable, cancellationToken);
+        }
+        catch (ReferralChangedException)
+        {
+            // Another request saved the referral between our read and our write (two withdrawals racing): read it again
+            // and answer from what is stored now: the same withdrawal, or a failed If-Match.
+            return await UpdateOnceAsync(referralId, body, ifMatch, caller, durable, cancellationToken);
+        }
+    }
+
+    private async Task<IntakeResult> UpdateOnceAsync(string referralId, Resource body, string? ifMatch, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
         var record = await referrals.FindAsync(caller.PracticeOdsCodes, referralId, cancellationToken);
         if (record is null)
         {

@@ -21,6 +21,21 @@ public sealed class WithdrawalHub : TestHub
 public sealed class WithdrawalDeliveryTests(WithdrawalHub hub) : IClassFixture<WithdrawalHub>
 {
     [Fact]
+    public async System.Threading.Tasks.Task Withdrawals_sent_at_once_all_answer_as_withdrawn_and_the_referral_is_withdrawn_once()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+
+        // An integration engine retrying before its first answer came back: the saves race, and the losers read again.
+        var answers = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 4).Select(_ => hub.WithdrawAsync(referralId)));
+
+        Assert.All(answers, a => Assert.True(a.Status == 200, a.ToString()));
+        Assert.All(answers, a => Assert.Equal(RequestStatus.Revoked, a.As<ServiceRequest>().Status));
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Cancelled);
+        Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), e => e.Is(AuditEventName.WithdrawnByPractice));
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task A_repeated_withdrawal_after_a_failed_first_one_stops_the_chase()
     {
         var (referralId, taskId, _) = await hub.ReferAsync();
