@@ -4,7 +4,7 @@ namespace Hub.Evidence;
 /// with the 95% interval, and the payback the programme cost implies. Null figures are withheld.</summary>
 public sealed record CostOffset(
     bool Configured,
-    int N,
+    Figure N,
     decimal GpAppointmentCost,
     decimal AeAttendanceCost,
     decimal ProgrammeCostPerReferral,
@@ -22,9 +22,10 @@ public sealed record CostOffset(
 
     public static CostOffset Of(IEnumerable<EvidenceRow> rows, ReportingOptions costs)
     {
+        var rule = costs.Rule;
         if (!costs.CostsConfigured)
         {
-            return new CostOffset(false, 0, 0, 0, 0, null, null, null, null, null);
+            return new CostOffset(false, rule.Count(0), 0, 0, 0, null, null, null, null, null);
         }
 
         var gp = (double)costs.GpAppointmentCost!.Value;
@@ -32,9 +33,9 @@ public sealed record CostOffset(
         var pairs = ScorePairs.Of(rows, scores =>
             scores.TryGetValue(GpAppointments, out var g) && scores.TryGetValue(AeAttendances, out var a) ? (g * gp) + (a * ae) : null);
 
-        var offset = new CostOffset(true, pairs.Before.Count, costs.GpAppointmentCost.Value, costs.AeAttendanceCost.Value, costs.ProgrammeCostPerReferral!.Value,
+        var offset = new CostOffset(true, rule.Count(pairs.Before.Count), costs.GpAppointmentCost.Value, costs.AeAttendanceCost.Value, costs.ProgrammeCostPerReferral!.Value,
             null, null, null, null, null);
-        if (pairs.Before.Count < EvidenceReport.SmallestForStatistics)
+        if (!rule.ShowsStatistics(pairs.Before.Count))
         {
             return offset;
         }
@@ -43,13 +44,17 @@ public sealed record CostOffset(
         var t = PairedStatistics.PairedT(pairs.Before, pairs.After);
         var saving = -t.MeanDifference;
         var programme = (double)costs.ProgrammeCostPerReferral.Value;
+        // The payback is worked from the saving as published (whole pounds): from the true saving its decimals would
+        // give back the precision the rounding took away.
+        var shownSaving = rule.Money(saving);
+        var shownHigh = rule.Money(-t.ConfidenceLow);
         return offset with
         {
             SavingPerPerson3Months = saving,
             SavingLow = -t.ConfidenceHigh,
             SavingHigh = -t.ConfidenceLow,
-            PaybackMonths = saving > 0 ? programme / (saving / 3) : null,
-            PaybackMonthsShortest = -t.ConfidenceLow > 0 ? programme / (-t.ConfidenceLow / 3) : null,
+            PaybackMonths = shownSaving > 0 ? programme / (shownSaving / 3) : null,
+            PaybackMonthsShortest = shownHigh > 0 ? programme / (shownHigh / 3) : null,
         };
     }
 }

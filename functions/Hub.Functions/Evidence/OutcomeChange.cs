@@ -7,12 +7,12 @@ namespace Hub.Evidence;
 /// <param name="Paired">People with both answers: the only ones whose change counts.</param>
 /// <param name="BaselineOnly">People whose follow-up ended without this answer: the attrition that may bias the result.</param>
 /// <param name="FollowUpOnly">People with a follow-up answer but no baseline.</param>
-/// <param name="T">Null when withheld (fewer than ten pairs).</param>
+/// <param name="T">Null when withheld (fewer than <see cref="DisclosureOptions.StatisticsFrom"/> pairs).</param>
 public sealed record OutcomeChange(
     OutcomeMeasure Measure,
-    int Paired,
-    int BaselineOnly,
-    int FollowUpOnly,
+    Figure Paired,
+    Figure BaselineOnly,
+    Figure FollowUpOnly,
     PairedTResult? T,
     WilcoxonResult? Wilcoxon,
     Figure Improved,
@@ -28,9 +28,10 @@ public sealed record OutcomeChange(
     public bool Withheld => T is null;
 
     /// <summary>The change in one measure for these people, with the statistics withheld under
-    /// <see cref="EvidenceReport.SmallestForStatistics"/> pairs.</summary>
-    public static OutcomeChange Of(IEnumerable<EvidenceRow> rows, OutcomeMeasure measure)
+    /// <see cref="DisclosureOptions.StatisticsFrom"/> pairs.</summary>
+    public static OutcomeChange Of(IEnumerable<EvidenceRow> rows, OutcomeMeasure measure, DisclosureRule? rule = null)
     {
+        rule ??= DisclosureRule.Default;
         var pairs = ScorePairs.Of(rows, measure.ScoreIn);
         int improved = 0, unchanged = 0, worse = 0;
         for (var i = 0; i < pairs.Before.Count; i++)
@@ -50,11 +51,11 @@ public sealed record OutcomeChange(
             }
         }
 
-        var enough = pairs.Before.Count >= EvidenceReport.SmallestForStatistics;
-        return new OutcomeChange(measure, pairs.Before.Count, pairs.BaselineOnly, pairs.FollowUpOnly,
+        var enough = rule.ShowsStatistics(pairs.Before.Count);
+        return new OutcomeChange(measure, rule.Count(pairs.Before.Count), rule.Count(pairs.BaselineOnly), rule.Count(pairs.FollowUpOnly),
             enough ? PairedStatistics.PairedT(pairs.Before, pairs.After) : null,
             enough ? PairedStatistics.WilcoxonSignedRank(pairs.Before, pairs.After) : null,
-            new Figure(improved), new Figure(unchanged), new Figure(worse));
+            rule.Count(improved), rule.Count(unchanged), rule.Count(worse));
     }
 }
 

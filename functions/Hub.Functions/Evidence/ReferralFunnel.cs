@@ -13,10 +13,12 @@ public sealed record FunnelDrop(string AfterStage, string Code, string Label, Fi
 public sealed class ReferralFunnel
 {
     private readonly IReadOnlyList<EvidenceRow> _rows;
+    private readonly DisclosureRule _rule;
 
-    public ReferralFunnel(IReadOnlyList<EvidenceRow> rows)
+    public ReferralFunnel(IReadOnlyList<EvidenceRow> rows, DisclosureRule? rule = null)
     {
         _rows = rows;
+        _rule = rule ?? DisclosureRule.Default;
         Accepted = rows.Where(r => r.Chase == ChaseResult.Accepted).ToList();
         // Engaged: accepted and still taking part, that is not withdrawn and not reported at follow-up as never attending.
         Engaged = Accepted.Where(TookUp).ToList();
@@ -40,11 +42,11 @@ public sealed class ReferralFunnel
 
     public IReadOnlyList<FunnelStage> Stages() =>
     [
-        new("referred", "Referred", new Figure(_rows.Count), null),
-        new("accepted", "Accepted by a provider", new Figure(Accepted.Count), new Figure(_rows.Count)),
-        new("engaged", "Engaged (took up the activity)", new Figure(Engaged.Count), new Figure(Accepted.Count)),
-        new("followed-up", "Followed up (survey sent)", new Figure(FollowedUp.Count), new Figure(Engaged.Count)),
-        new("responded", "Responded to the follow-up", new Figure(Responded.Count), new Figure(FollowedUp.Count)),
+        new("referred", "Referred", F(_rows.Count), null),
+        new("accepted", "Accepted by a provider", F(Accepted.Count), F(_rows.Count)),
+        new("engaged", "Engaged (took up the activity)", F(Engaged.Count), F(Accepted.Count)),
+        new("followed-up", "Followed up (survey sent)", F(FollowedUp.Count), F(Engaged.Count)),
+        new("responded", "Responded to the follow-up", F(Responded.Count), F(FollowedUp.Count)),
     ];
 
     public IReadOnlyList<FunnelDrop> Drops()
@@ -72,11 +74,9 @@ public sealed class ReferralFunnel
         return drops;
     }
 
-    private static void AddDrop(List<FunnelDrop> drops, string after, string code, string label, int count, bool pending = false)
-    {
-        if (count > 0)
-        {
-            drops.Add(new FunnelDrop(after, code, label, new Figure(count), pending));
-        }
-    }
+    private Figure F(int count) => _rule.Count(count);
+
+    // Every reason is listed, zero or not, so whether a reason appears never tells a reader anything the count does not.
+    private void AddDrop(List<FunnelDrop> drops, string after, string code, string label, int count, bool pending = false) =>
+        drops.Add(new FunnelDrop(after, code, label, F(count), pending));
 }
