@@ -20,6 +20,30 @@ public sealed record CostOffset(
 
     public bool Withheld => Configured && SavingPerPerson3Months is null;
 
+    /// <summary>The same estimate from a cell's histogram of joint changes in GP and A&amp;E use.</summary>
+    public static CostOffset FromChanges(IReadOnlyDictionary<string, int> nhsUseChanges, ReportingOptions costs)
+    {
+        var rule = costs.Rule;
+        if (!costs.CostsConfigured)
+        {
+            return new CostOffset(false, rule.Count(0), 0, 0, 0, null, null, null, null, null);
+        }
+
+        var gp = (double)costs.GpAppointmentCost!.Value;
+        var ae = (double)costs.AeAttendanceCost!.Value;
+        var differences = new Dictionary<double, int>();
+        foreach (var (key, count) in nhsUseChanges)
+        {
+            var (gpChange, aeChange) = EvidenceCell.ParseNhsUseKey(key);
+            Histogram.Add(differences, (gpChange * gp) + (aeChange * ae), count);
+        }
+
+        var n = Histogram.Total(differences);
+        var offset = new CostOffset(true, rule.Count(n), costs.GpAppointmentCost.Value, costs.AeAttendanceCost.Value, costs.ProgrammeCostPerReferral!.Value,
+            null, null, null, null, null);
+        return rule.ShowsStatistics(n) ? Estimate(offset, PairedStatistics.PairedT(differences, 0, 0), costs) : offset;
+    }
+
     public static CostOffset Of(IEnumerable<EvidenceRow> rows, ReportingOptions costs)
     {
         var rule = costs.Rule;
@@ -40,10 +64,15 @@ public sealed record CostOffset(
             return offset;
         }
 
+        return Estimate(offset, PairedStatistics.PairedT(pairs.Before, pairs.After), costs);
+    }
+
+    private static CostOffset Estimate(CostOffset offset, PairedTResult t, ReportingOptions costs)
+    {
+        var rule = costs.Rule;
         // A saving is use that fell: before minus after, so the paired difference (after − before) changes sign.
-        var t = PairedStatistics.PairedT(pairs.Before, pairs.After);
         var saving = -t.MeanDifference;
-        var programme = (double)costs.ProgrammeCostPerReferral.Value;
+        var programme = (double)costs.ProgrammeCostPerReferral!.Value;
         // The payback is worked from the saving as published (whole pounds): from the true saving its decimals would
         // give back the precision the rounding took away.
         var shownSaving = rule.Money(saving);

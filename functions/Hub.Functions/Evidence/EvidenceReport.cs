@@ -36,6 +36,29 @@ public sealed record EvidenceReport(
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs) =>
         Build(rows, scope, costs, MeasureCatalogue.Shipped);
 
+    /// <summary>The same report from the merge of the cells it covers (<see cref="EvidenceCell"/>): memory bounded by
+    /// the cells, not the referrals, and the same figures as <see cref="Build(IReadOnlyList{EvidenceRow}, ReportScope, ReportingOptions, MeasureCatalogue)"/>
+    /// over the same referrals.</summary>
+    public static EvidenceReport FromCell(EvidenceCell cell, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
+    {
+        var rule = costs.Rule;
+        var (timeliness, bins) = ReportTimeliness.FromHistograms(cell, rule);
+        var outcomes = measures.ReportedAs(MeasureReporting.Outcome).ToList();
+        return new EvidenceReport(
+            scope,
+            ReferralFunnel.StagesOf(cell.Referred, cell.Accepted, cell.Engaged, cell.FollowedUp, cell.Responded, rule),
+            ReferralFunnel.DropsOf(new DropCounts(cell.AllDeclined, cell.NoProvider, cell.WithdrawnBeforeAcceptance, cell.InProgress, cell.Declines,
+                cell.WithdrawnAfterAcceptance, cell.DidNotAttend, cell.OptedOutBeforeSurvey, cell.NotYetDue, cell.NoResponse, cell.OptedOut, cell.SurveyOpen), rule),
+            timeliness,
+            bins,
+            outcomes.Select(m => OutcomeChanges.FromSums(cell.Outcomes.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            measures.ReportedAs(MeasureReporting.NhsUse).Select(m => OutcomeChanges.FromSums(cell.Outcomes.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            outcomes.Select(m => OutcomeChanges.FromSums(cell.Comparison.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            rule.Count(cell.ComparisonGroup),
+            CostOffset.FromChanges(cell.NhsUseChanges, costs),
+            rule);
+    }
+
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
         var rule = costs.Rule;

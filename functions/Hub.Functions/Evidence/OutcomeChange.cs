@@ -59,6 +59,39 @@ public sealed record OutcomeChange(
     }
 }
 
+/// <summary>The change from a cell's sums (see <see cref="ScoreChange"/>), exactly as <see cref="OutcomeChange.Of"/>
+/// gives it from the people.</summary>
+public static class OutcomeChanges
+{
+    public static OutcomeChange FromSums(ScoreChange? change, OutcomeMeasure measure, DisclosureRule rule)
+    {
+        change ??= new ScoreChange();
+        int improved = 0, unchanged = 0, worse = 0;
+        foreach (var (difference, count) in change.Differences)
+        {
+            var better = measure.HigherIsBetter ? difference : -difference;
+            if (better > 0)
+            {
+                improved += count;
+            }
+            else if (better < 0)
+            {
+                worse += count;
+            }
+            else
+            {
+                unchanged += count;
+            }
+        }
+
+        var enough = rule.ShowsStatistics(change.Paired);
+        return new OutcomeChange(measure, rule.Count(change.Paired), rule.Count(change.BaselineOnly), rule.Count(change.FollowUpOnly),
+            enough ? PairedStatistics.PairedT(change.Differences, change.SumBefore / change.Paired, change.SumAfter / change.Paired) : null,
+            enough ? PairedStatistics.WilcoxonSignedRank(change.Differences) : null,
+            rule.Count(improved), rule.Count(unchanged), rule.Count(worse));
+    }
+}
+
 /// <summary>One score at baseline and at follow-up for the people who have both, in the same order, and how many
 /// people have only one of them.</summary>
 public sealed record ScorePairs(IReadOnlyList<double> Before, IReadOnlyList<double> After, int BaselineOnly, int FollowUpOnly)

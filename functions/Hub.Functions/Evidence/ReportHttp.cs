@@ -85,7 +85,7 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
                 HtmlPage.ErrorSummary(problems.Select(p => (p.Expressions.Count > 0 ? p.Expressions[0] : "subject", p.Diagnostics)).ToList()) + "<p class=\"nhsuk-body\"><a href=\"/api/reports\">Back to the report form</a></p>");
         }
 
-        var answer = await reports.ForAsync(caller, query, request.HttpContext.RequestAborted);
+        var answer = await reports.ForAsync(caller, query, withRows: csv, request.HttpContext.RequestAborted);
         if (answer.Report is null)
         {
             return HtmlPage.Message(403, "You cannot see this report", answer.Forbidden!);

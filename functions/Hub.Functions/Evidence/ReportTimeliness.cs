@@ -30,6 +30,28 @@ public static class ReportTimeliness
         return (times, bins);
     }
 
+    /// <summary>The same figures from a cell's exact histograms of days.</summary>
+    public static (IReadOnlyList<Timeliness> Times, IReadOnlyList<Figure> TimeToAcceptBins) FromHistograms(EvidenceCell cell, DisclosureRule rule)
+    {
+        var times = new List<Timeliness>
+        {
+            Time("provider-answer", "Referral to a provider's first answer", cell.DaysToFirstAnswer, rule),
+            Time("acceptance", "Referral to acceptance", cell.DaysToAcceptance, rule),
+            Time("first-session", "Referral to the first session (as booked by the provider)", cell.DaysToFirstSession, rule),
+        };
+        var bins = TimeToAcceptBinEdges.Select((edge, i) => rule.Count(cell.DaysToAcceptance
+            .Where(e => e.Key < edge.UpToDays && (i == 0 || e.Key >= TimeToAcceptBinEdges[i - 1].UpToDays)).Sum(e => e.Value))).ToList();
+        return (times, bins);
+    }
+
+    private static Timeliness Time(string code, string label, Dictionary<double, int> days, DisclosureRule rule)
+    {
+        var n = Histogram.Total(days);
+        return !rule.ShowsStatistics(n)
+            ? new Timeliness(code, label, rule.Count(n), null, null)
+            : new Timeliness(code, label, rule.Count(n), Histogram.Quantile(days, 0.5), Histogram.Quantile(days, 0.9));
+    }
+
     private static Timeliness Time(string code, string label, List<double> days, DisclosureRule rule) =>
         !rule.ShowsStatistics(days.Count)
             ? new Timeliness(code, label, rule.Count(days.Count), null, null)
