@@ -130,7 +130,7 @@ public static class EvidenceNationalRun
 
         private EvidenceRow Make(int index, DateTimeOffset referredAt)
         {
-            var random = new Random(HashCode.Combine(seed, index));
+            var random = new Random(unchecked((seed * 1_000_003) + index));   // the same referral in every run
             var practiceIndex = random.Next(Practices);
             var schemeIndex = practiceIndex / SchemeSize;
             string Provider() => Invariant($"prov-{schemeIndex:D3}-{random.Next(ProvidersPerScheme):D2}");

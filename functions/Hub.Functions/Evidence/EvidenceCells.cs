@@ -6,10 +6,13 @@ namespace Hub.Evidence;
 /// provider's offers as it sees them), indexed by practice. A report merges the cells it covers: its work and memory
 /// grow with the cells read, not with the referrals behind them. A referral whose journey moves on is taken out of its
 /// cells as it was and put back as it is (<see cref="Add"/> with −1, then +1), so the cells stay current without a
-/// recount.</summary>
+/// recount. Cells are indexed by practice and view, so a report reads only its own view's months; each view also keeps
+/// a running total per month over every practice, so a report over every practice reads one cell a month.</summary>
 public sealed class EvidenceCells(MeasureCatalogue measures)
 {
-    private readonly Dictionary<string, Dictionary<(DateOnly Month, string View), EvidenceCell>> _byPractice = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Practice, string View), Dictionary<DateOnly, EvidenceCell>> _byPractice = [];
+
+    private readonly Dictionary<string, (HashSet<string> Practices, Dictionary<DateOnly, EvidenceCell> Months)> _everyPractice = new(StringComparer.Ordinal);
 
     public int Count => _byPractice.Values.Sum(p => p.Count);
 
@@ -28,10 +31,10 @@ public sealed class EvidenceCells(MeasureCatalogue measures)
     public void Add(EvidenceRow row, int sign = 1)
     {
         var month = CellKey.MonthOf(row.ReferredAt);
-        Cell(row.PracticeOds, month, CellKey.Everyone).Add(row, measures, sign);
+        AddTo(row.PracticeOds, month, CellKey.Everyone, row, sign);
         foreach (var provider in row.Offers.Select(o => o.ProviderId).Distinct(StringComparer.Ordinal))
         {
-            Cell(row.PracticeOds, month, provider).Add(row.AsSeenBy(provider)!, measures, sign);
+            AddTo(row.PracticeOds, month, provider, row.AsSeenBy(provider)!, sign);
         }
     }
 
@@ -42,16 +45,32 @@ public sealed class EvidenceCells(MeasureCatalogue measures)
         var merged = new EvidenceCell();
         DateOnly? first = from is { } f ? CellKey.MonthOf(f) : null;
         DateOnly? end = to is { } t ? CellKey.MonthOf(t) : null;
-        foreach (var practice in practices)
+        bool InPeriod(DateOnly month) => (first is null || month >= first) && (end is null || month < end);
+        var selected = practices as IReadOnlySet<string> ?? practices.ToHashSet(StringComparer.Ordinal);
+        if (_everyPractice.TryGetValue(view, out var every) && every.Practices.All(selected.Contains))
         {
-            if (!_byPractice.TryGetValue(practice, out var cells))
+            // Every practice with referrals in this view is asked for: the running totals are the same sum.
+            foreach (var (month, cell) in every.Months)
+            {
+                if (InPeriod(month))
+                {
+                    merged.Merge(cell);
+                }
+            }
+
+            return merged;
+        }
+
+        foreach (var practice in selected)
+        {
+            if (!_byPractice.TryGetValue((practice, view), out var cells))
             {
                 continue;
             }
 
-            foreach (var ((month, cellView), cell) in cells)
+            foreach (var (month, cell) in cells)
             {
-                if (cellView == view && (first is null || month >= first) && (end is null || month < end))
+                if (InPeriod(month))
                 {
                     merged.Merge(cell);
                 }
@@ -61,13 +80,25 @@ public sealed class EvidenceCells(MeasureCatalogue measures)
         return merged;
     }
 
-    private EvidenceCell Cell(string practice, DateOnly month, string view)
+    private void AddTo(string practice, DateOnly month, string view, EvidenceRow row, int sign)
     {
-        if (!_byPractice.TryGetValue(practice, out var cells))
+        Cell(practice, month, view).Add(row, measures, sign);
+        if (!_everyPractice.TryGetValue(view, out var every))
         {
-            _byPractice[practice] = cells = [];
+            _everyPractice[view] = every = (new HashSet<string>(StringComparer.Ordinal), []);
         }
 
-        return cells.TryGetValue((month, view), out var cell) ? cell : cells[(month, view)] = new EvidenceCell();
+        every.Practices.Add(practice);
+        (every.Months.TryGetValue(month, out var total) ? total : every.Months[month] = new EvidenceCell()).Add(row, measures, sign);
+    }
+
+    private EvidenceCell Cell(string practice, DateOnly month, string view)
+    {
+        if (!_byPractice.TryGetValue((practice, view), out var cells))
+        {
+            _byPractice[(practice, view)] = cells = [];
+        }
+
+        return cells.TryGetValue(month, out var cell) ? cell : cells[month] = new EvidenceCell();
     }
 }

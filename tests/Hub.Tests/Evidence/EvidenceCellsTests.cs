@@ -37,6 +37,14 @@ public sealed class EvidenceCellsTests
     }
 
     [Fact]
+    public void Three_practices_of_four_merged_cell_by_cell_equal_the_report_from_rows()
+    {
+        var (rows, cells) = Large.Value;
+        var three = EvidencePopulation.Practices.Skip(1).ToHashSet();
+        AssertSame(EvidenceReport.Build(rows.Where(r => three.Contains(r.PracticeOds)).ToList(), Scope, Costs, Measures), EvidenceReport.FromCell(cells.Merge(three, null, null), Scope, Costs, Measures));
+    }
+
+    [Fact]
     public void One_providers_view_merged_from_cells_equals_the_report_from_rows()
     {
         var (rows, cells) = Large.Value;
