@@ -82,6 +82,17 @@ public static class EvidenceMeasureReport
             }
         }
 
+        // The page's time-to-acceptance chart, bin by bin, under the same rule.
+        var bins = CodedGroup(EvidenceCodes, "time-to-acceptance-days", "Referrals accepted, by days from referral to acceptance");
+        var binStrata = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "days-to-acceptance", "Days from referral to acceptance")] };
+        for (var i = 0; i < report.TimeToAcceptBins.Count; i++)
+        {
+            binStrata.Stratum.Add(Stratum(new CodeableConcept(EvidenceCodes, $"days-bin-{i}", ReportTimeliness.TimeToAcceptBinEdges[i].Label), report.TimeToAcceptBins[i]));
+        }
+
+        bins.Stratifier.Add(binStrata);
+        measureReport.Group.Add(bins);
+
         foreach (var change in report.Outcomes.Concat(report.NhsUse))
         {
             measureReport.Group.Add(ChangeGroup(change, comparison: false, rule));

@@ -201,6 +201,7 @@ public sealed class DisclosureAttackTests(DisclosureHub hub) : IClassFixture<Dis
         {
             attack.Sum((subject, period, "funnel-referred|numerator"), NotAccepted.Select(k => (subject, period, k)));
             attack.Sum((subject, period, "funnel-accepted|numerator"), AcceptedParts.Select(k => (subject, period, k)));
+            attack.Sum((subject, period, "time-to-acceptance-median|measure-population"), Enumerable.Range(0, ReportTimeliness.TimeToAcceptBinEdges.Count).Select(i => (subject, period, $"time-to-acceptance-days|stratum:days-bin-{i}")));
             foreach (var group in attack.MeanGroups(subject, period))
             {
                 attack.Sum((subject, period, group + "|measure-population"), Directions.Select(d => (subject, period, $"{group}|stratum:{d}")));

@@ -69,6 +69,16 @@ public sealed class OutputsAgreeTests(DisclosureHub hub) : IClassFixture<Disclos
                 median.MeasureScore?.Value is { } v ? ((double)v).ToString("F1", CultureInfo.InvariantCulture) : "withheld", row[2]);
         }
 
+        var chart = Regex.Match(page.Body, "<desc id=\"accept-chart-desc\">(.*?)</desc>", RegexOptions.Singleline);
+        Assert.True(chart.Success, "no time-to-acceptance chart");
+        var binStrata = Group("time-to-acceptance-days").Stratifier.Single().Stratum;
+        for (var i = 0; i < report.TimeToAcceptBins.Count; i++)
+        {
+            var label = ReportTimeliness.TimeToAcceptBinEdges[i].Label;
+            var onPage = Regex.Match(WebUtility.HtmlDecode(chart.Groups[1].Value), $"{Regex.Escape(label)}: ([^;.]+)").Groups[1].Value;
+            Same($"days to acceptance, {label}", report.TimeToAcceptBins[i].Display, Shown(binStrata.Single(s => s.Value.Coding[0].Code == $"days-bin-{i}").Population.Single().Count), onPage);
+        }
+
         var changes = Table(page.Body, "Change for people who took up the referral");
         foreach (var change in report.Outcomes)
         {
