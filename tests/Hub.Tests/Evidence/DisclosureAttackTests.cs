@@ -173,6 +173,27 @@ public sealed class DisclosureAttackTests(DisclosureHub hub) : IClassFixture<Dis
         Assert.Contains($"{hub.Population.Referrals.Count} rows", recorded.Outcome, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task An_admin_issues_an_analyst_key_whose_exports_work_and_an_unknown_role_is_refused()
+    {
+        Task<HttpAnswer> Save(string json) => TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/clients", TestHub.Utf8(json), "application/json"),
+            r => hub.Function<ApiKeysAdminHttp>().SaveClient(r));
+
+        var bad = await Save($"{{\"clientId\":\"odd-role\",\"schemeIds\":[\"{DisclosureHub.Scheme}\"],\"role\":\"superuser\"}}");
+        Assert.Equal(400, bad.Status);
+        Assert.Contains("analyst", bad.Body, StringComparison.Ordinal);
+
+        var issued = await Save($"{{\"clientId\":\"issued-analyst\",\"name\":\"Evaluation team\",\"schemeIds\":[\"{DisclosureHub.Scheme}\"],\"role\":\"analyst\"}}");
+        Assert.Equal(201, issued.Status);
+        var key = System.Text.Json.JsonDocument.Parse(issued.Body).RootElement.GetProperty("apiKey").GetString()!;
+        var export = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/referrals.csv", apiKey: key, query: "?period=2026-03&purpose=evaluation"), r => hub.Function<ReportHttp>().Csv(r));
+        Assert.Equal(200, export.Status);
+
+        var reader = await Save($"{{\"clientId\":\"issued-reader\",\"schemeIds\":[\"{DisclosureHub.Scheme}\"]}}");
+        var readerKey = System.Text.Json.JsonDocument.Parse(reader.Body).RootElement.GetProperty("apiKey").GetString()!;
+        Assert.Equal(403, (await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/referrals.csv", apiKey: readerKey, query: "?purpose=evaluation"), r => hub.Function<ReportHttp>().Csv(r))).Status);
+    }
+
     private static readonly string[] NotAccepted =
         ["funnel-accepted|numerator", "funnel-drops|stratum:drop:referred:all-declined", "funnel-drops|stratum:drop:referred:no-provider", "funnel-drops|stratum:drop:referred:cancelled", "funnel-drops|stratum:drop:referred:in-progress"];
 
