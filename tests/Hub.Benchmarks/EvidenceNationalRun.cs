@@ -130,7 +130,7 @@ public static class EvidenceNationalRun
 
         private EvidenceRow Make(int index, DateTimeOffset referredAt)
         {
-            var random = new Random(unchecked((seed * 1_000_003) + index));   // the same referral in every run
+            var random = new Random(Mix(seed, index));   // the same referral in every run, independent of its neighbours
             var practiceIndex = random.Next(Practices);
             var schemeIndex = practiceIndex / SchemeSize;
             string Provider() => Invariant($"prov-{schemeIndex:D3}-{random.Next(ProvidersPerScheme):D2}");
@@ -166,6 +166,18 @@ public static class EvidenceNationalRun
 
             var tookPart = random.NextDouble() >= 0.15;
             return Row(index, practiceIndex, referredAt, [offer], ChaseResult.Accepted, FollowUpResult.Answered, true, tookPart, baseline, Scores(random, tookPart ? 1 : 0, baseline));
+        }
+
+        /// <summary>SplitMix64 of the seed and the number: nearby numbers get unrelated random streams.</summary>
+        private static int Mix(int seed, int index)
+        {
+            unchecked
+            {
+                var z = ((ulong)index * 0x9E3779B97F4A7C15UL) + (ulong)seed;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+                return (int)(z ^ (z >> 31));
+            }
         }
 
         private static Dictionary<string, double> Scores(Random random, int effect, IReadOnlyDictionary<string, double>? from = null)
