@@ -32,5 +32,14 @@ if (args.Length > 0 && args[0] == "evidence-load")
     return await EvidenceLoadRun.RunAsync(rows, sourceReferrals);
 }
 
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national [referrals a year] [years]
+//                                                                      -> evidence cells at national scale, in memory
+if (args.Length > 0 && args[0] == "evidence-national")
+{
+    var perYear = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_300_000;
+    var years = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+    return EvidenceNationalRun.Run(perYear, years);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(IntakePipelineBenchmarks).Assembly).Run(args);
 return 0;

@@ -13,7 +13,8 @@ public sealed record IssuedKey(string ClientId, string KeyId, string ApiKey, IRe
 
 /// <param name="SchemeIds">Schemes whose evidence reports the client reads (a scheme lead or commissioner); reading a
 /// report is all a scheme gives, never posting or reading referrals.</param>
-public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null);
+/// <param name="Role">An analyst client's keys may also export per-person rows.</param>
+public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null, KeyRole Role = KeyRole.Reader);
 
 /// <summary>Settings for API keys (configuration section <c>ApiKeys</c>).</summary>
 public sealed class ApiKeyOptions
@@ -55,7 +56,10 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
     public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, CancellationToken cancellationToken = default) =>
         await SaveClientAsync(clientId, name, practiceOdsCodes, [], cancellationToken);
 
-    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, CancellationToken cancellationToken = default)
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, CancellationToken cancellationToken = default) =>
+        await SaveClientAsync(clientId, name, practiceOdsCodes, schemeIds, KeyRole.Reader, cancellationToken);
+
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, KeyRole role, CancellationToken cancellationToken = default)
     {
         var codes = practiceOdsCodes.Select(c => c.Trim().ToUpperInvariant()).Where(c => c.Length > 0).Distinct().Order().ToList();
         var schemes = schemeIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -65,9 +69,10 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
             ["Name"] = name,
             ["PracticeOdsCodes"] = string.Join(',', codes),
             ["SchemeIds"] = string.Join(',', schemes),
+            ["Role"] = Hub.Referrals.StoredSpelling.Spelling(role),
         }, TableUpdateMode.Replace, cancellationToken);
         Forget(k => k.Client.ClientId == clientId);
-        return new ApiClient(clientId, name, codes, schemes);
+        return new ApiClient(clientId, name, codes, schemes, role);
     }
 
     public async Task<ApiClient?> GetClientAsync(string clientId, CancellationToken cancellationToken = default)
@@ -86,7 +91,9 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
 
         var codes = (row.Value!.GetString("PracticeOdsCodes") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var schemes = (row.Value.GetString("SchemeIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes, schemes);
+        // Clients saved before roles existed are readers.
+        var role = Hub.Referrals.StoredSpelling.ParseOrNull<KeyRole>(row.Value.GetString("Role")) ?? KeyRole.Reader;
+        return new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes, schemes, role);
     }
 
     public async Task<IssuedKey?> IssueAsync(string clientId, CancellationToken cancellationToken = default)
@@ -174,7 +181,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
         }
 
         var client = known.Client;
-        return new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal));
+        return new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal), client.Role);
     }
 
     /// <summary>What the key's rows say, from the cache while fresh. Unknown keys and clients are never cached, so a

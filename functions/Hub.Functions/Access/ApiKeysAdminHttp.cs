@@ -11,7 +11,8 @@ namespace Hub.Access;
 /// Functions host demands its master key (<c>x-functions-key</c>) before any of these run.</summary>
 public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail audit)
 {
-    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes, List<string>? SchemeIds);
+    /// <param name="Role"><c>analyst</c> for a key that may also export the per-person CSV; otherwise a reader.</param>
+    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes, List<string>? SchemeIds, string? Role = null);
 
     public sealed record SchemeRequest(string? Name, List<string>? PracticeOdsCodes);
 
@@ -40,6 +41,12 @@ public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail a
             return JsonBody.Problem(400, "Send JSON {\"clientId\": \"...\", \"name\": \"...\", \"practiceOdsCodes\": [\"A81001\"]} for a practice, or {\"schemeIds\": [\"...\"]} for a scheme lead or commissioner; clientId may not contain / \\ # or ?.");
         }
 
+        var role = KeyRole.Reader;
+        if (body.Role is { } roleText && !Hub.Referrals.StoredSpelling.TryParse(roleText, out role))
+        {
+            return JsonBody.Problem(400, $"role '{roleText}' is not one the hub knows: leave it out for a reader key, or send \"analyst\" for a key that may export per-person rows.");
+        }
+
         foreach (var schemeId in body.SchemeIds ?? [])
         {
             if (await schemes.GetAsync(schemeId) is null)
@@ -48,7 +55,7 @@ public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail a
             }
         }
 
-        var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, body.PracticeOdsCodes ?? [], body.SchemeIds ?? []);
+        var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, body.PracticeOdsCodes ?? [], body.SchemeIds ?? [], role);
         var issued = await keys.IssueAsync(client.ClientId);
         await audit.AppendAsync($"client-{client.ClientId}", "api-key-issued", "admin", issued!.KeyId);
         return JsonBody.Result(201, issued);

@@ -5,9 +5,10 @@ using Hub.FollowUp;
 
 namespace Hub.Evidence;
 
-/// <summary>The de-identified per-referral rows for analysts: a stable pseudonym instead of the referral id, the
-/// referral's month rather than its date, codes and numbers only. No NHS number, name, contact or free text exists in an
-/// evidence row to begin with.</summary>
+/// <summary>The de-identified per-referral rows for analyst keys only: a stable pseudonym instead of the referral id,
+/// the referral's month rather than its date, times in whole days, the provider only where it has
+/// <see cref="DisclosureOptions.StatisticsFrom"/> or more referrals in the export (otherwise <c>other</c>), codes and
+/// numbers only. No NHS number, name, contact or free text exists in an evidence row to begin with.</summary>
 /// <param name="measures">The instruments' measures: the CSV carries the exported ones, baseline and follow-up side by
 /// side (the shipped instruments' when not given).</param>
 public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures = null)
@@ -22,8 +23,16 @@ public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures 
     public string Pseudonym(string referralId) =>
         "p-" + Convert.ToHexStringLower(HMACSHA256.HashData(pseudonymKey, Encoding.UTF8.GetBytes(referralId)))[..20];
 
-    public string Write(IEnumerable<EvidenceRow> rows)
+    /// <summary>What stands in for a provider with too few referrals in the export to be named.</summary>
+    public const string OtherProvider = "other";
+
+    public string Write(IEnumerable<EvidenceRow> rows) => Write(rows.ToList(), DisclosureRule.Default);
+
+    public string Write(IReadOnlyList<EvidenceRow> rows, DisclosureRule rule)
     {
+        static string? ProviderOf(EvidenceRow row) => row.Acceptance?.ProviderId ?? (row.Offers.Count > 0 ? row.Offers[^1].ProviderId : null);
+        var named = rows.Select(ProviderOf).OfType<string>().GroupBy(p => p, StringComparer.Ordinal)
+            .Where(g => rule.ShowsStatistics(g.Count())).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var csv = new StringBuilder();
         csv.Append("pseudonym,practice_ods,referral_month,provider,chase_result,providers_offered,decline_reasons,days_to_first_answer,days_to_acceptance,days_to_first_session,follow_up,took_up,attended");
         foreach (var measure in Measures)
@@ -34,8 +43,7 @@ public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures 
         csv.Append("\r\n");
         foreach (var row in rows.OrderBy(r => r.ReferredAt))
         {
-            var acceptance = row.Acceptance;
-            var provider = acceptance?.ProviderId ?? (row.Offers.Count > 0 ? row.Offers[^1].ProviderId : null);
+            var provider = ProviderOf(row) is { } id ? (named.Contains(id) ? id : OtherProvider) : null;
             var reasons = string.Join(';', row.Offers.Select(o => o.DropCode).OfType<string>());
             var cells = new List<string?>
             {
@@ -65,7 +73,8 @@ public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures 
         return csv.ToString();
     }
 
-    private static string? Days(double? days) => days is { } d ? Math.Round(d, 2).ToString(Invariant) : null;
+    // Whole days: a time to the minute, set beside a referral's month, could pick out the person.
+    private static string? Days(double? days) => days is { } d ? Math.Floor(d).ToString(Invariant) : null;
 
     private static string Kebab(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));

@@ -26,6 +26,7 @@ public static class EvidenceMeasureReport
     public static MeasureReport From(EvidenceReport report, ReportQuery query, string snapshotId, string readerId)
     {
         var scope = report.Scope;
+        var rule = report.Rule;
         var measureReport = new MeasureReport
         {
             // The same question from the same reader of the same snapshot is the same report.
@@ -53,7 +54,7 @@ public static class EvidenceMeasureReport
             if (stage.Previous is { } previous)
             {
                 group.Population.Add(Population("denominator", previous));
-                Score(group, stage.Count.ShareOf(previous), "1", "proportion");
+                Score(group, stage.Count.ShareOf(previous) is { } share ? Math.Round(share, 3) : null, "1", "proportion");
             }
 
             measureReport.Group.Add(group);
@@ -75,20 +76,31 @@ public static class EvidenceMeasureReport
             foreach (var (suffix, value, label) in new[] { ("median", time.MedianDays, "median"), ("p90", time.P90Days, "90th percentile") })
             {
                 var group = CodedGroup(EvidenceCodes, $"time-to-{time.Code}-{suffix}", $"{time.Label}, {label} (days)");
-                group.Population.Add(Population("measure-population", new Figure(time.N)));
-                Score(group, value, "d", "days");
+                group.Population.Add(Population("measure-population", time.N));
+                Score(group, value is { } days ? rule.Days(days) : null, "d", "days");
                 measureReport.Group.Add(group);
             }
         }
 
+        // The page's time-to-acceptance chart, bin by bin, under the same rule.
+        var bins = CodedGroup(EvidenceCodes, "time-to-acceptance-days", "Referrals accepted, by days from referral to acceptance");
+        var binStrata = new MeasureReport.StratifierComponent { Code = [new CodeableConcept(EvidenceCodes, "days-to-acceptance", "Days from referral to acceptance")] };
+        for (var i = 0; i < report.TimeToAcceptBins.Count; i++)
+        {
+            binStrata.Stratum.Add(Stratum(new CodeableConcept(EvidenceCodes, $"days-bin-{i}", ReportTimeliness.TimeToAcceptBinEdges[i].Label), report.TimeToAcceptBins[i]));
+        }
+
+        bins.Stratifier.Add(binStrata);
+        measureReport.Group.Add(bins);
+
         foreach (var change in report.Outcomes.Concat(report.NhsUse))
         {
-            measureReport.Group.Add(ChangeGroup(change, comparison: false));
+            measureReport.Group.Add(ChangeGroup(change, comparison: false, rule));
         }
 
         foreach (var change in report.ComparisonOutcomes)
         {
-            measureReport.Group.Add(ChangeGroup(change, comparison: true));
+            measureReport.Group.Add(ChangeGroup(change, comparison: true, rule));
         }
 
         if (report.Cost.Configured)
@@ -96,11 +108,11 @@ public static class EvidenceMeasureReport
             var cost = report.Cost;
             var saving = CodedGroup(EvidenceCodes, "cost-offset-3m",
                 "Estimated NHS cost offset per person per 3 months, from self-reported GP and A&E use and configured unit costs (an estimate, not a measured saving)");
-            saving.Population.Add(Population("measure-population", new Figure(cost.N)));
+            saving.Population.Add(Population("measure-population", cost.N));
             if (cost.SavingPerPerson3Months is { } value)
             {
-                saving.MeasureScore = Money(value);
-                saving.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range { Low = Money(cost.SavingLow!.Value), High = Money(cost.SavingHigh!.Value) }));
+                saving.MeasureScore = Money(rule.Money(value));
+                saving.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range { Low = Money(rule.Money(cost.SavingLow!.Value)), High = Money(rule.Money(cost.SavingHigh!.Value)) }));
             }
             else
             {
@@ -110,15 +122,15 @@ public static class EvidenceMeasureReport
             measureReport.Group.Add(saving);
             var payback = CodedGroup(EvidenceCodes, "payback-months",
                 $"Estimated payback of the programme cost (£{cost.ProgrammeCostPerReferral.ToString("0.##", CultureInfo.InvariantCulture)} per referral), in months: an estimate from self-reported use");
-            payback.Population.Add(Population("measure-population", new Figure(cost.N)));
-            Score(payback, cost.PaybackMonths, "mo", "months");
+            payback.Population.Add(Population("measure-population", cost.N));
+            Score(payback, cost.PaybackMonths is { } months ? Math.Round(months, 1) : null, "mo", "months");
             measureReport.Group.Add(payback);
         }
 
         return measureReport;
     }
 
-    private static MeasureReport.GroupComponent ChangeGroup(OutcomeChange change, bool comparison)
+    private static MeasureReport.GroupComponent ChangeGroup(OutcomeChange change, bool comparison, DisclosureRule rule)
     {
         var group = new MeasureReport.GroupComponent
         {
@@ -131,27 +143,20 @@ public static class EvidenceMeasureReport
         };
         group.Code.Coding.Add(new Coding(change.Measure.System, change.Code));
         group.Code.Coding.Add(new Coding(EvidenceCodes, comparison ? "comparison-group" : "took-up"));
-        group.Population.Add(Population("measure-population", new Figure(change.Paired)));
-        group.Population.Add(new MeasureReport.PopulationComponent
-        {
-            Code = new CodeableConcept(EvidenceCodes, "baseline-only", "Baseline answer only: the follow-up ended without one"),
-            Count = change.BaselineOnly,
-        });
-        group.Population.Add(new MeasureReport.PopulationComponent
-        {
-            Code = new CodeableConcept(EvidenceCodes, "follow-up-only", "Follow-up answer only: no baseline"),
-            Count = change.FollowUpOnly,
-        });
+        group.Population.Add(Population("measure-population", change.Paired));
+        group.Population.Add(Population(new CodeableConcept(EvidenceCodes, "baseline-only", "Baseline answer only: the follow-up ended without one"), change.BaselineOnly));
+        group.Population.Add(Population(new CodeableConcept(EvidenceCodes, "follow-up-only", "Follow-up answer only: no baseline"), change.FollowUpOnly));
         if (change.T is { } t && change.Wilcoxon is { } w)
         {
-            group.MeasureScore = Rounded(t.MeanDifference, "{score}", "score points");
+            group.MeasureScore = Rounded(rule.Mean(t.MeanDifference), "{score}", "score points");
             group.MeasureScore.Extension.Add(new Extension(ConfidenceIntervalExtension, new Hl7.Fhir.Model.Range
             {
-                Low = Rounded(t.ConfidenceLow, "{score}"),
-                High = Rounded(t.ConfidenceHigh, "{score}"),
+                Low = Rounded(rule.Mean(t.ConfidenceLow), "{score}"),
+                High = Rounded(rule.Mean(t.ConfidenceHigh), "{score}"),
             }));
-            group.MeasureScore.Extension.Add(new Extension(PairedTPExtension, new FhirDecimal((decimal)Math.Round(t.P, 6))));
-            group.MeasureScore.Extension.Add(new Extension(WilcoxonPExtension, new FhirDecimal((decimal)Math.Round(w.P, 6))));
+            // A p-value below the floor is written as the floor: "less than" is all the report says.
+            group.MeasureScore.Extension.Add(new Extension(PairedTPExtension, new FhirDecimal((decimal)rule.P(t.P))));
+            group.MeasureScore.Extension.Add(new Extension(WilcoxonPExtension, new FhirDecimal((decimal)rule.P(w.P))));
         }
         else
         {

@@ -16,7 +16,8 @@ public sealed record ReportScope(DateTimeOffset? From, DateTimeOffset? To, IRead
 
 /// <summary>The evidence for one scheme, provider, practice and period: what happened to the referrals
 /// (<see cref="ReferralFunnel"/>), how quickly (<see cref="ReportTimeliness"/>), and what changed for the people who
-/// took part (<see cref="OutcomeChange"/>, <see cref="CostOffset"/>), with the small numbers hidden. Which measures it
+/// took part (<see cref="OutcomeChange"/>, <see cref="CostOffset"/>), every count a <see cref="Figure"/> under one
+/// <see cref="DisclosureRule"/> that every output prints. Which measures it
 /// shows, their labels and which way is better come from the instruments' <see cref="MeasureCatalogue"/>.</summary>
 public sealed record EvidenceReport(
     ReportScope Scope,
@@ -28,19 +29,41 @@ public sealed record EvidenceReport(
     IReadOnlyList<OutcomeChange> NhsUse,
     IReadOnlyList<OutcomeChange> ComparisonOutcomes,
     Figure ComparisonGroup,
-    CostOffset Cost)
+    CostOffset Cost,
+    DisclosureRule Rule)
 {
-    /// <summary>Statistics (means, intervals, p-values, medians) are withheld under this many people.</summary>
-    public const int SmallestForStatistics = 10;
-
     /// <summary>The report over the shipped instruments' measures.</summary>
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs) =>
         Build(rows, scope, costs, MeasureCatalogue.Shipped);
 
+    /// <summary>The same report from the merge of the cells it covers (<see cref="EvidenceCell"/>): memory bounded by
+    /// the cells, not the referrals, and the same figures as <see cref="Build(IReadOnlyList{EvidenceRow}, ReportScope, ReportingOptions, MeasureCatalogue)"/>
+    /// over the same referrals.</summary>
+    public static EvidenceReport FromCell(EvidenceCell cell, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
+    {
+        var rule = costs.Rule;
+        var (timeliness, bins) = ReportTimeliness.FromHistograms(cell, rule);
+        var outcomes = measures.ReportedAs(MeasureReporting.Outcome).ToList();
+        return new EvidenceReport(
+            scope,
+            ReferralFunnel.StagesOf(cell.Referred, cell.Accepted, cell.Engaged, cell.FollowedUp, cell.Responded, rule),
+            ReferralFunnel.DropsOf(new DropCounts(cell.AllDeclined, cell.NoProvider, cell.WithdrawnBeforeAcceptance, cell.InProgress, cell.Declines,
+                cell.WithdrawnAfterAcceptance, cell.DidNotAttend, cell.OptedOutBeforeSurvey, cell.NotYetDue, cell.NoResponse, cell.OptedOut, cell.SurveyOpen), rule),
+            timeliness,
+            bins,
+            outcomes.Select(m => OutcomeChanges.FromSums(cell.Outcomes.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            measures.ReportedAs(MeasureReporting.NhsUse).Select(m => OutcomeChanges.FromSums(cell.Outcomes.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            outcomes.Select(m => OutcomeChanges.FromSums(cell.Comparison.GetValueOrDefault(m.Code), m, rule)).ToList(),
+            rule.Count(cell.ComparisonGroup),
+            CostOffset.FromChanges(cell.NhsUseChanges, costs),
+            rule);
+    }
+
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
-        var funnel = new ReferralFunnel(rows);
-        var (timeliness, bins) = ReportTimeliness.Of(rows, funnel.Accepted);
+        var rule = costs.Rule;
+        var funnel = new ReferralFunnel(rows, rule);
+        var (timeliness, bins) = ReportTimeliness.Of(rows, funnel.Accepted, rule);
 
         // The comparison group: people followed up who did not take part, whether declined or never attending. Not
         // randomised: they differ from those who took part in ways the hub cannot see.
@@ -55,10 +78,11 @@ public sealed record EvidenceReport(
             funnel.Drops(),
             timeliness,
             bins,
-            outcomes.Select(m => OutcomeChange.Of(finished, m)).ToList(),
-            measures.ReportedAs(MeasureReporting.NhsUse).Select(m => OutcomeChange.Of(finished, m)).ToList(),
-            outcomes.Select(m => OutcomeChange.Of(comparison, m)).ToList(),
-            new Figure(comparison.Count),
-            CostOffset.Of(finished, costs));
+            outcomes.Select(m => OutcomeChange.Of(finished, m, rule)).ToList(),
+            measures.ReportedAs(MeasureReporting.NhsUse).Select(m => OutcomeChange.Of(finished, m, rule)).ToList(),
+            outcomes.Select(m => OutcomeChange.Of(comparison, m, rule)).ToList(),
+            rule.Count(comparison.Count),
+            CostOffset.Of(finished, costs),
+            rule);
     }
 }

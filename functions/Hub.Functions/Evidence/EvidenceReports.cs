@@ -9,10 +9,15 @@ namespace Hub.Evidence;
 public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<EvidenceRow> Rows, ReportQuery Query, string? Forbidden, string? SnapshotId = null);
 
 /// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
-/// commissioner key sees its schemes' practices; filters narrow that, never widen it.</summary>
+/// commissioner key sees its schemes' practices; filters narrow that, never widen it. A report is the merge of the
+/// snapshot's cells (<see cref="EvidenceCells"/>) it covers; per-person rows are gathered only for an export.</summary>
 public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments)
 {
-    public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, CancellationToken cancellationToken = default)
+    private readonly Lock _cellsLock = new();
+    private (string SnapshotId, EvidenceCells Cells)? _cells;
+
+    /// <param name="withRows">Also gather the per-person rows (for the analyst's CSV).</param>
+    public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, bool withRows = false, CancellationToken cancellationToken = default)
     {
         var visible = new HashSet<string>(caller.PracticeOdsCodes, StringComparer.Ordinal);
         var schemeNames = new Dictionary<string, Scheme>(StringComparer.Ordinal);
@@ -56,8 +61,11 @@ public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes
         }
 
         var snapshot = await snapshots.CurrentAsync(cancellationToken);
+        var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
+        var cell = CellsOf(snapshot).Merge(selected, query.From, query.To, query.Provider ?? CellKey.Everyone);
+        var report = EvidenceReport.FromCell(cell, scope, options.Value, instruments.Measures);
         var rows = new List<EvidenceRow>();
-        foreach (var row in snapshot.Rows)
+        foreach (var row in withRows ? snapshot.Rows : [])
         {
             if (!selected.Contains(row.PracticeOds) || (query.From is { } from && row.ReferredAt < from) || (query.To is { } to && row.ReferredAt >= to))
             {
@@ -74,7 +82,22 @@ public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes
             }
         }
 
-        var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
-        return new ReportAnswer(EvidenceReport.Build(rows, scope, options.Value, instruments.Measures), rows, query, null, snapshot.Id);
+        return new ReportAnswer(report, rows, query, null, snapshot.Id);
+    }
+
+    /// <summary>The snapshot's cells, counted once per snapshot.</summary>
+    private EvidenceCells CellsOf(EvidenceSnapshot snapshot)
+    {
+        lock (_cellsLock)
+        {
+            if (_cells is { } known && known.SnapshotId == snapshot.Id)
+            {
+                return known.Cells;
+            }
+
+            var cells = EvidenceCells.Of(snapshot.Rows, instruments.Measures);
+            _cells = (snapshot.Id, cells);
+            return cells;
+        }
     }
 }

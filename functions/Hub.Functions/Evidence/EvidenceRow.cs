@@ -123,7 +123,10 @@ public sealed record EvidenceRow(
         return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty };
     }
 
-    private double? Days(DateTimeOffset? to) => to is { } t ? Math.Max(0, (t - ReferredAt).TotalDays) : null;
+    // To the minute: a report's times are exact histograms of these, and minutes keep them small.
+    private double? Days(DateTimeOffset? to) => to is { } t ? Math.Max(0, Math.Round((t - ReferredAt).TotalMinutes)) / MinutesPerDay : null;
+
+    private const double MinutesPerDay = 24 * 60;
 
     public static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
 }

@@ -2,18 +2,23 @@ using System.Globalization;
 
 namespace Hub.Evidence;
 
-/// <summary>A count as a report may show it: 1–4 becomes "&lt;5" so nobody can be picked out.</summary>
-public readonly record struct Figure(int Count)
+/// <summary>A count and the value a report may show for it under the <see cref="DisclosureRule"/>: every output (the
+/// page, the MeasureReport, charts) prints <see cref="Shown"/>, never <see cref="Count"/>; <see cref="Count"/> is the
+/// true figure, kept for checks before rounding.</summary>
+/// <param name="Count">The true count.</param>
+/// <param name="Shown">What may be published: the count rounded under the rule, or null when suppressed.</param>
+public readonly record struct Figure(int Count, int? Shown)
 {
-    public const int SmallestShown = 5;
+    /// <summary>What a suppressed count prints as (NHS England's convention).</summary>
+    public const string SuppressedMark = "*";
 
-    public bool Suppressed => Count is > 0 and < SmallestShown;
+    public bool Suppressed => Shown is null;
 
-    public string Display => Suppressed ? "<5" : Count.ToString("N0", CultureInfo.InvariantCulture);
+    public string Display => Shown is { } shown ? shown.ToString("N0", CultureInfo.InvariantCulture) : SuppressedMark;
 
-    /// <summary>The share of <paramref name="whole"/>, or null when either count is suppressed or the whole is empty
-    /// (a percentage of a hidden count would give it away).</summary>
-    public double? ShareOf(Figure whole) => Suppressed || whole.Suppressed || whole.Count == 0 ? null : (double)Count / whole.Count;
+    /// <summary>The share of <paramref name="whole"/> computed from the published (rounded) figures, or null when either
+    /// is suppressed or the whole is shown as zero: a percentage of a hidden or true count would give it away.</summary>
+    public double? ShareOf(Figure whole) => Shown is { } part && whole.Shown is { } all && all > 0 ? (double)part / all : null;
 
     public string ShareDisplay(Figure whole) => ShareOf(whole) is { } share ? share.ToString("P0", CultureInfo.InvariantCulture) : "–";
 }

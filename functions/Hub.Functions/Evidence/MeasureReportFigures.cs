@@ -32,13 +32,21 @@ internal static class MeasureReportFigures
     /// <summary>The count to write, or null with the element marked masked when the figure is hidden.</summary>
     public static int? Shown(Element population, Figure figure)
     {
-        if (figure.Suppressed)
+        if (figure.Shown is not { } shown)
         {
             Masked(population);
             return null;
         }
 
-        return figure.Count;
+        return shown;
+    }
+
+    /// <summary>A population with its own code (not one of the core measure-population codes).</summary>
+    public static MeasureReport.PopulationComponent Population(CodeableConcept code, Figure figure)
+    {
+        var population = new MeasureReport.PopulationComponent { Code = code };
+        population.Count = Shown(population, figure);
+        return population;
     }
 
     public static void Score(MeasureReport.GroupComponent group, double? value, string unitCode, string unit)
@@ -57,10 +65,10 @@ internal static class MeasureReportFigures
     public static void Masked(Element element) =>
         element.Extension.Add(new Extension(EvidenceMeasureReport.DataAbsentReason, new Code("masked")));
 
-    /// <summary>A UCUM quantity to three places, its unit shown as <paramref name="unit"/> or else as its code.</summary>
+    /// <summary>A UCUM quantity, already at its published precision, its unit shown as <paramref name="unit"/> or else as its code.</summary>
     public static Quantity Rounded(double value, string unitCode, string? unit = null) =>
-        new((decimal)Math.Round(value, 3), unitCode, Ucum) { Unit = unit ?? unitCode };
+        new((decimal)value, unitCode, Ucum) { Unit = unit ?? unitCode };
 
     public static Quantity Money(double value) =>
-        new((decimal)Math.Round(value, 2), "GBP", "urn:iso:std:iso:4217") { Unit = "£" };
+        new((decimal)value, "GBP", "urn:iso:std:iso:4217") { Unit = "£" };
 }

@@ -30,7 +30,7 @@ public sealed class MeasureReportHttp(ApiKeys keys, EvidenceReports reports, Fhi
             return http.Outcome(request, HttpStatusCode.BadRequest, all);
         }
 
-        var answer = await reports.ForAsync(caller, query, request.HttpContext.RequestAborted);
+        var answer = await reports.ForAsync(caller, query, cancellationToken: request.HttpContext.RequestAborted);
         if (answer.Report is null)
         {
             return http.Outcome(request, HttpStatusCode.Forbidden, new FhirProblem(OperationOutcome.IssueType.Forbidden, answer.Forbidden!, "subject"));

@@ -7,12 +7,12 @@ namespace Hub.Evidence;
 /// <param name="Paired">People with both answers: the only ones whose change counts.</param>
 /// <param name="BaselineOnly">People whose follow-up ended without this answer: the attrition that may bias the result.</param>
 /// <param name="FollowUpOnly">People with a follow-up answer but no baseline.</param>
-/// <param name="T">Null when withheld (fewer than ten pairs).</param>
+/// <param name="T">Null when withheld (fewer than <see cref="DisclosureOptions.StatisticsFrom"/> pairs).</param>
 public sealed record OutcomeChange(
     OutcomeMeasure Measure,
-    int Paired,
-    int BaselineOnly,
-    int FollowUpOnly,
+    Figure Paired,
+    Figure BaselineOnly,
+    Figure FollowUpOnly,
     PairedTResult? T,
     WilcoxonResult? Wilcoxon,
     Figure Improved,
@@ -28,9 +28,10 @@ public sealed record OutcomeChange(
     public bool Withheld => T is null;
 
     /// <summary>The change in one measure for these people, with the statistics withheld under
-    /// <see cref="EvidenceReport.SmallestForStatistics"/> pairs.</summary>
-    public static OutcomeChange Of(IEnumerable<EvidenceRow> rows, OutcomeMeasure measure)
+    /// <see cref="DisclosureOptions.StatisticsFrom"/> pairs.</summary>
+    public static OutcomeChange Of(IEnumerable<EvidenceRow> rows, OutcomeMeasure measure, DisclosureRule? rule = null)
     {
+        rule ??= DisclosureRule.Default;
         var pairs = ScorePairs.Of(rows, measure.ScoreIn);
         int improved = 0, unchanged = 0, worse = 0;
         for (var i = 0; i < pairs.Before.Count; i++)
@@ -50,11 +51,44 @@ public sealed record OutcomeChange(
             }
         }
 
-        var enough = pairs.Before.Count >= EvidenceReport.SmallestForStatistics;
-        return new OutcomeChange(measure, pairs.Before.Count, pairs.BaselineOnly, pairs.FollowUpOnly,
+        var enough = rule.ShowsStatistics(pairs.Before.Count);
+        return new OutcomeChange(measure, rule.Count(pairs.Before.Count), rule.Count(pairs.BaselineOnly), rule.Count(pairs.FollowUpOnly),
             enough ? PairedStatistics.PairedT(pairs.Before, pairs.After) : null,
             enough ? PairedStatistics.WilcoxonSignedRank(pairs.Before, pairs.After) : null,
-            new Figure(improved), new Figure(unchanged), new Figure(worse));
+            rule.Count(improved), rule.Count(unchanged), rule.Count(worse));
+    }
+}
+
+/// <summary>The change from a cell's sums (see <see cref="ScoreChange"/>), exactly as <see cref="OutcomeChange.Of"/>
+/// gives it from the people.</summary>
+public static class OutcomeChanges
+{
+    public static OutcomeChange FromSums(ScoreChange? change, OutcomeMeasure measure, DisclosureRule rule)
+    {
+        change ??= new ScoreChange();
+        int improved = 0, unchanged = 0, worse = 0;
+        foreach (var (difference, count) in change.Differences)
+        {
+            var better = measure.HigherIsBetter ? difference : -difference;
+            if (better > 0)
+            {
+                improved += count;
+            }
+            else if (better < 0)
+            {
+                worse += count;
+            }
+            else
+            {
+                unchanged += count;
+            }
+        }
+
+        var enough = rule.ShowsStatistics(change.Paired);
+        return new OutcomeChange(measure, rule.Count(change.Paired), rule.Count(change.BaselineOnly), rule.Count(change.FollowUpOnly),
+            enough ? PairedStatistics.PairedT(change.Differences, change.SumBefore / change.Paired, change.SumAfter / change.Paired) : null,
+            enough ? PairedStatistics.WilcoxonSignedRank(change.Differences) : null,
+            rule.Count(improved), rule.Count(unchanged), rule.Count(worse));
     }
 }
 

@@ -46,6 +46,29 @@ public static class PairedStatistics
             sumSquares += (x - mean) * (x - mean);
         }
 
+        return FromDifferences(n, before.Average(), after.Average(), mean, sumSquares, confidence);
+    }
+
+    /// <summary>The same paired t-test from the exact histogram of the differences (after − before → people) and the
+    /// means before and after: what a report merged from cells has instead of the people.</summary>
+    public static PairedTResult PairedT(IReadOnlyDictionary<double, int> differences, double meanBefore, double meanAfter, double confidence = 0.95)
+    {
+        var n = differences.Values.Sum();
+        if (n < 2)
+        {
+            throw new ArgumentException("A paired t-test needs at least 2 pairs.", nameof(differences));
+        }
+
+        var mean = differences.Sum(e => e.Key * e.Value) / n;
+        var sumSquares = differences.Sum(e => e.Value * (e.Key - mean) * (e.Key - mean));
+        return FromDifferences(n, meanBefore, meanAfter, mean, sumSquares, confidence);
+    }
+
+    /// <inheritdoc cref="SignedRankTest.OfHistogram"/>
+    public static WilcoxonResult WilcoxonSignedRank(IReadOnlyDictionary<double, int> differences) => SignedRankTest.OfHistogram(differences);
+
+    private static PairedTResult FromDifferences(int n, double meanBefore, double meanAfter, double mean, double sumSquares, double confidence)
+    {
         var sd = Math.Sqrt(sumSquares / (n - 1));
         var se = sd / Math.Sqrt(n);
         var df = n - 1;
@@ -67,7 +90,7 @@ public static class PairedStatistics
             p = Math.Min(1, 2 * StudentT.CDF(0, 1, df, -Math.Abs(t)));
         }
 
-        return new PairedTResult(n, before.Average(), after.Average(), mean, sd, t, df, low, high, p);
+        return new PairedTResult(n, meanBefore, meanAfter, mean, sd, t, df, low, high, p);
     }
 
     /// <inheritdoc cref="SignedRankTest.Of"/>

@@ -8,15 +8,21 @@ public sealed record FunnelStage(string Code, string Label, Figure Count, Figure
 /// <summary>Why referrals did not reach the next stage, or are still on their way to it (<paramref name="Pending"/>).</summary>
 public sealed record FunnelDrop(string AfterStage, string Code, string Label, Figure Count, bool Pending = false);
 
+/// <summary>The counts behind the drops, whether counted from rows or summed from cells.</summary>
+public sealed record DropCounts(int AllDeclined, int NoProvider, int WithdrawnBeforeAcceptance, int InProgress, IReadOnlyDictionary<string, int> Declines,
+    int WithdrawnAfterAcceptance, int DidNotAttend, int OptedOutBeforeSurvey, int NotYetDue, int NoResponse, int OptedOut, int SurveyOpen);
+
 /// <summary>What happened to the referrals: how many reached each stage from referral to a follow-up answer, and why
 /// the others stopped or where they are now.</summary>
 public sealed class ReferralFunnel
 {
     private readonly IReadOnlyList<EvidenceRow> _rows;
+    private readonly DisclosureRule _rule;
 
-    public ReferralFunnel(IReadOnlyList<EvidenceRow> rows)
+    public ReferralFunnel(IReadOnlyList<EvidenceRow> rows, DisclosureRule? rule = null)
     {
         _rows = rows;
+        _rule = rule ?? DisclosureRule.Default;
         Accepted = rows.Where(r => r.Chase == ChaseResult.Accepted).ToList();
         // Engaged: accepted and still taking part, that is not withdrawn and not reported at follow-up as never attending.
         Engaged = Accepted.Where(TookUp).ToList();
@@ -38,45 +44,61 @@ public sealed class ReferralFunnel
 
     public static string DeclineLabel(string code) => DeclineCode.FromStored(code).Summary;
 
-    public IReadOnlyList<FunnelStage> Stages() =>
+    public IReadOnlyList<FunnelStage> Stages() => StagesOf(_rows.Count, Accepted.Count, Engaged.Count, FollowedUp.Count, Responded.Count, _rule);
+
+    /// <summary>The stages from their counts: the rows' funnel and the cells' merge both end here.</summary>
+    public static IReadOnlyList<FunnelStage> StagesOf(int referred, int accepted, int engaged, int followedUp, int responded, DisclosureRule rule) =>
     [
-        new("referred", "Referred", new Figure(_rows.Count), null),
-        new("accepted", "Accepted by a provider", new Figure(Accepted.Count), new Figure(_rows.Count)),
-        new("engaged", "Engaged (took up the activity)", new Figure(Engaged.Count), new Figure(Accepted.Count)),
-        new("followed-up", "Followed up (survey sent)", new Figure(FollowedUp.Count), new Figure(Engaged.Count)),
-        new("responded", "Responded to the follow-up", new Figure(Responded.Count), new Figure(FollowedUp.Count)),
+        new("referred", "Referred", rule.Count(referred), null),
+        new("accepted", "Accepted by a provider", rule.Count(accepted), rule.Count(referred)),
+        new("engaged", "Engaged (took up the activity)", rule.Count(engaged), rule.Count(accepted)),
+        new("followed-up", "Followed up (survey sent)", rule.Count(followedUp), rule.Count(engaged)),
+        new("responded", "Responded to the follow-up", rule.Count(responded), rule.Count(followedUp)),
     ];
 
     public IReadOnlyList<FunnelDrop> Drops()
     {
-        var drops = new List<FunnelDrop>();
         var notAccepted = _rows.Where(r => r.Chase != ChaseResult.Accepted).ToList();
-        AddDrop(drops, "referred", "all-declined", "No provider took it (every provider asked declined or did not answer)", notAccepted.Count(r => r.Chase == ChaseResult.AllDeclined));
-        AddDrop(drops, "referred", "no-provider", "No provider matched", notAccepted.Count(r => r.Chase == ChaseResult.NoProvider));
-        AddDrop(drops, "referred", "cancelled", "Withdrawn by the practice", notAccepted.Count(r => r.Chase == ChaseResult.Withdrawn));
-        AddDrop(drops, "referred", "in-progress", "Still with providers", notAccepted.Count(r => r.Chase == ChaseResult.InProgress), pending: true);
-        // Each provider's decline, by reason: one referral may be declined by several providers before one takes it.
-        foreach (var reason in _rows.SelectMany(r => r.Offers).Select(o => o.DropCode).OfType<string>()
-                     .GroupBy(code => code).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            AddDrop(drops, "referred", $"declined:{reason.Key}", $"Declined by a provider: {DeclineLabel(reason.Key)} (offers)", reason.Count());
-        }
-
-        AddDrop(drops, "accepted", "cancelled", "Withdrawn by the practice after acceptance", Accepted.Count(r => r.FollowUpResult == FollowUpResult.Withdrawn));
-        AddDrop(drops, "accepted", "did-not-attend", "Did not attend (reported at follow-up)", Accepted.Count(r => r.Attended == false && r.FollowUpResult != FollowUpResult.Withdrawn));
-        AddDrop(drops, "engaged", "opted-out", "Opted out before the survey", Engaged.Count(r => !r.FollowUpSent && r.FollowUpResult == FollowUpResult.OptedOut));
-        AddDrop(drops, "engaged", "not-yet-due", "Follow-up not yet due", Engaged.Count(r => !r.FollowUpSent && r.FollowUpResult == FollowUpResult.Waiting), pending: true);
-        AddDrop(drops, "followed-up", "no-response", "No response", FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.NoResponse));
-        AddDrop(drops, "followed-up", "opted-out", "Opted out", FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.OptedOut));
-        AddDrop(drops, "followed-up", "survey-open", "Survey still open", FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.SurveyOpen), pending: true);
-        return drops;
+        var declines = _rows.SelectMany(r => r.Offers).Select(o => o.DropCode).OfType<string>().GroupBy(code => code).ToDictionary(g => g.Key, g => g.Count());
+        return DropsOf(new DropCounts(
+            notAccepted.Count(r => r.Chase == ChaseResult.AllDeclined),
+            notAccepted.Count(r => r.Chase == ChaseResult.NoProvider),
+            notAccepted.Count(r => r.Chase == ChaseResult.Withdrawn),
+            notAccepted.Count(r => r.Chase == ChaseResult.InProgress),
+            declines,
+            Accepted.Count(r => r.FollowUpResult == FollowUpResult.Withdrawn),
+            Accepted.Count(r => r.Attended == false && r.FollowUpResult != FollowUpResult.Withdrawn),
+            Engaged.Count(r => !r.FollowUpSent && r.FollowUpResult == FollowUpResult.OptedOut),
+            Engaged.Count(r => !r.FollowUpSent && r.FollowUpResult == FollowUpResult.Waiting),
+            FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.NoResponse),
+            FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.OptedOut),
+            FollowedUp.Count(r => r.FollowUpResult == FollowUpResult.SurveyOpen)), _rule);
     }
 
-    private static void AddDrop(List<FunnelDrop> drops, string after, string code, string label, int count, bool pending = false)
+    /// <summary>The drops from their counts: the rows' funnel and the cells' merge both end here.</summary>
+    public static IReadOnlyList<FunnelDrop> DropsOf(DropCounts counts, DisclosureRule rule)
     {
-        if (count > 0)
+        var drops = new List<FunnelDrop>();
+        void Add(string after, string code, string label, int count, bool pending = false) => drops.Add(new FunnelDrop(after, code, label, rule.Count(count), pending));
+
+        // Every reason is listed, zero or not, so whether a reason appears never tells a reader anything the count does not.
+        Add("referred", "all-declined", "No provider took it (every provider asked declined or did not answer)", counts.AllDeclined);
+        Add("referred", "no-provider", "No provider matched", counts.NoProvider);
+        Add("referred", "cancelled", "Withdrawn by the practice", counts.WithdrawnBeforeAcceptance);
+        Add("referred", "in-progress", "Still with providers", counts.InProgress, pending: true);
+        // Each provider's decline, by reason: one referral may be declined by several providers before one takes it.
+        foreach (var (reason, count) in counts.Declines.Where(d => d.Value > 0).OrderBy(d => d.Key, StringComparer.Ordinal))
         {
-            drops.Add(new FunnelDrop(after, code, label, new Figure(count), pending));
+            Add("referred", $"declined:{reason}", $"Declined by a provider: {DeclineLabel(reason)} (offers)", count);
         }
+
+        Add("accepted", "cancelled", "Withdrawn by the practice after acceptance", counts.WithdrawnAfterAcceptance);
+        Add("accepted", "did-not-attend", "Did not attend (reported at follow-up)", counts.DidNotAttend);
+        Add("engaged", "opted-out", "Opted out before the survey", counts.OptedOutBeforeSurvey);
+        Add("engaged", "not-yet-due", "Follow-up not yet due", counts.NotYetDue, pending: true);
+        Add("followed-up", "no-response", "No response", counts.NoResponse);
+        Add("followed-up", "opted-out", "Opted out", counts.OptedOut);
+        Add("followed-up", "survey-open", "Survey still open", counts.SurveyOpen, pending: true);
+        return drops;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Hub.Access;
 using Hub.Platform.Http;
+using Hub.Referrals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -11,8 +12,9 @@ namespace Hub.Evidence;
 
 /// <summary>The evidence report for people and analysts: a form where a person enters their key (it travels in the
 /// body, never a URL), the HTML report, and the CSV of de-identified rows. Integrations send the key in X-API-Key and
-/// the same subject and period parameters as the FHIR MeasureReport search.</summary>
-public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCsv rowsCsv)
+/// the same subject and period parameters as the FHIR MeasureReport search. The CSV is for analyst keys only, each
+/// export audited with its purpose.</summary>
+public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCsv rowsCsv, AuditTrail audit)
 {
     [Function("ReportForm")]
     public static IActionResult Form([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports")] HttpRequest request) =>
@@ -43,7 +45,7 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
             periods.Add("le" + to);
         }
 
-        return await RespondAsync(request, Field("key"), new StringValues([.. subjects]), new StringValues([.. periods]), Field("format") == "csv");
+        return await RespondAsync(request, Field("key"), new StringValues([.. subjects]), new StringValues([.. periods]), Field("format") == "csv", Field("purpose"));
     }
 
     [Function("ReportPage")]
@@ -52,13 +54,28 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
 
     [Function("ReportCsv")]
     public Task<IActionResult> Csv([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/referrals.csv")] HttpRequest request) =>
-        RespondAsync(request, ApiKeyHeader.From(request), request.Query["subject"], request.Query["period"], csv: true);
+        RespondAsync(request, ApiKeyHeader.From(request), request.Query["subject"], request.Query["period"], csv: true, request.Query["purpose"].ToString().Trim());
 
-    private async Task<IActionResult> RespondAsync(HttpRequest request, string? key, StringValues subjects, StringValues periods, bool csv)
+    /// <summary>The longest purpose recorded with an export.</summary>
+    public const int PurposeLength = 200;
+
+    private async Task<IActionResult> RespondAsync(HttpRequest request, string? key, StringValues subjects, StringValues periods, bool csv, string? purpose = null)
     {
         if (await keys.AuthenticateAsync(key, request.HttpContext.RequestAborted) is not { } caller)
         {
             return HtmlPage.Message(401, "API key not recognised", "Check the API key your scheme or practice was given, then open the report page again.");
+        }
+
+        if (csv && caller.Role != KeyRole.Analyst)
+        {
+            return HtmlPage.Message(403, "Per-person rows are for analysts",
+                "This key reads reports. The de-identified per-person CSV needs an analyst key, which a hub administrator issues for a named purpose; ask your hub's administrator if you need one.");
+        }
+
+        if (csv && (string.IsNullOrWhiteSpace(purpose) || purpose.Length > PurposeLength))
+        {
+            return HtmlPage.Message(400, "Say what the export is for",
+                $"Each export is recorded with its purpose: send purpose (up to {PurposeLength} characters), for example the project or data-sharing agreement the rows are for.");
         }
 
         var (query, problems) = ReportQuery.Parse(subjects, periods);
@@ -68,7 +85,7 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
                 HtmlPage.ErrorSummary(problems.Select(p => (p.Expressions.Count > 0 ? p.Expressions[0] : "subject", p.Diagnostics)).ToList()) + "<p class=\"nhsuk-body\"><a href=\"/api/reports\">Back to the report form</a></p>");
         }
 
-        var answer = await reports.ForAsync(caller, query, request.HttpContext.RequestAborted);
+        var answer = await reports.ForAsync(caller, query, withRows: csv, request.HttpContext.RequestAborted);
         if (answer.Report is null)
         {
             return HtmlPage.Message(403, "You cannot see this report", answer.Forbidden!);
@@ -76,8 +93,11 @@ public sealed class ReportHttp(ApiKeys keys, EvidenceReports reports, EvidenceCs
 
         if (csv)
         {
+            // Recorded before the rows leave: who, what and why, never the rows themselves.
+            await audit.AppendAsync($"client-{caller.ClientId}", "evidence-exported", $"client:{caller.ClientId}",
+                $"key {caller.KeyId}; {answer.Rows.Count} rows; {(query.ToSearch() is { Length: > 0 } search ? search : "all")}; purpose: {purpose}", cancellationToken: request.HttpContext.RequestAborted);
             var headers = new Dictionary<string, string> { ["Content-Disposition"] = "attachment; filename=\"social-prescribing-referrals.csv\"" };
-            return new BodyResult((int)HttpStatusCode.OK, "text/csv; charset=utf-8", Encoding.UTF8.GetBytes(rowsCsv.Write(answer.Rows)), headers);
+            return new BodyResult((int)HttpStatusCode.OK, "text/csv; charset=utf-8", Encoding.UTF8.GetBytes(rowsCsv.Write(answer.Rows, answer.Report.Rule)), headers);
         }
 
         return HtmlPage.Render(200, "Evidence report", ReportPage.Render(answer.Report), wide: true);

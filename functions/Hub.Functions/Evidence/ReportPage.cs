@@ -29,12 +29,16 @@ public static class ReportPage
           <div class="nhsuk-form-group"><label class="nhsuk-label" for="provider">Provider id (optional)</label>
             <input class="nhsuk-input nhsuk-input--width-20" id="provider" name="provider" value="{E(provider)}"></div>
           <div class="nhsuk-form-group"><label class="nhsuk-label" for="from">Referred from (optional)</label>
-            <div class="nhsuk-hint" id="from-hint">A date as YYYY-MM-DD, a month as YYYY-MM or a year</div>
+            <div class="nhsuk-hint" id="from-hint">A month as YYYY-MM, a year, or the first day of a month as YYYY-MM-DD: reports cover whole months</div>
             <input class="nhsuk-input nhsuk-input--width-10" id="from" name="from" aria-describedby="from-hint" value="{E(from)}"></div>
           <div class="nhsuk-form-group"><label class="nhsuk-label" for="to">Referred up to and including (optional)</label>
-            <input class="nhsuk-input nhsuk-input--width-10" id="to" name="to" value="{E(to)}"></div>
+            <div class="nhsuk-hint" id="to-hint">A month as YYYY-MM, a year, or the last day of a month</div>
+            <input class="nhsuk-input nhsuk-input--width-10" id="to" name="to" aria-describedby="to-hint" value="{E(to)}"></div>
+          <div class="nhsuk-form-group"><label class="nhsuk-label" for="purpose">Purpose of the export (analyst keys, for the CSV only)</label>
+            <div class="nhsuk-hint" id="purpose-hint">Recorded with each export, for example the project or data-sharing agreement it is for</div>
+            <input class="nhsuk-input" id="purpose" name="purpose" aria-describedby="purpose-hint" autocomplete="off"></div>
           <button class="nhsuk-button" type="submit" name="format" value="html">Show the report</button>
-          <button class="nhsuk-button nhsuk-button--secondary" type="submit" name="format" value="csv">Download the de-identified rows (CSV)</button>
+          <button class="nhsuk-button nhsuk-button--secondary" type="submit" name="format" value="csv">Download the de-identified rows (CSV, analyst keys only)</button>
         </form>
         """;
 
@@ -53,9 +57,10 @@ public static class ReportPage
             <li>Change is measured within the same people, from their baseline answers to their answers at follow-up. Only people with both count, and the people who dropped out may differ from those who answered.</li>
             <li>There is no randomised control group. People often feel better with time, and people who start low tend to score higher next time (regression to the mean), so an improvement here is not proof that the activity caused it.</li>
             <li>NHS use is self-reported for the previous 3 months; the cost offset is an estimate from it, not a measured saving.</li>
-            <li>Counts from 1 to 4 are shown as "&lt;5" and statistics are withheld for fewer than 10 people, so nobody can be recognised.</li>
-            </ul></div>
             """);
+        var rule = report.Rule.Options;
+        html.Append(Invariant, $"<li>Small-number protection (NHS England's method for HES and ECDS): counts from 1 to {rule.SuppressUpTo} are shown as \"{Figure.SuppressedMark}\", every other count is rounded to the nearest {rule.RoundTo}, percentages are worked out from the rounded counts, and means, medians, intervals and p-values are withheld for fewer than {rule.StatisticsFrom} people. Rounded counts need not add up.</li>")
+            .Append("</ul></div>");
 
         AppendFunnel(html, report);
         AppendTimeliness(html, report);
@@ -96,7 +101,7 @@ public static class ReportPage
             .Append(TableHead("nhsuk-table", "Days from referral", ("From referral to", false), ("People", true), ("Median (days)", true), ("90th percentile (days)", true)));
         foreach (var time in report.Timeliness)
         {
-            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(time.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(new Figure(time.N).Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.MedianDays)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(time.P90Days)}</td></tr>");
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(time.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(time.N.Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(report.Rule, time.MedianDays)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{Days(report.Rule, time.P90Days)}</td></tr>");
         }
 
         html.Append("</tbody></table><div class=\"hub-chart\">")
@@ -110,9 +115,9 @@ public static class ReportPage
         html.Append("<h2 id=\"outcomes\">Wellbeing and loneliness</h2>")
             .Append("<p class=\"nhsuk-body\">Mean change from baseline to follow-up for people who took up the referral and answered both times, with its 95% confidence interval.</p>")
             .Append("<div class=\"hub-chart\">")
-            .Append(EvidenceCharts.Change("change-chart", "Mean change per measure, with 95% confidence intervals", report.Outcomes.Select(ChangeRowOf).ToList()))
+            .Append(EvidenceCharts.Change("change-chart", "Mean change per measure, with 95% confidence intervals", report.Outcomes.Select(c => ChangeRowOf(c, report.Rule)).ToList()))
             .Append("</div>");
-        AppendChangeTable(html, "Change for people who took up the referral", report.Outcomes);
+        AppendChangeTable(html, "Change for people who took up the referral", report.Outcomes, report.Rule);
 
         html.Append("<h3 id=\"comparison\">Comparison group (not randomised)</h3>");
         if (report.ComparisonGroup.Count == 0)
@@ -122,14 +127,14 @@ public static class ReportPage
         else
         {
             html.Append(Invariant, $"<p class=\"nhsuk-body\">{E(report.ComparisonGroup.Display)} people were followed up although they did not take part (declined, or said they never attended). They were not chosen at random and may differ from those who took part in ways the hub cannot see; set their change beside the main group's, not against it.</p>");
-            AppendChangeTable(html, "Change in the comparison group (not randomised)", report.ComparisonOutcomes);
+            AppendChangeTable(html, "Change in the comparison group (not randomised)", report.ComparisonOutcomes, report.Rule);
         }
     }
 
     private static void AppendNhsUse(StringBuilder html, EvidenceReport report)
     {
         html.Append("<h2 id=\"nhs-use\">Use of NHS services (self-reported)</h2>");
-        AppendChangeTable(html, "GP appointments and A&E attendances in the 3 months before each survey", report.NhsUse, fellLabel: true);
+        AppendChangeTable(html, "GP appointments and A&E attendances in the 3 months before each survey", report.NhsUse, report.Rule, fellLabel: true);
         var cost = report.Cost;
         html.Append("<h3 id=\"cost\">Estimated cost offset</h3>");
         if (!cost.Configured)
@@ -141,33 +146,36 @@ public static class ReportPage
         html.Append(Invariant, $"<p class=\"nhsuk-body-s\">Unit costs used: GP appointment £{cost.GpAppointmentCost:0.00}, A&amp;E attendance £{cost.AeAttendanceCost:0.00}, programme cost £{cost.ProgrammeCostPerReferral:0.00} per referral.</p>");
         if (cost.SavingPerPerson3Months is not { } saving)
         {
-            html.Append(Invariant, $"<p class=\"nhsuk-body\">Withheld: fewer than {EvidenceReport.SmallestForStatistics} people answered the NHS use questions both times.</p>");
+            html.Append(Invariant, $"<p class=\"nhsuk-body\">Withheld: fewer than {report.Rule.StatisticsFrom} people answered the NHS use questions both times.</p>");
             return;
         }
 
         var payback = cost.PaybackMonths is { } months
             ? $"At that rate the programme cost per referral would be paid back in about {months:0.#} months" + (cost.PaybackMonthsShortest is { } shortest ? $" (at the interval's most favourable end, {shortest:0.#} months)" : string.Empty) + "."
             : "At that rate the programme cost is not paid back.";
-        var interval = cost.SavingLow <= 0 ? " The interval includes no saving at all." : string.Empty;
-        html.Append(Invariant, $"<p class=\"nhsuk-body\"><strong>Estimate:</strong> NHS use fell by the equivalent of £{saving:0.00} per person over 3 months (95% CI £{cost.SavingLow:0.00} to £{cost.SavingHigh:0.00}; {E(new Figure(cost.N).Display)} people).{interval} {E(payback)}</p>")
+        var money = report.Rule;
+        var interval = money.Money(cost.SavingLow!.Value) <= 0 ? " The interval includes no saving at all." : string.Empty;
+        html.Append(Invariant, $"<p class=\"nhsuk-body\"><strong>Estimate:</strong> NHS use fell by the equivalent of £{money.Money(saving)} per person over 3 months (95% CI £{money.Money(cost.SavingLow.Value)} to £{money.Money(cost.SavingHigh!.Value)}; {E(cost.N.Display)} people).{interval} {E(payback)}</p>")
             .Append("<p class=\"nhsuk-body-s\">This is an estimate from self-reported use, assumes the change lasts and that people who did not answer changed as those who did, and has no control group. It is not a measured saving.</p>");
     }
 
-    private static void AppendChangeTable(StringBuilder html, string caption, IReadOnlyList<OutcomeChange> changes, bool fellLabel = false)
+    private static void AppendChangeTable(StringBuilder html, string caption, IReadOnlyList<OutcomeChange> changes, DisclosureRule rule, bool fellLabel = false)
     {
         var split = fellLabel ? "Fell / same / rose" : "Better / same / worse";
         html.Append(TableHead("nhsuk-table-responsive", E(caption), [.. ChangeColumns.Select(c => (c, false)), (split, false)]));
         foreach (var c in changes)
         {
-            var only = $"{new Figure(c.BaselineOnly).Display} baseline only, {new Figure(c.FollowUpOnly).Display} follow-up only";
-            var means = c.T is { } t ? $"{t.MeanBefore:0.00} → {t.MeanAfter:0.00}" : "withheld";
-            var change = ChangeText(c);
-            var p = c.T is { } t3 && c.Wilcoxon is { } w ? $"{P(t3.P)}; {P(w.P)}" : "withheld";
-            var paired = new Figure(c.Paired);
-            var shares = $"{c.Improved.ShareDisplay(paired)} / {c.Unchanged.ShareDisplay(paired)} / {c.Worse.ShareDisplay(paired)}";
+            var only = $"{c.BaselineOnly.Display} baseline only, {c.FollowUpOnly.Display} follow-up only";
+            var means = c.T is { } t ? $"{rule.MeanText(t.MeanBefore)} → {rule.MeanText(t.MeanAfter)}" : "withheld";
+            var change = ChangeText(c, rule);
+            var p = c.T is { } t3 && c.Wilcoxon is { } w ? $"{rule.PText(t3.P)}; {rule.PText(w.P)}" : "withheld";
+            var paired = c.Paired;
+            // The same counts the MeasureReport's direction stratifier carries, with shares of the rounded total.
+            string Split(Figure f) => f.ShareOf(paired) is null ? f.Display : $"{f.Display} ({f.ShareDisplay(paired)})";
+            var shares = $"{Split(c.Improved)} / {Split(c.Unchanged)} / {Split(c.Worse)}";
             var cells = new[] { c.Label + (c.HigherIsBetter ? " (higher is better)" : " (lower is better)"), paired.Display, only, means, change, p };
             html.Append("<tr class=\"nhsuk-table__row\">").AppendJoin(string.Empty, cells.Select((value, i) => Cell(ChangeColumns[i], value)))
-                .Append(Cell(split, c.Withheld ? "withheld" : shares)).Append("</tr>");
+                .Append(Cell(split, shares)).Append("</tr>");
         }
 
         html.Append("</tbody></table>");
@@ -185,18 +193,17 @@ public static class ReportPage
     private static string Cell(string heading, string value) =>
         $"<td class=\"nhsuk-table__cell\"><span class=\"nhsuk-table-responsive__heading\" aria-hidden=\"true\">{E(heading)} </span>{E(value)}</td>";
 
-    private static ChartBar Bar(string label, Figure figure) => new(label, figure.Suppressed ? null : figure.Count, figure.Display);
+    // A bar is drawn to the published figure, never the true one: its length would otherwise give the count away.
+    private static ChartBar Bar(string label, Figure figure) => new(label, figure.Shown, figure.Display);
 
-    private static ChangeRow ChangeRowOf(OutcomeChange c) => c.T is { } t
-        ? new ChangeRow(c.Label, t.MeanDifference, t.ConfidenceLow, t.ConfidenceHigh, ChangeText(c), c.HigherIsBetter)
-        : new ChangeRow(c.Label, null, null, null, ChangeText(c), c.HigherIsBetter);
+    private static ChangeRow ChangeRowOf(OutcomeChange c, DisclosureRule rule) => c.T is { } t
+        ? new ChangeRow(c.Label, rule.Mean(t.MeanDifference), rule.Mean(t.ConfidenceLow), rule.Mean(t.ConfidenceHigh), ChangeText(c, rule), c.HigherIsBetter)
+        : new ChangeRow(c.Label, null, null, null, ChangeText(c, rule), c.HigherIsBetter);
 
     /// <summary>The mean change and its interval as the table and the chart print it, or why it is withheld.</summary>
-    private static string ChangeText(OutcomeChange c) => c.T is { } t
-        ? string.Create(Invariant, $"{t.MeanDifference:+0.00;-0.00;0.00} ({t.ConfidenceLow:0.00} to {t.ConfidenceHigh:0.00})")
-        : $"withheld (n < {EvidenceReport.SmallestForStatistics})";
+    private static string ChangeText(OutcomeChange c, DisclosureRule rule) => c.T is { } t
+        ? $"{rule.SignedMeanText(t.MeanDifference)} ({rule.MeanText(t.ConfidenceLow)} to {rule.MeanText(t.ConfidenceHigh)})"
+        : $"withheld (n < {rule.StatisticsFrom})";
 
-    private static string Days(double? days) => days is { } d ? d.ToString("0.0", Invariant) : "withheld";
-
-    private static string P(double p) => p < 0.001 ? "< 0.001" : p.ToString("0.000", Invariant);
+    private static string Days(DisclosureRule rule, double? days) => days is { } d ? rule.DaysText(d) : "withheld";
 }

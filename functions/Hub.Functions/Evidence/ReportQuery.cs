@@ -10,7 +10,8 @@ namespace Hub.Evidence;
 /// <summary>What a report asks for, as the FHIR search on MeasureReport spells it: <c>subject</c> names a practice
 /// (<c>Organization/{ODS}</c>), a scheme (<c>Group/{scheme id}</c>) or a provider (<c>HealthcareService/{id}</c>), and
 /// repeats to combine; <c>period</c> is a FHIR date search (<c>2026</c>, <c>2026-03</c>, <c>ge2026-01-01&amp;period=lt2026-04-01</c>)
-/// on the date each referral reached the hub.</summary>
+/// on the date each referral reached the hub. Periods are whole calendar months or longer (UTC): a report for a day, or
+/// for one day more than another, could be differenced into one person's figures.</summary>
 public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<string> Schemes, string? Provider, DateTimeOffset? From, DateTimeOffset? To)
 {
     public static readonly ReportQuery Everything = new([], [], null, null, null);
@@ -93,6 +94,11 @@ public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<
         {
             problems.Add(FhirProblem.Value("period", "The period is empty: its start is not before its end."));
         }
+        else if (!StartsAMonth(from) || !StartsAMonth(to))
+        {
+            problems.Add(FhirProblem.Value("period",
+                "Reports cover whole calendar months: start on the first of a month and end on the last day of one (for example period=2026-03, or period=ge2026-01-01&period=le2026-06-30). Shorter periods could be subtracted from each other to single out a person."));
+        }
 
         return problems.Count > 0
             ? (null, problems)
@@ -126,6 +132,8 @@ public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<
         start = end = default;
         return false;
     }
+
+    private static bool StartsAMonth(DateTimeOffset? at) => at is not { } t || (t.Day == 1 && t.TimeOfDay == TimeSpan.Zero && t.Offset == TimeSpan.Zero);
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 

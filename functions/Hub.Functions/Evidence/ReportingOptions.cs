@@ -18,5 +18,10 @@ public sealed class ReportingOptions
     /// this stays the same. Unset, it is derived from the current link-signing key.</summary>
     public string? PseudonymKey { get; set; }
 
+    /// <summary>The small-number protection every report output applies (NHS England's method by default).</summary>
+    public DisclosureOptions Disclosure { get; set; } = new();
+
+    public DisclosureRule Rule => new(Disclosure);
+
     public bool CostsConfigured => GpAppointmentCost > 0 && AeAttendanceCost > 0 && ProgrammeCostPerReferral > 0;
 }

@@ -96,6 +96,64 @@ internal static class SignedRankTest
     /// <summary>Two-sided exact p for V = v with n untied non-zero differences: min(1, 2·min(P(V ≤ v), P(V ≥ v))) from the
     /// null distribution of V, counted by dynamic programming over the subsets of {1..n} by sum (at most 2^49 subsets,
     /// which doubles count exactly).</summary>
+    /// <summary>The same test from the exact histogram of the differences (after − before → people): the ranks of a
+    /// group of equal |d| depend only on how many there are, so the result is the people's own.</summary>
+    public static WilcoxonResult OfHistogram(IReadOnlyDictionary<double, int> differences)
+    {
+        var zeros = differences.Where(e => Math.Abs(e.Key) < ZeroTolerance).Sum(e => e.Value);
+        var byMagnitude = differences.Where(e => Math.Abs(e.Key) >= ZeroTolerance && e.Value > 0).OrderBy(e => Math.Abs(e.Key)).ToList();
+        var n = byMagnitude.Sum(e => e.Value);
+        if (n == 0)
+        {
+            return new WilcoxonResult(0, zeros, 0, 0, 1, false);
+        }
+
+        var tieCorrection = 0.0;
+        var ties = false;
+        double vPlus = 0, vMinus = 0;
+        var position = 0;
+        for (var start = 0; start < byMagnitude.Count;)
+        {
+            // One group: distinct |d| values chained within the tolerance, as the row-by-row test groups them.
+            var end = start + 1;
+            while (end < byMagnitude.Count && Math.Abs(byMagnitude[end].Key) - Math.Abs(byMagnitude[end - 1].Key) <= TieTolerance)
+            {
+                end++;
+            }
+
+            var size = 0;
+            var positives = 0;
+            for (var i = start; i < end; i++)
+            {
+                size += byMagnitude[i].Value;
+                positives += byMagnitude[i].Key > 0 ? byMagnitude[i].Value : 0;
+            }
+
+            var midRank = (position + 1 + position + size) / 2.0;
+            vPlus += midRank * positives;
+            vMinus += midRank * (size - positives);
+            if (size > 1)
+            {
+                ties = true;
+                tieCorrection += ((double)size * size * size) - size;
+            }
+
+            position += size;
+            start = end;
+        }
+
+        if (n < ExactLimit && !ties && zeros == 0)
+        {
+            return new WilcoxonResult(n, zeros, vPlus, vMinus, ExactSignedRankP(n, (int)vPlus), true);
+        }
+
+        var z = vPlus - (n * (n + 1) / 4.0);
+        var sigma = Math.Sqrt((n * (n + 1.0) * ((2.0 * n) + 1) / 24) - (tieCorrection / 48));
+        z = (z - (0.5 * Math.Sign(z))) / sigma;
+        var p = 2 * Math.Min(Normal.CDF(0, 1, z), 1 - Normal.CDF(0, 1, z));
+        return new WilcoxonResult(n, zeros, vPlus, vMinus, Math.Min(1, p), false);
+    }
+
     private static double ExactSignedRankP(int n, int v)
     {
         var maxSum = n * (n + 1) / 2;

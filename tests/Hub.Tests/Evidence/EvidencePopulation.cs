@@ -37,11 +37,22 @@ public sealed class EvidencePopulation
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly IReadOnlyList<string> _practices;
+    private readonly IReadOnlyList<string> _providers;
+    private readonly IReadOnlyList<int> _practiceWeights;
+    private readonly IReadOnlyList<int> _providerWeights;
 
-    public EvidencePopulation(int seed, int referrals, IReadOnlyList<string>? practices = null)
+    /// <param name="practiceWeights">How often each practice is picked relative to the others (equal when not given):
+    /// a small weight makes a small practice.</param>
+    /// <param name="providers">The providers offered referrals (<see cref="Providers"/> when not given).</param>
+    /// <param name="providerWeights">How often each provider is offered a referral first.</param>
+    public EvidencePopulation(int seed, int referrals, IReadOnlyList<string>? practices = null, IReadOnlyList<int>? practiceWeights = null,
+        IReadOnlyList<string>? providers = null, IReadOnlyList<int>? providerWeights = null)
     {
         _random = new Random(seed);
         _practices = practices ?? Practices;
+        _providers = providers ?? Providers;
+        _practiceWeights = practiceWeights ?? _practices.Select(_ => 1).ToList();
+        _providerWeights = providerWeights ?? _providers.Select(_ => 1).ToList();
         for (var i = 0; i < referrals; i++)
         {
             Referrals.Add(Make($"gen-{seed}-{i:D6}"));
@@ -93,16 +104,16 @@ public sealed class EvidencePopulation
 
     private GeneratedReferral Make(string id)
     {
-        var practice = _practices[_random.Next(_practices.Count)];
+        var practice = _practices[Pick(_practiceWeights)];
         var referredAt = Start.AddDays(_random.Next(181)).AddMinutes(_random.Next(600));
         var referral = new GeneratedReferral(id, practice, referredAt);
         Count("referred");
         Count($"referred:{practice}");
         referral.Add(referredAt, "referral-received", "client:gp", "http");
 
-        var pick = _random.Next(Providers.Count);
-        var first = Providers[pick];
-        var second = Providers[(pick + 1) % Providers.Count];
+        var pick = Pick(_providerWeights);
+        var first = _providers[pick];
+        var second = _providers[(pick + 1) % _providers.Count];
         var chase = _random.NextDouble();
         if (chase < 0.05)
         {
@@ -228,6 +239,21 @@ public sealed class EvidencePopulation
 
     private static SurveyResponse Response(string id, string practice, string kind, string source, DateTimeOffset at, Dictionary<string, decimal> measures) =>
         new(id, practice, StoredSpelling.Parse<SurveyKind>(kind), $"https://social-prescribing-hub.nhs.example/Questionnaire/sp-{kind}", StoredSpelling.Parse<AnswerSource>(source), at, true, measures, 1, WriteBackState.Written);
+
+    private int Pick(IReadOnlyList<int> weights)
+    {
+        var roll = _random.Next(weights.Sum());
+        for (var i = 0; i < weights.Count; i++)
+        {
+            roll -= weights[i];
+            if (roll < 0)
+            {
+                return i;
+            }
+        }
+
+        return weights.Count - 1;
+    }
 
     private void Count(string key) => Expected[key] = Expected.GetValueOrDefault(key) + 1;
 

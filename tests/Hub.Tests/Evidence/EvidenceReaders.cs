@@ -19,6 +19,12 @@ public sealed class EvidenceReaders
 
     public string PracticeKey { get; private set; } = null!;
 
+    /// <summary>An analyst's key over the scheme: the only kind that may export per-person rows.</summary>
+    public string AnalystKey { get; private set; } = null!;
+
+    /// <summary>An analyst's key over the own practice only.</summary>
+    public string PracticeAnalystKey { get; private set; } = null!;
+
     public static string OwnPractice => EvidencePopulation.Practices[0];
 
     public HubSetup Setup(HubSetup setup, TestHub hub) =>
@@ -35,6 +41,10 @@ public sealed class EvidenceReaders
                 await keys.SaveClientAsync("riverside-lead", "Riverside scheme lead", [], [Scheme]);
                 SchemeKey = (await keys.IssueAsync("riverside-lead"))!.ApiKey;
                 PracticeKey = await hub.KeyForAsync("practice-one", OwnPractice);
+                await keys.SaveClientAsync("riverside-analyst", "Riverside analyst", [], [Scheme], KeyRole.Analyst);
+                AnalystKey = (await keys.IssueAsync("riverside-analyst"))!.ApiKey;
+                await keys.SaveClientAsync("practice-one-analyst", "Practice one analyst", [OwnPractice], [], KeyRole.Analyst);
+                PracticeAnalystKey = (await keys.IssueAsync("practice-one-analyst"))!.ApiKey;
                 await hub.Get<EvidenceSnapshots>().TakeAsync();
             });
 
@@ -48,6 +58,9 @@ public sealed class EvidenceReaders
         Assert.Equal(Bundle.BundleType.Searchset, bundle.Type);
         return (MeasureReport)bundle.Entry.Single().Resource!;
     }
+
+    /// <summary>What a report publishes for a true count under the default rule.</summary>
+    public static int? Shown(int count) => DisclosureRule.Default.Publish(count);
 
     public static int? Count(MeasureReport report, string group, string population = "numerator") =>
         report.Group.Single(g => g.Code.Coding.Any(c => c.Code == group)).Population.Single(p => p.Code.Coding[0].Code == population).Count;

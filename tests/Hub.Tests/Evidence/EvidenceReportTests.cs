@@ -53,7 +53,7 @@ public sealed class EvidenceReportTests
     {
         var (population, report) = Large.Value;
         var life = report.Outcomes.Single(o => o.Code == "ons4-life-satisfaction");
-        Assert.Equal(population.ExpectedOf("responded"), life.Paired);
+        Assert.Equal(population.ExpectedOf("responded"), life.Paired.Count);
         Assert.InRange(EvidencePopulation.LifeSatisfactionEffect, life.T!.ConfidenceLow, life.T.ConfidenceHigh);
         Assert.True(life.T.P < 0.001 && life.Wilcoxon!.P < 0.001);
         Assert.True(life.Improved.Count > life.Worse.Count * 3);
@@ -65,7 +65,7 @@ public sealed class EvidenceReportTests
         Assert.True(anxiety.Improved.Count > anxiety.Worse.Count);
 
         // Nothing was put in for worthwhile or happiness: no pairs, so nothing to show.
-        Assert.Equal(0, report.Outcomes.Single(o => o.Code == "ons4-worthwhile").Paired);
+        Assert.Equal(0, report.Outcomes.Single(o => o.Code == "ons4-worthwhile").Paired.Count);
         Assert.True(report.Outcomes.Single(o => o.Code == "ons4-worthwhile").Withheld);
     }
 
@@ -75,8 +75,8 @@ public sealed class EvidenceReportTests
         var (population, report) = Large.Value;
         var life = report.Outcomes.Single(o => o.Code == "ons4-life-satisfaction");
         // Those whose follow-up ended without an answer (no response, opted out) had a baseline only.
-        Assert.Equal(population.ExpectedOf("no-response") + population.ExpectedOf("opted-out"), life.BaselineOnly);
-        Assert.Equal(0, life.FollowUpOnly);
+        Assert.Equal(population.ExpectedOf("no-response") + population.ExpectedOf("opted-out"), life.BaselineOnly.Count);
+        Assert.Equal(0, life.FollowUpOnly.Count);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class EvidenceReportTests
         var (population, report) = Large.Value;
         Assert.Equal(population.ExpectedOf("did-not-attend"), report.ComparisonGroup.Count);
         var comparison = report.ComparisonOutcomes.Single(o => o.Code == "ons4-life-satisfaction");
-        Assert.Equal(population.ExpectedOf("did-not-attend"), comparison.Paired);
+        Assert.Equal(population.ExpectedOf("did-not-attend"), comparison.Paired.Count);
         Assert.InRange(EvidencePopulation.LifeSatisfactionComparisonEffect, comparison.T!.ConfidenceLow, comparison.T.ConfidenceHigh);
         Assert.True(comparison.T.MeanDifference < report.Outcomes.Single(o => o.Code == "ons4-life-satisfaction").T!.ConfidenceLow);
     }
@@ -96,7 +96,7 @@ public sealed class EvidenceReportTests
         var (_, report) = Large.Value;
         var gp = report.NhsUse.Single(o => o.Code == "gp-appointments-3m");
         // GP use falls by one for 60% of those who took part (unless already at zero).
-        Assert.InRange(gp.Improved.ShareOf(new Figure(gp.Paired))!.Value, 0.52, 0.64);
+        Assert.InRange(gp.Improved.ShareOf(gp.Paired)!.Value, 0.52, 0.64);
         Assert.Equal(0, gp.Worse.Count);
 
         // Put in: 0.6 fewer GP appointments (£40 each) and, for the half starting at one A&E attendance, half fewer
@@ -115,7 +115,7 @@ public sealed class EvidenceReportTests
         var (population, report) = Large.Value;
         var accept = report.Timeliness.Single(t => t.Code == "acceptance");
         var days = population.Referrals.Where(r => r.AcceptDays is not null).Select(r => r.AcceptDays!.Value).Order().ToList();
-        Assert.Equal(days.Count, accept.N);
+        Assert.Equal(days.Count, accept.N.Count);
         // Uniform 1–10 days: median about 5.5, 90th percentile about 9.1.
         Assert.InRange(accept.MedianDays!.Value, 5.2, 5.8);
         Assert.InRange(accept.P90Days!.Value, 8.8, 9.4);
@@ -141,7 +141,7 @@ public sealed class EvidenceReportTests
     }
 
     [Fact]
-    public void Small_numbers_are_shown_as_under_five_and_statistics_are_withheld_under_ten()
+    public void Counts_of_one_to_seven_are_suppressed_and_statistics_are_withheld_under_eight()
     {
         var population = new EvidencePopulation(seed: 7, referrals: 12);
         var report = EvidenceReport.Build(population.Rows(), Scope, Costs);
@@ -149,16 +149,16 @@ public sealed class EvidenceReportTests
         Assert.Equal(population.ExpectedOf("accepted"), accepted.Count);
 
         var responded = report.Funnel.Single(s => s.Code == "responded").Count;
-        Assert.InRange(responded.Count, 1, 4);
-        Assert.Equal("<5", responded.Display);
+        Assert.InRange(responded.Count, 1, 7);
+        Assert.Equal("*", responded.Display);
         Assert.Null(responded.ShareOf(report.Funnel.Single(s => s.Code == "followed-up").Count));
         Assert.True(report.Outcomes.All(o => o.Withheld));
         Assert.True(report.Cost.Withheld);
-        Assert.All(report.Timeliness, t => Assert.Equal(t.N < EvidenceReport.SmallestForStatistics, t.MedianDays is null));
+        Assert.All(report.Timeliness, t => Assert.Equal(t.N.Count < 8, t.MedianDays is null));
         var fewer = EvidenceReport.Build(population.Rows().Take(6).ToList(), Scope, Costs);
         Assert.All(fewer.Timeliness, t => Assert.Null(t.P90Days));
-        Assert.Equal("0", new Figure(0).Display);
-        Assert.Equal("10", new Figure(10).Display);
+        Assert.Equal("0", DisclosureRule.Default.Count(0).Display);
+        Assert.Equal("10", DisclosureRule.Default.Count(12).Display);
     }
 
     private static int Count(EvidenceReport report, string stage) => report.Funnel.Single(s => s.Code == stage).Count.Count;

@@ -11,14 +11,25 @@ public sealed class ReportQueryTests
     [Theory]
     [InlineData("2026", "2026-01-01", "2027-01-01")]
     [InlineData("2026-03", "2026-03-01", "2026-04-01")]
-    [InlineData("2026-03-15", "2026-03-15", "2026-03-16")]
     [InlineData("eq2026-02", "2026-02-01", "2026-03-01")]
-    public void A_single_period_value_covers_the_whole_year_month_or_day(string period, string from, string to)
+    public void A_single_period_value_covers_the_whole_year_or_month(string period, string from, string to)
     {
         var (query, problems) = ReportQuery.Parse(StringValues.Empty, period);
         Assert.Empty(problems);
         Assert.Equal(DateTimeOffset.Parse(from + "T00:00:00Z"), query!.From);
         Assert.Equal(DateTimeOffset.Parse(to + "T00:00:00Z"), query.To);
+    }
+
+    [Theory]
+    [InlineData("2026-03-15")]
+    [InlineData("ge2026-03-02")]
+    [InlineData("lt2026-03-31")]
+    [InlineData("le2026-03-30")]
+    public void A_period_that_is_not_whole_months_is_refused_naming_the_period(string period)
+    {
+        var (query, problems) = ReportQuery.Parse(StringValues.Empty, period);
+        Assert.Null(query);
+        Assert.Contains("whole calendar months", Assert.Single(problems).Diagnostics, StringComparison.Ordinal);
     }
 
     [Fact]

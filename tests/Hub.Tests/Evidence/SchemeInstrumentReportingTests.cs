@@ -14,6 +14,8 @@ public sealed class SchemeInstrumentHub : TestHub, IDisposable
 
     public string PracticeKey => _readers.PracticeKey;
 
+    public string PracticeAnalystKey => _readers.PracticeAnalystKey;
+
     protected override void Setup(HubSetup hub) =>
         _readers.Setup(hub, this)
             .Set("FollowUp:DefinitionsFolder", _instrument.Folder)
@@ -44,7 +46,7 @@ public sealed class SchemeInstrumentReportingTests(SchemeInstrumentHub hub) : IC
         var page = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/evidence", apiKey: hub.SchemeKey), r => hub.Function<ReportHttp>().Page(r));
         Assert.Contains($"{SchemeInstrument.WorryLabel} (lower is better)", page.Body, StringComparison.Ordinal);
 
-        var csv = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/referrals.csv", apiKey: hub.PracticeKey), r => hub.Function<ReportHttp>().Csv(r));
+        var csv = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/referrals.csv", apiKey: hub.PracticeAnalystKey, query: "?purpose=instrument-check"), r => hub.Function<ReportHttp>().Csv(r));
         Assert.Contains($"baseline_{SchemeInstrument.WorryTotal},follow_up_{SchemeInstrument.WorryTotal}", csv.Body.Split("\r\n")[0], StringComparison.Ordinal);
     }
 }

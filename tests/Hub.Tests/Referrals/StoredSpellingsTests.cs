@@ -132,6 +132,9 @@ public sealed class StoredSpellingsTests
         { ChaseEndReason.NoResponse, "no-response" },
         { ChaseEndReason.AllDeclined, "all-declined" },
         { ChaseEndReason.Withdrawn, "withdrawn" },
+
+        { Hub.Access.KeyRole.Reader, "reader" },
+        { Hub.Access.KeyRole.Analyst, "analyst" },
     };
 
     [Theory]

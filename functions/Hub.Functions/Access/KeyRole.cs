@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace Hub.Access;
+
+/// <summary>What an API key may do beyond its practices' and schemes' reports. Stored on the client row.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<KeyRole>))]
+public enum KeyRole
+{
+    /// <summary>A practice, integration or scheme lead key: reports, never per-person rows.</summary>
+    [JsonStringEnumMemberName("reader")]
+    Reader,
+
+    /// <summary>An analyst key, issued by an admin: may also export the de-identified per-person CSV, each export
+    /// audited with its purpose.</summary>
+    [JsonStringEnumMemberName("analyst")]
+    Analyst,
+}

@@ -1,0 +1,339 @@
+using Hub.Chase;
+using Hub.FollowUp;
+
+namespace Hub.Evidence;
+
+/// <summary>Where a cell sits: one practice, one calendar month of referral, one view (every offer, or one provider's
+/// offers as that provider sees them).</summary>
+public readonly record struct CellKey(string PracticeOds, DateOnly Month, string View)
+{
+    /// <summary>The view over every offer (no provider filter).</summary>
+    public const string Everyone = "*";
+
+    public static DateOnly MonthOf(DateTimeOffset referredAt) => new(referredAt.UtcDateTime.Year, referredAt.UtcDateTime.Month, 1);
+}
+
+/// <summary>One measure's change within the same people, as mergeable sums: counts, sums of the before and after
+/// scores, and the exact histogram of the differences (after − before). Scores are small bounded numbers, so the
+/// histogram has a handful of entries however many people it counts, and the paired t and the Wilcoxon signed-rank test
+/// from it are exactly those of the people themselves.</summary>
+public sealed class ScoreChange
+{
+    public int Paired { get; set; }
+
+    public int BaselineOnly { get; set; }
+
+    public int FollowUpOnly { get; set; }
+
+    public double SumBefore { get; set; }
+
+    public double SumAfter { get; set; }
+
+    /// <summary>after − before → how many people.</summary>
+    public Dictionary<double, int> Differences { get; set; } = [];
+
+    public void Add(double? before, double? after, int sign = 1)
+    {
+        if (before is { } b && after is { } a)
+        {
+            Paired += sign;
+            SumBefore += sign * b;
+            SumAfter += sign * a;
+            Histogram.Add(Differences, a - b, sign);
+        }
+        else if (before is not null)
+        {
+            BaselineOnly += sign;
+        }
+        else if (after is not null)
+        {
+            FollowUpOnly += sign;
+        }
+    }
+
+    public void Merge(ScoreChange other)
+    {
+        Paired += other.Paired;
+        BaselineOnly += other.BaselineOnly;
+        FollowUpOnly += other.FollowUpOnly;
+        SumBefore += other.SumBefore;
+        SumAfter += other.SumAfter;
+        foreach (var (difference, count) in other.Differences)
+        {
+            Histogram.Add(Differences, difference, count);
+        }
+    }
+}
+
+/// <summary>Histograms as dictionaries from value to count: adding, and reading order statistics back.</summary>
+public static class Histogram
+{
+    public static void Add<TKey>(Dictionary<TKey, int> histogram, TKey value, int count) where TKey : notnull
+    {
+        var now = histogram.GetValueOrDefault(value) + count;
+        if (now == 0)
+        {
+            histogram.Remove(value);
+        }
+        else
+        {
+            histogram[value] = now;
+        }
+    }
+
+    public static int Total<TKey>(IReadOnlyDictionary<TKey, int> histogram) where TKey : notnull => histogram.Values.Sum();
+
+    /// <summary>R's type-7 sample quantile of the values the histogram counts, as <see cref="PairedStatistics.Quantile"/>
+    /// gives over the values themselves.</summary>
+    public static double Quantile(IReadOnlyDictionary<double, int> histogram, double p)
+    {
+        var sorted = histogram.Where(e => e.Value > 0).OrderBy(e => e.Key).ToList();
+        var n = sorted.Sum(e => e.Value);
+        if (n == 0)
+        {
+            throw new ArgumentException("A quantile needs at least one value.", nameof(histogram));
+        }
+
+        var h = (n - 1) * p;
+        var lower = (int)Math.Floor(h);
+        var x = OrderStatistic(sorted, lower);
+        return lower >= n - 1 ? x : x + ((h - lower) * (OrderStatistic(sorted, lower + 1) - x));
+    }
+
+    /// <summary>The value at 0-based position <paramref name="index"/> of the sorted values.</summary>
+    private static double OrderStatistic(List<KeyValuePair<double, int>> sorted, int index)
+    {
+        foreach (var (value, count) in sorted)
+        {
+            if (index < count)
+            {
+                return value;
+            }
+
+            index -= count;
+        }
+
+        return sorted[^1].Key;
+    }
+}
+
+/// <summary>The evidence of one cell (<see cref="CellKey"/>) as mergeable sums: every count the report shows, the
+/// exact histograms of days (to the minute) and of score changes. A report is the merge of the cells it covers, so its
+/// memory is bounded by the cells it reads, not by referrals; removing a referral's old row and adding its new one
+/// (<paramref name="sign"/> −1 then +1) keeps a cell current as events happen.</summary>
+public sealed class EvidenceCell
+{
+    public int Referred { get; set; }
+
+    public int Accepted { get; set; }
+
+    public int Engaged { get; set; }
+
+    public int FollowedUp { get; set; }
+
+    public int Responded { get; set; }
+
+    public int AllDeclined { get; set; }
+
+    public int NoProvider { get; set; }
+
+    public int WithdrawnBeforeAcceptance { get; set; }
+
+    public int InProgress { get; set; }
+
+    /// <summary>Offers that did not lead to acceptance, by drop code.</summary>
+    public Dictionary<string, int> Declines { get; set; } = [];
+
+    public int WithdrawnAfterAcceptance { get; set; }
+
+    public int DidNotAttend { get; set; }
+
+    public int OptedOutBeforeSurvey { get; set; }
+
+    public int NotYetDue { get; set; }
+
+    public int NoResponse { get; set; }
+
+    public int OptedOut { get; set; }
+
+    public int SurveyOpen { get; set; }
+
+    public int ComparisonGroup { get; set; }
+
+    /// <summary>Days from referral to a provider's first answer, to the minute (as <see cref="EvidenceRow"/> keeps them).</summary>
+    public Dictionary<double, int> DaysToFirstAnswer { get; set; } = [];
+
+    public Dictionary<double, int> DaysToAcceptance { get; set; } = [];
+
+    public Dictionary<double, int> DaysToFirstSession { get; set; } = [];
+
+    /// <summary>Per measure code: the change for people who took up the referral and whose follow-up is over.</summary>
+    public Dictionary<string, ScoreChange> Outcomes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per measure code: the change in the comparison group.</summary>
+    public Dictionary<string, ScoreChange> Comparison { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>GP appointments and A&amp;E attendances changed together: "Δgp|Δae" → people, for the cost offset at
+    /// whatever unit costs are configured when the report is read.</summary>
+    public Dictionary<string, int> NhsUseChanges { get; set; } = new(StringComparer.Ordinal);
+
+    public void Add(EvidenceRow row, MeasureCatalogue measures, int sign = 1)
+    {
+        Referred += sign;
+        var accepted = row.Chase == ChaseResult.Accepted;
+        var tookUp = ReferralFunnel.TookUp(row);
+        if (accepted)
+        {
+            Accepted += sign;
+        }
+        else
+        {
+            switch (row.Chase)
+            {
+                case ChaseResult.AllDeclined: AllDeclined += sign; break;
+                case ChaseResult.NoProvider: NoProvider += sign; break;
+                case ChaseResult.Withdrawn: WithdrawnBeforeAcceptance += sign; break;
+                case ChaseResult.InProgress: InProgress += sign; break;
+            }
+        }
+
+        foreach (var code in row.Offers.Select(o => o.DropCode).OfType<string>())
+        {
+            Histogram.Add(Declines, code, sign);
+        }
+
+        if (row.DaysToFirstAnswer is { } answer)
+        {
+            Histogram.Add(DaysToFirstAnswer, answer, sign);
+        }
+
+        if (accepted)
+        {
+            if (row.DaysToAcceptance is { } accept)
+            {
+                Histogram.Add(DaysToAcceptance, accept, sign);
+            }
+
+            if (row.DaysToFirstSession is { } session)
+            {
+                Histogram.Add(DaysToFirstSession, session, sign);
+            }
+
+            if (row.FollowUpResult == FollowUpResult.Withdrawn)
+            {
+                WithdrawnAfterAcceptance += sign;
+            }
+            else if (row.Attended == false)
+            {
+                DidNotAttend += sign;
+            }
+        }
+
+        if (tookUp)
+        {
+            Engaged += sign;
+            if (row.FollowUpSent)
+            {
+                FollowedUp += sign;
+                switch (row.FollowUpResult)
+                {
+                    case FollowUpResult.Answered: Responded += sign; break;
+                    case FollowUpResult.NoResponse: NoResponse += sign; break;
+                    case FollowUpResult.OptedOut: OptedOut += sign; break;
+                    case FollowUpResult.SurveyOpen: SurveyOpen += sign; break;
+                }
+            }
+            else if (row.FollowUpResult == FollowUpResult.OptedOut)
+            {
+                OptedOutBeforeSurvey += sign;
+            }
+            else if (row.FollowUpResult == FollowUpResult.Waiting)
+            {
+                NotYetDue += sign;
+            }
+
+            if (row.FollowUpResult is FollowUpResult.Answered or FollowUpResult.NoResponse or FollowUpResult.OptedOut)
+            {
+                AddScores(Outcomes, row, measures.ReportedAs(MeasureReporting.Outcome).Concat(measures.ReportedAs(MeasureReporting.NhsUse)), sign);
+                if (row.Baseline.TryGetValue(CostOffset.GpAppointments, out var gpBefore) && row.Baseline.TryGetValue(CostOffset.AeAttendances, out var aeBefore)
+                    && row.FollowUp.TryGetValue(CostOffset.GpAppointments, out var gpAfter) && row.FollowUp.TryGetValue(CostOffset.AeAttendances, out var aeAfter))
+                {
+                    Histogram.Add(NhsUseChanges, NhsUseKey(gpAfter - gpBefore, aeAfter - aeBefore), sign);
+                }
+            }
+        }
+        else if (row.FollowUpResult == FollowUpResult.Answered)
+        {
+            ComparisonGroup += sign;
+            AddScores(Comparison, row, measures.ReportedAs(MeasureReporting.Outcome), sign);
+        }
+    }
+
+    public void Merge(EvidenceCell other)
+    {
+        Referred += other.Referred;
+        Accepted += other.Accepted;
+        Engaged += other.Engaged;
+        FollowedUp += other.FollowedUp;
+        Responded += other.Responded;
+        AllDeclined += other.AllDeclined;
+        NoProvider += other.NoProvider;
+        WithdrawnBeforeAcceptance += other.WithdrawnBeforeAcceptance;
+        InProgress += other.InProgress;
+        WithdrawnAfterAcceptance += other.WithdrawnAfterAcceptance;
+        DidNotAttend += other.DidNotAttend;
+        OptedOutBeforeSurvey += other.OptedOutBeforeSurvey;
+        NotYetDue += other.NotYetDue;
+        NoResponse += other.NoResponse;
+        OptedOut += other.OptedOut;
+        SurveyOpen += other.SurveyOpen;
+        ComparisonGroup += other.ComparisonGroup;
+        MergeCounts(Declines, other.Declines);
+        MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
+        MergeCounts(DaysToAcceptance, other.DaysToAcceptance);
+        MergeCounts(DaysToFirstSession, other.DaysToFirstSession);
+        MergeCounts(NhsUseChanges, other.NhsUseChanges);
+        MergeChanges(Outcomes, other.Outcomes);
+        MergeChanges(Comparison, other.Comparison);
+    }
+
+    public static string NhsUseKey(double gpChange, double aeChange) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{gpChange:R}|{aeChange:R}");
+
+    public static (double Gp, double Ae) ParseNhsUseKey(string key)
+    {
+        var bar = key.IndexOf('|', StringComparison.Ordinal);
+        return (double.Parse(key[..bar], System.Globalization.CultureInfo.InvariantCulture), double.Parse(key[(bar + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static void AddScores(Dictionary<string, ScoreChange> changes, EvidenceRow row, IEnumerable<OutcomeMeasure> measures, int sign)
+    {
+        foreach (var measure in measures)
+        {
+            var before = measure.ScoreIn(row.Baseline);
+            var after = measure.ScoreIn(row.FollowUp);
+            if (before is null && after is null)
+            {
+                continue;
+            }
+
+            (changes.TryGetValue(measure.Code, out var change) ? change : changes[measure.Code] = new ScoreChange()).Add(before, after, sign);
+        }
+    }
+
+    private static void MergeCounts<TKey>(Dictionary<TKey, int> into, Dictionary<TKey, int> from) where TKey : notnull
+    {
+        foreach (var (key, count) in from)
+        {
+            Histogram.Add(into, key, count);
+        }
+    }
+
+    private static void MergeChanges(Dictionary<string, ScoreChange> into, Dictionary<string, ScoreChange> from)
+    {
+        foreach (var (code, change) in from)
+        {
+            (into.TryGetValue(code, out var mine) ? mine : into[code] = new ScoreChange()).Merge(change);
+        }
+    }
+}
