@@ -26,8 +26,9 @@ public sealed class SampleReferralMatchTests(SampleMatchHub hub) : IClassFixture
         sr.Identifier[0].Value = $"sample-{Guid.NewGuid():N}";
         change?.Invoke(bundle);
         var answer = await hub.PostAsync(IntakeClient.BasePath, ReferralExamples.Json(bundle), FhirMediaTypes.Json, key);
-        Assert.True(answer.Status == 201, answer.ToString());
-        return (answer.As<ServiceRequest>().Id!, answer.Headers["X-Task-Id"].ToString());
+        // The sample is a transaction Bundle: its answer is a transaction-response carrying the referral.
+        Assert.True(answer.Created, answer.ToString());
+        return (answer.Referral.Id!, answer.Headers["X-Task-Id"].ToString());
     }
 
     private async Task<RecordedEmail> OfferToFarmAsync(string referralId) =>
