@@ -49,7 +49,10 @@ public sealed class ReferralStatusHttp(TaskStore tasks, FhirSerializer fhir)
             nextTimerAt = progress?.NextTimerAt,
             createdAt = instance.CreatedAt,
             lastUpdatedAt = instance.LastUpdatedAt,
-            output = instance.IsCompleted ? instance.ReadOutputAs<string>() : null,
+            // A failed instance's output is its failure, not JSON: only a completed one has an end to read.
+            output = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<string>() : null,
+            failure = instance.FailureDetails?.ErrorType,
+            needsRecovery = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed,
             followUpStatus = followUp?.RuntimeStatus.ToString(),
         });
     }

@@ -39,6 +39,10 @@ public sealed class RecoveryTests(DeploymentHub hub) : IClassFixture<DeploymentH
         await ProviderLinks.PostAsync(hub, engine.Client, ProviderLinks.Token(accept), csrf, cookie);
         var failed = await engine.Client.WaitForInstanceCompletionAsync(referralId, new CancellationTokenSource(TimeSpan.FromSeconds(Eventually.DefaultTimeoutSeconds)).Token);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, failed.RuntimeStatus);
+        // Operators can read a failed referral's status (it answered 500 before).
+        var status = await TestHub.CallAsync(HttpCall.Request("GET", $"/api/referrals/{referralId}/status"), r => hub.Function<ReferralStatusHttp>().Status(r, referralId, engine.Client));
+        Assert.True(status.Status == 200, status.ToString());
+        Assert.Contains("\"runtimeStatus\": \"Failed\"", status.Body, StringComparison.Ordinal);
 
         // Today's deployment: the operator recovers every failed referral.
         await engine.DeployAsync(r => DurableFunctionsRegistry.Register(r, () => hub.Services));
