@@ -45,6 +45,14 @@ public static class ChaseAudit
     public static LifecycleEvent Rejected(IReadOnlyList<Decline> declines) =>
         new(AuditEventName.Rejected, AuditActor.Hub, ReferrerUpdate.DeclineList(declines), "rejected");
 
+    /// <summary>The accepting provider opened the handover, with its accept link or a fresh handover link (<paramref name="linkAction"/>).</summary>
+    public static LifecycleEvent HandoverViewed(string providerId, string linkAction) =>
+        new(AuditEventName.HandoverViewed, AuditActor.Provider(providerId), linkAction);
+
+    /// <summary>A fresh handover link was emailed to the accepting provider, under its email's once-key.</summary>
+    public static LifecycleEvent HandoverLinkSent(string providerId, string emailKey) =>
+        new(AuditEventName.HandoverLinkSent, AuditActor.Provider(providerId), null, emailKey);
+
     /// <param name="providerId">The provider who held the referral, told of the withdrawal.</param>
     public static LifecycleEvent Withdrawn(string? providerId) => new(AuditEventName.Withdrawn, AuditActor.Hub, providerId, "withdrawn");
 

@@ -12,6 +12,8 @@ public static class ChaseServices
         services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
+        services.AddOptions<HandoverOptions>().Bind(configuration.GetSection(HandoverOptions.Section));
+        services.AddSingleton<ProviderHandovers>();
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
         services.AddHubTables(ChaseStore.Chases);

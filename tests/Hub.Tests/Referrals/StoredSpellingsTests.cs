@@ -70,6 +70,8 @@ public sealed class StoredSpellingsTests
         { AuditEventName.Accepted, "accepted" },
         { AuditEventName.Rejected, "rejected" },
         { AuditEventName.Withdrawn, "withdrawn" },
+        { AuditEventName.HandoverViewed, "handover-viewed" },
+        { AuditEventName.HandoverLinkSent, "handover-link-sent" },
         { AuditEventName.FollowUpPlanned, "follow-up-planned" },
         { AuditEventName.SurveySent, "survey-sent" },
         { AuditEventName.SurveyUndeliverable, "survey-undeliverable" },

@@ -32,6 +32,12 @@ public enum AuditEventName
     [JsonStringEnumMemberName("rejected")] Rejected,
     [JsonStringEnumMemberName("withdrawn")] Withdrawn,
 
+    // Handover and progress (after acceptance)
+    /// <summary>The accepting provider opened the referral in full (every view).</summary>
+    [JsonStringEnumMemberName("handover-viewed")] HandoverViewed,
+    /// <summary>A fresh handover link went to the accepting provider, as it asked.</summary>
+    [JsonStringEnumMemberName("handover-link-sent")] HandoverLinkSent,
+
     // Follow-up
     [JsonStringEnumMemberName("follow-up-planned")] FollowUpPlanned,
     [JsonStringEnumMemberName("survey-sent")] SurveySent,
