@@ -53,6 +53,11 @@ public static class ChaseAudit
     public static LifecycleEvent HandoverLinkSent(string providerId, string emailKey) =>
         new(AuditEventName.HandoverLinkSent, AuditActor.Provider(providerId), null, emailKey);
 
+    /// <summary>The accepting provider's <paramref name="number"/>th report: <c>{report}</c> or <c>{report}:{detail}</c>
+    /// (tries, a date, a count, an outcome or stop code).</summary>
+    public static LifecycleEvent ProgressReported(string providerId, ProgressReport report, string? detail, int number) =>
+        new(AuditEventName.ProgressReported, AuditActor.Provider(providerId), detail is null ? report.Spelling() : $"{report.Spelling()}:{detail}", $"progress-{providerId}-{number}");
+
     /// <param name="providerId">The provider who held the referral, told of the withdrawal.</param>
     public static LifecycleEvent Withdrawn(string? providerId) => new(AuditEventName.Withdrawn, AuditActor.Hub, providerId, "withdrawn");
 

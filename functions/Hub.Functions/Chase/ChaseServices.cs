@@ -14,6 +14,9 @@ public static class ChaseServices
         services.AddSingleton<ProviderResponses>();
         services.AddOptions<HandoverOptions>().Bind(configuration.GetSection(HandoverOptions.Section));
         services.AddSingleton<ProviderHandovers>();
+        services.AddOptions<ProgressOptions>().Bind(configuration.GetSection(ProgressOptions.Section));
+        services.AddSingleton<ProgressStore>();
+        services.AddSingleton<ProviderProgress>();
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
         services.AddHubTables(ChaseStore.Chases);

@@ -27,7 +27,9 @@ public enum HandoverState
 }
 
 /// <param name="AcceptedAt">When this provider accepted, for an accepting provider's view.</param>
-public sealed record HandoverView(HandoverState State, LinkClaims? Claims, string? ProviderName, ReferralDocument? Referral, FhirTask? Task, DateTimeOffset? AcceptedAt = null)
+/// <param name="Progress">What the provider has reported so far, for an open view.</param>
+public sealed record HandoverView(HandoverState State, LinkClaims? Claims, string? ProviderName, ReferralDocument? Referral, FhirTask? Task, DateTimeOffset? AcceptedAt = null,
+    ProgressState? Progress = null)
 {
     public ReferralHandover? Handover => Referral is null ? null : ReferralHandover.Of(Referral);
 }
@@ -36,7 +38,7 @@ public sealed record HandoverView(HandoverState State, LinkClaims? Claims, strin
 /// open (and <see cref="HandoverOptions.OpenAfterEnd"/> after it ends). Opened by that provider's accept link, or by a
 /// fresh handover link it asks for (emailed to the provider's directory address, carrying nothing of the referral).
 /// Every view is on the audit trail.</summary>
-public sealed class ProviderHandovers(SignedLinks links, LinkUses uses, ChaseStore chases, ReferralDocuments documents, ReferralTaskProgress tasks,
+public sealed class ProviderHandovers(SignedLinks links, LinkUses uses, ProgressStore progress, ChaseStore chases, ReferralDocuments documents, ReferralTaskProgress tasks,
     ProviderDirectory providers, AuditTrail audit, EmailSender email, IOptions<HandoverOptions> options, TimeProvider time)
 {
     public const string HandoverAction = "handover";
@@ -98,7 +100,7 @@ public sealed class ProviderHandovers(SignedLinks links, LinkUses uses, ChaseSto
             return view with { State = HandoverState.Expired };
         }
 
-        return view with { Referral = document, Task = task };
+        return view with { Referral = document, Task = task, Progress = await progress.GetAsync(claims.ReferralId, cancellationToken) };
     }
 
     /// <summary>Opens the handover: the view, and the audit line of this view (every view, ids only).</summary>

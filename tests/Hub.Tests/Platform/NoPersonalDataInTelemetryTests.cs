@@ -32,6 +32,13 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
         var ask = HttpCall.Request("POST", "/api/provider/handover", TestHub.Utf8($"t={Uri.EscapeDataString(expired)}&csrf={csrf}"), "application/x-www-form-urlencoded");
         ask.Headers.Cookie = cookie;
         Assert.Equal(200, (await TestHub.CallAsync(ask, r => hub.Function<Hub.Chase.ProviderHandoverHttp>().RequestLink(r))).Status);
+        // A progress report from the handover page (could not contact: the referrer's email path).
+        var (page, pageCookie, pageCsrf) = await ProviderLinks.OpenFormAsync(hub, ProviderLinks.Find(second, "Accept")!);
+        var sequence = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
+        var report = HttpCall.Request("POST", "/api/provider/progress",
+            TestHub.Utf8($"report=could-not-contact&n={sequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={pageCsrf}"), "application/x-www-form-urlencoded");
+        report.Headers.Cookie = pageCookie;
+        Assert.Equal(200, (await TestHub.CallAsync(report, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
         var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
         await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
         var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));

@@ -37,6 +37,8 @@ public enum AuditEventName
     [JsonStringEnumMemberName("handover-viewed")] HandoverViewed,
     /// <summary>A fresh handover link went to the accepting provider, as it asked.</summary>
     [JsonStringEnumMemberName("handover-link-sent")] HandoverLinkSent,
+    /// <summary>The accepting provider reported progress: contacted, could not contact, sessions, declined, finished, stopped.</summary>
+    [JsonStringEnumMemberName("progress-reported")] ProgressReported,
 
     // Follow-up
     [JsonStringEnumMemberName("follow-up-planned")] FollowUpPlanned,

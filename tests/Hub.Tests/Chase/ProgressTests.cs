@@ -1,0 +1,176 @@
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Chase;
+using Hub.Referrals;
+using Hub.Tests.Infrastructure;
+using FhirTask = Hl7.Fhir.Model.Task;
+
+namespace Hub.Tests.Chase;
+
+/// <summary>The accepting provider reports progress on the handover page: each report moves the Task (Gravity's
+/// performer statuses, the hub's businessStatus, statusReason where required) and the audit trail, the referrer is told at
+/// the points that matter, and a stale or replayed form does nothing twice.</summary>
+public sealed partial class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub>
+{
+    /// <summary>Accepted by Alpha, the follow-up settled (waiting for its date), and the accept link that opens the handover.</summary>
+    private async Task<(string ReferralId, string TaskId, string Reference, string Link)> AcceptedAsync()
+    {
+        var (referralId, taskId, reference) = await hub.AcceptedAsync();
+        var link = ProviderLinks.Find(await hub.OfferAsync("alpha", referralId), "Accept")!;
+        await hub.AuditWithAsync(referralId, "accepted", "follow-up-planned");
+        await hub.SettledAsync();
+        return (referralId, taskId, reference, link);
+    }
+
+    /// <summary>Opens the handover page and sends its progress form with <paramref name="fields"/>.</summary>
+    private async Task<(HttpAnswer Answer, string Form)> ReportAsync(string link, params (string Name, string Value)[] fields)
+    {
+        var (page, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
+        Assert.Equal(200, page.Status);
+        var sequence = Sequence().Match(page.Body).Groups[1].Value;
+        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+        return (await PostAsync(form, cookie), $"{cookie}\n{form}");
+    }
+
+    private async Task<HttpAnswer> PostAsync(string form, string cookie)
+    {
+        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
+        request.Headers.Cookie = cookie;
+        return await TestHub.CallAsync(request, r => hub.Function<ProviderProgressHttp>().Report(r));
+    }
+
+    private Task<HttpAnswer> ReplayAsync(string saved) => PostAsync(saved.Split('\n')[1], saved.Split('\n')[0]);
+
+    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
+    private static partial Regex Sequence();
+
+    private static string Business(FhirTask task) => task.BusinessStatus.Coding[0].Code!;
+
+    [Fact]
+    public async System.Threading.Tasks.Task Contacted_first_session_sessions_and_finished_each_move_the_Task_and_the_audit_and_the_referrer_hears_the_end()
+    {
+        var (referralId, taskId, reference, link) = await AcceptedAsync();
+
+        Assert.Equal(200, (await ReportAsync(link, ("report", "contacted"))).Answer.Status);
+        var contacted = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.InProgress, "person-contacted"), (contacted.Status!.Value, Business(contacted)));
+
+        var (first, _) = await ReportAsync(link, ("report", "first-session"), ("day", "1"), ("month", "12"), ("year", "2026"));
+        Assert.Contains("Update recorded", first.Body, StringComparison.Ordinal);
+        var started = await hub.TaskAsync(taskId);
+        Assert.Equal("first-session-attended", Business(started));
+        Assert.Equal("2026-12-01", ((Date)started.Output.Single(o => o.Type.Text == "first-session").Value).Value);
+
+        await ReportAsync(link, ("report", "sessions"), ("sessions", "4"));
+        var attending = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.InProgress, "attending"), (attending.Status!.Value, Business(attending)));
+        Assert.Equal(4, ((UnsignedInt)attending.Output.Single(o => o.Type.Text == "sessions-attended").Value).Value);
+
+        await ReportAsync(link, ("report", "finished"), ("outcome", "goals-met"));
+        var finished = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.Completed, "finished"), (finished.Status!.Value, Business(finished)));
+        var outcome = (CodeableConcept)finished.Output.Single(o => o.Type.Text == "provider-outcome").Value;
+        Assert.Equal((ProgressCodes.OutcomeSystem, "goals-met"), (outcome.Coding[0].System, outcome.Coding[0].Code));
+        var told = await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("finished working", StringComparison.Ordinal));
+        Assert.Equal(["referrals@riverside.example.nhs.uk"], told.To);
+        Assert.DoesNotContain("Richard", told.Body, StringComparison.Ordinal);
+
+        var audit = await hub.AuditWithAsync(referralId, "progress-reported");
+        Assert.Equal(["contacted", "first-session:2026-12-01", "sessions:4", "finished:goals-met"],
+            audit.Where(a => a.Event == "progress-reported").Select(a => a.Outcome));
+        Assert.All(audit.Where(a => a.Event == "progress-reported"), a => Assert.Equal("provider:alpha", a.Actor));
+
+        // Ended: the page shows no form, and a forged later report changes nothing.
+        var page = await hub.OpenAsync(link);
+        Assert.Contains("recorded as ended", page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("/api/provider/progress", page.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Could_not_contact_three_times_puts_the_Task_on_hold_with_the_reason_and_tells_the_referrer()
+    {
+        var (_, taskId, reference, link) = await AcceptedAsync();
+
+        await ReportAsync(link, ("report", "could-not-contact"));
+        await ReportAsync(link, ("report", "could-not-contact"));
+        var trying = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.InProgress, "contact-attempted"), (trying.Status!.Value, Business(trying)));
+        Assert.DoesNotContain(hub.Mail.Emails, e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("could not contact", StringComparison.Ordinal));
+
+        await ReportAsync(link, ("report", "could-not-contact"));
+        var held = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.OnHold, "could-not-contact"), (held.Status!.Value, Business(held)));
+        Assert.Equal("Could not contact the person after 3 tries", held.StatusReason.Text);
+        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("could not contact", StringComparison.Ordinal));
+
+        // Reached at last: back in progress.
+        await ReportAsync(link, ("report", "contacted"));
+        var reached = await hub.TaskAsync(taskId);
+        Assert.Equal((FhirTask.TaskStatus.InProgress, "person-contacted"), (reached.Status!.Value, Business(reached)));
+        Assert.Null(reached.StatusReason);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Declined_is_cancelled_with_the_SNOMED_declined_code_and_stopped_is_failed_with_its_reason()
+    {
+        var (_, declinedTask, reference, declinedLink) = await AcceptedAsync();
+        await ReportAsync(declinedLink, ("report", "declined"));
+        var declined = await hub.TaskAsync(declinedTask);
+        Assert.Equal((FhirTask.TaskStatus.Cancelled, "person-declined"), (declined.Status!.Value, Business(declined)));
+        Assert.Equal(("http://snomed.info/sct", "871711000000103", "Social prescribing declined"),
+            (declined.StatusReason.Coding[0].System, declined.StatusReason.Coding[0].Code, declined.StatusReason.Coding[0].Display));
+        await hub.Mail.WaitForEmailAsync(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("declined the service", StringComparison.Ordinal));
+
+        var (_, stoppedTask, _, stoppedLink) = await AcceptedAsync();
+        await ReportAsync(stoppedLink, ("report", "stopped"), ("reason", "moved-away"));
+        var stopped = await hub.TaskAsync(stoppedTask);
+        Assert.Equal((FhirTask.TaskStatus.Failed, "stopped"), (stopped.Status!.Value, Business(stopped)));
+        Assert.Equal((ProgressCodes.StopReasonSystem, "moved-away"), (stopped.StatusReason.Coding[0].System, stopped.StatusReason.Coding[0].Code));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_same_form_sent_again_or_a_stale_page_does_nothing_twice()
+    {
+        var (referralId, taskId, _, link) = await AcceptedAsync();
+        var (stalePage, staleCookie, staleCsrf) = await ProviderLinks.OpenFormAsync(hub, link);
+
+        var (first, saved) = await ReportAsync(link, ("report", "sessions"), ("sessions", "2"));
+        Assert.Equal(200, first.Status);
+        var version = (await hub.TaskAsync(taskId)).Meta.VersionId;
+
+        var replayed = await ReplayAsync(saved);
+        var stale = await PostAsync($"report=contacted&t={Uri.EscapeDataString(ProviderLinks.Token(link))}&n={Sequence().Match(stalePage.Body).Groups[1].Value}&csrf={staleCsrf}", staleCookie);
+
+        Assert.Equal(409, replayed.Status);
+        Assert.Contains("This page was out of date", replayed.Body, StringComparison.Ordinal);
+        Assert.Equal(409, stale.Status);
+        Assert.Equal(version, (await hub.TaskAsync(taskId)).Meta.VersionId);
+        Assert.Single(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "progress-reported");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Bad_input_gets_a_plain_page_naming_the_field_and_another_providers_link_changes_nothing()
+    {
+        var (referralId, taskId, _, link) = await AcceptedAsync();
+        var version = (await hub.TaskAsync(taskId)).Meta.VersionId;
+
+        var nothing = (await ReportAsync(link)).Answer;
+        var future = (await ReportAsync(link, ("report", "first-session"), ("day", "1"), ("month", "1"), ("year", "2099"))).Answer;
+        var sessions = (await ReportAsync(link, ("report", "sessions"), ("sessions", "lots"))).Answer;
+
+        Assert.Equal(400, nothing.Status);
+        Assert.Contains("Select what has happened", nothing.Body, StringComparison.Ordinal);
+        Assert.Equal(400, future.Status);
+        Assert.Contains("today or in the past", future.Body, StringComparison.Ordinal);
+        Assert.Equal(400, sessions.Status);
+        Assert.Contains("href=\"#sessions\"", sessions.Body, StringComparison.Ordinal);
+
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
+        var beta = hub.Get<SignedLinks>().Create("provider", referralId, "beta", "handover");
+        var foreign = await PostAsync($"report=contacted&t={Uri.EscapeDataString(beta)}&n=0&csrf={csrf}", cookie);
+        Assert.Equal(404, foreign.Status);
+        Assert.Equal(version, (await hub.TaskAsync(taskId)).Meta.VersionId);
+        Assert.DoesNotContain(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "progress-reported");
+    }
+}
