@@ -58,6 +58,14 @@ public static class ChaseAudit
     public static LifecycleEvent ProgressReported(string providerId, ProgressReport report, string? detail, int number) =>
         new(AuditEventName.ProgressReported, AuditActor.Provider(providerId), detail is null ? report.Spelling() : $"{report.Spelling()}:{detail}", $"progress-{providerId}-{number}");
 
+    /// <summary>The accepting provider, silent since accepting, was reminded (once, under its email's key).</summary>
+    public static LifecycleEvent ProgressReminded(string providerId, string emailKey) =>
+        new(AuditEventName.ProgressReminded, AuditActor.Provider(providerId), null, emailKey);
+
+    /// <summary>The referrer was told the accepting provider has reported nothing.</summary>
+    public static LifecycleEvent ProgressEscalated(string providerId) =>
+        new(AuditEventName.ProgressEscalated, AuditActor.Hub, providerId, $"progress-escalated-{providerId}");
+
     /// <param name="providerId">The provider who held the referral, told of the withdrawal.</param>
     public static LifecycleEvent Withdrawn(string? providerId) => new(AuditEventName.Withdrawn, AuditActor.Hub, providerId, "withdrawn");
 

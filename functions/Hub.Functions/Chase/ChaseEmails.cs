@@ -51,6 +51,19 @@ public static class ChaseEmails
         return new EmailMessage(to, providerName, $"Your link to a referral you accepted ({referral.Activity})", text, html);
     }
 
+    /// <summary>A reminder to a provider that accepted and has reported nothing since: a fresh handover link, the activity
+    /// and the practice only.</summary>
+    public static EmailMessage ProgressReminder(string to, string providerName, ReferralDocument referral, string url, DateTimeOffset expires)
+    {
+        var text =
+            $"Dear {providerName},\n\nYou accepted a referral for {referral.Activity} from {referral.PracticeName}, and we have not heard how it is going.\n" +
+            $"Please tell us (contacted, first session, sessions, or that it ended) on the referral's page:\n  Open: {url}\n\nThe link works until {expires:d MMMM yyyy}.\n";
+        var html =
+            $"<p>Dear {E(providerName)},</p><p>You accepted a referral for <strong>{E(referral.Activity)}</strong> from {E(referral.PracticeName)}, and we have not heard how it is going.</p>" +
+            $"<p>Please tell us (contacted, first session, sessions, or that it ended) on <a href=\"{E(url)}\">the referral's page</a>.</p><p>The link works until {expires:d MMMM yyyy}.</p>";
+        return new EmailMessage(to, providerName, $"How is it going? A referral you accepted ({referral.Activity})", text, html);
+    }
+
     /// <summary>News for the referrer, by their own referral reference.</summary>
     public static EmailMessage ToReferrer(string to, ReferralDocument referral, string headline, string detail, string taskUrl)
     {

@@ -174,3 +174,66 @@ public sealed partial class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub
         Assert.DoesNotContain(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event == "progress-reported");
     }
 }
+
+/// <summary>A hub whose progress nudges come seconds after acceptance.</summary>
+public sealed class NudgeHub : TestHub
+{
+    protected override void Setup(HubSetup hub) => hub.FastChase().Set("Progress:RemindAfter", "00:00:01").Set("Progress:TellReferrerAfter", "00:00:03");
+}
+
+public sealed class ProgressNudgeTests(NudgeHub hub) : IClassFixture<NudgeHub>
+{
+    private List<RecordedEmail> Reminders(string referralId) =>
+        hub.Mail.Emails.Where(e => e.Subject?.StartsWith("How is it going?", StringComparison.Ordinal) == true && Link(e) is { } url
+                                   && hub.Get<SignedLinks>().Read(ProviderLinks.Token(url), "provider").Claims?.ReferralId == referralId).ToList();
+
+    private static string? Link(RecordedEmail email) =>
+        email.PlainText?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Open: ", StringComparison.Ordinal))?[6..];
+
+    private List<RecordedEmail> ReferrerTold(string reference) =>
+        hub.Mail.Emails.Where(e => e.Subject?.Contains(reference, StringComparison.Ordinal) == true && e.Subject.Contains("No news yet", StringComparison.Ordinal)).ToList();
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_provider_silent_after_accepting_is_reminded_once_with_a_handover_link_then_the_referrer_is_told_once()
+    {
+        var (referralId, _, reference) = await hub.AcceptedAsync();
+        await hub.AuditWithAsync(referralId, "accepted");
+        var nudges = hub.Get<ProgressNudges>();
+
+        var reminders = await Eventually.ValueAsync(async () => { await nudges.RunAsync(); return Reminders(referralId); }, r => r.Count > 0, what: "the progress reminder");
+        Assert.Equal(["alpha@providers.example.org"], reminders[0].To);
+        Assert.DoesNotContain("Richard", reminders[0].Body, StringComparison.Ordinal);
+        Assert.Contains("/api/provider/handover?t=", Link(reminders[0]), StringComparison.Ordinal);
+
+        var told = await Eventually.ValueAsync(async () => { await nudges.RunAsync(); return ReferrerTold(reference); }, t => t.Count > 0, what: "the referrer told of the silence");
+        Assert.Equal(["referrals@riverside.example.nhs.uk"], told[0].To);
+
+        await nudges.RunAsync();
+        Assert.Single(Reminders(referralId));
+        Assert.Single(ReferrerTold(reference));
+        var audit = await hub.AuditWithAsync(referralId, "progress-reminded", "progress-escalated");
+        Assert.Single(audit, a => a.Event == "progress-reminded");
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_provider_that_reported_is_not_nudged()
+    {
+        var (referralId, _, reference) = await hub.AcceptedAsync();
+        var accepted = (await hub.AuditWithAsync(referralId, "accepted")).First(a => a.Event == "accepted").At;
+        var link = ProviderLinks.Find(await hub.OfferAsync("alpha", referralId), "Accept")!;
+        await hub.SettledAsync();
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
+        var request = HttpCall.Request("POST", "/api/provider/progress",
+            TestHub.Utf8($"report=contacted&n=0&t={Uri.EscapeDataString(ProviderLinks.Token(link))}&csrf={csrf}"), "application/x-www-form-urlencoded");
+        request.Headers.Cookie = cookie;
+        Assert.Equal(200, (await TestHub.CallAsync(request, r => hub.Function<ProviderProgressHttp>().Report(r))).Status);
+
+        // Passes until both times have gone by: nothing is sent for this referral.
+        await Eventually.ValueAsync(async () => { await hub.Get<ProgressNudges>().RunAsync(); return hub.Get<TimeProvider>().GetUtcNow(); },
+            now => now - accepted > TimeSpan.FromSeconds(4), what: "nudge passes past the referrer's time");
+        await hub.Get<ProgressNudges>().RunAsync();
+        Assert.DoesNotContain(await hub.Get<AuditTrail>().ReadAsync(referralId), a => a.Event is "progress-reminded" or "progress-escalated");
+        Assert.Empty(Reminders(referralId));
+        Assert.Empty(ReferrerTold(reference));
+    }
+}

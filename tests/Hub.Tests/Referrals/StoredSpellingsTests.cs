@@ -81,6 +81,8 @@ public sealed class StoredSpellingsTests
         { AuditEventName.HandoverViewed, "handover-viewed" },
         { AuditEventName.HandoverLinkSent, "handover-link-sent" },
         { AuditEventName.ProgressReported, "progress-reported" },
+        { AuditEventName.ProgressReminded, "progress-reminded" },
+        { AuditEventName.ProgressEscalated, "progress-escalated" },
         { AuditEventName.FollowUpPlanned, "follow-up-planned" },
         { AuditEventName.SurveySent, "survey-sent" },
         { AuditEventName.SurveyUndeliverable, "survey-undeliverable" },

@@ -39,6 +39,9 @@ public enum AuditEventName
     [JsonStringEnumMemberName("handover-link-sent")] HandoverLinkSent,
     /// <summary>The accepting provider reported progress: contacted, could not contact, sessions, declined, finished, stopped.</summary>
     [JsonStringEnumMemberName("progress-reported")] ProgressReported,
+    /// <summary>The accepting provider had reported nothing: reminded, and later the referrer told.</summary>
+    [JsonStringEnumMemberName("progress-reminded")] ProgressReminded,
+    [JsonStringEnumMemberName("progress-escalated")] ProgressEscalated,
 
     // Follow-up
     [JsonStringEnumMemberName("follow-up-planned")] FollowUpPlanned,
