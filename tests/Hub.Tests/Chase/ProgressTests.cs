@@ -237,3 +237,38 @@ public sealed class ProgressNudgeTests(NudgeHub hub) : IClassFixture<NudgeHub>
         Assert.Empty(ReferrerTold(reference));
     }
 }
+
+/// <summary>The follow-up keeps its clock after a provider's end, and does not undo it.</summary>
+public sealed class ProgressAndFollowUpTests
+{
+    [Theory]
+    [Trait("Category", "Unit")]
+    [InlineData(ProgressReport.Declined, FhirTask.TaskStatus.Cancelled)]
+    [InlineData(ProgressReport.Stopped, FhirTask.TaskStatus.Failed)]
+    [InlineData(ProgressReport.Finished, FhirTask.TaskStatus.Completed)]
+    public void A_later_follow_up_step_records_its_business_status_and_keeps_the_providers_status_and_reason(ProgressReport report, FhirTask.TaskStatus ended)
+    {
+        var task = new FhirTask { Status = FhirTask.TaskStatus.InProgress };
+        ProviderProgress.Move(task, report, ProgressState.None, FinishOutcome.GoalsMet, StopReason.MovedAway, onHold: false);
+        var reason = task.StatusReason?.Coding.FirstOrDefault()?.Code;
+
+        new TaskStep(FhirTask.TaskStatus.InProgress, TaskBusinessStatus.SurveySent).ApplyTo(task);
+        new TaskStep(FhirTask.TaskStatus.Completed, TaskBusinessStatus.OutcomeRecorded).ApplyTo(task);
+
+        Assert.Equal(ended, task.Status);
+        Assert.Equal(reason, task.StatusReason?.Coding.FirstOrDefault()?.Code);
+        Assert.Equal("outcome-recorded", task.BusinessStatus.Coding[0].Code);
+    }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void A_withdrawal_still_cancels_a_Task_the_provider_ended()
+    {
+        var task = new FhirTask { Status = FhirTask.TaskStatus.InProgress };
+        ProviderProgress.Move(task, ProgressReport.Stopped, ProgressState.None, null, StopReason.Health, onHold: false);
+
+        ChaseTaskSteps.Withdrawn.ApplyTo(task);
+
+        Assert.Equal(FhirTask.TaskStatus.Cancelled, task.Status);
+    }
+}

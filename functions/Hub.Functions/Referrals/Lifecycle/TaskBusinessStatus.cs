@@ -79,6 +79,27 @@ public static class TaskBusinessStatuses
 /// <param name="Status">Null keeps the Task's current status (received when it has none).</param>
 public sealed record TaskStep(FhirTask.TaskStatus? Status, TaskBusinessStatus Code, string? Reason = null)
 {
-    public void ApplyTo(FhirTask task) =>
+    /// <summary>SNOMED CT 871711000000103 <i>Social prescribing declined</i>: the reason on a Task the person declined.</summary>
+    private const string SocialPrescribingDeclined = "871711000000103";
+
+    public void ApplyTo(FhirTask task)
+    {
+        if (EndedByPerformer(task) && Status != FhirTask.TaskStatus.Cancelled)
+        {
+            // The provider reported the end (the person declined, it stopped, it finished): the hub's later steps (the
+            // follow-up keeps its clock) record their finer step, and leave the performer's status and reason as they are.
+            task.BusinessStatus = ReferralTasks.BusinessStatus(Code);
+            return;
+        }
+
         ReferralTaskProgress.Step(task, Status ?? task.Status ?? FhirTask.TaskStatus.Received, Code, Reason);
+    }
+
+    private static bool EndedByPerformer(FhirTask task) => task.Status switch
+    {
+        FhirTask.TaskStatus.Failed => true,
+        FhirTask.TaskStatus.Cancelled => task.StatusReason?.Coding.Any(c => c.Code == SocialPrescribingDeclined) == true,
+        FhirTask.TaskStatus.Completed => task.Output.Any(o => o.Type?.Text == "provider-outcome"),
+        _ => false,
+    };
 }
