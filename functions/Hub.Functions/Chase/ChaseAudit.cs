@@ -45,6 +45,27 @@ public static class ChaseAudit
     public static LifecycleEvent Rejected(IReadOnlyList<Decline> declines) =>
         new(AuditEventName.Rejected, AuditActor.Hub, ReferrerUpdate.DeclineList(declines), "rejected");
 
+    /// <summary>The accepting provider opened the handover, with its accept link or a fresh handover link (<paramref name="linkAction"/>).</summary>
+    public static LifecycleEvent HandoverViewed(string providerId, string linkAction) =>
+        new(AuditEventName.HandoverViewed, AuditActor.Provider(providerId), linkAction);
+
+    /// <summary>A fresh handover link was emailed to the accepting provider, under its email's once-key.</summary>
+    public static LifecycleEvent HandoverLinkSent(string providerId, string emailKey) =>
+        new(AuditEventName.HandoverLinkSent, AuditActor.Provider(providerId), null, emailKey);
+
+    /// <summary>The accepting provider's <paramref name="number"/>th report: <c>{report}</c> or <c>{report}:{detail}</c>
+    /// (tries, a date, a count, an outcome or stop code).</summary>
+    public static LifecycleEvent ProgressReported(string providerId, ProgressReport report, string? detail, int number) =>
+        new(AuditEventName.ProgressReported, AuditActor.Provider(providerId), detail is null ? report.Spelling() : $"{report.Spelling()}:{detail}", $"progress-{providerId}-{number}");
+
+    /// <summary>The accepting provider, silent since accepting, was reminded (once, under its email's key).</summary>
+    public static LifecycleEvent ProgressReminded(string providerId, string emailKey) =>
+        new(AuditEventName.ProgressReminded, AuditActor.Provider(providerId), null, emailKey);
+
+    /// <summary>The referrer was told the accepting provider has reported nothing.</summary>
+    public static LifecycleEvent ProgressEscalated(string providerId) =>
+        new(AuditEventName.ProgressEscalated, AuditActor.Hub, providerId, $"progress-escalated-{providerId}");
+
     /// <param name="providerId">The provider who held the referral, told of the withdrawal.</param>
     public static LifecycleEvent Withdrawn(string? providerId) => new(AuditEventName.Withdrawn, AuditActor.Hub, providerId, "withdrawn");
 

@@ -38,6 +38,32 @@ public static class ChaseEmails
         return new EmailMessage(to, providerName, $"Referral withdrawn: {referral.Activity}", text, html);
     }
 
+    /// <summary>A fresh link to the handover, which the accepting provider asked for: the link and the activity only,
+    /// nothing of the person (the page behind the link shows the referral, to this provider only).</summary>
+    public static EmailMessage HandoverLink(string to, string providerName, ReferralDocument referral, string url, DateTimeOffset expires)
+    {
+        var text =
+            $"Dear {providerName},\n\nHere is the link you asked for, to a referral for {referral.Activity} that you accepted from {referral.PracticeName}:\n" +
+            $"  Open: {url}\n\nThe link works until {expires:d MMMM yyyy}. If you did not ask for it, you can ignore this email.\n";
+        var html =
+            $"<p>Dear {E(providerName)},</p><p>Here is the link you asked for, to a referral for <strong>{E(referral.Activity)}</strong> that you accepted from {E(referral.PracticeName)}:</p>" +
+            $"<p><a href=\"{E(url)}\">Open the referral</a></p><p>The link works until {expires:d MMMM yyyy}. If you did not ask for it, you can ignore this email.</p>";
+        return new EmailMessage(to, providerName, $"Your link to a referral you accepted ({referral.Activity})", text, html);
+    }
+
+    /// <summary>A reminder to a provider that accepted and has reported nothing since: a fresh handover link, the activity
+    /// and the practice only.</summary>
+    public static EmailMessage ProgressReminder(string to, string providerName, ReferralDocument referral, string url, DateTimeOffset expires)
+    {
+        var text =
+            $"Dear {providerName},\n\nYou accepted a referral for {referral.Activity} from {referral.PracticeName}, and we have not heard how it is going.\n" +
+            $"Please tell us (contacted, first session, sessions, or that it ended) on the referral's page:\n  Open: {url}\n\nThe link works until {expires:d MMMM yyyy}.\n";
+        var html =
+            $"<p>Dear {E(providerName)},</p><p>You accepted a referral for <strong>{E(referral.Activity)}</strong> from {E(referral.PracticeName)}, and we have not heard how it is going.</p>" +
+            $"<p>Please tell us (contacted, first session, sessions, or that it ended) on <a href=\"{E(url)}\">the referral's page</a>.</p><p>The link works until {expires:d MMMM yyyy}.</p>";
+        return new EmailMessage(to, providerName, $"How is it going? A referral you accepted ({referral.Activity})", text, html);
+    }
+
     /// <summary>News for the referrer, by their own referral reference.</summary>
     public static EmailMessage ToReferrer(string to, ReferralDocument referral, string headline, string detail, string taskUrl)
     {

@@ -12,6 +12,12 @@ public static class ChaseServices
         services.AddOptions<ChaseOptions>().Bind(configuration.GetSection(ChaseOptions.Section));
         services.AddSingleton<ChaseStore>();
         services.AddSingleton<ProviderResponses>();
+        services.AddOptions<HandoverOptions>().Bind(configuration.GetSection(HandoverOptions.Section));
+        services.AddSingleton<ProviderHandovers>();
+        services.AddOptions<ProgressOptions>().Bind(configuration.GetSection(ProgressOptions.Section));
+        services.AddSingleton<ProgressStore>();
+        services.AddSingleton<ProviderProgress>();
+        services.AddSingleton<ProgressNudges>();
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
         services.AddHubTables(ChaseStore.Chases);

@@ -8,7 +8,7 @@ namespace Hub.Chase;
 
 /// <summary>The page a provider reaches from the accept or decline link in their email. GET shows the referral and a
 /// confirm button (mail scanners follow links, so a GET never acts); POST, from that page only, acts.</summary>
-public sealed class ProviderResponseHttp(ProviderResponses responses)
+public sealed class ProviderResponseHttp(ProviderResponses responses, ProviderHandovers handovers)
 {
     public const string Route = "provider/respond";
 
@@ -16,7 +16,18 @@ public sealed class ProviderResponseHttp(ProviderResponses responses)
     public async Task<IActionResult> Show(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request)
     {
-        var view = await responses.ViewAsync(request.Query["t"].ToString(), request.HttpContext.RequestAborted);
+        var token = request.Query["t"].ToString();
+        var view = await responses.ViewAsync(token, request.HttpContext.RequestAborted);
+        if (view is { State: ResponseState.AlreadyDecided, Delivered: true, Decision.Action: "accept", Claims.Action: "accept" })
+        {
+            // Once accepted, the accept link opens the referral in full for the provider that accepted it.
+            var handover = await handovers.OpenAsync(token, request.HttpContext.RequestAborted);
+            if (handover.State != HandoverState.Recording)
+            {
+                return ProviderHandoverPage.Show(request, handover);
+            }
+        }
+
         return view.State == ResponseState.Ready ? ProviderResponsePage.Confirm(request, view, errors: null) : ProviderResponsePage.Outcome(request, view);
     }
 

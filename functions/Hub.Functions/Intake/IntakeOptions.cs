@@ -22,6 +22,11 @@ public sealed class IntakeOptions
     /// <summary>A reservation older than this whose storing never finished (the first caller died) is taken over.</summary>
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Refuse (422) a referral that lacks a PRSB mandatory item (the person's name and date of birth, the GP
+    /// practice, the referrer's details and contact, risks). Off by default: such a referral is taken, with a warning
+    /// for each missing item in the 201.</summary>
+    public bool RequirePrsbMandatory { get; set; }
+
     public IReadOnlyCollection<string> EffectiveAcceptedCodes =>
         AcceptedCodes.Count > 0 ? AcceptedCodes : [FhirCodes.ReferralToSocialPrescribing];
 }

@@ -20,6 +20,9 @@ public sealed record IntakeResult(HttpStatusCode Status, ServiceRequest? Service
     /// <summary>The referral's practice, when it could be read (also for most refusals: a queued rejection is filed under it).</summary>
     public string? PracticeOds { get; init; }
 
+    /// <summary>The PRSB mandatory items the stored referral lacks: warnings for the caller, each naming its element.</summary>
+    public IReadOnlyList<FhirProblem> Warnings { get; init; } = [];
+
     public string? IdentifierSystem { get; init; }
 
     public string? IdentifierValue { get; init; }

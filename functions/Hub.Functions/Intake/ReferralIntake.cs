@@ -35,6 +35,12 @@ public sealed partial class ReferralIntake(
             return refusal!;
         }
 
+        var gaps = PrsbGaps(incoming.Submission);
+        if (gaps.Count > 0 && _options.RequirePrsbMandatory)
+        {
+            return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, gaps) with { PracticeOds = incoming.Facts.PracticeOds };
+        }
+
         var facts = incoming.Facts;
         var now = time.GetUtcNow();
         var reservation = new IdentifierReservation(
@@ -52,7 +58,24 @@ public sealed partial class ReferralIntake(
         var result = existing is null
             ? await StoreAsync(reservation, incoming, caller, channel, durable, cancellationToken)
             : await RepeatAsync(existing, incoming, caller, channel, durable, cancellationToken);
-        return result with { PracticeOds = facts.PracticeOds, IdentifierSystem = facts.IdentifierSystem, IdentifierValue = facts.IdentifierValue };
+        return result with
+        {
+            PracticeOds = facts.PracticeOds, IdentifierSystem = facts.IdentifierSystem, IdentifierValue = facts.IdentifierValue,
+            Warnings = result.IsStored ? gaps : [],
+        };
+    }
+
+    /// <summary>The PRSB mandatory items the submission lacks (README "PRSB Social Prescribing Information Standard"),
+    /// each naming the element where the hub looks for it, in the submission's own paths.</summary>
+    public static IReadOnlyList<FhirProblem> PrsbGaps(ReferralSubmission submission)
+    {
+        var handover = new ReferralHandover(submission.ServiceRequest, submission.Resolve, submission.Related.Select(r => r.Resource));
+        var patientPath = handover.Patient is { } patient ? submission.PathOf(patient) : "Patient";
+        return handover.MissingMandatory.Select(m => FhirProblem.Required(
+            m.Expression.StartsWith("Patient.", StringComparison.Ordinal) ? patientPath + m.Expression["Patient".Length..]
+            : m.Expression.StartsWith("ServiceRequest.", StringComparison.Ordinal) ? submission.ServiceRequestPath + m.Expression["ServiceRequest".Length..]
+            : m.Expression,
+            m.Diagnostics)).ToList();
     }
 
     /// <summary>The same identifier again: the same referral gets the stored one back (after waiting for a copy still

@@ -92,13 +92,17 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
             ["X-Task-Id"] = result.TaskId!,
             ["Link"] = $"<{baseUrl}/Task/{result.TaskId}>; rel=\"related\"",
         };
+        // PRSB mandatory items the referral lacks: warnings in the answer (FHIR http.html's Prefer: return=OperationOutcome
+        // for a lone post; the ServiceRequest entry's response.outcome in a transaction-response).
+        var warnings = Outcomes.Warnings(result.Warnings, "The referral carries every PRSB mandatory item.");
         if (transaction is null)
         {
             headers["Location"] = $"{baseUrl}/ServiceRequest/{result.ReferralId}/_history/{meta.VersionId}";
-            return http.Resource(request, served, result.Status, headers);
+            var prefersOutcome = request.Headers["Prefer"].ToString().Split(';', ',').Any(p => p.Trim().Equals("return=OperationOutcome", StringComparison.OrdinalIgnoreCase));
+            return prefersOutcome ? http.Resource(request, warnings, result.Status, headers) : http.Resource(request, served, result.Status, headers);
         }
 
-        return http.Resource(request, TransactionResponse(transaction, served, result.Status), HttpStatusCode.OK, headers);
+        return http.Resource(request, TransactionResponse(transaction, served, result.Status, result.Warnings.Count > 0 ? warnings : null), HttpStatusCode.OK, headers);
     }
 
     /// <summary>The condition of a conditional create: null when nothing matches (create), the one match (200), or the
@@ -126,7 +130,7 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
 
     /// <summary>One response per entry, in order. The ServiceRequest's entry carries the referral (status, location,
     /// ETag, last modified, and the resource); the others were kept with it, so their entries point at it.</summary>
-    private static Bundle TransactionResponse(Bundle transaction, ServiceRequest served, HttpStatusCode status)
+    private static Bundle TransactionResponse(Bundle transaction, ServiceRequest served, HttpStatusCode status, OperationOutcome? warnings)
     {
         var meta = served.Meta!;
         var location = $"ServiceRequest/{served.Id}/_history/{meta.VersionId}";
@@ -145,6 +149,7 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
                         Location = location,
                         Etag = $"W/\"{meta.VersionId}\"",
                         LastModified = meta.LastUpdated,
+                        Outcome = warnings,
                     },
                 });
                 continue;

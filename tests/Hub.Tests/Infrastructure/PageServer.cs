@@ -40,6 +40,9 @@ public sealed class PageServer : IAsyncDisposable
         RequestDelegate css = ctx => RunAsync(ctx, Task.FromResult(AssetsHttp.Css(ctx.Request)));
         app.MapGet("/api/provider/respond", show);
         app.MapPost("/api/provider/respond", submit);
+        app.MapGet("/api/provider/handover", ctx => RunAsync(ctx, hub.Function<ProviderHandoverHttp>().Show(ctx.Request)));
+        app.MapPost("/api/provider/handover", ctx => RunAsync(ctx, hub.Function<ProviderHandoverHttp>().RequestLink(ctx.Request)));
+        app.MapPost("/api/provider/progress", ctx => RunAsync(ctx, hub.Function<ProviderProgressHttp>().Report(ctx.Request)));
         app.MapGet("/api/assets/nhsuk-frontend.min.css", css);
         app.MapGet("/api/reports", ctx => RunAsync(ctx, Task.FromResult(global::Hub.Evidence.ReportHttp.Form(ctx.Request))));
         app.MapPost("/api/reports", ctx => RunAsync(ctx, hub.Function<global::Hub.Evidence.ReportHttp>().FromForm(ctx.Request)));

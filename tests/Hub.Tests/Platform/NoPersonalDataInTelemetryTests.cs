@@ -23,6 +23,22 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
         await hub.ConfirmAsync(ProviderLinks.Find(first, "Decline")!, ("reason", "other"), ("note", "Mrs Jones's sister already visits on Tuesdays"));
         var second = await hub.OfferAsync("beta", referralId);
         await hub.ConfirmAsync(ProviderLinks.Find(second, "Accept")!);
+        // The handover: opened with the accept link, and a fresh link asked for with an expired one.
+        await hub.AuditWithAsync(referralId, "accepted");
+        var handover = await hub.OpenAsync(ProviderLinks.Find(second, "Accept")!);
+        Assert.Contains("Sandmoor", handover.Body, StringComparison.Ordinal);
+        var expired = hub.Get<Hub.Access.SignedLinks>().Create("provider", referralId, "beta", "accept", TimeSpan.FromSeconds(-1));
+        var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, $"http://localhost:7071/api/provider/respond?t={Uri.EscapeDataString(expired)}");
+        var ask = HttpCall.Request("POST", "/api/provider/handover", TestHub.Utf8($"t={Uri.EscapeDataString(expired)}&csrf={csrf}"), "application/x-www-form-urlencoded");
+        ask.Headers.Cookie = cookie;
+        Assert.Equal(200, (await TestHub.CallAsync(ask, r => hub.Function<Hub.Chase.ProviderHandoverHttp>().RequestLink(r))).Status);
+        // A progress report from the handover page (could not contact: the referrer's email path).
+        var (page, pageCookie, pageCsrf) = await ProviderLinks.OpenFormAsync(hub, ProviderLinks.Find(second, "Accept")!);
+        var sequence = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
+        var report = HttpCall.Request("POST", "/api/provider/progress",
+            TestHub.Utf8($"report=could-not-contact&n={sequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={pageCsrf}"), "application/x-www-form-urlencoded");
+        report.Headers.Cookie = pageCookie;
+        Assert.Equal(200, (await TestHub.CallAsync(report, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
         var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
         await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
         var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
@@ -43,7 +59,7 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
         var exported = string.Join('\n', hub.Telemetry.Spans.Select(s => $"{s.DisplayName} {string.Join(' ', s.TagObjects.Select(t => $"{t.Key}={t.Value}"))} {string.Join(' ', s.Events.Select(e => e.Name))}"))
                        + '\n' + string.Join('\n', hub.Telemetry.LogLines);
         Assert.Contains(hub.Telemetry.LogLines, l => l.Contains(referralId, StringComparison.Ordinal)); // the capture really sees the hub's logs
-        foreach (var personal in new[] { ReferralExamples.ValidNhsNumber, "Richard", "Smith", "@", "Lives alone", "sister already visits", "Okafor", "LS17" })
+        foreach (var personal in new[] { ReferralExamples.ValidNhsNumber, "Richard", "Smith", "@", "Lives alone", "sister already visits", "Okafor", "LS17", "Sandmoor", "01131231234", "1970-09-11" })
         {
             Assert.DoesNotContain(personal, exported, StringComparison.OrdinalIgnoreCase);
         }

@@ -33,6 +33,29 @@ public static class Outcomes
 
     public static OperationOutcome For(HttpStatusCode status, FhirProblem problem) => For(status, [problem]);
 
+    /// <summary>Warnings about something that was done anyway (severity <c>warning</c>); none is an informational "all well".</summary>
+    public static OperationOutcome Warnings(IEnumerable<FhirProblem> problems, string allWell)
+    {
+        var outcome = new OperationOutcome { Id = Guid.NewGuid().ToString() };
+        foreach (var problem in problems)
+        {
+            var issue = new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Warning, Code = problem.Code, Diagnostics = problem.Diagnostics };
+            if (problem.Expressions.Count > 0)
+            {
+                issue.Expression = [.. problem.Expressions];
+            }
+
+            outcome.Issue.Add(issue);
+        }
+
+        if (outcome.Issue.Count == 0)
+        {
+            outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Information, Code = OperationOutcome.IssueType.Informational, Diagnostics = allWell });
+        }
+
+        return outcome;
+    }
+
     public static string NhsErrorCode(HttpStatusCode status) => status switch
     {
         HttpStatusCode.BadRequest => "REC_BAD_REQUEST",

@@ -32,6 +32,17 @@ public enum AuditEventName
     [JsonStringEnumMemberName("rejected")] Rejected,
     [JsonStringEnumMemberName("withdrawn")] Withdrawn,
 
+    // Handover and progress (after acceptance)
+    /// <summary>The accepting provider opened the referral in full (every view).</summary>
+    [JsonStringEnumMemberName("handover-viewed")] HandoverViewed,
+    /// <summary>A fresh handover link went to the accepting provider, as it asked.</summary>
+    [JsonStringEnumMemberName("handover-link-sent")] HandoverLinkSent,
+    /// <summary>The accepting provider reported progress: contacted, could not contact, sessions, declined, finished, stopped.</summary>
+    [JsonStringEnumMemberName("progress-reported")] ProgressReported,
+    /// <summary>The accepting provider had reported nothing: reminded, and later the referrer told.</summary>
+    [JsonStringEnumMemberName("progress-reminded")] ProgressReminded,
+    [JsonStringEnumMemberName("progress-escalated")] ProgressEscalated,
+
     // Follow-up
     [JsonStringEnumMemberName("follow-up-planned")] FollowUpPlanned,
     [JsonStringEnumMemberName("survey-sent")] SurveySent,

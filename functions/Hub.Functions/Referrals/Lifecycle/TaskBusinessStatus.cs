@@ -28,6 +28,16 @@ public enum TaskBusinessStatus
     [JsonStringEnumMemberName("no-response")] NoResponse,
     /// <summary>A step ran out of retries; the hub retries it slowly and an operator was alerted (Task on-hold).</summary>
     [JsonStringEnumMemberName("step-held")] StepHeld,
+
+    // What the accepting provider reports (the handover page or the provider API).
+    [JsonStringEnumMemberName("person-contacted")] PersonContacted,
+    [JsonStringEnumMemberName("contact-attempted")] ContactAttempted,
+    [JsonStringEnumMemberName("could-not-contact")] CouldNotContact,
+    [JsonStringEnumMemberName("first-session-attended")] FirstSessionAttended,
+    [JsonStringEnumMemberName("attending")] Attending,
+    [JsonStringEnumMemberName("person-declined")] PersonDeclined,
+    [JsonStringEnumMemberName("finished")] Finished,
+    [JsonStringEnumMemberName("stopped")] Stopped,
 }
 
 public static class TaskBusinessStatuses
@@ -53,6 +63,14 @@ public static class TaskBusinessStatuses
         TaskBusinessStatus.OptedOut => "The patient opted out of the follow-up",
         TaskBusinessStatus.NoResponse => "No response to the follow-up survey",
         TaskBusinessStatus.StepHeld => "Delayed: the hub is retrying a step it could not complete",
+        TaskBusinessStatus.PersonContacted => "The provider has contacted the person",
+        TaskBusinessStatus.ContactAttempted => "The provider tried to contact the person",
+        TaskBusinessStatus.CouldNotContact => "On hold: the provider could not contact the person",
+        TaskBusinessStatus.FirstSessionAttended => "The person attended a first session",
+        TaskBusinessStatus.Attending => "The person is attending sessions",
+        TaskBusinessStatus.PersonDeclined => "The person declined the service",
+        TaskBusinessStatus.Finished => "The provider has finished working with the person",
+        TaskBusinessStatus.Stopped => "The provider stopped working with the person",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }
@@ -61,6 +79,27 @@ public static class TaskBusinessStatuses
 /// <param name="Status">Null keeps the Task's current status (received when it has none).</param>
 public sealed record TaskStep(FhirTask.TaskStatus? Status, TaskBusinessStatus Code, string? Reason = null)
 {
-    public void ApplyTo(FhirTask task) =>
+    /// <summary>SNOMED CT 871711000000103 <i>Social prescribing declined</i>: the reason on a Task the person declined.</summary>
+    private const string SocialPrescribingDeclined = "871711000000103";
+
+    public void ApplyTo(FhirTask task)
+    {
+        if (EndedByPerformer(task) && Status != FhirTask.TaskStatus.Cancelled)
+        {
+            // The provider reported the end (the person declined, it stopped, it finished): the hub's later steps (the
+            // follow-up keeps its clock) record their finer step, and leave the performer's status and reason as they are.
+            task.BusinessStatus = ReferralTasks.BusinessStatus(Code);
+            return;
+        }
+
         ReferralTaskProgress.Step(task, Status ?? task.Status ?? FhirTask.TaskStatus.Received, Code, Reason);
+    }
+
+    private static bool EndedByPerformer(FhirTask task) => task.Status switch
+    {
+        FhirTask.TaskStatus.Failed => true,
+        FhirTask.TaskStatus.Cancelled => task.StatusReason?.Coding.Any(c => c.Code == SocialPrescribingDeclined) == true,
+        FhirTask.TaskStatus.Completed => task.Output.Any(o => o.Type?.Text == "provider-outcome"),
+        _ => false,
+    };
 }
