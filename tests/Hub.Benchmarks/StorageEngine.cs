@@ -40,28 +40,7 @@ public sealed class StorageEngine : IAsyncDisposable
             PartitionCount = 4,
         });
         await backend.CreateIfNotExistsAsync();
-        var address = $"http://127.0.0.1:{Ports.FreeLoopback()}";
-        var sidecar = Host.CreateDefaultBuilder()
-            .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureWebHostDefaults(web =>
-            {
-                web.UseUrls(address);
-                web.ConfigureKestrel(k => k.ConfigureEndpointDefaults(o => o.Protocols = HttpProtocols.Http2));
-                web.ConfigureServices(s =>
-                {
-                    s.AddGrpc();
-                    s.AddSingleton<IOrchestrationService>(backend);
-                    s.AddSingleton<IOrchestrationServiceClient>(backend);
-                    s.AddSingleton<TaskHubGrpcServer>();
-                });
-                web.Configure(app =>
-                {
-                    app.UseRouting();
-                    app.UseEndpoints(e => e.MapGrpcService<TaskHubGrpcServer>());
-                });
-            })
-            .Build();
-        await sidecar.StartAsync();
+        var (sidecar, address) = await RestartableEngine.StartSidecarAsync(backend);
         var channel = GrpcChannel.ForAddress(address);
         var client = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())

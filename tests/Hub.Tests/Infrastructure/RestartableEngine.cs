@@ -33,7 +33,15 @@ public sealed class RestartableEngine : IAsyncDisposable
 
     public static async Task<RestartableEngine> StartAsync()
     {
-        var backend = new InMemoryOrchestrationService();
+        var (sidecar, address) = await StartSidecarAsync(new InMemoryOrchestrationService());
+        return new RestartableEngine(sidecar, GrpcChannel.ForAddress(address));
+    }
+
+    /// <summary>The Durable Task gRPC sidecar over a backend (in memory here; the Azure Storage one in the benchmarks), on
+    /// a free loopback port: what workers and clients connect to.</summary>
+    public static async Task<(IHost Sidecar, string Address)> StartSidecarAsync<TBackend>(TBackend backend)
+        where TBackend : class, IOrchestrationService, IOrchestrationServiceClient
+    {
         var address = $"http://127.0.0.1:{Ports.FreeLoopback()}";
         var sidecar = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
@@ -56,7 +64,7 @@ public sealed class RestartableEngine : IAsyncDisposable
             })
             .Build();
         await sidecar.StartAsync();
-        return new RestartableEngine(sidecar, GrpcChannel.ForAddress(address));
+        return (sidecar, address);
     }
 
     /// <summary>Starts a worker (a deployment of the app) with the given tasks; stops the one before, if any.</summary>
