@@ -41,5 +41,13 @@ if (args.Length > 0 && args[0] == "evidence-national")
     return EvidenceNationalRun.Run(perYear, years);
 }
 
+// dotnet run -c Release --project tests/Hub.Benchmarks -- crash-recovery [instances] [long activity seconds]
+//                                                                      -> work a killed worker held, back after the queue
+//                                                                         visibility timeout (1 minute vs 5), on Azurite (issue 13)
+if (args.Length > 0 && args[0] == "crash-recovery")
+{
+    return await CrashRecoveryRun.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(IntakePipelineBenchmarks).Assembly).Run(args);
 return 0;
