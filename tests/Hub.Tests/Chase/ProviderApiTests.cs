@@ -151,6 +151,17 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
 
         var found = (await SearchAsync(alpha, "?owner=HealthcareService/alpha&status=in-progress&_count=100")).As<Bundle>();
         Assert.Contains(found.Entry, e => e.Resource.Id == taskId);
+
+        // PATCH (a JSON merge patch of status and statusReason): stopped, with the coded reason.
+        var version = (await ReadTaskAsync(alpha, taskId)).Headers.ETag.ToString();
+        var patch = HttpCall.Request("PATCH", $"/api/fhir/Task/{taskId}",
+            Encoding.UTF8.GetBytes("""{"status":"failed","statusReason":{"coding":[{"code":"moved-away"}],"text":"Moved away"}}"""),
+            "application/merge-patch+json", apiKey: alpha);
+        patch.Headers.IfMatch = version;
+        var stopped = await TestHub.CallAsync(patch, r => hub.Function<ProviderTaskHttp>().Patch(r, taskId, hub.Durable));
+        Assert.Equal(200, stopped.Status);
+        Assert.Equal(FhirTask.TaskStatus.Failed, stopped.As<FhirTask>().Status);
+        Assert.Equal("moved-away", stopped.As<FhirTask>().StatusReason.Coding[0].Code);
     }
 
     [Fact]
