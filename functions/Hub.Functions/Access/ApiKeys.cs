@@ -9,12 +9,15 @@ using Microsoft.Extensions.Options;
 namespace Hub.Access;
 
 /// <summary>A key as handed to a client: the secret is shown once, then only its hash is kept.</summary>
-public sealed record IssuedKey(string ClientId, string KeyId, string ApiKey, IReadOnlyList<string> PracticeOdsCodes, DateTimeOffset? OldKeyExpiresAt = null);
+public sealed record IssuedKey(string ClientId, string KeyId, string ApiKey, IReadOnlyList<string> PracticeOdsCodes, DateTimeOffset? OldKeyExpiresAt = null,
+    IReadOnlyList<string>? ProviderIds = null);
 
 /// <param name="SchemeIds">Schemes whose evidence reports the client reads (a scheme lead or commissioner); reading a
 /// report is all a scheme gives, never posting or reading referrals.</param>
 /// <param name="Role">An analyst client's keys may also export per-person rows.</param>
-public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null, KeyRole Role = KeyRole.Reader);
+/// <param name="ProviderIds">A provider client's own HealthcareService ids (role <see cref="KeyRole.Provider"/>, no practices).</param>
+public sealed record ApiClient(string ClientId, string Name, IReadOnlyList<string> PracticeOdsCodes, IReadOnlyList<string>? SchemeIds = null, KeyRole Role = KeyRole.Reader,
+    IReadOnlyList<string>? ProviderIds = null);
 
 /// <summary>Settings for API keys (configuration section <c>ApiKeys</c>).</summary>
 public sealed class ApiKeyOptions
@@ -59,10 +62,18 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
     public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, CancellationToken cancellationToken = default) =>
         await SaveClientAsync(clientId, name, practiceOdsCodes, schemeIds, KeyRole.Reader, cancellationToken);
 
-    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, KeyRole role, CancellationToken cancellationToken = default)
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, KeyRole role, CancellationToken cancellationToken = default) =>
+        await SaveClientAsync(clientId, name, practiceOdsCodes, schemeIds, role, [], cancellationToken);
+
+    /// <summary>Saves a client. A provider client (<see cref="KeyRole.Provider"/>) keeps only its HealthcareService ids:
+    /// it never acts for a practice or reads a scheme, and no other client acts for a provider.</summary>
+    public async Task<ApiClient> SaveClientAsync(string clientId, string name, IEnumerable<string> practiceOdsCodes, IEnumerable<string> schemeIds, KeyRole role,
+        IEnumerable<string> providerIds, CancellationToken cancellationToken = default)
     {
-        var codes = practiceOdsCodes.Select(c => c.Trim().ToUpperInvariant()).Where(c => c.Length > 0).Distinct().Order().ToList();
-        var schemes = schemeIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+        var provider = role == KeyRole.Provider;
+        var codes = provider ? [] : practiceOdsCodes.Select(c => c.Trim().ToUpperInvariant()).Where(c => c.Length > 0).Distinct().Order().ToList();
+        var schemes = provider ? [] : schemeIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+        var providers = provider ? providerIds.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList() : [];
         var table = await tables.GetAsync(ApiKeys.Table);
         await table.UpsertEntityAsync(new TableEntity(ClientPartition, clientId)
         {
@@ -70,9 +81,10 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
             ["PracticeOdsCodes"] = string.Join(',', codes),
             ["SchemeIds"] = string.Join(',', schemes),
             ["Role"] = Hub.Referrals.StoredSpelling.Spelling(role),
+            ["ProviderIds"] = string.Join(',', providers),
         }, TableUpdateMode.Replace, cancellationToken);
         Forget(k => k.Client.ClientId == clientId);
-        return new ApiClient(clientId, name, codes, schemes, role);
+        return new ApiClient(clientId, name, codes, schemes, role, providers);
     }
 
     public async Task<ApiClient?> GetClientAsync(string clientId, CancellationToken cancellationToken = default)
@@ -93,7 +105,10 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
         var schemes = (row.Value.GetString("SchemeIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
         // Clients saved before roles existed are readers.
         var role = Hub.Referrals.StoredSpelling.ParseOrNull<KeyRole>(row.Value.GetString("Role")) ?? KeyRole.Reader;
-        return new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes, schemes, role);
+        var providers = role == KeyRole.Provider ? (row.Value.GetString("ProviderIds") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+        return role == KeyRole.Provider
+            ? new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, [], [], role, providers)
+            : new ApiClient(clientId, row.Value.GetString("Name") ?? clientId, codes, schemes, role);
     }
 
     public async Task<IssuedKey?> IssueAsync(string clientId, CancellationToken cancellationToken = default)
@@ -113,7 +128,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
             ["SecretHash"] = Hash(secret),
             ["CreatedAt"] = time.GetUtcNow(),
         }, cancellationToken);
-        return new IssuedKey(clientId, keyId, $"{Prefix}_{keyId}_{secret}", client.PracticeOdsCodes);
+        return new IssuedKey(clientId, keyId, $"{Prefix}_{keyId}_{secret}", client.PracticeOdsCodes, ProviderIds: client.Role == KeyRole.Provider ? client.ProviderIds : null);
     }
 
     /// <summary>Revokes a key now, or from <paramref name="at"/> (a rotation's grace period).</summary>
@@ -181,7 +196,8 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
         }
 
         var client = known.Client;
-        return new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal), client.Role);
+        return new Caller(client.ClientId, keyId, client.PracticeOdsCodes.ToHashSet(StringComparer.Ordinal), (client.SchemeIds ?? []).ToHashSet(StringComparer.Ordinal), client.Role,
+            (client.ProviderIds ?? []).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>What the key's rows say, from the cache while fresh. Unknown keys and clients are never cached, so a
@@ -230,7 +246,7 @@ public sealed class ApiKeys(HubTables tables, TimeProvider time, IOptions<ApiKey
     /// <summary>The queue's caller: the configured client, acting for its practices, with no key involved.</summary>
     public async Task<Caller?> CallerForClientAsync(string? clientId, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(clientId) || await GetClientAsync(clientId, cancellationToken) is not { } client)
+        if (string.IsNullOrWhiteSpace(clientId) || await GetClientAsync(clientId, cancellationToken) is not { } client || client.Role == KeyRole.Provider)
         {
             return null;
         }

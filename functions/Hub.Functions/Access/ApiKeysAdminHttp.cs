@@ -11,8 +11,10 @@ namespace Hub.Access;
 /// Functions host demands its master key (<c>x-functions-key</c>) before any of these run.</summary>
 public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail audit)
 {
-    /// <param name="Role"><c>analyst</c> for a key that may also export the per-person CSV; otherwise a reader.</param>
-    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes, List<string>? SchemeIds, string? Role = null);
+    /// <param name="Role"><c>analyst</c> for a key that may also export the per-person CSV; <c>provider</c> (with
+    /// <paramref name="ProviderIds"/> only) for a provider's own system; otherwise a reader.</param>
+    /// <param name="ProviderIds">A provider client's HealthcareService ids, as in the provider directory.</param>
+    public sealed record ClientRequest(string? ClientId, string? Name, List<string>? PracticeOdsCodes, List<string>? SchemeIds, string? Role = null, List<string>? ProviderIds = null);
 
     public sealed record SchemeRequest(string? Name, List<string>? PracticeOdsCodes);
 
@@ -36,6 +38,11 @@ public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail a
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/clients")] HttpRequest request)
     {
         var body = await JsonBody.ReadAsync<ClientRequest>(request);
+        if (body is not null && TableKeys.IsSafe(body.ClientId) && (body.Role == "provider" || body.ProviderIds is { Count: > 0 }))
+        {
+            return await SaveProviderClientAsync(body);
+        }
+
         if (body is null || !TableKeys.IsSafe(body.ClientId) || (body.PracticeOdsCodes is not { Count: > 0 } && body.SchemeIds is not { Count: > 0 }))
         {
             return JsonBody.Problem(400, "Send JSON {\"clientId\": \"...\", \"name\": \"...\", \"practiceOdsCodes\": [\"A81001\"]} for a practice, or {\"schemeIds\": [\"...\"]} for a scheme lead or commissioner; clientId may not contain / \\ # or ?.");
@@ -56,6 +63,29 @@ public sealed class ApiKeysAdminHttp(ApiKeys keys, Schemes schemes, AuditTrail a
         }
 
         var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, body.PracticeOdsCodes ?? [], body.SchemeIds ?? [], role);
+        var issued = await keys.IssueAsync(client.ClientId);
+        await audit.AppendAsync($"client-{client.ClientId}", "api-key-issued", "admin", issued!.KeyId);
+        return JsonBody.Result(201, issued);
+    }
+
+    /// <summary>A provider client: its own HealthcareService ids, each in the directory, and nothing else (no practice,
+    /// no scheme), so a provider key never reads a practice's referrals and a practice key never acts as a provider.</summary>
+    private async Task<IActionResult> SaveProviderClientAsync(ClientRequest body)
+    {
+        if (body.Role != "provider" || body.ProviderIds is not { Count: > 0 } ids || body.PracticeOdsCodes is { Count: > 0 } || body.SchemeIds is { Count: > 0 })
+        {
+            return JsonBody.Problem(400, "A provider key takes JSON {\"clientId\": \"...\", \"name\": \"...\", \"role\": \"provider\", \"providerIds\": [\"alpha\"]}: its own HealthcareService ids and no practiceOdsCodes or schemeIds.");
+        }
+
+        foreach (var id in ids)
+        {
+            if (!TableKeys.IsSafe(id))
+            {
+                return JsonBody.Problem(400, $"Provider id '{id}' may not contain / \\ # or ?.");
+            }
+        }
+
+        var client = await keys.SaveClientAsync(body.ClientId!, body.Name ?? body.ClientId!, [], [], KeyRole.Provider, ids);
         var issued = await keys.IssueAsync(client.ClientId);
         await audit.AppendAsync($"client-{client.ClientId}", "api-key-issued", "admin", issued!.KeyId);
         return JsonBody.Result(201, issued);

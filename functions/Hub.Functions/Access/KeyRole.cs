@@ -14,4 +14,9 @@ public enum KeyRole
     /// audited with its purpose.</summary>
     [JsonStringEnumMemberName("analyst")]
     Analyst,
+
+    /// <summary>A provider or link-worker service with its own system: acts only for its own HealthcareService ids (the
+    /// Tasks it owns or is offered, the performer's transitions), never for any practice.</summary>
+    [JsonStringEnumMemberName("provider")]
+    Provider,
 }

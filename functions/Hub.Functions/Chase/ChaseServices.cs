@@ -17,6 +17,7 @@ public static class ChaseServices
         services.AddOptions<ProgressOptions>().Bind(configuration.GetSection(ProgressOptions.Section));
         services.AddSingleton<ProgressStore>();
         services.AddSingleton<ProviderProgress>();
+        services.AddSingleton<ProviderWork>();
         services.AddSingleton<ProgressNudges>();
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();

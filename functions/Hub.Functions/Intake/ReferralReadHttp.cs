@@ -13,7 +13,8 @@ namespace Hub.Intake;
 
 /// <summary>The referrer reads back: the CapabilityStatement, a referral's ServiceRequest and its Task. A caller sees only
 /// its own practices' referrals; anything else is a 404 that does not say whether it exists.</summary>
-public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskStore tasks, FhirSerializer fhir, FhirHttp http, TimeProvider time)
+public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskStore tasks, FhirSerializer fhir, FhirHttp http, TimeProvider time,
+    Hub.Chase.ProviderWork providerWork)
 {
     [Function("Metadata")]
     public IActionResult Metadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
@@ -28,10 +29,41 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
             return http.Unauthorized(request);
         }
 
+        if (caller.IsProvider)
+        {
+            return await ReadOfferedOrOwnedAsync(request, caller, id);
+        }
+
         var served = await lookup.ByIdAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
         return served is null
             ? http.NotFound(request, $"ServiceRequest/{id}")
             : http.Resource(request, served.ServiceRequest, HttpStatusCode.OK, VersionHeaders(served.ServiceRequest));
+    }
+
+    /// <summary>A provider key's read of a referral: in full (as the practice reads it, audited as a handover view) once
+    /// one of its services has accepted it; while offered to it, only what the offer email carries; otherwise 404.</summary>
+    private async Task<IActionResult> ReadOfferedOrOwnedAsync(HttpRequest request, Caller caller, string id)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var seen = await providerWork.FindByReferralAsync(caller, id, cancellationToken);
+        if (seen is null)
+        {
+            return http.NotFound(request, $"ServiceRequest/{id}");
+        }
+
+        if (seen.Sight == Hub.Chase.ProviderSight.Offered)
+        {
+            var minimum = Hub.Chase.ProviderWork.OfferMinimum(seen);
+            return http.Resource(request, minimum, HttpStatusCode.OK, VersionHeaders(minimum));
+        }
+
+        var served = await lookup.ServeAsync(seen.Record, cancellationToken);
+        if (served is null || !await providerWork.OpenHandoverAsync(seen, cancellationToken))
+        {
+            return http.NotFound(request, $"ServiceRequest/{id}");
+        }
+
+        return http.Resource(request, served.ServiceRequest, HttpStatusCode.OK, VersionHeaders(served.ServiceRequest));
     }
 
     /// <summary><c>GET fhir/ServiceRequest/{id}/_history/{vid}</c>: the hub keeps a referral's current version only, so
@@ -66,8 +98,10 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
             return http.Unauthorized(request);
         }
 
-        var stored = await tasks.FindAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
-        var task = stored is null ? null : ParseTask(stored);
+        var stored = caller.IsProvider ? null : await tasks.FindAsync(caller.PracticeOdsCodes, id, request.HttpContext.RequestAborted);
+        var task = caller.IsProvider
+            ? (await providerWork.FindAsync(caller, id, request.HttpContext.RequestAborted))?.Task
+            : stored is null ? null : ParseTask(stored);
         return task is null
             ? http.NotFound(request, $"Task/{id}")
             : http.Resource(request, task, HttpStatusCode.OK, VersionHeaders(task));
@@ -76,7 +110,7 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
     private Hl7.Fhir.Model.Task? ParseTask(StoredTask stored) =>
         fhir.ParseJson(Encoding.UTF8.GetBytes(stored.Json)).Resource as Hl7.Fhir.Model.Task;
 
-    private static Dictionary<string, string> VersionHeaders(Resource resource)
+    public static Dictionary<string, string> VersionHeaders(Resource resource)
     {
         var headers = new Dictionary<string, string>();
         if (resource.Meta?.VersionId is { } version)

@@ -18,7 +18,7 @@ namespace Hub.Intake;
 /// storage (see <see cref="SearchPages"/>). Parameters the hub does not know are ignored, as FHIR allows, and left out of
 /// the links. Only the caller's own practices are ever searched.</summary>
 public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
-    SearchPages pages, FhirSerializer fhir, FhirHttp http)
+    SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork)
 {
     public const int DefaultCount = 20;
     public const int MaxCount = 100;
@@ -224,6 +224,11 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             && (owner is null || SameReference(task.Owner?.Reference, owner))
             && (dates.Count == 0 || (task.Meta?.LastUpdated is { } updated && dates.All(d => d.Matches(updated))));
 
+        if (context.Caller.IsProvider)
+        {
+            return await ProviderTasksAsync(context, owner, Keep);
+        }
+
         if (context.Search.One("focus") is { } focus)
         {
             // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
@@ -257,6 +262,34 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             ["Json"], context.Count, context.From, cancellationToken);
         var found = page.Rows.Select(r => ParseTask(r.GetString("Json"))).OfType<Hl7.Fhir.Model.Task>().Where(Keep).Cast<Resource>().ToList();
         return new Found(found, page.Next, null);
+    }
+
+    /// <summary>A provider key's work: the Tasks offered to or accepted by one of its HealthcareServices
+    /// (<c>owner=HealthcareService/{id}</c>, which may be left out when the key has one service), from the owner index a
+    /// page at a time (see <see cref="Hub.Chase.ProviderWork.PageAsync"/>). Any other owner finds nothing.</summary>
+    private async Task<Found> ProviderTasksAsync(Context context, string? owner, Func<Hl7.Fhir.Model.Task, bool> keep)
+    {
+        var providers = context.Caller.Providers;
+        var parts = (owner ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var providerId = owner is null ? providers.Count == 1 ? providers.Single() : null
+            : parts.Length == 1 || (parts.Length >= 2 && parts[^2] == "HealthcareService") ? parts[^1] : null;
+        if (providerId is null && owner is null)
+        {
+            return Found.Refused(FhirProblem.Required("owner", "This key acts for several services: search with owner=HealthcareService/{id}."));
+        }
+
+        if (context.Start(pages) is { } badToken)
+        {
+            return Found.Refused(badToken);
+        }
+
+        if (providerId is null || !context.Caller.MayActForProvider(providerId))
+        {
+            return new Found([], null, 0);
+        }
+
+        var (found, next) = await providerWork.PageAsync(providerId, context.Count, context.From?.Continuation, keep, context.Request.HttpContext.RequestAborted);
+        return new Found([.. found], next is null ? null : new PagePosition(0, next), null);
     }
 
     private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(Context context)

@@ -7,10 +7,19 @@ namespace Hub.Referrals;
 /// <summary>A referral's FHIR Task as stored: its JSON and the ETag that makes updates conditional.</summary>
 public sealed record StoredTask(string TaskId, string PracticeOds, string ReferralId, string Json, ETag ETag);
 
-/// <summary>The FHIR Tasks that tell a referrer how their referral is going, one partition per practice.</summary>
+/// <summary>One row of the owner index: a Task that names this HealthcareService as its owner (offered or accepted).</summary>
+public sealed record OwnedTask(string ProviderId, string TaskId, string PracticeOds, string ReferralId);
+
+/// <summary>The FHIR Tasks that tell a referrer how their referral is going, one partition per practice; and the owner
+/// index (<see cref="OwnersTable"/>, one partition per HealthcareService id) that lets a provider's system find the Tasks
+/// offered to or accepted by it without scanning every practice. The index row is written before the Task names its new
+/// owner and the old owner's row removed after, so the index never misses a Task (a row left behind by a crash is only
+/// a Task the reader checks and drops: always read the Task and compare its owner).</summary>
 public sealed class TaskStore(HubTables tables)
 {
     public const string Table = "Tasks";
+
+    public const string OwnersTable = "TaskOwners";
 
     /// <summary>Creates the Task if it is not there yet; a second call (a retried intake) leaves the first one alone.</summary>
     public async Task CreateIfAbsentAsync(string practiceOds, string taskId, string referralId, string json, CancellationToken cancellationToken = default)
@@ -19,6 +28,11 @@ public sealed class TaskStore(HubTables tables)
         var entity = new TableEntity(practiceOds, taskId) { ["ReferralId"] = referralId, ["Json"] = json };
         try
         {
+            if (OwnerOf(json) is { } owner)
+            {
+                await IndexAsync(new OwnedTask(owner, taskId, practiceOds, referralId), cancellationToken);
+            }
+
             await table.AddEntityAsync(entity, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -32,9 +46,21 @@ public sealed class TaskStore(HubTables tables)
     {
         var table = await tables.GetAsync(TaskStore.Table);
         var entity = new TableEntity(task.PracticeOds, task.TaskId) { ["ReferralId"] = task.ReferralId, ["Json"] = json };
+        var (before, after) = (OwnerOf(task.Json), OwnerOf(json));
+        if (after is not null && after != before)
+        {
+            await IndexAsync(new OwnedTask(after, task.TaskId, task.PracticeOds, task.ReferralId), cancellationToken);
+        }
+
         try
         {
             await table.UpdateEntityAsync(entity, task.ETag, TableUpdateMode.Replace, cancellationToken);
+            if (before is not null && before != after)
+            {
+                var owners = await tables.GetAsync(OwnersTable);
+                await owners.DeleteEntityAsync(before, task.TaskId, ETag.All, cancellationToken);
+            }
+
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
@@ -68,5 +94,56 @@ public sealed class TaskStore(HubTables tables)
         }
 
         return null;
+    }
+
+    /// <summary>A page of the Tasks indexed under this HealthcareService (one partition query, at most
+    /// <paramref name="count"/> rows), and the continuation of the next page. Check each Task's owner: a row may be stale.</summary>
+    public async Task<(IReadOnlyList<OwnedTask> Rows, string? Continuation)> OwnedByAsync(string providerId, int count, string? continuation, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(providerId))
+        {
+            return ([], null);
+        }
+
+        var owners = await tables.GetAsync(OwnersTable);
+        await foreach (var page in owners.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {providerId}"), count, cancellationToken: cancellationToken)
+                           .AsPages(continuation, count).WithCancellation(cancellationToken))
+        {
+            return (page.Values.Select(Owned).ToList(), page.ContinuationToken);
+        }
+
+        return ([], null);
+    }
+
+    /// <summary>The index row of one Task under this HealthcareService (a point read), or null.</summary>
+    public async Task<OwnedTask?> OwnedAsync(string providerId, string taskId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(providerId) || !TableKeys.IsSafe(taskId))
+        {
+            return null;
+        }
+
+        var owners = await tables.GetAsync(OwnersTable);
+        var row = await owners.GetEntityIfExistsAsync<TableEntity>(providerId, taskId, cancellationToken: cancellationToken);
+        return row.HasValue ? Owned(row.Value!) : null;
+    }
+
+    private static OwnedTask Owned(TableEntity row) => new(row.PartitionKey, row.RowKey, row.GetString("PracticeOds"), row.GetString("ReferralId"));
+
+    private async Task IndexAsync(OwnedTask owned, CancellationToken cancellationToken)
+    {
+        var owners = await tables.GetAsync(OwnersTable);
+        await owners.UpsertEntityAsync(new TableEntity(owned.ProviderId, owned.TaskId) { ["PracticeOds"] = owned.PracticeOds, ["ReferralId"] = owned.ReferralId },
+            TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>The HealthcareService id a Task's JSON names as owner, or null (no owner, or not a HealthcareService).</summary>
+    public static string? OwnerOf(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("owner", out var owner) && owner.TryGetProperty("reference", out var reference)
+               && reference.GetString() is { } text && text.Split('/') is [.., "HealthcareService", var id] && TableKeys.IsSafe(id)
+            ? id
+            : null;
     }
 }

@@ -17,6 +17,8 @@ public sealed class ChaseFailureTests(ChaseHub hub) : IClassFixture<ChaseHub>
     {
         var (referralId, taskId, _) = await hub.ReferAsync();
         var offer = await hub.OfferAsync("alpha", referralId);
+        // The offer's email goes before its Task step is written: wait for the step, so what follows is what changed.
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Received);
         var accept = ProviderLinks.Find(offer, "Accept")!;
         var token = ProviderLinks.Token(accept);
 

@@ -29,6 +29,7 @@ public sealed class CapabilityRoutesTests
                 ([var type, "_search"], "POST") => $"{type} search-type",
                 ([var type, _], "GET") => $"{type} read",
                 ([var type, _], "PUT") => $"{type} update",
+                ([var type, _], "PATCH") => $"{type} patch",
                 ([var type, _], "DELETE") => $"{type} delete",
                 ([var type, _, "_history"], "GET") => $"{type} history-instance",
                 ([var type, _, "_history", _], "GET") => $"{type} vread",

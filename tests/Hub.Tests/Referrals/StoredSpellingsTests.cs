@@ -164,6 +164,7 @@ public sealed class StoredSpellingsTests
 
         { Hub.Access.KeyRole.Reader, "reader" },
         { Hub.Access.KeyRole.Analyst, "analyst" },
+        { Hub.Access.KeyRole.Provider, "provider" },
     };
 
     [Theory]

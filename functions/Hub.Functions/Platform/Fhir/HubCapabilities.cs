@@ -32,7 +32,7 @@ public static class HubCapabilities
                     Documentation = "Callers authenticate with an API key issued by the hub (X-API-Key header) and see only their own practices' referrals.",
                     Security = new CapabilityStatement.SecurityComponent
                     {
-                        Description = "API key per client, mapped to the ODS codes of the practices it acts for.",
+                        Description = "API key per client, mapped to the ODS codes of the practices it acts for; or, for a provider's own system (role provider), to its own HealthcareService ids: such a key reads no practice's referrals beyond the Tasks offered to or accepted by those services, the offer's minimum of a referral before acceptance and the referral in full after.",
                     },
                     Resource =
                     [
@@ -79,14 +79,24 @@ public static class HubCapabilities
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "Task",
-                            Documentation = "The progress of a referral (status and businessStatus), one per referral.",
+                            Documentation = "The progress of a referral (status and businessStatus), one per referral. A provider key reads and searches only the Tasks offered to or accepted by its own HealthcareServices; every other Task is a 404.",
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
                                 new CapabilityStatement.ResourceInteractionComponent
                                 {
                                     Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
-                                    Documentation = Paging + " Also POST Task/_search with a form body.",
+                                    Documentation = Paging + " Also POST Task/_search with a form body. A provider key searches its work by owner=HealthcareService/{id}.",
+                                },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.Update,
+                                    Documentation = "Provider keys only, If-Match required (428 without, 412 when stale): the performer's transitions. While offered: accepted or rejected (the same answer as the email link; the first wins). Once accepted: in-progress, on-hold, completed, failed, cancelled. statusReason is required on rejected, on-hold, failed and cancelled (422); any other transition is a 409 naming it.",
+                                },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.Patch,
+                                    Documentation = "As update, with a JSON merge patch (application/merge-patch+json) of status and statusReason.",
                                 },
                             ],
                             SearchParam =
