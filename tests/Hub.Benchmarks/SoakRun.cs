@@ -117,6 +117,10 @@ public static class SoakRun
                     }
 
                     outcomes[life.ReferralId!] = (scenarios[i], life.ReferralId!);
+                    if (outcomes.Count % 50 == 0)
+                    {
+                        Console.WriteLine($"  {outcomes.Count} referrals driven after {stopwatch.Elapsed.TotalMinutes:F1} min ({driverFailures.Count} waits given up)");
+                    }
                 }
             }));
 
