@@ -147,7 +147,7 @@ public static class HubCapabilities
                         new CapabilityStatement.ResourceComponent
                         {
                             Type = "MeasureReport",
-                            Documentation = "Evidence reports (type summary) computed from the nightly snapshot: the funnel, timeliness, paired outcome change, NHS use and cost offset, with small numbers masked. A searchset Bundle of one report for what the key may read.",
+                            Documentation = "Evidence reports (type summary) computed from the nightly snapshot: the funnel, timeliness, paired outcome change, NHS use and cost offset, under NHS England's disclosure control (counts 1-7 suppressed, others rounded to 5). A searchset Bundle of one report for what the key may read.",
                             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
                             SearchParam =
                             [
@@ -163,7 +163,7 @@ public static class HubCapabilities
                                     Name = "period",
                                     Type = SearchParamType.Date,
                                     Definition = "http://hl7.org/fhir/SearchParameter/MeasureReport-period",
-                                    Documentation = "The date referrals reached the hub: YYYY, YYYY-MM or YYYY-MM-DD with ge, gt, le, lt or eq.",
+                                    Documentation = "The date referrals reached the hub, in whole calendar months: YYYY or YYYY-MM, or ge/le dates on the first and last day of a month.",
                                 },
                             ],
                         },
