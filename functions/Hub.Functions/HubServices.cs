@@ -4,6 +4,7 @@ using Hub.Email;
 using Hub.Evidence;
 using Hub.FollowUp;
 using Hub.Intake;
+using Hub.LinkWork;
 using Hub.Operations;
 using Hub.Platform;
 using Hub.Providers;
@@ -29,6 +30,7 @@ public static class HubServices
             .AddChase(configuration)
             .AddFollowUp(configuration)
             .AddWriteBack(configuration)
+            .AddLinkWork(configuration)
             .AddEvidence(configuration)
             .AddOperations();
 }

@@ -17,7 +17,7 @@ public sealed partial class SliceDependencyTests
     [
         "Hub.Platform.Fhir", "Hub.Platform.Storage", "Hub.Platform.Durable", "Hub.Platform.Telemetry", "Hub.Platform.Http", "Hub.Platform",
         "Hub.Referrals", "Hub.Access", "Hub.Email", "Hub.Providers", "Hub.FollowUp", "Hub.WriteBack", "Hub.Chase", "Hub.Intake",
-        "Hub.Evidence", "Hub.Operations", "Hub",
+        "Hub.LinkWork", "Hub.Evidence", "Hub.Operations", "Hub",
     ];
 
     private static readonly Assembly App = typeof(HubServices).Assembly;

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.LinkWork;
+
+/// <summary>The episode: what the link worker records with the person, the plan, review and discharge, the caseload.</summary>
+public static class EpisodeServices
+{
+    public static IServiceCollection AddEpisodes(this IServiceCollection services, IConfiguration configuration) => services;
+}
