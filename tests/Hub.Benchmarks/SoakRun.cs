@@ -44,17 +44,53 @@ public static class SoakRun
         [Scenario.OptedOut] = "opted-out",
     };
 
-    private sealed class SoakHub : TestHub
+    private sealed class SoakHub(bool restarts) : TestHub
     {
         public StorageFaults Storage { get; } = new();
 
-        protected override void Setup(HubSetup hub) =>
-            hub.FastChase().FastFollowUp()
+        /// <summary>The Durable Azure Storage engine when the run restarts its host; null on the in-process engine.</summary>
+        public RestartingStorageEngine? Engine { get; private set; }
+
+        /// <summary>The compressed life: minutes where the real one has days, long enough that every simulated person
+        /// acts inside its window on a busy 2-core machine, short enough that a referral ends within minutes. Queue
+        /// visibility (1 minute) is the real one, so a restart costs what it costs on the Functions host.</summary>
+        protected override void Setup(HubSetup hub)
+        {
+            hub.Set("Chase:Reminders:0", "00:00:30")
+                .Set("Chase:Reminders:1", "00:01:00")
+                .Set("Chase:EscalateAfter", "00:01:30")
+                .Set("Links:Lifetime", "00:02:00")
+                // Development is what lets every follow-up duration shrink; outside it the follow-up must fall in 3–4 months.
+                .Set("AZURE_FUNCTIONS_ENVIRONMENT", "Development")
+                .Set("FollowUp:FollowUpAfter", "00:00:30")
+                .Set("FollowUp:Reminders:0", "00:00:40")
+                .Set("FollowUp:Reminders:1", "00:01:20")
+                .Set("FollowUp:SurveyWindow", "00:02:00")
+                .Set("FollowUp:BaselineWindow", "00:02:00")
+                .Set("FollowUp:WriteBackFirstRetry", "00:00:01")
+                .Set("FollowUp:WriteBackRetryFor", "00:00:30")
+                .WithPracticeFhirServer()
                 .Set("Chase:RetryFirstInterval", "00:00:00.500")
                 .Set("Hold:RetryEvery", "00:00:05")
                 .Set("PendingEvents:GracePeriod", "00:00:03")
                 .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)));
+            if (restarts)
+            {
+                hub.UseEngine(async tasks =>
+                {
+                    var azurite = await Azurite.SharedAsync();
+                    return await RestartingStorageEngine.Start(azurite.ConnectionString, $"soak{TablePrefix}", e => Engine = e)(tasks);
+                });
+            }
+        }
     }
+
+    /// <summary>How long a simulated person waits for an email before giving up (the longest wait is the third offer
+    /// of a referral whose first two providers let their links expire).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(8);
+
+    /// <summary>How long every referral is given, from the last one driven, to end.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMinutes(15);
 
     /// <summary>Answers a share of table requests with 503 before they reach Azurite (the SDK then retries them).</summary>
     private sealed class StorageFaults : HttpPipelineSynchronousPolicy
@@ -76,10 +112,10 @@ public static class SoakRun
         }
     }
 
-    public static async Task<int> RunAsync(int referrals, int concurrency, int seed)
+    public static async Task<int> RunAsync(int referrals, int concurrency, int seed, bool restarts)
     {
         var random = new Random(seed);
-        var hub = new SoakHub();
+        var hub = new SoakHub(restarts);
         await hub.InitializeAsync();
         var stopwatch = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -94,6 +130,7 @@ public static class SoakRun
             hub.Storage.Rate = 0.03;
             var background = Task.WhenAll(
                 EmailBurstsAsync(hub, faults, seed, stop.Token),
+                RestartsAsync(hub, faults, seed, stop.Token),
                 ReconcileAsync(hub, stop.Token),
                 index.RunAsync(stop.Token));
 
@@ -117,7 +154,7 @@ public static class SoakRun
                     }
 
                     outcomes[life.ReferralId!] = (scenarios[i], life.ReferralId!);
-                    if (outcomes.Count % 50 == 0)
+                    if (outcomes.Count % 25 == 0)
                     {
                         Console.WriteLine($"  {outcomes.Count} referrals driven after {stopwatch.Elapsed.TotalMinutes:F1} min ({driverFailures.Count} waits given up)");
                     }
@@ -130,7 +167,8 @@ public static class SoakRun
             var parkedOrHeld = 0;
             // Every referral is given the same few minutes from here to end (waited for together, not one by one).
             var settle = Stopwatch.StartNew();
-            var final = await Task.WhenAll(outcomes.Keys.Select(id => WaitEndedAsync(hub, id, TimeSpan.FromMinutes(3) - settle.Elapsed)));
+            Console.WriteLine($"  all {outcomes.Count} driven after {stopwatch.Elapsed.TotalMinutes:F1} min ({driverFailures.Count} waits given up); waiting up to {Settle.TotalMinutes:F0} min for every referral to end");
+            var final = await Task.WhenAll(outcomes.Keys.Select(id => WaitEndedAsync(hub, id, Settle - settle.Elapsed)));
             var instances = outcomes.Keys.Zip(final).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
             var held = await hub.Get<ReferralHolds>().ListAsync();
             foreach (var (referralId, (scenario, _)) in outcomes)
@@ -138,7 +176,7 @@ public static class SoakRun
                 var instance = instances[referralId];
                 if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Completed })
                 {
-                    var followUp = await hub.Durable.GetInstanceAsync(ReferralInstances.FollowUpInstanceId(referralId), getInputsAndOutputs: true);
+                    var followUp = await Retry(() => hub.Durable.GetInstanceAsync(ReferralInstances.FollowUpInstanceId(referralId), getInputsAndOutputs: true), 15);
                     var visible = held.Any(h => h.ReferralId == referralId) ? "held (operator list)"
                         : ReferralInstances.ProgressOf(followUp)?.Step is ProgressStep.WriteBackParked ? "write-back parked (operator retry)"
                         : "no visible reason";
@@ -200,7 +238,7 @@ public static class SoakRun
 
     private static async Task DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random, Life life)
     {
-        var (referralId, _, _) = await Retry(() => hub.ReferAsync());
+        var (referralId, _, _) = await Retry(() => hub.ReferAsync(), 15);
         life.ReferralId = referralId;
         var first = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal), "the first offer");
         var firstProvider = first.Step["offer-".Length..];
@@ -225,7 +263,7 @@ public static class SoakRun
                 break;
         }
 
-        var survey = await index.WaitAsync(referralId, e => e.Step.StartsWith("survey-follow-up-survey", StringComparison.Ordinal), "the follow-up survey", TimeSpan.FromMinutes(3));
+        var survey = await index.WaitAsync(referralId, e => e.Step.StartsWith("survey-follow-up-survey", StringComparison.Ordinal), "the follow-up survey");
         if (scenario == Scenario.OptedOut)
         {
             await SendSurveyAsync(hub, raising, SurveyLinks.OptOut(survey.Email)!, random, []);
@@ -243,9 +281,12 @@ public static class SoakRun
         var url = ProviderLinks.Find(offer, action)!;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
-            var answer = await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields);
-            if (answer.Status < 500 || random.NextDouble() < 0.5)
+            var status = await PageStatusAsync(async () =>
+            {
+                var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
+                return (await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields)).Status;
+            });
+            if (status < 500 || random.NextDouble() < 0.5)
             {
                 return;
             }
@@ -257,17 +298,48 @@ public static class SoakRun
         var optOut = new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var page = await SurveyLinks.OpenAsync(hub, url);
-            var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
-            var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
-            var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(url))).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
-            var request = HttpCall.Request("POST", new Uri(url).AbsolutePath, TestHub.Utf8(form), "application/x-www-form-urlencoded");
-            request.Headers.Cookie = cookie;
-            var answer = await TestHub.CallAsync(request, r => optOut ? hub.Function<SurveyHttp>().SubmitOptOut(r, raising) : hub.Function<SurveyHttp>().Submit(r, raising));
-            if (answer.Status < 500 || random.NextDouble() < 0.5)
+            var status = await PageStatusAsync(async () =>
+            {
+                var page = await SurveyLinks.OpenAsync(hub, url);
+                var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
+                var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+                var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(url))).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+                var request = HttpCall.Request("POST", new Uri(url).AbsolutePath, TestHub.Utf8(form), "application/x-www-form-urlencoded");
+                request.Headers.Cookie = cookie;
+                return (await TestHub.CallAsync(request, r => optOut ? hub.Function<SurveyHttp>().SubmitOptOut(r, raising) : hub.Function<SurveyHttp>().Submit(r, raising))).Status;
+            });
+            if (status < 500 || random.NextDouble() < 0.5)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>What the person sees of a page: its status, or a 500 when the host was down (restarting) under it.</summary>
+    private static async Task<int> PageStatusAsync(Func<Task<int>> open)
+    {
+        try
+        {
+            return await open();
+        }
+        catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or TimeoutException or IOException)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            return 500;
+        }
+    }
+
+    /// <summary>The engine's client as it is now; while the host restarts, unreachable as a task hub is (the hub's own
+    /// code sees what it would see on the Functions host, not a disposed object).</summary>
+    private static async Task<T> Through<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "The host is restarting.", ex));
         }
     }
 
@@ -276,7 +348,7 @@ public static class SoakRun
     {
         var flaky = new Mock<DurableTaskClient>("flaky") { CallBase = true };
         flaky.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
+            .Returns((string id, bool inputs, CancellationToken ct) => Through(() => hub.Durable.GetInstanceAsync(id, inputs, ct)));
         flaky.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .Returns((string id, string name, object? payload, CancellationToken ct) =>
             {
@@ -286,7 +358,11 @@ public static class SoakRun
                     throw new TimeoutException("Injected: the task hub could not be reached.");
                 }
 
-                return hub.Durable.RaiseEventAsync(id, name, payload, ct);
+                return Through(async () =>
+                {
+                    await hub.Durable.RaiseEventAsync(id, name, payload, ct);
+                    return true;
+                });
             });
         return flaky.Object;
     }
@@ -309,6 +385,31 @@ public static class SoakRun
         }
     }
 
+    /// <summary>Every one to three minutes, the host is killed and a new one started (on the storage engine only).</summary>
+    private static async Task RestartsAsync(SoakHub hub, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
+    {
+        if (hub.Engine is not { } engine)
+        {
+            return;
+        }
+
+        var random = new Random(seed ^ 0x4e57);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(random.Next(60, 180)), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await engine.RestartAsync();
+            faults.AddOrUpdate("host-restarted", 1, (_, n) => n + 1);
+        }
+    }
+
     /// <summary>The reconciler's timer, every few seconds.</summary>
     private static async Task ReconcileAsync(SoakHub hub, CancellationToken stop)
     {
@@ -320,9 +421,9 @@ public static class SoakRun
             {
                 await reconciler.ReconcileAsync(hub.Durable, CancellationToken.None);
             }
-            catch (Azure.RequestFailedException)
+            catch (Exception ex) when (ex is Azure.RequestFailedException or Grpc.Core.RpcException or ObjectDisposedException or IOException)
             {
-                // An injected storage fault: the next pass tries again, as the timer would.
+                // An injected storage fault, or the host restarting: the next pass tries again, as the timer would.
             }
         }
     }
@@ -332,10 +433,19 @@ public static class SoakRun
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var instance = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
+            OrchestrationMetadata? instance = null;
+            try
+            {
+                instance = await hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true);
+            }
+            catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The host is restarting: ask again.
+            }
+
             if (instance is { IsCompleted: true } || deadline.Elapsed > within || within <= TimeSpan.Zero)
             {
-                return instance;
+                return instance ?? await Retry(() => hub.Durable.GetInstanceAsync(referralId, getInputsAndOutputs: true), 15);
             }
 
             await Task.Delay(500);
@@ -352,7 +462,7 @@ public static class SoakRun
             }
             catch (Exception) when (attempt < attempts)
             {
-                await Task.Delay(200 * attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)));
             }
         }
     }
@@ -409,7 +519,7 @@ public static class SoakRun
                     return found;
                 }
 
-                if (deadline.Elapsed > (within ?? TimeSpan.FromMinutes(2)))
+                if (deadline.Elapsed > (within ?? Patience))
                 {
                     throw new TimeoutException($"Referral {referralId}: {what} was never sent.");
                 }
