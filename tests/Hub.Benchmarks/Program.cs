@@ -5,9 +5,8 @@ using Hub.Benchmarks;
 //                                                                         (--filter '*Intake*'), evidence reports ('*Evidence*')
 // dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] [rounds]
 //                                                                      -> end-to-end load run into Azurite beside a bare durable start
-// dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] [restarts|in-process]
-//                                                                      -> referrals through their whole compressed life with
-//                                                                         faults injected, the host restarted (issue 13)
+// dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] -> referrals through their whole compressed
+//                                                                         life with faults injected (issue 13)
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [rows] [source referrals]
 //                                                                      -> evidence snapshot and MeasureReport over Azurite
 if (args.Length > 0 && args[0] == "load")
@@ -23,8 +22,7 @@ if (args.Length > 0 && args[0] == "soak")
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
     var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 32;
     var seed = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 13;
-    var restarts = args.Length <= 4 || args[4] != "in-process";
-    return await SoakRun.RunAsync(referrals, concurrency, seed, restarts);
+    return await SoakRun.RunAsync(referrals, concurrency, seed);
 }
 
 if (args.Length > 0 && args[0] == "evidence-load")

@@ -23,7 +23,10 @@ namespace Hub.Benchmarks;
 /// scenario expects, with no email step sent twice and nothing stuck without an operator-visible reason.</summary>
 /// <remarks>Worker restarts are not injected: the in-process engine never re-runs an activity whose worker went away
 /// (a real host does, once the message's visibility timeout passes), so a restart there strands work the real host
-/// would not. Restarts between steps are covered by the deployment tests.</remarks>
+/// would not. Restarts between steps are covered by the deployment tests, redelivery after a killed worker by the
+/// crash-recovery run. Running this soak on the Durable Azure Storage backend behind the test gRPC sidecar (to restart
+/// it) was tried: sub-orchestrations never start there (the follow-up never began), so it measures the sidecar, not
+/// the hub.</remarks>
 public static class SoakRun
 {
     private enum Scenario
@@ -44,16 +47,12 @@ public static class SoakRun
         [Scenario.OptedOut] = "opted-out",
     };
 
-    private sealed class SoakHub(bool restarts) : TestHub
+    private sealed class SoakHub : TestHub
     {
         public StorageFaults Storage { get; } = new();
 
-        /// <summary>The Durable Azure Storage engine when the run restarts its host; null on the in-process engine.</summary>
-        public RestartingStorageEngine? Engine { get; private set; }
-
         /// <summary>The compressed life: minutes where the real one has days, long enough that every simulated person
-        /// acts inside its window on a busy 2-core machine, short enough that a referral ends within minutes. Queue
-        /// visibility (1 minute) is the real one, so a restart costs what it costs on the Functions host.</summary>
+        /// acts inside its window on a busy 2-core machine, short enough that a referral ends within minutes.</summary>
         protected override void Setup(HubSetup hub)
         {
             hub.Set("Chase:Reminders:0", "00:00:30")
@@ -74,14 +73,6 @@ public static class SoakRun
                 .Set("Hold:RetryEvery", "00:00:05")
                 .Set("PendingEvents:GracePeriod", "00:00:03")
                 .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)));
-            if (restarts)
-            {
-                hub.UseEngine(async tasks =>
-                {
-                    var azurite = await Azurite.SharedAsync();
-                    return await RestartingStorageEngine.Start(azurite.ConnectionString, $"soak{TablePrefix}", e => Engine = e)(tasks);
-                });
-            }
         }
     }
 
@@ -112,10 +103,10 @@ public static class SoakRun
         }
     }
 
-    public static async Task<int> RunAsync(int referrals, int concurrency, int seed, bool restarts)
+    public static async Task<int> RunAsync(int referrals, int concurrency, int seed)
     {
         var random = new Random(seed);
-        var hub = new SoakHub(restarts);
+        var hub = new SoakHub();
         await hub.InitializeAsync();
         var stopwatch = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -130,9 +121,9 @@ public static class SoakRun
             hub.Storage.Rate = 0.03;
             var background = Task.WhenAll(
                 EmailBurstsAsync(hub, faults, seed, stop.Token),
-                RestartsAsync(hub, faults, seed, stop.Token),
                 ReconcileAsync(hub, stop.Token),
-                index.RunAsync(stop.Token));
+                index.RunAsync(stop.Token),
+                HeartbeatAsync(hub, index, faults, stopwatch, stop.Token));
 
             var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, string ReferralId)>();
             var driverFailures = new ConcurrentBag<string>();
@@ -315,7 +306,7 @@ public static class SoakRun
         }
     }
 
-    /// <summary>What the person sees of a page: its status, or a 500 when the host was down (restarting) under it.</summary>
+    /// <summary>What the person sees of a page: its status, or a 500 when the engine could not be reached under it.</summary>
     private static async Task<int> PageStatusAsync(Func<Task<int>> open)
     {
         try
@@ -329,26 +320,12 @@ public static class SoakRun
         }
     }
 
-    /// <summary>The engine's client as it is now; while the host restarts, unreachable as a task hub is (the hub's own
-    /// code sees what it would see on the Functions host, not a disposed object).</summary>
-    private static async Task<T> Through<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (ObjectDisposedException ex)
-        {
-            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "The host is restarting.", ex));
-        }
-    }
-
     /// <summary>A task hub client that refuses one event raise in twenty, as a task hub whose queues are unreachable would.</summary>
     private static DurableTaskClient FlakyRaising(SoakHub hub, ConcurrentDictionary<string, int> faults)
     {
         var flaky = new Mock<DurableTaskClient>("flaky") { CallBase = true };
         flaky.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .Returns((string id, bool inputs, CancellationToken ct) => Through(() => hub.Durable.GetInstanceAsync(id, inputs, ct)));
+            .Returns((string id, bool inputs, CancellationToken ct) => hub.Durable.GetInstanceAsync(id, inputs, ct));
         flaky.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .Returns((string id, string name, object? payload, CancellationToken ct) =>
             {
@@ -358,11 +335,7 @@ public static class SoakRun
                     throw new TimeoutException("Injected: the task hub could not be reached.");
                 }
 
-                return Through(async () =>
-                {
-                    await hub.Durable.RaiseEventAsync(id, name, payload, ct);
-                    return true;
-                });
+                return hub.Durable.RaiseEventAsync(id, name, payload, ct);
             });
         return flaky.Object;
     }
@@ -385,28 +358,22 @@ public static class SoakRun
         }
     }
 
-    /// <summary>Every one to three minutes, the host is killed and a new one started (on the storage engine only).</summary>
-    private static async Task RestartsAsync(SoakHub hub, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
+    /// <summary>A line a minute, so that a long run shows it is moving (emails sent, storage faults so far).</summary>
+    private static async Task HeartbeatAsync(SoakHub hub, EmailIndex index, ConcurrentDictionary<string, int> faults, Stopwatch clock, CancellationToken stop)
     {
-        if (hub.Engine is not { } engine)
-        {
-            return;
-        }
-
-        var random = new Random(seed ^ 0x4e57);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(random.Next(60, 180)), stop);
+                await Task.Delay(TimeSpan.FromMinutes(1), stop);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
-            await engine.RestartAsync();
-            faults.AddOrUpdate("host-restarted", 1, (_, n) => n + 1);
+            Console.WriteLine($"  [{clock.Elapsed.TotalMinutes:F0} min] {index.Count} emails to SendGrid ({index.Accepted} accepted), "
+                              + $"{hub.Storage.Injected} storage faults");
         }
     }
 
@@ -423,7 +390,7 @@ public static class SoakRun
             }
             catch (Exception ex) when (ex is Azure.RequestFailedException or Grpc.Core.RpcException or ObjectDisposedException or IOException)
             {
-                // An injected storage fault, or the host restarting: the next pass tries again, as the timer would.
+                // An injected storage fault, or the engine unreachable: the next pass tries again, as the timer would.
             }
         }
     }
@@ -440,7 +407,7 @@ public static class SoakRun
             }
             catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or InvalidOperationException)
             {
-                // The host is restarting: ask again.
+                // The engine could not be reached: ask again.
             }
 
             if (instance is { IsCompleted: true } || deadline.Elapsed > within || within <= TimeSpan.Zero)

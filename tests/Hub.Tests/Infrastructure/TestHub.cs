@@ -30,7 +30,6 @@ public class TestHub : IAsyncLifetime
 
     private readonly HubSetup _setup = new();
     private DurableTaskTestHost? _durable;
-    private IHubEngine? _engine;
     private PracticeFhirServer? _practice;
     private PageServer? _pages;
 
@@ -47,7 +46,7 @@ public class TestHub : IAsyncLifetime
 
     public IServiceProvider Services { get; private set; } = null!;
 
-    public DurableTaskClient Durable => _engine?.Client ?? _durable!.Client;
+    public DurableTaskClient Durable => _durable!.Client;
 
     /// <summary>Where the hub's emails go: the real SendGrid client, pointed at a recording server.</summary>
     public SendGridSink Mail { get; private set; } = null!;
@@ -108,14 +107,9 @@ public class TestHub : IAsyncLifetime
 
         Services = services.BuildServiceProvider();
 
-        if (_setup.Engine is { } engine)
-        {
-            _engine = await engine(registry => DurableFunctionsRegistry.Register(registry, () => Services));
-        }
-
         // The engine's own default is a random port in 30000-40000, which collides once many fixtures run at once:
         // take one the OS says is free, and try again on the rare clash.
-        for (var attempt = 1; _engine is null && _durable is null; attempt++)
+        for (var attempt = 1; _durable is null; attempt++)
         {
             try
             {
@@ -167,11 +161,6 @@ public class TestHub : IAsyncLifetime
         if (_durable is not null)
         {
             await _durable.DisposeAsync();
-        }
-
-        if (_engine is not null)
-        {
-            await _engine.DisposeAsync();
         }
 
         if (Services is IAsyncDisposable disposable)
@@ -308,8 +297,6 @@ public sealed class HubSetup
 
     internal bool PracticeServer { get; private set; }
 
-    internal HubEngineStart? Engine { get; private set; }
-
     internal bool PageServer { get; private set; }
 
     internal bool ProviderSeed { get; private set; }
@@ -332,14 +319,6 @@ public sealed class HubSetup
     public HubSetup ConfigureWorker(Action<IServiceCollection> configure)
     {
         WorkerServices.Add(configure);
-        return this;
-    }
-
-    /// <summary>Runs the hub's orchestrations on another engine than the in-process test host (the soak run's Durable
-    /// Azure Storage backend, whose worker it restarts).</summary>
-    public HubSetup UseEngine(HubEngineStart start)
-    {
-        Engine = start;
         return this;
     }
 
