@@ -55,13 +55,14 @@ public sealed class OnwardConnections(
                 $"ServiceRequest/{parentId} is not a referral this service has accepted and holds open.", "ServiceRequest.basedOn")]);
         }
 
-        return await ConnectAsync(posted, seen.ProviderId, seen.Record, seen.Document, caller, channel, durable, cancellationToken);
+        return await ConnectAsync(posted, seen.ProviderId, new OnwardParent(seen.Record.ReferralId, seen.Record.PracticeOds, seen.Record.TaskId), seen.Document, caller, channel, durable,
+            cancellationToken);
     }
 
     /// <summary>Makes one connection from a ServiceRequest the service wrote (API) or the form built: checks it against the
     /// parent and the directory, completes it from the parent (the person, consent and risks; the service as requester)
     /// and hands it to intake.</summary>
-    public async Task<IntakeResult> ConnectAsync(ServiceRequest child, string serviceId, ReferralRecord parentRecord, ReferralDocument parent, Caller caller, string channel,
+    public async Task<IntakeResult> ConnectAsync(ServiceRequest child, string serviceId, OnwardParent parentRecord, ReferralDocument parent, Caller caller, string channel,
         DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         var service = await directory.GetAsync(serviceId, cancellationToken);
@@ -84,8 +85,7 @@ public sealed class OnwardConnections(
             return routed;
         }
 
-        return await intake.SubmitOnwardAsync(Complete(child, service, parentRecord, parent), new OnwardParent(parentRecord.ReferralId, parentRecord.PracticeOds, parentRecord.TaskId),
-            serviceId, caller, channel, durable, cancellationToken);
+        return await intake.SubmitOnwardAsync(Complete(child, service, parentRecord, parent), parentRecord, serviceId, caller, channel, durable, cancellationToken);
     }
 
     /// <summary>The refusal when nobody could be offered the connection: a performer that is not an active community
@@ -118,7 +118,7 @@ public sealed class OnwardConnections(
     /// <summary>The connection as intake takes it: the person (the parent's Patient), their consent and risks, and the
     /// service as requester (an Organization with the service's id and address, so the chase's news reaches the link
     /// worker, not the GP). Every reference the hub adds is a urn:uuid derived from ids, so a repeat hashes the same.</summary>
-    private static ReferralSubmission Complete(ServiceRequest child, Provider service, ReferralRecord parentRecord, ReferralDocument parent)
+    private static ReferralSubmission Complete(ServiceRequest child, Provider service, OnwardParent parentRecord, ReferralDocument parent)
     {
         var bundle = new Bundle { Type = Bundle.BundleType.Collection };
         bundle.Entry.Add(new Bundle.EntryComponent { Resource = child });

@@ -4,6 +4,7 @@ using Hub.Access;
 using Hub.Chase;
 using Hub.FollowUp;
 using Hub.Intake;
+using Hub.LinkWork;
 using Hub.Platform.Fhir;
 using Hub.Providers;
 using Hub.Referrals;
@@ -53,7 +54,7 @@ public sealed class OnwardConnectionTests(OnwardHub hub) : IClassFixture<OnwardH
         var offer = await hub.OfferAsync(LinkWorkers, referralId);
         var accepted = await hub.ConfirmAsync(ProviderLinks.Find(offer, "Accept")!);
         Assert.Contains("Referral accepted", accepted.Body, StringComparison.Ordinal);
-        await hub.AuditWithAsync(referralId, "accepted");
+        await Eventually.ValueAsync(() => hub.Get<ChaseStore>().GetAsync(referralId), c => c?.Step == ChaseStage.Accepted, what: "the chase to record the link worker's acceptance");
         return (referralId, taskId);
     }
 
@@ -179,5 +180,93 @@ public sealed class OnwardConnectionTests(OnwardHub hub) : IClassFixture<OnwardH
         Assert.Equal("withdrawn", (await FinishedAsync(gardenId)).ReadOutputAs<string>());
         Assert.Equal("withdrawn", (await FinishedAsync(artsId)).ReadOutputAs<string>());
         Assert.Single(hub.SurveyEmails(parentId));
+    }
+
+    private async Task<(HttpAnswer Page, string Cookie, string Csrf, string Form)> OpenFormAsync(string token)
+    {
+        var page = await TestHub.CallAsync(HttpCall.Request("GET", "/api/provider/onward", query: $"?t={Uri.EscapeDataString(token)}"), r => hub.Function<OnwardConnectionHttp>().Show(r));
+        var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
+        var csrf = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var form = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"connection\" value=\"([^\"]+)\"").Groups[1].Value;
+        var opened = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"opened\" value=\"([^\"]+)\"").Groups[1].Value;
+        return (page, cookie, csrf, $"{form}|{opened}");
+    }
+
+    private async Task<HttpAnswer> SendFormAsync(string token, string cookie, string csrf, params (string Name, string Value)[] fields)
+    {
+        fields = [.. fields.SelectMany(f => f.Name == "connection" ? new[] { ("connection", f.Value.Split('|')[0]), ("opened", f.Value.Split('|')[1]) } : [f])];
+        var body = string.Join('&', fields.Append(("t", token)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+        var request = HttpCall.Request("POST", "/api/provider/onward", TestHub.Utf8(body), "application/x-www-form-urlencoded");
+        request.Headers.Cookie = cookie;
+        return await TestHub.CallAsync(request, r => hub.Function<OnwardConnectionHttp>().Make(r, hub.Durable));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task On_the_form_from_the_link_workers_link_a_connection_is_made_once_however_often_it_is_sent()
+    {
+        var (parentId, _) = await LinkWorkerAcceptsAsync();
+        var token = ProviderLinks.Token(ProviderLinks.Find(await hub.OfferAsync(LinkWorkers, parentId), "Accept")!);
+
+        var (page, cookie, csrf, form) = await OpenFormAsync(token);
+        Assert.Equal(200, page.Status);
+        Assert.Contains("None yet.", page.Body, StringComparison.Ordinal);
+        Assert.Contains("Canvas Arts", page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Riverside Link Workers (", page.Body, StringComparison.Ordinal);
+
+        var nothingChosen = await SendFormAsync(token, cookie, csrf, ("connection", form));
+        Assert.Equal(422, nothingChosen.Status);
+        Assert.Contains("Select a provider, or an activity", nothingChosen.Body, StringComparison.Ordinal);
+
+        var made = await SendFormAsync(token, cookie, csrf, ("connection", form), ("provider", Arts), ("reason", "Loves painting."));
+        Assert.Equal(201, made.Status);
+        Assert.Contains("Connection made", made.Body, StringComparison.Ordinal);
+        Assert.Equal(200, (await SendFormAsync(token, cookie, csrf, ("connection", form), ("provider", Arts), ("reason", "Loves painting."))).Status);
+
+        var children = await hub.Get<OnwardReferralIndex>().ChildrenAsync(parentId);
+        var child = Assert.Single(children);
+        Assert.Equal(LinkWorkers, child.RequesterId);
+        await hub.OfferAsync(Arts, child.ReferralId);
+        var (again, _, _, _) = await OpenFormAsync(token);
+        Assert.Contains("Canvas Arts", again.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("None yet.", again.Body, StringComparison.Ordinal);
+
+        // Another provider's link opens no form for this person.
+        var (foreign, _, _, _) = await OpenFormAsync(ProviderLinks.Token(ProviderLinks.Find(await hub.OfferAsync(Arts, child.ReferralId), "Accept")!));
+        Assert.NotEqual(200, foreign.Status);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Through_the_API_only_the_accepting_link_worker_service_connects_and_a_repeat_is_the_same_connection()
+    {
+        var (parentId, _) = await LinkWorkerAcceptsAsync();
+        var key = await ProviderKeyAsync(LinkWorkers);
+        var identifier = $"arts-{Guid.NewGuid():N}";
+
+        var first = await PostAsync(key, Connection(parentId, identifier, Activity(ActivityCategories.Arts), Arts));
+        Assert.Equal(201, first.Status);
+        var repeat = await PostAsync(key, Connection(parentId, identifier, Activity(ActivityCategories.Arts), Arts));
+        Assert.Equal(200, repeat.Status);
+        Assert.Equal(first.Referral.Id, repeat.Referral.Id);
+        Assert.Single(await hub.Get<OnwardReferralIndex>().ChildrenAsync(parentId));
+
+        var otherProvider = await PostAsync(await ProviderKeyAsync(GardenA), Connection(parentId, $"x-{Guid.NewGuid():N}", Activity(ActivityCategories.Gardening)));
+        Assert.Equal(404, otherProvider.Status);
+        Assert.Contains("ServiceRequest.basedOn", otherProvider.Expressions);
+
+        var noParent = Connection(parentId, $"x-{Guid.NewGuid():N}", Activity(ActivityCategories.Arts));
+        noParent.BasedOn.Clear();
+        Assert.Equal(422, (await PostAsync(key, noParent)).Status);
+
+        var unknownPerformer = await PostAsync(key, Connection(parentId, $"x-{Guid.NewGuid():N}", Activity(ActivityCategories.Arts), "no-such-provider"));
+        Assert.Equal(422, unknownPerformer.Status);
+        Assert.Contains("ServiceRequest.performer", unknownPerformer.Expressions);
+
+        var nobodyOffers = await PostAsync(key, Connection(parentId, $"x-{Guid.NewGuid():N}", Activity(ActivityCategories.Walking)));
+        Assert.Equal(422, nobodyOffers.Status);
+
+        var someoneElse = Connection(parentId, $"x-{Guid.NewGuid():N}", Activity(ActivityCategories.Arts), Arts);
+        someoneElse.Subject = new ResourceReference { Identifier = new Identifier(FhirCodes.NhsNumberSystem, ReferralExamples.AnotherValidNhsNumber), Type = "Patient" };
+        Assert.Equal(422, (await PostAsync(key, someoneElse)).Status);
+        Assert.Single(await hub.Get<OnwardReferralIndex>().ChildrenAsync(parentId));
     }
 }
