@@ -95,7 +95,12 @@ public sealed class ChaseOutcomeActivities(
         });
         await tasks.UpdateAsync(referral.PracticeOds, referral.TaskId, task =>
         {
-            ChaseTaskSteps.AwaitingFollowUp.ApplyTo(task);
+            if (referral.ParentReferralId is null)
+            {
+                // An onward connection has no follow-up of its own (its parent's is the person's): it stays accepted.
+                ChaseTaskSteps.AwaitingFollowUp.ApplyTo(task);
+            }
+
             task.Owner = owner;
             if (firstSession is { } first)
             {

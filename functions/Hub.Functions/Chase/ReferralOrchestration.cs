@@ -100,6 +100,16 @@ public static class ReferralOrchestration
             if (answer.Accepted)
             {
                 await steps.CallAsync(ChaseActivityNames.AcceptReferral, new ChaseEnd(input, step.ProviderId, declines, answer, null), retry);
+                if (input.ParentReferralId is not null)
+                {
+                    // An onward connection (LinkWork): the person is followed up once, from the link worker's acceptance
+                    // of the parent referral, so this acceptance starts no second follow-up. It waits for a withdrawal
+                    // (the practice's of the parent cascades here) to tell the provider holding it.
+                    steps.SetStatus(new ReferralProgress(ProgressStep.Accepted, "Accepted; an onward connection, followed up with its parent referral.", null, step.ProviderId));
+                    await withdrawal;
+                    return await CancelAsync(steps, input, step.ProviderId, retry);
+                }
+
                 if (context.Version == "2")
                 {
                     // Accepted under version 2, before the follow-up existed: it keeps waiting for a withdrawal, as it did.

@@ -61,6 +61,17 @@ public sealed class IncomingReferral
         return (new IncomingReferral(submission, facts, HashContent(submission)), null);
     }
 
+    /// <summary>An onward connection, built by the link-work stage from what the link-worker service sent and the parent
+    /// referral (<see cref="ReferralIntake.SubmitOnwardAsync"/>): the same rules, with the parent's practice.
+    /// Returns the refusal (422, every broken rule at once) when it cannot be taken.</summary>
+    public static (IncomingReferral? Referral, IntakeResult? Refusal) ReadOnward(ReferralSubmission submission, string practiceOds, IReadOnlyCollection<string> acceptedCodes)
+    {
+        var (facts, problems) = ReferralRules.Check(submission, acceptedCodes, practiceOds);
+        return facts is null
+            ? (null, IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, problems) with { PracticeOds = practiceOds })
+            : (new IncomingReferral(submission, facts, HashContent(submission)), null);
+    }
+
     /// <summary>The referral as the hub keeps it: the ServiceRequest with the hub's id and version, and everything that came
     /// with it, in one collection Bundle. Built only from the submission, the id and the time, so a retry writes the same bytes.</summary>
     public (ServiceRequest ServiceRequest, Bundle Document) StoredForm(string referralId, DateTimeOffset receivedAt)

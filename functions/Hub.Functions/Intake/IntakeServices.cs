@@ -14,10 +14,11 @@ public static class IntakeServices
         services.AddSingleton<ReferralLookup>();
         services.AddSingleton<SearchPages>();
         services.AddSingleton<ReferralWithdrawal>();
+        services.AddSingleton<OnwardReferralIndex>();
         services.AddSingleton<RejectionStore>();
         services.AddSingleton<IntakeQueues>();
         services.AddHostedService(provider => provider.GetRequiredService<IntakeQueues>());
-        services.AddHubTables(RejectionStore.Table);
+        services.AddHubTables(RejectionStore.Table, OnwardReferralIndex.Table);
         return services;
     }
 }

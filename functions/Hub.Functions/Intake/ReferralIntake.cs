@@ -19,6 +19,7 @@ public sealed partial class ReferralIntake(
     ReferralStore referrals,
     ReferralDocuments documents,
     TaskStore tasks,
+    OnwardReferralIndex onward,
     AuditTrail audit,
     FhirSerializer fhir,
     IOptions<IntakeOptions> options,
@@ -41,6 +42,31 @@ public sealed partial class ReferralIntake(
             return IntakeResult.Refused(HttpStatusCode.UnprocessableEntity, gaps) with { PracticeOds = incoming.Facts.PracticeOds };
         }
 
+        return await TakeAsync(incoming, gaps, caller, channel, durable, null, cancellationToken);
+    }
+
+    /// <summary>Takes in an onward connection: a referral a link-worker service makes, <c>basedOn</c> a referral it
+    /// accepted (LinkWork builds the submission: the person and consent from the parent, the service as requester). The
+    /// same rules (with the parent's practice), the same once-only storage on its identifier, its own Task
+    /// (<c>partOf</c> the parent's), its own chase. PRSB gaps are warnings only: the parent carried the standard's items.</summary>
+    public async Task<IntakeResult> SubmitOnwardAsync(ReferralSubmission submission, OnwardParent parent, string requesterId, Caller caller, string channel, DurableTaskClient durable,
+        CancellationToken cancellationToken = default)
+    {
+        var (incoming, refusal) = IncomingReferral.ReadOnward(submission, parent.PracticeOds, _options.EffectiveAcceptedCodes);
+        if (incoming is null)
+        {
+            return refusal!;
+        }
+
+        return await TakeAsync(incoming, PrsbGaps(incoming.Submission), caller, channel, durable, new Onward(parent, requesterId), cancellationToken);
+    }
+
+    /// <summary>The parent of an onward connection being stored, and the service that made it.</summary>
+    private sealed record Onward(OnwardParent Parent, string RequesterId);
+
+    private async Task<IntakeResult> TakeAsync(IncomingReferral incoming, IReadOnlyList<FhirProblem> gaps, Caller caller, string channel, DurableTaskClient durable, Onward? onwardOf,
+        CancellationToken cancellationToken)
+    {
         var facts = incoming.Facts;
         var now = time.GetUtcNow();
         var reservation = new IdentifierReservation(
@@ -56,8 +82,8 @@ public sealed partial class ReferralIntake(
 
         var existing = await referrals.TryReserveAsync(reservation, facts.IdentifierSystem, facts.IdentifierValue, cancellationToken);
         var result = existing is null
-            ? await StoreAsync(reservation, incoming, caller, channel, durable, cancellationToken)
-            : await RepeatAsync(existing, incoming, caller, channel, durable, cancellationToken);
+            ? await StoreAsync(reservation, incoming, caller, channel, durable, onwardOf, cancellationToken)
+            : await RepeatAsync(existing, incoming, caller, channel, durable, onwardOf, cancellationToken);
         return result with
         {
             PracticeOds = facts.PracticeOds, IdentifierSystem = facts.IdentifierSystem, IdentifierValue = facts.IdentifierValue,
@@ -81,7 +107,7 @@ public sealed partial class ReferralIntake(
     /// <summary>The same identifier again: the same referral gets the stored one back (after waiting for a copy still
     /// being stored, or finishing the work of one that died); different content is a conflict.</summary>
     private async Task<IntakeResult> RepeatAsync(IdentifierReservation existing, IncomingReferral incoming,
-        Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
+        Caller caller, string channel, DurableTaskClient durable, Onward? onwardOf, CancellationToken cancellationToken)
     {
         if (existing.ContentHash != incoming.ContentHash)
         {
@@ -107,7 +133,7 @@ public sealed partial class ReferralIntake(
             if (now - current.ClaimedAt > _options.AbandonedAfter && await referrals.TryClaimAsync(current, now, cancellationToken))
             {
                 LogTakeover(logger, current.ReferralId);
-                return await StoreAsync(current, incoming, caller, channel, durable, cancellationToken);
+                return await StoreAsync(current, incoming, caller, channel, durable, onwardOf, cancellationToken);
             }
 
             if (now > deadline)
@@ -125,7 +151,7 @@ public sealed partial class ReferralIntake(
     /// <summary>Stores the referral, its Task and audit entry, and starts its orchestration. Only the holder of the
     /// identifier reservation runs this, and every step is safe to repeat, so a takeover after a crash finishes the job.</summary>
     private async Task<IntakeResult> StoreAsync(IdentifierReservation reservation, IncomingReferral incoming,
-        Caller caller, string channel, DurableTaskClient durable, CancellationToken cancellationToken)
+        Caller caller, string channel, DurableTaskClient durable, Onward? onwardOf, CancellationToken cancellationToken)
     {
         var facts = incoming.Facts;
         using var span = HubTelemetry.StartReferralStep("referral.intake", reservation.ReferralId);
@@ -136,10 +162,17 @@ public sealed partial class ReferralIntake(
         await referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
 
         var task = ReferralTasks.Create(reservation.TaskId, reservation.ReferralId, facts.PracticeOds, facts.NhsNumber, reservation.ReservedAt);
+        if (onwardOf is not null)
+        {
+            // An onward connection's Task is part of the link worker's Task (Gravity: the parent Task the GP follows).
+            task.PartOf.Add(new ResourceReference($"Task/{onwardOf.Parent.TaskId}"));
+            await onward.AddAsync(new OnwardChild(onwardOf.Parent.ReferralId, reservation.ReferralId, facts.PracticeOds, reservation.TaskId, onwardOf.RequesterId), cancellationToken);
+        }
+
         await tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken);
         await audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken);
 
-        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id), cancellationToken);
+        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id, onwardOf?.Parent.ReferralId), cancellationToken);
         await referrals.MarkStoredAsync(reservation, cancellationToken);
         HubTelemetry.ReferralsReceived.Add(1, new KeyValuePair<string, object?>("channel", channel));
         LogStored(logger, reservation.ReferralId, channel);

@@ -17,7 +17,7 @@ namespace Hub.Intake;
 /// <see cref="ReferralIntake"/> and shapes the answer: the ServiceRequest for a lone one, a collection or a BaRS message;
 /// a <c>transaction-response</c> Bundle for a transaction. <c>If-None-Exist</c> (or a transaction entry's
 /// <c>ifNoneExist</c>) on <c>identifier=system|value</c> makes the create conditional, as FHIR defines it.</summary>
-public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options)
+public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options, IEnumerable<IOnwardIntake> onward)
 {
     [Function("PostServiceRequest")]
     public Task<IActionResult> PostServiceRequest(
@@ -61,7 +61,14 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
         };
 
         IntakeResult result;
-        if (condition.Value is not null)
+        if (caller.IsProvider)
+        {
+            // A provider key posts only onward connections (a link-worker service's, basedOn a referral it accepted).
+            result = onward.FirstOrDefault() is { } connections
+                ? await connections.SubmitAsync(body.Resource!, route, caller, "http", durable, CancellationToken.None)
+                : IntakeResult.Refused(HttpStatusCode.Forbidden, [new FhirProblem(OperationOutcome.IssueType.Forbidden, "A provider key does not post referrals.")]);
+        }
+        else if (condition.Value is not null)
         {
             var (matched, refusal) = await MatchAsync(request, condition.Value, condition.Where, caller, cancellationToken);
             if (refusal is not null)

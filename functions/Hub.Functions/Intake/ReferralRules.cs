@@ -29,7 +29,10 @@ public static partial class ReferralRules
     public static string? FindPracticeOds(ReferralSubmission submission, out string? path) =>
         RequesterOds(submission, out path) is { } ods && OdsCodePattern().IsMatch(ods) ? ods : null;
 
-    public static (ReferralFacts? Facts, IReadOnlyList<FhirProblem> Problems) Check(ReferralSubmission submission, IReadOnlyCollection<string> acceptedCodes)
+    /// <param name="onwardPracticeOds">For an onward connection (a link-worker service's referral, <c>basedOn</c> the
+    /// referral it accepted): the parent referral's practice, whose referral it stays. Its requester is the link-worker
+    /// service, so no practice ODS code is looked for there.</param>
+    public static (ReferralFacts? Facts, IReadOnlyList<FhirProblem> Problems) Check(ReferralSubmission submission, IReadOnlyCollection<string> acceptedCodes, string? onwardPracticeOds = null)
     {
         var problems = new List<FhirProblem>();
         var sr = submission.ServiceRequest;
@@ -88,7 +91,8 @@ public static partial class ReferralRules
 
         var (nhsNumber, patient) = CheckSubject(submission, problems);
 
-        var ods = RequesterOds(submission, out var odsPath);
+        string? odsPath = null;
+        var ods = onwardPracticeOds ?? RequesterOds(submission, out odsPath);
         if (ods is null)
         {
             problems.Add(FhirProblem.Required($"{at}.requester",

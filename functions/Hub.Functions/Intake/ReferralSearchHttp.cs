@@ -18,7 +18,7 @@ namespace Hub.Intake;
 /// storage (see <see cref="SearchPages"/>). Parameters the hub does not know are ignored, as FHIR allows, and left out of
 /// the links. Only the caller's own practices are ever searched.</summary>
 public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
-    SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork)
+    SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork, OnwardReferralIndex onward)
 {
     public const int DefaultCount = 20;
     public const int MaxCount = 100;
@@ -149,6 +149,11 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(problem);
         }
 
+        if (context.Search.One("based-on") is { } basedOn)
+        {
+            return await BasedOnAsync(context, basedOn, dates);
+        }
+
         if (context.Search.Values("identifier") is { Count: > 0 } identifiers)
         {
             if (identifiers.Count > 1 || !ReferralLookup.TryParseIdentifier(identifiers[0], out var system, out var value))
@@ -229,6 +234,11 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return await ProviderTasksAsync(context, owner, Keep);
         }
 
+        if (context.Search.One("part-of") is { } partOf)
+        {
+            return await PartOfAsync(context, partOf, Keep);
+        }
+
         if (context.Search.One("focus") is { } focus)
         {
             // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
@@ -290,6 +300,79 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
 
         var (found, next) = await providerWork.PageAsync(providerId, context.Count, context.From?.Continuation, keep, context.Request.HttpContext.RequestAborted);
         return new Found([.. found], next is null ? null : new PagePosition(0, next), null);
+    }
+
+    /// <summary><c>based-on=ServiceRequest/{id}</c>: the onward connections a link-worker service made from one of the
+    /// caller's referrals (<see cref="OnwardReferralIndex"/>), all on one page. A referral the caller does not hold has none.</summary>
+    private async Task<Found> BasedOnAsync(Context context, string basedOn, List<DateSearch> dates)
+    {
+        var parentId = ReferencedId(basedOn, "ServiceRequest");
+        if (parentId is null)
+        {
+            return Found.Refused(FhirProblem.Invalid("based-on", "based-on must be a ServiceRequest: based-on=ServiceRequest/{id}."));
+        }
+
+        context.Applied.Insert(0, new("based-on", $"ServiceRequest/{parentId}"));
+        if (context.Start(pages) is { } bad)
+        {
+            return Found.Refused(bad);
+        }
+
+        var cancellationToken = context.Request.HttpContext.RequestAborted;
+        var found = new List<Resource>();
+        if (await referrals.FindAsync(context.Practices, parentId, cancellationToken) is { } parent)
+        {
+            foreach (var child in await onward.ChildrenAsync(parent.ReferralId, cancellationToken))
+            {
+                if (child.PracticeOds == parent.PracticeOds && await referrals.GetAsync(child.PracticeOds, child.ReferralId, cancellationToken) is { } record
+                    && dates.All(d => d.Matches(record.LastUpdated)) && await lookup.ServeAsync(record, cancellationToken) is { } served)
+                {
+                    found.Add(served.ServiceRequest);
+                }
+            }
+        }
+
+        return new Found(found, null, found.Count);
+    }
+
+    /// <summary><c>part-of=Task/{id}</c>: the Tasks of the onward connections made from the referral whose Task that is,
+    /// for the caller's practices, all on one page.</summary>
+    private async Task<Found> PartOfAsync(Context context, string partOf, Func<Hl7.Fhir.Model.Task, bool> keep)
+    {
+        var parentTaskId = ReferencedId(partOf, "Task");
+        if (parentTaskId is null)
+        {
+            return Found.Refused(FhirProblem.Invalid("part-of", "part-of must be a Task: part-of=Task/{id}."));
+        }
+
+        context.Applied.Insert(0, new("part-of", $"Task/{parentTaskId}"));
+        if (context.Start(pages) is { } bad)
+        {
+            return Found.Refused(bad);
+        }
+
+        var cancellationToken = context.Request.HttpContext.RequestAborted;
+        var found = new List<Resource>();
+        if (await tasks.FindAsync(context.Practices, parentTaskId, cancellationToken) is { } parent)
+        {
+            foreach (var child in await onward.ChildrenAsync(parent.ReferralId, cancellationToken))
+            {
+                if (child.PracticeOds == parent.PracticeOds && await tasks.GetAsync(child.PracticeOds, child.TaskId, cancellationToken) is { } stored
+                    && ParseTask(stored.Json) is { } task && keep(task))
+                {
+                    found.Add(task);
+                }
+            }
+        }
+
+        return new Found(found, null, found.Count);
+    }
+
+    /// <summary>The id in "Type/{id}", a full URL ending in it, or a bare id; null for another type.</summary>
+    private static string? ReferencedId(string reference, string type)
+    {
+        var parts = reference.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 0 || (parts.Length >= 2 && parts[^2] != type) ? null : parts[^1];
     }
 
     private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(Context context)

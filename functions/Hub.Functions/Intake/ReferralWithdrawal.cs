@@ -10,7 +10,8 @@ namespace Hub.Intake;
 
 /// <summary>The practice withdraws a referral by updating its ServiceRequest to <c>revoked</c> or <c>entered-in-error</c>:
 /// the stored referral gets a new version, and its orchestration stops cleanly (Task cancelled, provider told).</summary>
-public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time)
+public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocuments documents, FhirSerializer fhir, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time,
+    OnwardReferralIndex onward, TaskStore tasks)
 {
     /// <summary>The pending event's key on each instance: one withdrawal per referral.</summary>
     public const string WithdrawnKey = ReferralInstances.WithdrawnEvent;
@@ -75,6 +76,7 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
             var status = StoredSpelling.Parse<WithdrawalStatus>(record.Status);
             await audit.AppendAsync(referralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, status), cancellationToken);
             await DeliverAsync(durable, referralId, new Withdrawal(status, record.LastUpdated), cancellationToken);
+            await WithdrawConnectionsAsync(referralId, status, caller, durable, cancellationToken);
             return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
         }
 
@@ -86,8 +88,68 @@ public sealed class ReferralWithdrawal(ReferralStore referrals, ReferralDocument
         await audit.AppendAsync(referralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, withdrawal), cancellationToken);
 
         await DeliverAsync(durable, referralId, new Withdrawal(withdrawal, now), cancellationToken);
+        await WithdrawConnectionsAsync(referralId, withdrawal, caller, durable, cancellationToken);
         return new IntakeResult(HttpStatusCode.OK, stored, null) { TaskId = record.TaskId, PracticeOds = record.PracticeOds };
     }
+
+    /// <summary>The parent's withdrawal reaches its onward connections (LinkWork): each one still open (its Task not ended)
+    /// is saved withdrawn the same way and its chase told, which tells the provider holding it (the withdrawal email). A
+    /// connection already ended (completed, failed, rejected by every provider) is left as it ended. Run on every withdrawal
+    /// of the parent, the repeated one included, so a failure part-way is finished by the practice's retry.</summary>
+    private async System.Threading.Tasks.Task WithdrawConnectionsAsync(string parentReferralId, WithdrawalStatus status, Caller caller, DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        foreach (var child in await onward.ChildrenAsync(parentReferralId, cancellationToken))
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await WithdrawConnectionAsync(child, status, caller, durable, cancellationToken);
+                    break;
+                }
+                catch (ReferralChangedException) when (attempt < 2)
+                {
+                    // Saved by someone else between read and write: read it again and decide again.
+                }
+            }
+        }
+    }
+
+    private async System.Threading.Tasks.Task WithdrawConnectionAsync(OnwardChild child, WithdrawalStatus status, Caller caller, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var record = await referrals.GetAsync(child.PracticeOds, child.ReferralId, cancellationToken);
+        if (record is null)
+        {
+            return;
+        }
+
+        if (record.IsWithdrawn())
+        {
+            await DeliverAsync(durable, child.ReferralId, new Withdrawal(StoredSpelling.Parse<WithdrawalStatus>(record.Status), record.LastUpdated), cancellationToken);
+            return;
+        }
+
+        var task = await tasks.GetAsync(record.PracticeOds, record.TaskId, cancellationToken);
+        if (task is not null && fhir.ParseJson(System.Text.Encoding.UTF8.GetBytes(task.Json)).Resource is Hl7.Fhir.Model.Task { Status: { } taskStatus } && IsEnded(taskStatus))
+        {
+            return;
+        }
+
+        var (_, loaded) = await documents.LoadAsync(record, cancellationToken)
+                          ?? throw new InvalidOperationException($"Referral {child.ReferralId} has no readable document.");
+        var now = time.GetUtcNow();
+        var stored = loaded.ServiceRequest;
+        stored.Status = status.ToFhir();
+        stored.Meta!.VersionId = (record.VersionId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        stored.Meta.LastUpdated = now;
+        await referrals.SaveAsync(record with { Status = status.Spelling(), VersionId = record.VersionId + 1, LastUpdated = now }, fhir.Serialize(loaded.Bundle, FhirFormat.Json), cancellationToken);
+        await audit.AppendAsync(child.ReferralId, LifecycleEvent.WithdrawnByPractice(caller.ClientId, status), cancellationToken);
+        await DeliverAsync(durable, child.ReferralId, new Withdrawal(status, now), cancellationToken);
+    }
+
+    private static bool IsEnded(Hl7.Fhir.Model.Task.TaskStatus status) => status is Hl7.Fhir.Model.Task.TaskStatus.Completed or Hl7.Fhir.Model.Task.TaskStatus.Failed
+        or Hl7.Fhir.Model.Task.TaskStatus.Cancelled or Hl7.Fhir.Model.Task.TaskStatus.Rejected or Hl7.Fhir.Model.Task.TaskStatus.EnteredInError;
 
     /// <summary>The chase's instance, and the follow-up's once a provider has accepted: whichever is waiting stops. Each
     /// is a pending event, so a failure here is repaired by the practice's retry or the reconciler. A follow-up that does

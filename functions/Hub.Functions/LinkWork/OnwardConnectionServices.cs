@@ -1,3 +1,4 @@
+using Hub.Intake;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -7,5 +8,10 @@ namespace Hub.LinkWork;
 /// ServiceRequest chased by the provider chase.</summary>
 public static class OnwardConnectionServices
 {
-    public static IServiceCollection AddOnwardConnections(this IServiceCollection services, IConfiguration configuration) => services;
+    public static IServiceCollection AddOnwardConnections(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<OnwardConnections>();
+        services.AddSingleton<IOnwardIntake>(provider => provider.GetRequiredService<OnwardConnections>());
+        return services;
+    }
 }

@@ -9,7 +9,12 @@ namespace Hub.Referrals;
 /// <summary>What a referral's orchestration is started with: ids only, never FHIR or personal data
 /// (orchestration history is stored in plain tables).</summary>
 /// <param name="TraceParent">The W3C trace id of intake's span, so the referral's activities join one trace (an id, not data).</param>
-public sealed record ReferralOrchestrationInput(string ReferralId, string PracticeOds, string TaskId, string? TraceParent = null);
+/// <param name="ParentReferralId">Set only for an onward connection (a link-worker service's referral of the person to a
+/// community activity, <c>basedOn</c> the referral it accepted): the parent referral's id. Such a referral is chased like
+/// any other, but its acceptance starts no follow-up (the person is followed up once, from the parent's acceptance).
+/// Written only when set, so instances started before it existed keep the shape their history has.</param>
+public sealed record ReferralOrchestrationInput(string ReferralId, string PracticeOds, string TaskId, string? TraceParent = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ParentReferralId = null);
 
 /// <summary>Where a referral is, for operators: the custom status of its chase and of its follow-up.</summary>
 public sealed record ReferralProgress(ProgressStep Step, string? Detail, DateTime? NextTimerAt = null, string? ProviderId = null);

@@ -357,6 +357,9 @@ public sealed class StoredSpellingsTests
     private sealed record OldParkedWriteBack(OldFollowUpInput FollowUp, string Kind, OldWriteBackOutcome Outcome);
     private sealed record OldFollowUpEnd(OldFollowUpInput FollowUp, string Outcome);
 
+    // An onward connection's chase input (LinkWork): the parent referral's id, written only when set.
+    private sealed record OnwardInput(string ReferralId, string PracticeOds, string TaskId, string? TraceParent, string ParentReferralId);
+
     private static readonly OldInput OldReferral = new("r1", "A81001", "t1", "00-abc-def-01");
     private static readonly ReferralOrchestrationInput Referral = new("r1", "A81001", "t1", "00-abc-def-01");
     private static readonly OldFollowUpInput OldFollowUp = new(OldReferral, "alpha");
@@ -385,6 +388,7 @@ public sealed class StoredSpellingsTests
         { new OldWriteBackOutcome("no-endpoint", null), new WriteBackOutcome(WriteBackState.NoEndpoint, null) },
         { new OldParkedWriteBack(OldFollowUp, "baseline", new OldWriteBackOutcome("refused", "422")), new ParkedWriteBack(FollowUp, SurveyKind.Baseline, new WriteBackOutcome(WriteBackState.Refused, "422")) },
         { new OldFollowUpEnd(OldFollowUp, "no-response"), new FollowUpEnd(FollowUp, FollowUpOutcome.NoResponse) },
+        { new OnwardInput("r2", "A81001", "t2", null, "r1"), new ReferralOrchestrationInput("r2", "A81001", "t2", null, "r1") },
     };
 
     [Theory]

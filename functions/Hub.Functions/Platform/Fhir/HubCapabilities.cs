@@ -73,6 +73,13 @@ public static class HubCapabilities
                                     Definition = "http://hl7.org/fhir/SearchParameter/clinical-identifier",
                                     Documentation = "system|value (both): the GP system's own referral id. Also the one condition If-None-Exist takes.",
                                 },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "based-on",
+                                    Type = SearchParamType.Reference,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/ServiceRequest-based-on",
+                                    Documentation = "ServiceRequest/{id}: the onward connections a link-worker service made from that referral (all on one page).",
+                                },
                                 LastUpdated,
                             ],
                         },
@@ -107,6 +114,13 @@ public static class HubCapabilities
                                     Type = SearchParamType.Reference,
                                     Definition = "http://hl7.org/fhir/SearchParameter/Task-focus",
                                     Documentation = "ServiceRequest/{id}: the Task of that referral.",
+                                },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "part-of",
+                                    Type = SearchParamType.Reference,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/Task-part-of",
+                                    Documentation = "Task/{id}: the Tasks of the onward connections made from that Task's referral (all on one page).",
                                 },
                                 new CapabilityStatement.SearchParamComponent
                                 {
