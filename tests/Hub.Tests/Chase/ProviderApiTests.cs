@@ -187,4 +187,44 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
         Assert.Equal(409, decline.Status);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
     }
+    [Fact]
+    public async System.Threading.Tasks.Task Link_decline_and_API_accept_racing_one_wins_the_loser_is_told_and_one_decision_is_audited()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        var offer = await hub.OfferAsync("alpha", referralId);
+        var alpha = await ProviderKeyAsync("alpha");
+        var read = await ReadTaskAsync(alpha, taskId);
+
+        var link = hub.ConfirmAsync(ProviderLinks.Find(offer, "Decline")!, ("reason", "no-capacity"));
+        var api = PutAsync(alpha, taskId, "accepted", read.Headers.ETag.ToString());
+        await System.Threading.Tasks.Task.WhenAll(link, api);
+
+        var page = (await link).Body;
+        var answer = await api;
+        var audit = await hub.AuditWhenAsync(referralId, a => a.Any(e => e.Event is "provider-accepted" or "provider-declined") && a.Any(e => e.Event is "accepted" or "declined"),
+            "one decision in the audit");
+        var decisions = audit.Where(a => a.Event is "provider-accepted" or "provider-declined").ToList();
+        Assert.Single(decisions);
+        if (decisions[0].Event == "provider-accepted")
+        {
+            // The API won: the link's page says what was decided, not that the decline went through.
+            Assert.Equal(200, answer.Status);
+            Assert.Matches("Referral accepted|Your acceptance is recorded", page);
+            Assert.DoesNotContain("declined", page, StringComparison.OrdinalIgnoreCase);
+            await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
+        }
+        else
+        {
+            // The link won: the API is told, by a 409 naming the transition and what was decided (or 412: the Task moved).
+            Assert.Matches("Referral declined|Your decline is recorded", page);
+            Assert.True(answer.Status is 409 or 412, answer.ToString());
+            if (answer.Status == 409)
+            {
+                Assert.Contains("rejected", answer.Outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
+            }
+        }
+
+        var settled = await hub.AuditWithAsync(referralId, decisions[0].Event == "provider-accepted" ? "accepted" : "declined");
+        Assert.DoesNotContain(settled, a => a.Event == (decisions[0].Event == "provider-accepted" ? "declined" : "accepted") && a.Actor == "provider:alpha");
+    }
 }
