@@ -21,6 +21,11 @@ public sealed class TaskStore(HubTables tables)
 
     public const string OwnersTable = "TaskOwners";
 
+    /// <summary>One row per HealthcareService and Task (partition the service id, row the Task id): <c>Pending</c> is set,
+    /// with the version the Task is about to reach, before every write of a Task that names the service as owner before
+    /// or after, so the provider webhooks (Chase) never miss a change, even if the app stops right after the write.</summary>
+    public const string ChangesTable = "TaskChanges";
+
     /// <summary>Creates the Task if it is not there yet; a second call (a retried intake) leaves the first one alone.</summary>
     public async Task CreateIfAbsentAsync(string practiceOds, string taskId, string referralId, string json, CancellationToken cancellationToken = default)
     {
@@ -31,6 +36,7 @@ public sealed class TaskStore(HubTables tables)
             if (OwnerOf(json) is { } owner)
             {
                 await IndexAsync(new OwnedTask(owner, taskId, practiceOds, referralId), cancellationToken);
+                await MarkChangedAsync(new OwnedTask(owner, taskId, practiceOds, referralId), VersionOf(json), cancellationToken);
             }
 
             await table.AddEntityAsync(entity, cancellationToken);
@@ -50,6 +56,11 @@ public sealed class TaskStore(HubTables tables)
         if (after is not null && after != before)
         {
             await IndexAsync(new OwnedTask(after, task.TaskId, task.PracticeOds, task.ReferralId), cancellationToken);
+        }
+
+        foreach (var owner in new[] { before, after }.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            await MarkChangedAsync(new OwnedTask(owner, task.TaskId, task.PracticeOds, task.ReferralId), VersionOf(json), cancellationToken);
         }
 
         try
@@ -135,6 +146,26 @@ public sealed class TaskStore(HubTables tables)
         var owners = await tables.GetAsync(OwnersTable);
         await owners.UpsertEntityAsync(new TableEntity(owned.ProviderId, owned.TaskId) { ["PracticeOds"] = owned.PracticeOds, ["ReferralId"] = owned.ReferralId },
             TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Marks a Task as changed for a HealthcareService (merged, so what the webhook drain keeps in the row stays).</summary>
+    private async Task MarkChangedAsync(OwnedTask owned, string? version, CancellationToken cancellationToken)
+    {
+        var changes = await tables.GetAsync(ChangesTable);
+        await changes.UpsertEntityAsync(new TableEntity(owned.ProviderId, owned.TaskId)
+        {
+            ["PracticeOds"] = owned.PracticeOds,
+            ["ReferralId"] = owned.ReferralId,
+            ["Pending"] = true,
+            ["MarkedVersion"] = version,
+        }, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>The <c>meta.versionId</c> a Task's JSON carries, or null.</summary>
+    public static string? VersionOf(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("meta", out var meta) && meta.TryGetProperty("versionId", out var version) ? version.GetString() : null;
     }
 
     /// <summary>The HealthcareService id a Task's JSON names as owner, or null (no owner, or not a HealthcareService).</summary>
