@@ -170,6 +170,9 @@ public sealed class StoredSpellingsTests
         { ProviderWebhookState.Waiting, "waiting" },
         { ProviderWebhookState.Delivered, "delivered" },
         { ProviderWebhookState.GivenUp, "given-up" },
+        { GpProgressPoint.Declined, "declined" },
+        { GpProgressPoint.Started, "started" },
+        { GpProgressPoint.Finished, "finished" },
 
         { Hub.Access.KeyRole.Reader, "reader" },
         { Hub.Access.KeyRole.Analyst, "analyst" },
