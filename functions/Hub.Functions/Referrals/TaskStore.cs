@@ -139,6 +139,31 @@ public sealed class TaskStore(HubTables tables)
         return row.HasValue ? Owned(row.Value!) : null;
     }
 
+    /// <summary>Writes the owner index row of every Task that names a HealthcareService as owner, a page of at most
+    /// <paramref name="count"/> Tasks at a time (for Tasks offered before the index existed). Safe to run again: each
+    /// row is an upsert of what the Task says now, and readers check the Task itself anyway.</summary>
+    public async Task<(int Scanned, int Indexed, string? Continuation)> IndexOwnersAsync(int count, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        await foreach (var page in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "ReferralId", "Json"], maxPerPage: count, cancellationToken: cancellationToken)
+                           .AsPages(continuation, count).WithCancellation(cancellationToken))
+        {
+            var indexed = 0;
+            foreach (var row in page.Values)
+            {
+                if (row.GetString("Json") is { } json && OwnerOf(json) is { } owner)
+                {
+                    await IndexAsync(new OwnedTask(owner, row.RowKey, row.PartitionKey, row.GetString("ReferralId")), cancellationToken);
+                    indexed++;
+                }
+            }
+
+            return (page.Values.Count, indexed, page.ContinuationToken);
+        }
+
+        return (0, 0, null);
+    }
+
     private static OwnedTask Owned(TableEntity row) => new(row.PartitionKey, row.RowKey, row.GetString("PracticeOds"), row.GetString("ReferralId"));
 
     private async Task IndexAsync(OwnedTask owned, CancellationToken cancellationToken)

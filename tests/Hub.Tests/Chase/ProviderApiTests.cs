@@ -227,4 +227,52 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
         var settled = await hub.AuditWithAsync(referralId, decisions[0].Event == "provider-accepted" ? "accepted" : "declined");
         Assert.DoesNotContain(settled, a => a.Event == (decisions[0].Event == "provider-accepted" ? "declined" : "accepted") && a.Actor == "provider:alpha");
     }
+    private async Task<(int Scanned, int Indexed)> IndexOwnersAsync(string query = "?count=50")
+    {
+        var (scanned, indexed) = (0, 0);
+        for (var next = (string?)null; ;)
+        {
+            var answer = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/tasks/index-owners", query: next is null ? query : $"{query}&continuation={Uri.EscapeDataString(next)}"),
+                r => hub.Function<ProviderTaskHttp>().IndexOwners(r));
+            Assert.Equal(200, answer.Status);
+            var body = System.Text.Json.JsonDocument.Parse(answer.Body).RootElement;
+            scanned += body.GetProperty("scanned").GetInt32();
+            indexed += body.GetProperty("indexed").GetInt32();
+            next = body.GetProperty("next").ValueKind == System.Text.Json.JsonValueKind.Null ? null : body.GetProperty("next").GetString();
+            if (next is null)
+            {
+                return (scanned, indexed);
+            }
+        }
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_Task_offered_before_the_owner_index_existed_is_found_after_the_operators_backfill_run_any_number_of_times()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        var alpha = await ProviderKeyAsync("alpha");
+        Assert.Equal(200, (await ReadTaskAsync(alpha, taskId)).Status);
+
+        // As before the index: no row for the Task.
+        var owners = await hub.Get<Hub.Platform.Storage.HubTables>().GetAsync(Hub.Referrals.TaskStore.OwnersTable);
+        await owners.DeleteEntityAsync("alpha", taskId);
+        Assert.Equal(404, (await ReadTaskAsync(alpha, taskId)).Status);
+        Assert.DoesNotContain((await SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100")).As<Bundle>().Entry, e => e.Resource.Id == taskId);
+
+        var first = await IndexOwnersAsync();
+        Assert.True(first.Scanned >= 1 && first.Indexed >= 1, first.ToString());
+        Assert.Equal(200, (await ReadTaskAsync(alpha, taskId)).Status);
+        var page = await Eventually.ValueAsync(() => SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100"), a => a.As<Bundle>().Entry.Any(e => e.Resource.Id == taskId));
+        Assert.Single(page.As<Bundle>().Entry, e => e.Resource.Id == taskId);
+
+        // Again: nothing changes, nothing doubles.
+        await IndexOwnersAsync("?count=7");
+        var again = (await SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100")).As<Bundle>();
+        Assert.Single(again.Entry, e => e.Resource.Id == taskId);
+        Assert.Equal(404, (await ReadTaskAsync(await ProviderKeyAsync("beta"), taskId)).Status);
+
+        var bad = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/tasks/index-owners", query: "?count=0"), r => hub.Function<ProviderTaskHttp>().IndexOwners(r));
+        Assert.Equal(400, bad.Status);
+    }
 }
