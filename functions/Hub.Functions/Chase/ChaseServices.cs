@@ -25,7 +25,7 @@ public static class ChaseServices
         services.AddHttpClient(ProviderWebhookOutbox.HttpClientName);
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
-        services.AddHubTables(ChaseStore.Chases, ProviderWebhooks.Table, ProviderWebhookOutbox.Table);
+        services.AddHubTables(ChaseStore.Chases, ProviderWebhooks.Table, ProviderWebhookOutbox.Table, ProviderWebhookOutbox.TasksTable);
         return services;
     }
 }

@@ -33,6 +33,9 @@ public sealed class ProviderWebhookOutbox(HubTables tables, TaskStore tasks, Pro
 {
     public const string Table = "ProviderWebhookOutbox";
 
+    /// <summary>What the hub last told each provider of each Task (partition the provider, row the Task).</summary>
+    public const string TasksTable = "ProviderWebhookTasks";
+
     public const string HttpClientName = "provider-webhooks";
 
     /// <summary>The topic the notifications are about (the Subscriptions backport's <c>topic</c>).</summary>
@@ -159,36 +162,53 @@ public sealed class ProviderWebhookOutbox(HubTables tables, TaskStore tasks, Pro
         };
     }
 
-    /// <summary>Marked changes to notifications. A mark is cleared (ETag-conditional, so a newer mark stays) once its
-    /// notification is in the outbox, or when its provider has no webhook.</summary>
+    /// <summary>Pending changes to notifications. What the hub last told a provider of a Task is kept in
+    /// <see cref="TasksTable"/> (the version, whether it has held it, whether its acceptance was told); a pending change is
+    /// deleted (ETag-conditional, so a newer one stays) once its notification is in the outbox, or at once when its
+    /// provider has no webhook.</summary>
     private async Task<int> MakeAsync(CancellationToken cancellationToken)
     {
         var changes = await tables.GetAsync(TaskStore.ChangesTable);
+        var told = await tables.GetAsync(TasksTable);
         var outbox = await tables.GetAsync(Table);
         var hooks = new Dictionary<string, ProviderWebhook?>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var made = 0;
         var seen = 0;
-        await foreach (var mark in changes.QueryAsync<TableEntity>(filter: "Pending eq true", cancellationToken: cancellationToken))
+        await foreach (var mark in changes.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {TaskStore.ChangesPartition}"), cancellationToken: cancellationToken))
         {
             if (++seen > options.Value.PerRun)
             {
                 break;
             }
 
-            var providerId = mark.PartitionKey;
+            var providerId = mark.GetString("ProviderId");
+            var taskId = mark.GetString("TaskId");
+            if (!TableKeys.IsSafe(providerId) || !TableKeys.IsSafe(taskId))
+            {
+                await DoneAsync(changes, mark, cancellationToken);
+                continue;
+            }
+
             if (!hooks.TryGetValue(providerId, out var hook))
             {
                 hooks[providerId] = hook = await webhooks.GetAsync(providerId, cancellationToken);
             }
 
-            var stored = await tasks.GetAsync(mark.GetString("PracticeOds") ?? string.Empty, mark.RowKey, cancellationToken);
+            if (hook is null)
+            {
+                // Nobody to tell.
+                await DoneAsync(changes, mark, cancellationToken);
+                continue;
+            }
+
+            var stored = await tasks.GetAsync(mark.GetString("PracticeOds") ?? string.Empty, taskId, cancellationToken);
             var settled = now - (mark.Timestamp ?? now) > options.Value.SettleWithin;
             if (stored is null)
             {
                 if (settled)
                 {
-                    await ClearAsync(changes, mark, null, mark.GetBoolean("Held") ?? false, cancellationToken);
+                    await DoneAsync(changes, mark, cancellationToken);
                 }
 
                 continue;
@@ -201,16 +221,17 @@ public sealed class ProviderWebhookOutbox(HubTables tables, TaskStore tasks, Pro
                 continue;
             }
 
-            var holds = TaskStore.OwnerOf(stored.Json) == providerId;
-            var held = mark.GetBoolean("Held") ?? false;
-            var acceptedTold = mark.GetBoolean("AcceptedTold") ?? false;
-            if (hook is not null && version != mark.GetString("NotifiedVersion") && EventFor(providerId, stored.Json, held, acceptedTold) is { } what)
+            var state = (await told.GetEntityIfExistsAsync<TableEntity>(providerId, taskId, cancellationToken: cancellationToken)) is { HasValue: true } row
+                ? row.Value!
+                : new TableEntity(providerId, taskId);
+            var held = state.GetBoolean("Held") ?? false;
+            var acceptedTold = state.GetBoolean("AcceptedTold") ?? false;
+            if (version != state.GetString("NotifiedVersion") && EventFor(providerId, stored.Json, held, acceptedTold) is { } what)
             {
                 acceptedTold |= what == ProviderWebhookEvent.Accepted;
-                var id = $"{stored.TaskId}.{version}";
                 try
                 {
-                    await outbox.AddEntityAsync(new TableEntity(providerId, id)
+                    await outbox.AddEntityAsync(new TableEntity(providerId, $"{stored.TaskId}.{version}")
                     {
                         ["TaskId"] = stored.TaskId,
                         ["ReferralId"] = stored.ReferralId,
@@ -224,29 +245,30 @@ public sealed class ProviderWebhookOutbox(HubTables tables, TaskStore tasks, Pro
                 }
                 catch (RequestFailedException ex) when (ex.Status == 409)
                 {
-                    // Made by an earlier run that stopped before clearing the mark.
+                    // Made by an earlier run that stopped before taking the change.
                 }
+
+                state["NotifiedVersion"] = version;
             }
 
-            mark["AcceptedTold"] = acceptedTold;
-            await ClearAsync(changes, mark, hook is null ? mark.GetString("NotifiedVersion") : version, held || holds, cancellationToken);
+            state["Held"] = held || TaskStore.OwnerOf(stored.Json) == providerId;
+            state["AcceptedTold"] = acceptedTold;
+            await told.UpsertEntityAsync(state, TableUpdateMode.Replace, cancellationToken);
+            await DoneAsync(changes, mark, cancellationToken);
         }
 
         return made;
     }
 
-    private static async System.Threading.Tasks.Task ClearAsync(TableClient changes, TableEntity mark, string? notified, bool held, CancellationToken cancellationToken)
+    private static async System.Threading.Tasks.Task DoneAsync(TableClient changes, TableEntity mark, CancellationToken cancellationToken)
     {
-        mark["Pending"] = false;
-        mark["NotifiedVersion"] = notified;
-        mark["Held"] = held;
         try
         {
-            await changes.UpdateEntityAsync(mark, mark.ETag, TableUpdateMode.Merge, cancellationToken);
+            await changes.DeleteEntityAsync(mark.PartitionKey, mark.RowKey, mark.ETag, cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            // Marked again meanwhile: the next run takes the newer change.
+            // Marked again meanwhile (the next run takes the newer change), or taken already.
         }
     }
 

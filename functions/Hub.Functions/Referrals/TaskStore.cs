@@ -21,10 +21,17 @@ public sealed class TaskStore(HubTables tables)
 
     public const string OwnersTable = "TaskOwners";
 
-    /// <summary>One row per HealthcareService and Task (partition the service id, row the Task id): <c>Pending</c> is set,
-    /// with the version the Task is about to reach, before every write of a Task that names the service as owner before
-    /// or after, so the provider webhooks (Chase) never miss a change, even if the app stops right after the write.</summary>
+    /// <summary>The Task changes not yet seen by the provider webhooks (Chase): one row per HealthcareService and Task in
+    /// partition <see cref="ChangesPartition"/>, written (with the version the Task is about to reach) before every write
+    /// of a Task that names the service as owner before or after, so no change is missed even if the app stops right
+    /// after the write; the webhooks delete a row once they have taken it. One partition of pending changes only, so
+    /// reading them never scans the Tasks of the past.</summary>
     public const string ChangesTable = "TaskChanges";
+
+    public const string ChangesPartition = "pending";
+
+    /// <summary>The row key of a pending change.</summary>
+    public static string ChangeKey(string providerId, string taskId) => $"{providerId}|{taskId}";
 
     /// <summary>Creates the Task if it is not there yet; a second call (a retried intake) leaves the first one alone.</summary>
     public async Task CreateIfAbsentAsync(string practiceOds, string taskId, string referralId, string json, CancellationToken cancellationToken = default)
@@ -173,17 +180,18 @@ public sealed class TaskStore(HubTables tables)
             TableUpdateMode.Replace, cancellationToken);
     }
 
-    /// <summary>Marks a Task as changed for a HealthcareService (merged, so what the webhook drain keeps in the row stays).</summary>
+    /// <summary>Marks a Task as changed for a HealthcareService.</summary>
     private async Task MarkChangedAsync(OwnedTask owned, string? version, CancellationToken cancellationToken)
     {
         var changes = await tables.GetAsync(ChangesTable);
-        await changes.UpsertEntityAsync(new TableEntity(owned.ProviderId, owned.TaskId)
+        await changes.UpsertEntityAsync(new TableEntity(ChangesPartition, ChangeKey(owned.ProviderId, owned.TaskId))
         {
+            ["ProviderId"] = owned.ProviderId,
+            ["TaskId"] = owned.TaskId,
             ["PracticeOds"] = owned.PracticeOds,
             ["ReferralId"] = owned.ReferralId,
-            ["Pending"] = true,
             ["MarkedVersion"] = version,
-        }, TableUpdateMode.Merge, cancellationToken);
+        }, TableUpdateMode.Replace, cancellationToken);
     }
 
     /// <summary>The <c>meta.versionId</c> a Task's JSON carries, or null.</summary>
