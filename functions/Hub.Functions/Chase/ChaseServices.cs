@@ -19,9 +19,13 @@ public static class ChaseServices
         services.AddSingleton<ProviderProgress>();
         services.AddSingleton<ProviderWork>();
         services.AddSingleton<ProgressNudges>();
+        services.AddOptions<ProviderWebhookOptions>().Bind(configuration.GetSection(ProviderWebhookOptions.Section));
+        services.AddSingleton<ProviderWebhooks>();
+        services.AddSingleton<ProviderWebhookOutbox>();
+        services.AddHttpClient(ProviderWebhookOutbox.HttpClientName);
         services.AddSingleton<ReferrerNews>();
         services.AddSingleton<Hub.Email.IBouncedEmailHandler, ChaseBounces>();
-        services.AddHubTables(ChaseStore.Chases);
+        services.AddHubTables(ChaseStore.Chases, ProviderWebhooks.Table, ProviderWebhookOutbox.Table, ProviderWebhookOutbox.TasksTable);
         return services;
     }
 }

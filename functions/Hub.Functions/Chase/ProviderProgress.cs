@@ -6,6 +6,7 @@ using Hub.Platform.Fhir;
 using Hub.Platform.Storage;
 using Hub.Providers;
 using Hub.Referrals;
+using Hub.WriteBack;
 using Microsoft.Extensions.Options;
 using FhirTask = Hl7.Fhir.Model.Task;
 
@@ -67,7 +68,7 @@ public enum ProgressResult
 /// keeps its own clock. The report is recorded first (conditional on the state the form was made from), then applied;
 /// each effect is safe to run again, so the same form sent again finishes an application a crash interrupted.</summary>
 public sealed class ProviderProgress(HubTables tables, ProgressStore store, ProviderHandovers handovers, ReferralTaskProgress tasks, AuditTrail audit, ReferrerNews news,
-    ProviderDirectory providers, IOptions<ProgressOptions> options)
+    ProviderDirectory providers, IOptions<ProgressOptions> options, GpProgressWrites gpRecord, TimeProvider time)
 {
     private const string Row = ProgressStore.Row;
 
@@ -191,6 +192,24 @@ public sealed class ProviderProgress(HubTables tables, ProgressStore store, Prov
         if (update is not null)
         {
             await news.TellAsync(new ReferralOrchestrationInput(claims.ReferralId, practiceOds, task.Id!), record, update);
+        }
+
+        // Declined, started and finished go into the GP record where the practice has a write-back endpoint (queued once
+        // per referral and point, written by the GpProgressWrites timer, retried while the practice is unreachable).
+        GpProgressPoint? point = report switch
+        {
+            ProgressReport.Declined => GpProgressPoint.Declined,
+            ProgressReport.FirstSession => GpProgressPoint.Started,
+            ProgressReport.Finished => GpProgressPoint.Finished,
+            _ => null,
+        };
+        if (point is { } p)
+        {
+            var at = p == GpProgressPoint.Started && state.FirstSession is { } first
+                ? new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+                : time.GetUtcNow();
+            var coded = p == GpProgressPoint.Finished && outcome is { } o ? new GpProgressDetail(ProgressCodes.OutcomeSystem, o.Spelling(), o.Label()) : null;
+            await gpRecord.QueueAsync(practiceOds, claims.ReferralId, claims.SubjectId, p, at, coded, cancellationToken);
         }
 
         row["Applied"] = true;

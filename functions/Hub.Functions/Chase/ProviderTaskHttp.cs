@@ -16,9 +16,34 @@ namespace Hub.Chase;
 /// <c>If-Match</c>, through the same code as the provider's links (<see cref="ProviderWork.MoveAsync"/>). Only
 /// <c>status</c> and <c>statusReason</c> are read from the body; everything else of the Task is the hub's. PATCH takes a
 /// JSON merge patch (<c>application/merge-patch+json</c>) of those two.</summary>
-public sealed class ProviderTaskHttp(ApiKeys keys, ProviderWork work, FhirSerializer fhir, FhirHttp http)
+public sealed class ProviderTaskHttp(ApiKeys keys, ProviderWork work, FhirSerializer fhir, FhirHttp http, Hub.Referrals.TaskStore tasks)
 {
     private const long MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Operators: fills the owner index (<c>TaskOwners</c>) from the Tasks themselves, for Tasks offered before
+    /// the index existed, at most <c>count</c> (default 500, at most 1000) Tasks per call; call again with <c>next</c> as
+    /// <c>continuation</c> until it is null. Idempotent: run it as often as you like. Admin level.</summary>
+    [Function("IndexTaskOwners")]
+    public async Task<IActionResult> IndexOwners(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/tasks/index-owners")] HttpRequest request)
+    {
+        var count = 500;
+        if (request.Query["count"].Count > 0 && (!int.TryParse(request.Query["count"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > 1000))
+        {
+            return JsonBody.Problem(400, "count must be a whole number from 1 to 1000.");
+        }
+
+        var continuation = request.Query["continuation"].Count > 0 ? request.Query["continuation"].ToString() : null;
+        try
+        {
+            var (scanned, indexed, next) = await tasks.IndexOwnersAsync(count, continuation, request.HttpContext.RequestAborted);
+            return JsonBody.Result(200, new { scanned, indexed, next });
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 400 && continuation is not null)
+        {
+            return JsonBody.Problem(400, "continuation is not one this endpoint gave: start again without it.");
+        }
+    }
 
     [Function("UpdateTask")]
     public async Task<IActionResult> Update(

@@ -17,7 +17,7 @@ public static class ReferralServices
         services.AddSingleton<ReferralHolds>();
         services.AddOptions<HoldOptions>().Bind(configuration.GetSection(HoldOptions.Section))
             .Validate(o => o.RetryEvery > TimeSpan.Zero, "Hold:RetryEvery must be positive.").ValidateOnStart();
-        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, TaskStore.OwnersTable, AuditTrail.Table, ReferralHolds.Table);
+        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, TaskStore.OwnersTable, TaskStore.ChangesTable, AuditTrail.Table, ReferralHolds.Table);
         return services;
     }
 }

@@ -21,6 +21,18 @@ public sealed class TaskStore(HubTables tables)
 
     public const string OwnersTable = "TaskOwners";
 
+    /// <summary>The Task changes not yet seen by the provider webhooks (Chase): one row per HealthcareService and Task in
+    /// partition <see cref="ChangesPartition"/>, written (with the version the Task is about to reach) before every write
+    /// of a Task that names the service as owner before or after, so no change is missed even if the app stops right
+    /// after the write; the webhooks delete a row once they have taken it. One partition of pending changes only, so
+    /// reading them never scans the Tasks of the past.</summary>
+    public const string ChangesTable = "TaskChanges";
+
+    public const string ChangesPartition = "pending";
+
+    /// <summary>The row key of a pending change.</summary>
+    public static string ChangeKey(string providerId, string taskId) => $"{providerId}|{taskId}";
+
     /// <summary>Creates the Task if it is not there yet; a second call (a retried intake) leaves the first one alone.</summary>
     public async Task CreateIfAbsentAsync(string practiceOds, string taskId, string referralId, string json, CancellationToken cancellationToken = default)
     {
@@ -31,6 +43,7 @@ public sealed class TaskStore(HubTables tables)
             if (OwnerOf(json) is { } owner)
             {
                 await IndexAsync(new OwnedTask(owner, taskId, practiceOds, referralId), cancellationToken);
+                await MarkChangedAsync(new OwnedTask(owner, taskId, practiceOds, referralId), VersionOf(json), cancellationToken);
             }
 
             await table.AddEntityAsync(entity, cancellationToken);
@@ -50,6 +63,11 @@ public sealed class TaskStore(HubTables tables)
         if (after is not null && after != before)
         {
             await IndexAsync(new OwnedTask(after, task.TaskId, task.PracticeOds, task.ReferralId), cancellationToken);
+        }
+
+        foreach (var owner in new[] { before, after }.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            await MarkChangedAsync(new OwnedTask(owner, task.TaskId, task.PracticeOds, task.ReferralId), VersionOf(json), cancellationToken);
         }
 
         try
@@ -128,6 +146,31 @@ public sealed class TaskStore(HubTables tables)
         return row.HasValue ? Owned(row.Value!) : null;
     }
 
+    /// <summary>Writes the owner index row of every Task that names a HealthcareService as owner, a page of at most
+    /// <paramref name="count"/> Tasks at a time (for Tasks offered before the index existed). Safe to run again: each
+    /// row is an upsert of what the Task says now, and readers check the Task itself anyway.</summary>
+    public async Task<(int Scanned, int Indexed, string? Continuation)> IndexOwnersAsync(int count, string? continuation, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        await foreach (var page in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "ReferralId", "Json"], maxPerPage: count, cancellationToken: cancellationToken)
+                           .AsPages(continuation, count).WithCancellation(cancellationToken))
+        {
+            var indexed = 0;
+            foreach (var row in page.Values)
+            {
+                if (row.GetString("Json") is { } json && OwnerOf(json) is { } owner)
+                {
+                    await IndexAsync(new OwnedTask(owner, row.RowKey, row.PartitionKey, row.GetString("ReferralId")), cancellationToken);
+                    indexed++;
+                }
+            }
+
+            return (page.Values.Count, indexed, page.ContinuationToken);
+        }
+
+        return (0, 0, null);
+    }
+
     private static OwnedTask Owned(TableEntity row) => new(row.PartitionKey, row.RowKey, row.GetString("PracticeOds"), row.GetString("ReferralId"));
 
     private async Task IndexAsync(OwnedTask owned, CancellationToken cancellationToken)
@@ -135,6 +178,27 @@ public sealed class TaskStore(HubTables tables)
         var owners = await tables.GetAsync(OwnersTable);
         await owners.UpsertEntityAsync(new TableEntity(owned.ProviderId, owned.TaskId) { ["PracticeOds"] = owned.PracticeOds, ["ReferralId"] = owned.ReferralId },
             TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Marks a Task as changed for a HealthcareService.</summary>
+    private async Task MarkChangedAsync(OwnedTask owned, string? version, CancellationToken cancellationToken)
+    {
+        var changes = await tables.GetAsync(ChangesTable);
+        await changes.UpsertEntityAsync(new TableEntity(ChangesPartition, ChangeKey(owned.ProviderId, owned.TaskId))
+        {
+            ["ProviderId"] = owned.ProviderId,
+            ["TaskId"] = owned.TaskId,
+            ["PracticeOds"] = owned.PracticeOds,
+            ["ReferralId"] = owned.ReferralId,
+            ["MarkedVersion"] = version,
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>The <c>meta.versionId</c> a Task's JSON carries, or null.</summary>
+    public static string? VersionOf(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("meta", out var meta) && meta.TryGetProperty("versionId", out var version) ? version.GetString() : null;
     }
 
     /// <summary>The HealthcareService id a Task's JSON names as owner, or null (no owner, or not a HealthcareService).</summary>

@@ -11,6 +11,16 @@ public sealed class WriteBackOptions
 
     /// <summary>How long one attempt may take before it counts as a failure to retry.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A provider's progress point (declined, started, finished) that could not be written is tried again after
+    /// this long, doubling each time: default 1 minute.</summary>
+    public TimeSpan ProgressFirstRetryAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest wait between two tries of a progress point: default 1 hour.</summary>
+    public TimeSpan ProgressLongestRetryAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A progress point still not written this long after it was reported is recorded unreachable: default 3 days.</summary>
+    public TimeSpan ProgressGiveUpAfter { get; set; } = TimeSpan.FromDays(3);
 }
 
 /// <summary>A practice's FHIR R4 endpoint (its GP system's or its integration engine's) and the credential it takes.</summary>

@@ -1,3 +1,4 @@
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,8 @@ public static class WriteBackServices
         services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
         services.AddHttpClient(GpRecordWriter.HttpClientName);
         services.AddSingleton<GpRecordWriter>();
+        services.AddSingleton<GpProgressWrites>();
+        services.AddHubTables(GpProgressWrites.Table);
         return services;
     }
 }

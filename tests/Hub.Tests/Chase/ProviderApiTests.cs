@@ -187,4 +187,92 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
         Assert.Equal(409, decline.Status);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
     }
+    [Fact]
+    public async System.Threading.Tasks.Task Link_decline_and_API_accept_racing_one_wins_the_loser_is_told_and_one_decision_is_audited()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        var offer = await hub.OfferAsync("alpha", referralId);
+        var alpha = await ProviderKeyAsync("alpha");
+        var read = await ReadTaskAsync(alpha, taskId);
+
+        var link = hub.ConfirmAsync(ProviderLinks.Find(offer, "Decline")!, ("reason", "no-capacity"));
+        var api = PutAsync(alpha, taskId, "accepted", read.Headers.ETag.ToString());
+        await System.Threading.Tasks.Task.WhenAll(link, api);
+
+        var page = (await link).Body;
+        var answer = await api;
+        var audit = await hub.AuditWhenAsync(referralId, a => a.Any(e => e.Event is "provider-accepted" or "provider-declined") && a.Any(e => e.Event is "accepted" or "declined"),
+            "one decision in the audit");
+        var decisions = audit.Where(a => a.Event is "provider-accepted" or "provider-declined").ToList();
+        Assert.Single(decisions);
+        if (decisions[0].Event == "provider-accepted")
+        {
+            // The API won: the link's page says what was decided, not that the decline went through.
+            Assert.Equal(200, answer.Status);
+            Assert.Matches("Referral accepted|Your acceptance is recorded", page);
+            Assert.DoesNotContain("declined", page, StringComparison.OrdinalIgnoreCase);
+            await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
+        }
+        else
+        {
+            // The link won: the API is told, by a 409 naming the transition and what was decided (or 412: the Task moved).
+            Assert.Matches("Referral declined|Your decline is recorded", page);
+            Assert.True(answer.Status is 409 or 412, answer.ToString());
+            if (answer.Status == 409)
+            {
+                Assert.Contains("rejected", answer.Outcome.Issue[0].Diagnostics, StringComparison.Ordinal);
+            }
+        }
+
+        var settled = await hub.AuditWithAsync(referralId, decisions[0].Event == "provider-accepted" ? "accepted" : "declined");
+        Assert.DoesNotContain(settled, a => a.Event == (decisions[0].Event == "provider-accepted" ? "declined" : "accepted") && a.Actor == "provider:alpha");
+    }
+    private async Task<(int Scanned, int Indexed)> IndexOwnersAsync(string query = "?count=50")
+    {
+        var (scanned, indexed) = (0, 0);
+        for (var next = (string?)null; ;)
+        {
+            var answer = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/tasks/index-owners", query: next is null ? query : $"{query}&continuation={Uri.EscapeDataString(next)}"),
+                r => hub.Function<ProviderTaskHttp>().IndexOwners(r));
+            Assert.Equal(200, answer.Status);
+            var body = System.Text.Json.JsonDocument.Parse(answer.Body).RootElement;
+            scanned += body.GetProperty("scanned").GetInt32();
+            indexed += body.GetProperty("indexed").GetInt32();
+            next = body.GetProperty("next").ValueKind == System.Text.Json.JsonValueKind.Null ? null : body.GetProperty("next").GetString();
+            if (next is null)
+            {
+                return (scanned, indexed);
+            }
+        }
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_Task_offered_before_the_owner_index_existed_is_found_after_the_operators_backfill_run_any_number_of_times()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        var alpha = await ProviderKeyAsync("alpha");
+        Assert.Equal(200, (await ReadTaskAsync(alpha, taskId)).Status);
+
+        // As before the index: no row for the Task.
+        var owners = await hub.Get<Hub.Platform.Storage.HubTables>().GetAsync(Hub.Referrals.TaskStore.OwnersTable);
+        await owners.DeleteEntityAsync("alpha", taskId);
+        Assert.Equal(404, (await ReadTaskAsync(alpha, taskId)).Status);
+        Assert.DoesNotContain((await SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100")).As<Bundle>().Entry, e => e.Resource.Id == taskId);
+
+        var first = await IndexOwnersAsync();
+        Assert.True(first.Scanned >= 1 && first.Indexed >= 1, first.ToString());
+        Assert.Equal(200, (await ReadTaskAsync(alpha, taskId)).Status);
+        var page = await Eventually.ValueAsync(() => SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100"), a => a.As<Bundle>().Entry.Any(e => e.Resource.Id == taskId));
+        Assert.Single(page.As<Bundle>().Entry, e => e.Resource.Id == taskId);
+
+        // Again: nothing changes, nothing doubles.
+        await IndexOwnersAsync("?count=7");
+        var again = (await SearchAsync(alpha, "?owner=HealthcareService/alpha&_count=100")).As<Bundle>();
+        Assert.Single(again.Entry, e => e.Resource.Id == taskId);
+        Assert.Equal(404, (await ReadTaskAsync(await ProviderKeyAsync("beta"), taskId)).Status);
+
+        var bad = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/tasks/index-owners", query: "?count=0"), r => hub.Function<ProviderTaskHttp>().IndexOwners(r));
+        Assert.Equal(400, bad.Status);
+    }
 }

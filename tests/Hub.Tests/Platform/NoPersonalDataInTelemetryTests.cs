@@ -10,7 +10,8 @@ public sealed class TelemetryHub : TestHub
 {
     public TelemetryCapture Telemetry { get; } = new();
 
-    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().CaptureTelemetry(Telemetry);
+    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().CaptureTelemetry(Telemetry)
+        .Set("ProviderWebhooks:AllowHttp", "true").Set("ProviderWebhooks:FirstRetryAfter", "00:00:00.200").Set("ProviderWebhooks:LongestRetryAfter", "00:00:00.500");
 }
 
 public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFixture<TelemetryHub>
@@ -18,6 +19,12 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
     [Fact]
     public async System.Threading.Tasks.Task A_referrals_whole_journey_to_write_back_is_one_trace_tagged_with_its_id_and_nothing_personal()
     {
+        // Beta's system takes webhooks: its first notification is refused once (the retry's log line is checked too).
+        await hub.SeedProvidersAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.FailNext(1);
+        var webhook = HttpCall.Request("PUT", "/api/manage/providers/beta/webhook", TestHub.Utf8($$"""{"endpoint": "{{receiver.Endpoint}}"}"""), "application/json");
+        Assert.Equal(200, (await TestHub.CallAsync(webhook, r => hub.Function<Hub.Chase.ProviderWebhookHttp>().Save(r, "beta"))).Status);
         var (referralId, taskId, _) = await hub.ReferAsync(Journey.GiveEmail);
         var first = await hub.OfferAsync("alpha", referralId);
         await hub.ConfirmAsync(ProviderLinks.Find(first, "Decline")!, ("reason", "other"), ("note", "Mrs Jones's sister already visits on Tuesdays"));
@@ -39,6 +46,23 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
             TestHub.Utf8($"report=could-not-contact&n={sequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={pageCsrf}"), "application/x-www-form-urlencoded");
         report.Headers.Cookie = pageCookie;
         Assert.Equal(200, (await TestHub.CallAsync(report, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
+        // The first session: a coded entry for the GP record, under consent with the hub's note.
+        var (sessionPage, sessionCookie, sessionCsrf) = await ProviderLinks.OpenFormAsync(hub, ProviderLinks.Find(second, "Accept")!);
+        var sessionSequence = System.Text.RegularExpressions.Regex.Match(sessionPage.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
+        var session = HttpCall.Request("POST", "/api/provider/progress",
+            TestHub.Utf8($"report=first-session&day=1&month=12&year=2026&n={sessionSequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={sessionCsrf}"), "application/x-www-form-urlencoded");
+        session.Headers.Cookie = sessionCookie;
+        Assert.Equal(200, (await TestHub.CallAsync(session, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
+        await Eventually.ValueAsync(async () =>
+        {
+            await hub.Get<Hub.WriteBack.GpProgressWrites>().RunAsync();
+            return await hub.Get<Hub.WriteBack.GpProgressWrites>().StateAsync(referralId, Hub.WriteBack.GpProgressPoint.Started);
+        }, s => s == Hub.FollowUp.WriteBackState.Written, what: "the first session in the GP record");
+        await Eventually.ValueAsync(async () =>
+        {
+            await hub.Get<Hub.Chase.ProviderWebhookOutbox>().RunAsync();
+            return receiver.Accepted.Count;
+        }, c => c >= 2, what: "beta's webhook told of the offer and the acceptance");
         var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
         await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
         var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));

@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Hub.Platform.Fhir;
+using Hub.Tests.Infrastructure;
+using Hub.WriteBack;
+
+namespace Hub.Tests.WriteBack;
+
+/// <summary>A chase and a practice FHIR server, with progress write-backs retried in seconds.</summary>
+public sealed class ProgressWriteBackHub : TestHub
+{
+    protected override void Setup(HubSetup hub) => hub.FastChase().WithPracticeFhirServer()
+        .Set("WriteBack:ProgressFirstRetryAfter", "00:00:00.500")
+        .Set("WriteBack:ProgressLongestRetryAfter", "00:00:01");
+}
+
+/// <summary>The provider's declined, started and finished go into the GP record as coded entries, through the outcome
+/// write-back's conditional transaction; without consent codes only; retried while the practice's server is down.</summary>
+public sealed partial class ProgressWriteBackTests(ProgressWriteBackHub hub) : IClassFixture<ProgressWriteBackHub>
+{
+    private static readonly string[] Narrative = ["Richard", "SMITH", "Smith", "Sandmoor", "01131231234", "richard.smith@example.com", "reports that"];
+
+    private async Task<(string ReferralId, string Link)> AcceptedAsync(Action<Bundle>? change = null)
+    {
+        var (referralId, _, _) = await hub.AcceptedAsync(change);
+        var link = ProviderLinks.Find(await hub.OfferAsync("alpha", referralId), "Accept")!;
+        await hub.AuditWithAsync(referralId, "accepted", "follow-up-planned");
+        return (referralId, link);
+    }
+
+    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields)
+    {
+        var (page, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
+        Assert.Equal(200, page.Status);
+        var sequence = Sequence().Match(page.Body).Groups[1].Value;
+        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
+        request.Headers.Cookie = cookie;
+        var answer = await TestHub.CallAsync(request, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r));
+        Assert.Equal(200, answer.Status);
+    }
+
+    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
+    private static partial Regex Sequence();
+
+    private List<Observation> Written(string referralId) =>
+        hub.Practice.All<Observation>().Where(o => o.Identifier.Any(i => i.System == GpProgressResources.IdSystem && i.Value.StartsWith(referralId, StringComparison.Ordinal))).ToList();
+
+    private Task<List<Observation>> WrittenAsync(string referralId, int count) =>
+        Eventually.ValueAsync(async () =>
+        {
+            await hub.Get<GpProgressWrites>().RunAsync();
+            return Written(referralId);
+        }, w => w.Count >= count, what: $"{count} progress entries in the GP record of {referralId}");
+
+    [Fact]
+    public async System.Threading.Tasks.Task Declined_is_written_to_the_GP_record_as_social_prescribing_declined_with_the_providers_note_under_consent()
+    {
+        var (referralId, link) = await AcceptedAsync();
+        await ReportAsync(link, ("report", "declined"));
+
+        var declined = Assert.Single(await WrittenAsync(referralId, 1));
+        Assert.Equal((FhirCodes.Snomed, "871711000000103"), (declined.Code.Coding[0].System, declined.Code.Coding[0].Code));
+        Assert.Equal(FhirCodes.NhsNumberSystem, declined.Subject.Identifier.System);
+        Assert.NotNull(declined.BasedOn.Single().Identifier);
+        Assert.Contains("declined", Assert.Single(declined.Note).Text, StringComparison.Ordinal);
+        var audit = await hub.AuditWithAsync(referralId, "written-back");
+        Assert.Contains(audit, a => a.Event == "written-back" && a.Outcome == "progress-declined");
+
+        // Once: the timer again, or the same report applied again, writes nothing more.
+        await hub.Get<GpProgressWrites>().RunAsync();
+        Assert.Single(Written(referralId));
+        Assert.Equal(Hub.FollowUp.WriteBackState.Written, await hub.Get<GpProgressWrites>().StateAsync(referralId, GpProgressPoint.Declined));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Without_consent_started_and_finished_go_as_codes_only()
+    {
+        var (referralId, link) = await AcceptedAsync(b =>
+        {
+            b.Entry.RemoveAll(e => e.Resource is Consent);
+            b.Entry.Select(e => e.Resource).OfType<ServiceRequest>().Single().SupportingInfo.Clear();
+        });
+        await ReportAsync(link, ("report", "first-session"), ("day", "1"), ("month", "12"), ("year", "2026"));
+        await ReportAsync(link, ("report", "finished"), ("outcome", "goals-met"));
+
+        var written = await WrittenAsync(referralId, 2);
+        Assert.All(written, o => Assert.Equal((FhirCodes.Snomed, FhirCodes.ReferralToSocialPrescribing), (o.Code.Coding[0].System, o.Code.Coding[0].Code)));
+        Assert.All(written, o => Assert.Empty(o.Note));
+        Assert.All(written, o => Assert.Null(o.Text));
+        var started = written.Single(o => ((CodeableConcept)o.Value).Coding[0].Code == "started");
+        Assert.Equal("2026-12-01", ((FhirDateTime)started.Effective).Value[..10]);
+        var finished = written.Single(o => ((CodeableConcept)o.Value).Coding[0].Code == "finished");
+        Assert.Equal("goals-met", ((CodeableConcept)finished.Component.Single().Value).Coding[0].Code);
+
+        var sent = string.Join('\n', hub.Practice.Requests.Select(r => r.Body).Where(b => b.Contains(GpProgressResources.IdSystem, StringComparison.Ordinal) && b.Contains(referralId, StringComparison.Ordinal)));
+        foreach (var text in Narrative)
+        {
+            Assert.DoesNotContain(text, sent, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_practice_server_that_is_down_gets_the_entry_once_it_is_back()
+    {
+        var (referralId, link) = await AcceptedAsync();
+        await hub.Get<GpProgressWrites>().RunAsync();
+        hub.Practice.GoDown(2);
+        await ReportAsync(link, ("report", "declined"));
+
+        Assert.Single(await WrittenAsync(referralId, 1));
+        Assert.Contains(hub.Practice.Requests, r => r.Answered == 503 && r.Body.Contains(GpProgressResources.IdSystem, StringComparison.Ordinal) && r.Body.Contains(referralId, StringComparison.Ordinal));
+        await hub.Get<GpProgressWrites>().RunAsync();
+        Assert.Single(Written(referralId));
+    }
+}
