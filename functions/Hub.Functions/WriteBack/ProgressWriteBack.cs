@@ -32,7 +32,8 @@ public sealed record GpProgressDetail(string System, string Code, string Display
 /// (<c>{referralId}-{point}</c>) through the same transaction as outcomes (<see cref="OutcomeResources.Transaction"/>).
 /// Declined is SNOMED CT 871711000000103 <i>Social prescribing declined</i>. No national codes for <i>started</i> and
 /// <i>finished</i> could be confirmed (DESIGN.md lists none; 871691000000100 <i>offered</i> is unconfirmed and is not
-/// either), so those carry the referral's own code, 871731000000106, with the hub's status code as the value. Without
+/// either), so those are the hub's own concepts (<see cref="StatusSystem"/>), never the referral's 871731000000106: GP
+/// systems count that code once per episode for the PCN indicator, and a second entry would count the person twice. Without
 /// consent to share more (<see cref="ReferralDocument.HasConsent"/>) only codes go: no note and no narrative.</summary>
 public static class GpProgressResources
 {
@@ -52,17 +53,12 @@ public static class GpProgressResources
             Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "social-history", "Social History")],
             Code = point == GpProgressPoint.Declined
                 ? new CodeableConcept { Coding = [new Coding(FhirCodes.Snomed, SocialPrescribingDeclined, "Social prescribing declined")] }
-                : new CodeableConcept { Coding = [new Coding(FhirCodes.Snomed, FhirCodes.ReferralToSocialPrescribing, "Referral to social prescribing service")] },
+                : new CodeableConcept { Coding = [new Coding(StatusSystem, point.Spelling(), point == GpProgressPoint.Started ? "Social prescribing activity started" : "Social prescribing activity finished")] },
             Subject = new ResourceReference { Type = "Patient", Identifier = new Identifier(FhirCodes.NhsNumberSystem, subject.NhsNumber) },
             BasedOn = [new ResourceReference($"ServiceRequest/{subject.ReferralId}") { Type = "ServiceRequest", Identifier = subject.GpIdentifier }],
             Effective = new FhirDateTime(at),
             Issued = at,
         };
-        if (point != GpProgressPoint.Declined)
-        {
-            observation.Value = new CodeableConcept { Coding = [new Coding(StatusSystem, point.Spelling(), point == GpProgressPoint.Started ? "Started" : "Finished")] };
-        }
-
         if (detail is not null)
         {
             observation.Component.Add(new Observation.ComponentComponent

@@ -85,12 +85,14 @@ public sealed partial class ProgressWriteBackTests(ProgressWriteBackHub hub) : I
         await ReportAsync(link, ("report", "finished"), ("outcome", "goals-met"));
 
         var written = await WrittenAsync(referralId, 2);
-        Assert.All(written, o => Assert.Equal((FhirCodes.Snomed, FhirCodes.ReferralToSocialPrescribing), (o.Code.Coding[0].System, o.Code.Coding[0].Code)));
+        // The hub's own concepts: the referral's code is what GP systems count once per episode (the PCN indicator).
+        Assert.All(written, o => Assert.Equal(GpProgressResources.StatusSystem, o.Code.Coding.Single().System));
+        Assert.All(written, o => Assert.DoesNotContain(FhirCodes.ReferralToSocialPrescribing, o.Code.Coding.Select(c => c.Code)));
         Assert.All(written, o => Assert.Empty(o.Note));
         Assert.All(written, o => Assert.Null(o.Text));
-        var started = written.Single(o => ((CodeableConcept)o.Value).Coding[0].Code == "started");
+        var started = written.Single(o => o.Code.Coding[0].Code == "started");
         Assert.Equal("2026-12-01", ((FhirDateTime)started.Effective).Value[..10]);
-        var finished = written.Single(o => ((CodeableConcept)o.Value).Coding[0].Code == "finished");
+        var finished = written.Single(o => o.Code.Coding[0].Code == "finished");
         Assert.Equal("goals-met", ((CodeableConcept)finished.Component.Single().Value).Coding[0].Code);
 
         var sent = string.Join('\n', hub.Practice.Requests.Select(r => r.Body).Where(b => b.Contains(GpProgressResources.IdSystem, StringComparison.Ordinal) && b.Contains(referralId, StringComparison.Ordinal)));
