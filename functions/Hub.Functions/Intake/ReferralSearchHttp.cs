@@ -20,56 +20,27 @@ namespace Hub.Intake;
 public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
     SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork)
 {
-    public const int DefaultCount = 20;
-    public const int MaxCount = 100;
-
     [Function("SearchServiceRequest")]
     public Task<IActionResult> SearchServiceRequest(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/ServiceRequest")] HttpRequest request) =>
-        SearchAsync(request, ServiceRequestsAsync);
+        SearchAsync(request, "ServiceRequest", ServiceRequestsAsync);
 
     [Function("SearchServiceRequestForm")]
     public Task<IActionResult> SearchServiceRequestForm(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/ServiceRequest/_search")] HttpRequest request) =>
-        SearchAsync(request, ServiceRequestsAsync);
+        SearchAsync(request, "ServiceRequest", ServiceRequestsAsync);
 
     [Function("SearchTask")]
     public Task<IActionResult> SearchTask(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Task")] HttpRequest request) =>
-        SearchAsync(request, TasksAsync);
+        SearchAsync(request, "Task", TasksAsync);
 
     [Function("SearchTaskForm")]
     public Task<IActionResult> SearchTaskForm(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Task/_search")] HttpRequest request) =>
-        SearchAsync(request, TasksAsync);
+        SearchAsync(request, "Task", TasksAsync);
 
-    private delegate Task<Found> Search(Context context);
-
-    /// <summary>One search's inputs: who asks, what, how many, from where.</summary>
-    private sealed record Context(HttpRequest Request, Caller Caller, SearchRequest Search, int Count, List<string> Practices, string Type)
-    {
-        public List<KeyValuePair<string, string>> Applied { get; } = [];
-
-        public PagePosition? From { get; private set; }
-
-        /// <summary>The parameters the search applied, as its links carry them.</summary>
-        public string Query => SearchRequest.Query(Applied.Append(new("_count", Count.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-
-        /// <summary>Once the search has said which parameters it applies: where its page starts. A token belongs to
-        /// exactly that search, client and type; any other is refused.</summary>
-        public FhirProblem? Start(SearchPages pages)
-        {
-            if (Search.One(SearchPages.TokenParameter) is not { } token)
-            {
-                return null;
-            }
-
-            From = pages.Read(token, Caller, Type, Query);
-            return From is null
-                ? FhirProblem.Value(SearchPages.TokenParameter, "This page link was not issued for this search and API key: start the search again.")
-                : null;
-        }
-    }
+    private delegate Task<Found> Search(FhirSearch context);
 
     /// <summary>What a search found: the entries of this page, the position of the next, or the refusal of a parameter.</summary>
     private sealed record Found(IReadOnlyList<Resource> Resources, PagePosition? Next, int? Total, FhirProblem? Problem = null)
@@ -77,70 +48,26 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         public static Found Refused(FhirProblem problem) => new([], null, null, problem);
     }
 
-    private async Task<IActionResult> SearchAsync(HttpRequest request, Search search)
+    private async Task<IActionResult> SearchAsync(HttpRequest request, string type, Search search)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), cancellationToken) is not { } caller)
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);
         }
 
-        var (parameters, refusal) = await SearchRequest.ReadAsync(request, http);
+        var (context, refusal) = await pages.BeginAsync(request, caller, type);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var count = DefaultCount;
-        if (parameters!.Values("_count") is { Count: > 0 } counts)
-        {
-            if (counts.Count > 1 || !int.TryParse(counts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count < 1)
-            {
-                return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Value("_count", "_count must be one whole number from 1 up."));
-            }
-
-            count = Math.Min(count, MaxCount);
-        }
-
-        var type = request.Path.Value!.Contains("/Task", StringComparison.Ordinal) ? "Task" : "ServiceRequest";
-        var context = new Context(request, caller, parameters, count, [.. caller.PracticeOdsCodes.Order(StringComparer.Ordinal)], type);
-        var found = await search(context);
-        if (found.Problem is not null)
-        {
-            return http.Outcome(request, HttpStatusCode.BadRequest, found.Problem);
-        }
-
-        var query = context.Query;
-
-        var baseUrl = FhirHttp.BaseUrl(request);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset, Total = found.Total };
-        var self = $"{baseUrl}/{type}?{query}" + (context.From is null ? string.Empty : $"&{SearchPages.TokenParameter}={Uri.EscapeDataString(parameters.One(SearchPages.TokenParameter)!)}");
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
-        if (found.Next is { } next)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent
-            {
-                Relation = "next",
-                Url = $"{baseUrl}/{type}?{query}&{SearchPages.TokenParameter}={Uri.EscapeDataString(pages.Token(next, caller, type, query))}",
-            });
-        }
-
-        foreach (var resource in found.Resources)
-        {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/{resource.TypeName}/{resource.Id}",
-                Resource = resource,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
-        }
-
-        return http.Resource(request, bundle, HttpStatusCode.OK);
+        var found = await search(context!);
+        return found.Problem is not null ? pages.Refuse(context!, found.Problem) : pages.Answer(context!, found.Resources, found.Next, found.Total);
     }
 
     /// <summary><c>identifier=system|value</c> (a point read per practice), or every referral, optionally
     /// <c>_lastUpdated</c> (eq, gt, ge, lt, le; repeat for a range), a page at a time.</summary>
-    private async Task<Found> ServiceRequestsAsync(Context context)
+    private async Task<Found> ServiceRequestsAsync(FhirSearch context)
     {
         var cancellationToken = context.Request.HttpContext.RequestAborted;
         var (dates, problem) = LastUpdated(context);
@@ -149,7 +76,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(problem);
         }
 
-        if (context.Search.Values("identifier") is { Count: > 0 } identifiers)
+        if (context.Parameters.Values("identifier") is { Count: > 0 } identifiers)
         {
             if (identifiers.Count > 1 || !ReferralLookup.TryParseIdentifier(identifiers[0], out var system, out var value))
             {
@@ -158,7 +85,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             }
 
             context.Applied.Insert(0, new("identifier", identifiers[0]));
-            if (context.Start(pages) is { } bad)
+            if (context.Start() is { } bad)
             {
                 return Found.Refused(bad);
             }
@@ -168,7 +95,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return new Found(matches, null, matches.Count);
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -192,7 +119,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
 
     /// <summary><c>focus=ServiceRequest/{id}</c> (the referral's one Task), or every Task of the caller's practices;
     /// either filtered by <c>status</c>, <c>owner</c> and <c>_lastUpdated</c>, a page at a time.</summary>
-    private async Task<Found> TasksAsync(Context context)
+    private async Task<Found> TasksAsync(FhirSearch context)
     {
         var cancellationToken = context.Request.HttpContext.RequestAborted;
         var (dates, problem) = LastUpdated(context);
@@ -201,7 +128,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(problem);
         }
 
-        var statuses = context.Search.Values("status").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var statuses = context.Parameters.Values("status").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         var unknown = statuses.FirstOrDefault(s => Hl7.Fhir.Utility.EnumUtility.ParseLiteral<Hl7.Fhir.Model.Task.TaskStatus>(s) is null);
         if (unknown is not null)
         {
@@ -213,7 +140,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             context.Applied.Insert(0, new("status", string.Join(',', statuses)));
         }
 
-        var owner = context.Search.One("owner");
+        var owner = context.Parameters.One("owner");
         if (owner is not null)
         {
             context.Applied.Insert(0, new("owner", owner));
@@ -229,7 +156,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return await ProviderTasksAsync(context, owner, Keep);
         }
 
-        if (context.Search.One("focus") is { } focus)
+        if (context.Parameters.One("focus") is { } focus)
         {
             // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
             var parts = focus.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -239,7 +166,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             }
 
             context.Applied.Insert(0, new("focus", $"ServiceRequest/{parts[^1]}"));
-            if (context.Start(pages) is { } bad)
+            if (context.Start() is { } bad)
             {
                 return Found.Refused(bad);
             }
@@ -252,7 +179,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return new Found(one, null, one.Count);
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -267,7 +194,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
     /// <summary>A provider key's work: the Tasks offered to or accepted by one of its HealthcareServices
     /// (<c>owner=HealthcareService/{id}</c>, which may be left out when the key has one service), from the owner index a
     /// page at a time (see <see cref="Hub.Chase.ProviderWork.PageAsync"/>). Any other owner finds nothing.</summary>
-    private async Task<Found> ProviderTasksAsync(Context context, string? owner, Func<Hl7.Fhir.Model.Task, bool> keep)
+    private async Task<Found> ProviderTasksAsync(FhirSearch context, string? owner, Func<Hl7.Fhir.Model.Task, bool> keep)
     {
         var providers = context.Caller.Providers;
         var parts = (owner ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -278,7 +205,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(FhirProblem.Required("owner", "This key acts for several services: search with owner=HealthcareService/{id}."));
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -292,10 +219,10 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         return new Found([.. found], next is null ? null : new PagePosition(0, next), null);
     }
 
-    private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(Context context)
+    private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(FhirSearch context)
     {
         var dates = new List<DateSearch>();
-        foreach (var value in context.Search.Values("_lastUpdated"))
+        foreach (var value in context.Parameters.Values("_lastUpdated"))
         {
             if (DateSearch.Parse(value) is not { } date)
             {
