@@ -211,7 +211,7 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
     }
 
     [Fact]
-    public async Task Vread_serves_the_current_version_and_history_is_refused_as_not_supported()
+    public async Task Vread_serves_the_current_version_and_history_is_refused_saying_none_is_kept()
     {
         var client = hub.FhirClient(await hub.KeyForAsync("fc-vread", Practice));
         var created = (await client.CreateAsync(ServiceRequest()))!;
@@ -221,9 +221,18 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
         var older = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<ServiceRequest>($"ServiceRequest/{created.Id}/_history/7"));
         Assert.Equal(HttpStatusCode.NotFound, older.Status);
 
-        var history = await Assert.ThrowsAsync<FhirOperationException>(() => client.HistoryAsync($"ServiceRequest/{created.Id}"));
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, history.Status);
-        Assert.Equal(OperationOutcome.IssueType.NotSupported, history.Outcome.Issue.Single().Code);
+        // The hub replaces a referral's and a Task's stored version on each change: it has no history to list, and says so.
+        var task = (await client.SearchAsync<Hl7.Fhir.Model.Task>(new SearchParams().Add("focus", $"ServiceRequest/{created.Id}")))!.Entry.Single().Resource!;
+        foreach (var instance in new[] { $"ServiceRequest/{created.Id}", $"Task/{task.Id}" })
+        {
+            var history = await Assert.ThrowsAsync<FhirOperationException>(() => client.HistoryAsync(instance));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, history.Status);
+            Assert.Equal(OperationOutcome.IssueType.NotSupported, history.Outcome.Issue.Single().Code);
+            Assert.Contains("keeps only the current version", history.Outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        }
+
+        var typeHistory = await Assert.ThrowsAsync<FhirOperationException>(() => client.TypeHistoryAsync<ServiceRequest>());
+        Assert.Contains("serves no history", typeHistory.Outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
         var delete = await Assert.ThrowsAsync<FhirOperationException>(() => client.DeleteAsync($"ServiceRequest/{created.Id}"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.Status);
         var unknown = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<Patient>("Patient/123"));
