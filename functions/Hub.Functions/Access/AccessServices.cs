@@ -19,6 +19,7 @@ public static class AccessServices
         services.AddSingleton<Schemes>();
         services.AddSingleton<SignedLinks>();
         services.AddSingleton<LinkUses>();
+        services.AddSingleton<SearchPages>();
         services.AddHubTables(ApiKeys.Table, Schemes.Table, LinkUses.Table);
         return services;
     }

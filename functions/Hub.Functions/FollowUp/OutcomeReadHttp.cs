@@ -13,7 +13,7 @@ namespace Hub.FollowUp;
 /// <summary>Outcomes through the hub's FHIR API: the instruments (Questionnaire, CodeSystem; public, no personal data) and a
 /// referral's answers (QuestionnaireResponse, Observation; the caller's own practices only). A practice with no FHIR
 /// endpoint of its own reads its outcomes here.</summary>
-public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, FollowUpStore followUps, SurveyRecorder recorder, QuestionnaireLibrary library, FhirHttp http)
+public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, FollowUpStore followUps, SurveyRecorder recorder, QuestionnaireLibrary library, SearchPages pages, FhirHttp http)
 {
     [Function("ReadQuestionnaire")]
     public IActionResult ReadQuestionnaire([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Questionnaire/{id}")] HttpRequest request, string id) =>
@@ -27,8 +27,16 @@ public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, Follo
     public Task<IActionResult> SearchObservation([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Observation")] HttpRequest request) =>
         SearchAsync(request, "Observation");
 
+    [Function("SearchObservationForm")]
+    public Task<IActionResult> SearchObservationForm([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Observation/_search")] HttpRequest request) =>
+        SearchAsync(request, "Observation");
+
     [Function("SearchQuestionnaireResponse")]
     public Task<IActionResult> SearchQuestionnaireResponse([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/QuestionnaireResponse")] HttpRequest request) =>
+        SearchAsync(request, "QuestionnaireResponse");
+
+    [Function("SearchQuestionnaireResponseForm")]
+    public Task<IActionResult> SearchQuestionnaireResponseForm([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/QuestionnaireResponse/_search")] HttpRequest request) =>
         SearchAsync(request, "QuestionnaireResponse");
 
     [Function("ReadObservation")]
@@ -39,6 +47,9 @@ public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, Follo
     public Task<IActionResult> ReadQuestionnaireResponse([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/QuestionnaireResponse/{id}")] HttpRequest request, string id) =>
         ReadAsync(request, "QuestionnaireResponse", id);
 
+    /// <summary>A referral's outcomes of one type (<c>based-on=ServiceRequest/{id}</c>, required), in the order they were
+    /// recorded, <c>_count</c> at a time with <c>self</c> and <c>next</c> links; by <c>GET</c> or by <c>POST [type]/_search</c>
+    /// with a form body.</summary>
     private async Task<IActionResult> SearchAsync(HttpRequest request, string type)
     {
         if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
@@ -46,30 +57,30 @@ public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, Follo
             return http.Unauthorized(request);
         }
 
-        var basedOn = request.Query["based-on"].ToString();
-        var parts = basedOn.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var (search, refusal) = await pages.BeginAsync(request, caller, type);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var basedOn = search!.Parameters.Values("based-on");
+        var parts = (basedOn.Count == 1 ? basedOn[0] : string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || (parts.Length >= 2 && parts[^2] != "ServiceRequest"))
         {
-            return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Required("based-on",
-                $"{type} search needs the based-on parameter naming a referral: {type}?based-on=ServiceRequest/{{id}}."));
+            return pages.Refuse(search, FhirProblem.Required("based-on",
+                $"{type} search needs one based-on parameter naming a referral: {type}?based-on=ServiceRequest/{{id}}."));
         }
 
         var referralId = parts[^1];
-        var baseUrl = FhirHttp.BaseUrl(request);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}?based-on=ServiceRequest/{referralId}" });
-        foreach (var resource in (await ResourcesAsync(caller, referralId, request.HttpContext.RequestAborted)).Where(r => r.TypeName == type))
+        search.Applied.Add(new("based-on", $"ServiceRequest/{referralId}"));
+        if (search.Start() is { } badToken)
         {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/{type}/{resource.Id}",
-                Resource = resource,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
+            return pages.Refuse(search, badToken);
         }
 
-        bundle.Total = bundle.Entry.Count;
-        return http.Resource(request, bundle, HttpStatusCode.OK);
+        var all = (await ResourcesAsync(caller, referralId, search.Aborted)).Where(r => r.TypeName == type).ToList();
+        var (page, next) = SearchPages.Slice(all, search);
+        return pages.Answer(search, page, next, all.Count);
     }
 
     private async Task<IActionResult> ReadAsync(HttpRequest request, string type, string id)

@@ -12,7 +12,6 @@ public static class IntakeServices
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section));
         services.AddSingleton<ReferralIntake>();
         services.AddSingleton<ReferralLookup>();
-        services.AddSingleton<SearchPages>();
         services.AddSingleton<ReferralWithdrawal>();
         services.AddSingleton<OnwardReferralIndex>();
         services.AddSingleton<RejectionStore>();

@@ -159,9 +159,12 @@ public sealed partial class ReferralIntake(
         var (serviceRequest, document) = incoming.StoredForm(reservation.ReferralId, reservation.ReservedAt);
         var record = new ReferralRecord(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, facts.IdentifierSystem, facts.IdentifierValue,
             reservation.ContentHash, "active", channel, VersionId: 1, reservation.ReservedAt, DocumentChunks: 0);
-        await referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken);
-
         var task = ReferralTasks.Create(reservation.TaskId, reservation.ReferralId, facts.PracticeOds, facts.NhsNumber, reservation.ReservedAt);
+
+        // The referral row, its Task and the audit entry are three independent writes (three tables; none reads another):
+        // written side by side, they cost one round trip of waiting instead of three. Each is safe to repeat, and nothing
+        // is answered or started until all three are in: a failure leaves the reservation unfinished for a repeat to take
+        // over, as a failure between sequential writes did.
         if (onwardOf is not null)
         {
             // An onward connection's Task is part of the link worker's Task (Gravity: the parent Task the GP follows).
@@ -169,9 +172,12 @@ public sealed partial class ReferralIntake(
             await onward.AddAsync(new OnwardChild(onwardOf.Parent.ReferralId, reservation.ReferralId, facts.PracticeOds, reservation.TaskId, onwardOf.RequesterId), cancellationToken);
         }
 
-        await tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken);
-        await audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken);
+        await System.Threading.Tasks.Task.WhenAll(
+            referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken),
+            tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken),
+            audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken));
 
+        // The orchestration only once its Task exists (its first step moves that Task), and the reservation marked stored last.
         await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id, onwardOf?.Parent.ReferralId), cancellationToken);
         await referrals.MarkStoredAsync(reservation, cancellationToken);
         HubTelemetry.ReferralsReceived.Add(1, new KeyValuePair<string, object?>("channel", channel));

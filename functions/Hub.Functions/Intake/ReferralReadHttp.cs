@@ -24,6 +24,11 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
     public async Task<IActionResult> ReadServiceRequest(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/ServiceRequest/{id}")] HttpRequest request, string id)
     {
+        if (id == "_history")
+        {
+            return FhirFallbackHttp.NoHistory(http, request);
+        }
+
         if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);
@@ -93,6 +98,11 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
     public async Task<IActionResult> ReadTask(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Task/{id}")] HttpRequest request, string id)
     {
+        if (id == "_history")
+        {
+            return FhirFallbackHttp.NoHistory(http, request);
+        }
+
         if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);

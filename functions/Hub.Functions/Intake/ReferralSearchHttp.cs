@@ -20,56 +20,27 @@ namespace Hub.Intake;
 public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
     SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork, OnwardReferralIndex onward)
 {
-    public const int DefaultCount = 20;
-    public const int MaxCount = 100;
-
     [Function("SearchServiceRequest")]
     public Task<IActionResult> SearchServiceRequest(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/ServiceRequest")] HttpRequest request) =>
-        SearchAsync(request, ServiceRequestsAsync);
+        SearchAsync(request, "ServiceRequest", ServiceRequestsAsync);
 
     [Function("SearchServiceRequestForm")]
     public Task<IActionResult> SearchServiceRequestForm(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/ServiceRequest/_search")] HttpRequest request) =>
-        SearchAsync(request, ServiceRequestsAsync);
+        SearchAsync(request, "ServiceRequest", ServiceRequestsAsync);
 
     [Function("SearchTask")]
     public Task<IActionResult> SearchTask(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Task")] HttpRequest request) =>
-        SearchAsync(request, TasksAsync);
+        SearchAsync(request, "Task", TasksAsync);
 
     [Function("SearchTaskForm")]
     public Task<IActionResult> SearchTaskForm(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/Task/_search")] HttpRequest request) =>
-        SearchAsync(request, TasksAsync);
+        SearchAsync(request, "Task", TasksAsync);
 
-    private delegate Task<Found> Search(Context context);
-
-    /// <summary>One search's inputs: who asks, what, how many, from where.</summary>
-    private sealed record Context(HttpRequest Request, Caller Caller, SearchRequest Search, int Count, List<string> Practices, string Type)
-    {
-        public List<KeyValuePair<string, string>> Applied { get; } = [];
-
-        public PagePosition? From { get; private set; }
-
-        /// <summary>The parameters the search applied, as its links carry them.</summary>
-        public string Query => SearchRequest.Query(Applied.Append(new("_count", Count.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-
-        /// <summary>Once the search has said which parameters it applies: where its page starts. A token belongs to
-        /// exactly that search, client and type; any other is refused.</summary>
-        public FhirProblem? Start(SearchPages pages)
-        {
-            if (Search.One(SearchPages.TokenParameter) is not { } token)
-            {
-                return null;
-            }
-
-            From = pages.Read(token, Caller, Type, Query);
-            return From is null
-                ? FhirProblem.Value(SearchPages.TokenParameter, "This page link was not issued for this search and API key: start the search again.")
-                : null;
-        }
-    }
+    private delegate Task<Found> Search(FhirSearch context);
 
     /// <summary>What a search found: the entries of this page, the position of the next, or the refusal of a parameter.</summary>
     private sealed record Found(IReadOnlyList<Resource> Resources, PagePosition? Next, int? Total, FhirProblem? Problem = null)
@@ -77,70 +48,26 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         public static Found Refused(FhirProblem problem) => new([], null, null, problem);
     }
 
-    private async Task<IActionResult> SearchAsync(HttpRequest request, Search search)
+    private async Task<IActionResult> SearchAsync(HttpRequest request, string type, Search search)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), cancellationToken) is not { } caller)
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);
         }
 
-        var (parameters, refusal) = await SearchRequest.ReadAsync(request, http);
+        var (context, refusal) = await pages.BeginAsync(request, caller, type);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var count = DefaultCount;
-        if (parameters!.Values("_count") is { Count: > 0 } counts)
-        {
-            if (counts.Count > 1 || !int.TryParse(counts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count < 1)
-            {
-                return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Value("_count", "_count must be one whole number from 1 up."));
-            }
-
-            count = Math.Min(count, MaxCount);
-        }
-
-        var type = request.Path.Value!.Contains("/Task", StringComparison.Ordinal) ? "Task" : "ServiceRequest";
-        var context = new Context(request, caller, parameters, count, [.. caller.PracticeOdsCodes.Order(StringComparer.Ordinal)], type);
-        var found = await search(context);
-        if (found.Problem is not null)
-        {
-            return http.Outcome(request, HttpStatusCode.BadRequest, found.Problem);
-        }
-
-        var query = context.Query;
-
-        var baseUrl = FhirHttp.BaseUrl(request);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset, Total = found.Total };
-        var self = $"{baseUrl}/{type}?{query}" + (context.From is null ? string.Empty : $"&{SearchPages.TokenParameter}={Uri.EscapeDataString(parameters.One(SearchPages.TokenParameter)!)}");
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
-        if (found.Next is { } next)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent
-            {
-                Relation = "next",
-                Url = $"{baseUrl}/{type}?{query}&{SearchPages.TokenParameter}={Uri.EscapeDataString(pages.Token(next, caller, type, query))}",
-            });
-        }
-
-        foreach (var resource in found.Resources)
-        {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/{resource.TypeName}/{resource.Id}",
-                Resource = resource,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
-        }
-
-        return http.Resource(request, bundle, HttpStatusCode.OK);
+        var found = await search(context!);
+        return found.Problem is not null ? pages.Refuse(context!, found.Problem) : pages.Answer(context!, found.Resources, found.Next, found.Total);
     }
 
     /// <summary><c>identifier=system|value</c> (a point read per practice), or every referral, optionally
     /// <c>_lastUpdated</c> (eq, gt, ge, lt, le; repeat for a range), a page at a time.</summary>
-    private async Task<Found> ServiceRequestsAsync(Context context)
+    private async Task<Found> ServiceRequestsAsync(FhirSearch context)
     {
         var cancellationToken = context.Request.HttpContext.RequestAborted;
         var (dates, problem) = LastUpdated(context);
@@ -149,12 +76,12 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(problem);
         }
 
-        if (context.Search.One("based-on") is { } basedOn)
+        if (context.Parameters.One("based-on") is { } basedOn)
         {
             return await BasedOnAsync(context, basedOn, dates);
         }
 
-        if (context.Search.Values("identifier") is { Count: > 0 } identifiers)
+        if (context.Parameters.Values("identifier") is { Count: > 0 } identifiers)
         {
             if (identifiers.Count > 1 || !ReferralLookup.TryParseIdentifier(identifiers[0], out var system, out var value))
             {
@@ -163,7 +90,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             }
 
             context.Applied.Insert(0, new("identifier", identifiers[0]));
-            if (context.Start(pages) is { } bad)
+            if (context.Start() is { } bad)
             {
                 return Found.Refused(bad);
             }
@@ -173,7 +100,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return new Found(matches, null, matches.Count);
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -197,7 +124,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
 
     /// <summary><c>focus=ServiceRequest/{id}</c> (the referral's one Task), or every Task of the caller's practices;
     /// either filtered by <c>status</c>, <c>owner</c> and <c>_lastUpdated</c>, a page at a time.</summary>
-    private async Task<Found> TasksAsync(Context context)
+    private async Task<Found> TasksAsync(FhirSearch context)
     {
         var cancellationToken = context.Request.HttpContext.RequestAborted;
         var (dates, problem) = LastUpdated(context);
@@ -206,7 +133,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(problem);
         }
 
-        var statuses = context.Search.Values("status").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var statuses = context.Parameters.Values("status").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         var unknown = statuses.FirstOrDefault(s => Hl7.Fhir.Utility.EnumUtility.ParseLiteral<Hl7.Fhir.Model.Task.TaskStatus>(s) is null);
         if (unknown is not null)
         {
@@ -218,7 +145,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             context.Applied.Insert(0, new("status", string.Join(',', statuses)));
         }
 
-        var owner = context.Search.One("owner");
+        var owner = context.Parameters.One("owner");
         if (owner is not null)
         {
             context.Applied.Insert(0, new("owner", owner));
@@ -234,12 +161,12 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return await ProviderTasksAsync(context, owner, Keep);
         }
 
-        if (context.Search.One("part-of") is { } partOf)
+        if (context.Parameters.One("part-of") is { } partOf)
         {
             return await PartOfAsync(context, partOf, Keep);
         }
 
-        if (context.Search.One("focus") is { } focus)
+        if (context.Parameters.One("focus") is { } focus)
         {
             // Accept "ServiceRequest/{id}", a full URL ending in it, or a bare id.
             var parts = focus.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -249,7 +176,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             }
 
             context.Applied.Insert(0, new("focus", $"ServiceRequest/{parts[^1]}"));
-            if (context.Start(pages) is { } bad)
+            if (context.Start() is { } bad)
             {
                 return Found.Refused(bad);
             }
@@ -262,7 +189,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return new Found(one, null, one.Count);
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -277,7 +204,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
     /// <summary>A provider key's work: the Tasks offered to or accepted by one of its HealthcareServices
     /// (<c>owner=HealthcareService/{id}</c>, which may be left out when the key has one service), from the owner index a
     /// page at a time (see <see cref="Hub.Chase.ProviderWork.PageAsync"/>). Any other owner finds nothing.</summary>
-    private async Task<Found> ProviderTasksAsync(Context context, string? owner, Func<Hl7.Fhir.Model.Task, bool> keep)
+    private async Task<Found> ProviderTasksAsync(FhirSearch context, string? owner, Func<Hl7.Fhir.Model.Task, bool> keep)
     {
         var providers = context.Caller.Providers;
         var parts = (owner ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -288,7 +215,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return Found.Refused(FhirProblem.Required("owner", "This key acts for several services: search with owner=HealthcareService/{id}."));
         }
 
-        if (context.Start(pages) is { } badToken)
+        if (context.Start() is { } badToken)
         {
             return Found.Refused(badToken);
         }
@@ -304,7 +231,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
 
     /// <summary><c>based-on=ServiceRequest/{id}</c>: the onward connections a link-worker service made from one of the
     /// caller's referrals (<see cref="OnwardReferralIndex"/>), all on one page. A referral the caller does not hold has none.</summary>
-    private async Task<Found> BasedOnAsync(Context context, string basedOn, List<DateSearch> dates)
+    private async Task<Found> BasedOnAsync(FhirSearch context, string basedOn, List<DateSearch> dates)
     {
         var parentId = ReferencedId(basedOn, "ServiceRequest");
         if (parentId is null)
@@ -313,7 +240,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         }
 
         context.Applied.Insert(0, new("based-on", $"ServiceRequest/{parentId}"));
-        if (context.Start(pages) is { } bad)
+        if (context.Start() is { } bad)
         {
             return Found.Refused(bad);
         }
@@ -337,7 +264,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
 
     /// <summary><c>part-of=Task/{id}</c>: the Tasks of the onward connections made from the referral whose Task that is,
     /// for the caller's practices, all on one page.</summary>
-    private async Task<Found> PartOfAsync(Context context, string partOf, Func<Hl7.Fhir.Model.Task, bool> keep)
+    private async Task<Found> PartOfAsync(FhirSearch context, string partOf, Func<Hl7.Fhir.Model.Task, bool> keep)
     {
         var parentTaskId = ReferencedId(partOf, "Task");
         if (parentTaskId is null)
@@ -346,7 +273,7 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         }
 
         context.Applied.Insert(0, new("part-of", $"Task/{parentTaskId}"));
-        if (context.Start(pages) is { } bad)
+        if (context.Start() is { } bad)
         {
             return Found.Refused(bad);
         }
@@ -375,10 +302,10 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         return parts.Length == 0 || (parts.Length >= 2 && parts[^2] != type) ? null : parts[^1];
     }
 
-    private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(Context context)
+    private static (List<DateSearch> Dates, FhirProblem? Problem) LastUpdated(FhirSearch context)
     {
         var dates = new List<DateSearch>();
-        foreach (var value in context.Search.Values("_lastUpdated"))
+        foreach (var value in context.Parameters.Values("_lastUpdated"))
         {
             if (DateSearch.Parse(value) is not { } date)
             {

@@ -11,58 +11,68 @@ namespace Hub.Providers;
 
 /// <summary>The provider directory as FHIR <c>HealthcareService</c>s, for GP systems choosing whom to refer to. Any
 /// caller with a hub API key may read it: the directory is the same for every practice and holds no patient data.</summary>
-public sealed class ProviderDirectoryHttp(ApiKeys keys, ProviderDirectory directory, FhirHttp http)
+public sealed class ProviderDirectoryHttp(ApiKeys keys, ProviderDirectory directory, SearchPages pages, FhirHttp http)
 {
-    /// <summary><c>GET fhir/HealthcareService?category=befriending</c>: a searchset of every provider (any status; see
-    /// <c>active</c> and <c>notAvailable</c>), in directory order. <c>category</c> is a token (<c>code</c> or
+    /// <summary><c>GET fhir/HealthcareService?category=befriending</c> (or <c>POST fhir/HealthcareService/_search</c> with a
+    /// form body): a searchset of every provider (any status; see <c>active</c> and <c>notAvailable</c>), in directory order,
+    /// <c>_count</c> at a time with <c>self</c> and <c>next</c> links. <c>category</c> is a token (<c>code</c> or
     /// <c>{system}|code</c>); commas within one parameter mean any of them, repeated parameters mean all of them.
     /// <c>active=true|false</c> filters on the resource's <c>active</c>. Other parameters are ignored, as FHIR allows,
-    /// and left out of the <c>self</c> link.</summary>
+    /// and left out of the links.</summary>
     [Function("SearchHealthcareService")]
-    public async Task<IActionResult> Search(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/HealthcareService")] HttpRequest request)
+    public Task<IActionResult> Search(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/HealthcareService")] HttpRequest request) =>
+        SearchAsync(request);
+
+    [Function("SearchHealthcareServiceForm")]
+    public Task<IActionResult> SearchForm(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/HealthcareService/_search")] HttpRequest request) =>
+        SearchAsync(request);
+
+    private async Task<IActionResult> SearchAsync(HttpRequest request)
     {
-        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is null)
+        if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);
         }
 
-        var categories = request.Query["category"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToList();
-        bool? active = null;
-        var activeParameter = request.Query["active"].ToString();
-        if (activeParameter.Length > 0)
+        var (search, refusal) = await pages.BeginAsync(request, caller, "HealthcareService");
+        if (refusal is not null)
         {
-            if (!bool.TryParse(activeParameter, out var parsed))
+            return refusal;
+        }
+
+        var categories = search!.Parameters.Values("category").Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
+        bool? active = null;
+        if (search.Parameters.Values("active") is { Count: > 0 } actives)
+        {
+            if (actives.Count > 1 || !bool.TryParse(actives[0], out var parsed))
             {
-                return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Invalid("active", "active must be true or false."));
+                return pages.Refuse(search, FhirProblem.Invalid("active", "active must be true or false."));
             }
 
             active = parsed;
         }
 
-        var matches = (await directory.ListAsync(request.HttpContext.RequestAborted))
+        search.Applied.AddRange(categories.Select(c => new KeyValuePair<string, string>("category", c)));
+        if (active is not null)
+        {
+            search.Applied.Add(new("active", active.Value ? "true" : "false"));
+        }
+
+        if (search.Start() is { } badToken)
+        {
+            return pages.Refuse(search, badToken);
+        }
+
+        var matches = (await directory.ListAsync(search.Aborted))
             .Select(p => (Provider: p, Service: ProviderFhir.ToHealthcareService(p)))
             .Where(m => categories.All(parameter => parameter.Split(',').Any(token => ProviderFhir.HasCategory(m.Provider, token))))
             .Where(m => active is null || m.Service.Active == active)
-            .Select(m => m.Service)
+            .Select(m => (Resource)m.Service)
             .ToList();
-
-        var baseUrl = FhirHttp.BaseUrl(request);
-        var query = string.Join('&', categories.Select(c => "category=" + Uri.EscapeDataString(c))
-            .Concat(active is null ? [] : [$"active={(active.Value ? "true" : "false")}"]));
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset, Total = matches.Count };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/HealthcareService" + (query.Length > 0 ? "?" + query : string.Empty) });
-        foreach (var service in matches)
-        {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/HealthcareService/{service.Id}",
-                Resource = service,
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
-        }
-
-        return http.Resource(request, bundle, HttpStatusCode.OK);
+        var (page, next) = SearchPages.Slice(matches, search);
+        return pages.Answer(search, page, next, matches.Count);
     }
 
     [Function("ReadHealthcareService")]

@@ -48,16 +48,26 @@ public sealed class ReferralDocument
     public string? NhsNumber =>
         (Patient?.Identifier ?? []).Append(ServiceRequest.Subject?.Identifier).FirstOrDefault(i => i?.System == FhirCodes.NhsNumberSystem)?.Value;
 
-    /// <summary>The bundle carries an active Consent that does not deny: the patient agreed to information sharing and to
+    /// <summary>The referral carries an active Consent that does not deny: the patient agreed to information sharing and to
     /// being contacted about the referral. Without one, a provider gets no clinical narrative and the patient no email.</summary>
     public bool HasConsent
     {
         get
         {
-            var consent = _bundle.Entry.Select(e => e.Resource).OfType<Consent>().FirstOrDefault(c => c.Status == Consent.ConsentState.Active);
+            var consent = Consents.FirstOrDefault(c => c.Status == Consent.ConsentState.Active);
             return consent is not null && consent.Provision?.Type != Consent.ConsentProvisionType.Deny;
         }
     }
+
+    /// <summary>Every Consent that came with the referral, one way or another, each once: an entry of the bundle, contained
+    /// in the ServiceRequest, or contained elsewhere and referenced from it as <c>#id</c> (FHIR references.html: a
+    /// contained resource is part of the resource that holds it). Bundled ones first, as the handover reads them.</summary>
+    private IEnumerable<Consent> Consents =>
+        _bundle.Entry.Select(e => e.Resource).OfType<Consent>()
+            .Concat(ServiceRequest.Contained.OfType<Consent>())
+            .Concat(ServiceRequest.SupportingInfo.Select(Resolve).OfType<Consent>())
+            .Distinct(ReferenceEqualityComparer.Instance)
+            .Cast<Consent>();
 
     /// <summary>The reason in the referrer's words, only with consent (<see cref="HasConsent"/>).</summary>
     public string? ReasonIfShareable

@@ -46,6 +46,18 @@ public sealed class CapabilityRoutesTests
     }
 
     [Fact]
+    public void Every_type_searched_by_get_is_searched_by_post_search_too()
+    {
+        var searched = Rest.Resource.Where(r => r.Interaction.Any(i => i.Code == CapabilityStatement.TypeRestfulInteraction.SearchType)).Select(r => r.Type).ToList();
+        Assert.NotEmpty(searched);
+        foreach (var type in searched)
+        {
+            Assert.Contains(FhirRoutes, r => r.Segments is [var t] && t == type && r.Method == "GET");
+            Assert.True(FhirRoutes.Any(r => r.Segments is [var t, "_search"] && t == type && r.Method == "POST"), $"POST {type}/_search is not routed");
+        }
+    }
+
+    [Fact]
     public void System_interactions_and_operations_listed_are_the_routes_at_the_base()
     {
         Assert.Equal(FhirRoutes.Any(r => r.Segments.Length == 0 && r.Method == "POST"),

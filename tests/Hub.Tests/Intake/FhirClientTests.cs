@@ -66,7 +66,8 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
         var several = await Assert.ThrowsAsync<FhirOperationException>(() => client.ConditionalCreateAsync(ServiceRequest(practice: first), condition));
         Assert.Equal(HttpStatusCode.PreconditionFailed, several.Status);
         Assert.Equal(OperationOutcome.IssueType.MultipleMatches, several.Outcome.Issue.Single().Code);
-        Assert.Equal("REC_PRECONDITION_FAILED", several.Outcome.Issue.Single().Details.Coding.Single().Code);
+        Assert.Empty(several.Outcome.Issue.Single().Details.Coding);   // http-error-codes has no 412 concept: none is invented
+        Assert.Equal("412: Precondition failed.", several.Outcome.Issue.Single().Details.Text);
         Assert.Equal(2, (await client.SearchAsync<ServiceRequest>(new SearchParams().LimitTo(50)))!.Entry.Count);
     }
 
@@ -211,7 +212,7 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
     }
 
     [Fact]
-    public async Task Vread_serves_the_current_version_and_history_is_refused_as_not_supported()
+    public async Task Vread_serves_the_current_version_and_history_is_refused_saying_none_is_kept()
     {
         var client = hub.FhirClient(await hub.KeyForAsync("fc-vread", Practice));
         var created = (await client.CreateAsync(ServiceRequest()))!;
@@ -221,9 +222,18 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
         var older = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<ServiceRequest>($"ServiceRequest/{created.Id}/_history/7"));
         Assert.Equal(HttpStatusCode.NotFound, older.Status);
 
-        var history = await Assert.ThrowsAsync<FhirOperationException>(() => client.HistoryAsync($"ServiceRequest/{created.Id}"));
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, history.Status);
-        Assert.Equal(OperationOutcome.IssueType.NotSupported, history.Outcome.Issue.Single().Code);
+        // The hub replaces a referral's and a Task's stored version on each change: it has no history to list, and says so.
+        var task = (await client.SearchAsync<Hl7.Fhir.Model.Task>(new SearchParams().Add("focus", $"ServiceRequest/{created.Id}")))!.Entry.Single().Resource!;
+        foreach (var instance in new[] { $"ServiceRequest/{created.Id}", $"Task/{task.Id}" })
+        {
+            var history = await Assert.ThrowsAsync<FhirOperationException>(() => client.HistoryAsync(instance));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, history.Status);
+            Assert.Equal(OperationOutcome.IssueType.NotSupported, history.Outcome.Issue.Single().Code);
+            Assert.Contains("keeps only the current version", history.Outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
+        }
+
+        var typeHistory = await Assert.ThrowsAsync<FhirOperationException>(() => client.TypeHistoryAsync<ServiceRequest>());
+        Assert.Contains("serves no history", typeHistory.Outcome.Issue.Single().Diagnostics, StringComparison.Ordinal);
         var delete = await Assert.ThrowsAsync<FhirOperationException>(() => client.DeleteAsync($"ServiceRequest/{created.Id}"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.Status);
         var unknown = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<Patient>("Patient/123"));
@@ -248,8 +258,8 @@ public sealed class FhirClientTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(HttpStatusCode.PreconditionFailed, failed.Status);
         var issue = failed.Outcome.Issue.Single();
         Assert.Equal(OperationOutcome.IssueType.Conflict, issue.Code);
-        Assert.Equal("REC_PRECONDITION_FAILED", issue.Details.Coding.Single().Code);
-        Assert.Equal("412: Precondition failed.", issue.Details.Coding.Single().Display);
+        Assert.Empty(issue.Details.Coding);   // http-error-codes has no 412 concept: none is invented
+        Assert.Equal("412: Precondition failed.", issue.Details.Text);
     }
 
     [Fact]

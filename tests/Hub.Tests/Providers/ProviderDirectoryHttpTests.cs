@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
 using Hub.Platform.Fhir;
 using Hub.Providers;
 using Hub.Tests.Infrastructure;
@@ -50,7 +51,7 @@ public sealed class ProviderDirectoryHttpTests(SampleDirectoryHub hub) : IClassF
         var bundle = answer.As<Bundle>();
         Assert.Equal(Bundle.BundleType.Searchset, bundle.Type);
         Assert.Equal(1, bundle.Total);
-        Assert.Equal($"{Base}/HealthcareService?category=befriending", bundle.SelfLink?.ToString());
+        Assert.Equal($"{Base}/HealthcareService?category=befriending&_count=20", bundle.SelfLink?.ToString());
         var entry = Assert.Single(bundle.Entry);
         Assert.Equal($"{Base}/HealthcareService/north-leeds-befriending", entry.FullUrl);
         Assert.Equal(Bundle.SearchEntryMode.Match, entry.Search?.Mode);
@@ -98,7 +99,7 @@ public sealed class ProviderDirectoryHttpTests(SampleDirectoryHub hub) : IClassF
             ["aire-valley-care-farm", "bradford-advice-centre", "chapeltown-arts-collective", "leeds-money-matters", "leeds-link-workers",
              SampleDirectoryHub.PausedId, "north-leeds-befriending", "roundhay-walking-group", "shipley-mens-shed"],
             bundle.Entry.Select(e => e.Resource!.Id));
-        Assert.Equal($"{Base}/HealthcareService", bundle.SelfLink?.ToString());
+        Assert.Equal($"{Base}/HealthcareService?_count=20", bundle.SelfLink?.ToString());
     }
 
     [Theory]
@@ -173,5 +174,41 @@ public sealed class ProviderDirectoryHttpTests(SampleDirectoryHub hub) : IClassF
 
         Assert.Equal(400, answer.Status);
         Assert.Equal(["active"], answer.Expressions);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_directory_pages_with_next_links_the_client_follows_and_answers_post_search()
+    {
+        var client = hub.FhirClient(await hub.KeyForAsync("directory-pager", "A81001"));
+
+        var page = await client.SearchAsync<HealthcareService>(new SearchParams().LimitTo(2));
+        var seen = new List<string>();
+        var pages = 0;
+        while (page is not null)
+        {
+            pages++;
+            Assert.InRange(page.Entry.Count, 1, 2);
+            Assert.Equal(ProviderSamples.All().Count + 1, page.Total);
+            seen.AddRange(page.Entry.Select(e => e.Resource!.Id!));
+            page = await client.ContinueAsync(page);
+        }
+
+        var whole = (await SearchAsync(null)).As<Bundle>().Entry.Select(e => e.Resource!.Id!).ToList();
+        Assert.Equal(whole, seen);
+        Assert.Equal((whole.Count + 1) / 2, pages);
+
+        var posted = await client.SearchUsingPostAsync<HealthcareService>(new SearchParams().Add("category", "arts").Add("active", "true").LimitTo(1));
+        Assert.Equal(2, posted!.Total);
+        Assert.Equal("chapeltown-arts-collective", posted.Entry.Single().Resource!.Id);
+        Assert.Equal($"{Base}/HealthcareService?category=arts&active=true&_count=1", posted.SelfLink!.ToString());
+        var second = await client.ContinueAsync(posted);
+        Assert.Equal(SampleDirectoryHub.PausedId, second!.Entry.Single().Resource!.Id);
+        Assert.Null(second.NextLink);
+
+        // A page link is tied to its search: edited to another category, it is refused.
+        var edited = new Uri(posted.NextLink!.ToString().Replace("category=arts", "category=walking", StringComparison.Ordinal));
+        var refused = await Assert.ThrowsAsync<FhirOperationException>(() => client.GetAsync(edited));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal("_cursor", refused.Outcome.Issue.Single().Expression.Single());
     }
 }

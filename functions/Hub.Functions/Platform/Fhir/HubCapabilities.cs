@@ -146,7 +146,11 @@ public static class HubCapabilities
                             Interaction =
                             [
                                 new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
+                                    Documentation = "Every provider in directory order (any key may read it: no patient data). " + PageLinks + " Also POST HealthcareService/_search with a form body.",
+                                },
                             ],
                             SearchParam =
                             [
@@ -162,7 +166,14 @@ public static class HubCapabilities
                         {
                             Type = "MeasureReport",
                             Documentation = "Evidence reports (type summary) computed from the nightly snapshot: the funnel, timeliness, paired outcome change, NHS use and cost offset, under NHS England's disclosure control (counts 1-7 suppressed, others rounded to 5). A searchset Bundle of one report for what the key may read.",
-                            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType }],
+                            Interaction =
+                            [
+                                new CapabilityStatement.ResourceInteractionComponent
+                                {
+                                    Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
+                                    Documentation = PageLinks + " Also POST MeasureReport/_search with a form body.",
+                                },
+                            ],
                             SearchParam =
                             [
                                 new CapabilityStatement.SearchParamComponent
@@ -204,7 +215,9 @@ public static class HubCapabilities
         };
     }
 
-    private const string Paging = "The caller's own practices only; _count (default 20, at most 100) with self and next links.";
+    private const string PageLinks = "_count (default 20, at most 100) with self and next links.";
+
+    private const string Paging = "The caller's own practices only; " + PageLinks;
 
     private static CapabilityStatement.SearchParamComponent LastUpdated => new()
     {
@@ -221,7 +234,11 @@ public static class HubCapabilities
         Interaction =
         [
             new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-            new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
+            new CapabilityStatement.ResourceInteractionComponent
+            {
+                Code = CapabilityStatement.TypeRestfulInteraction.SearchType,
+                Documentation = $"One referral's {type}s, in the order they were recorded: {Paging} Also POST {type}/_search with a form body.",
+            },
         ],
         SearchParam = [new CapabilityStatement.SearchParamComponent { Name = "based-on", Type = SearchParamType.Reference, Definition = basedOnDefinition }],
     };
