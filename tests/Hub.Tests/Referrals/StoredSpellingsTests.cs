@@ -165,6 +165,26 @@ public sealed class StoredSpellingsTests
         { Hub.Access.KeyRole.Reader, "reader" },
         { Hub.Access.KeyRole.Analyst, "analyst" },
         { Hub.Access.KeyRole.Provider, "provider" },
+
+        { Hub.LinkWork.ContactMode.FaceToFace, "face-to-face" },
+        { Hub.LinkWork.ContactMode.Phone, "phone" },
+        { Hub.LinkWork.ContactMode.Video, "video" },
+        { Hub.LinkWork.ContactMode.HomeVisit, "home-visit" },
+        { Hub.LinkWork.GoalProgress.InProgress, "in-progress" },
+        { Hub.LinkWork.GoalProgress.Achieved, "achieved" },
+        { Hub.LinkWork.GoalProgress.NotAchieved, "not-achieved" },
+        { Hub.LinkWork.PlanActionStatus.NotStarted, "not-started" },
+        { Hub.LinkWork.PlanActionStatus.InProgress, "in-progress" },
+        { Hub.LinkWork.PlanActionStatus.Completed, "completed" },
+        { Hub.LinkWork.PlanActionStatus.Stopped, "stopped" },
+        { Hub.LinkWork.EpisodeChange.Contact, "contact" },
+        { Hub.LinkWork.EpisodeChange.Need, "need" },
+        { Hub.LinkWork.EpisodeChange.WhatMatters, "what-matters" },
+        { Hub.LinkWork.EpisodeChange.Goal, "goal" },
+        { Hub.LinkWork.EpisodeChange.GoalProgress, "goal-progress" },
+        { Hub.LinkWork.EpisodeChange.Action, "action" },
+        { Hub.LinkWork.EpisodeChange.ActionStatus, "action-status" },
+        { Hub.LinkWork.EpisodeChange.ReviewDate, "review-date" },
     };
 
     [Theory]
