@@ -18,9 +18,9 @@ public sealed class LinkWorkHub : TestHub
 public static partial class EpisodeJourney
 {
     /// <summary>Refers, has Alpha accept, and makes Alpha a link-worker service; the accept link opens the episode.</summary>
-    public static async Task<(string ReferralId, string TaskId, string Link)> LinkWorkerAcceptedAsync(this TestHub hub)
+    public static async Task<(string ReferralId, string TaskId, string Link)> LinkWorkerAcceptedAsync(this TestHub hub, Action<Hl7.Fhir.Model.Bundle>? change = null)
     {
-        var (referralId, taskId, _) = await hub.AcceptedAsync();
+        var (referralId, taskId, _) = await hub.AcceptedAsync(change);
         var link = ProviderLinks.Find(await hub.OfferAsync("alpha", referralId), "Accept")!;
         await hub.AuditWithAsync(referralId, "accepted");
         await hub.BecomeLinkWorkerAsync("alpha");
