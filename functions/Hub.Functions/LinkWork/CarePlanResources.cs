@@ -34,13 +34,13 @@ public static class CarePlanResources
         {
             Id = episode.CarePlanId,
             Meta = Meta(episode),
-            Status = RequestStatus.Active,
+            Status = episode.IsClosed ? RequestStatus.Completed : RequestStatus.Active,
             Intent = CarePlan.CarePlanIntent.Plan,
             Title = "Personalised care and support plan",
             Subject = Subject(document),
             BasedOn = [new ResourceReference($"ServiceRequest/{episode.ReferralId}")],
             Author = Author(episode, service),
-            Period = new Period { StartElement = new FhirDateTime(episode.Started) },
+            Period = new Period { StartElement = new FhirDateTime(episode.Started), EndElement = episode.ClosedAt is { } closed ? new FhirDateTime(closed) : null },
             Created = episode.Started.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
             Goal = [.. episode.Goals.Select(g => new ResourceReference($"Goal/{Episode.GoalId(episode.ReferralId, g.Number)}"))],
         };

@@ -17,11 +17,14 @@ public sealed record PlanAction(int Number, string Text, PlanActionStatus Status
 public sealed record PlanGoal(int Number, string Text, int Importance, int Confidence, GoalProgress Progress, IReadOnlyList<PlanAction> Actions);
 
 /// <summary>The link worker's episode with the person (the Episodes table, one row per referral): contacts, what
-/// matters, the personalised care and support plan. <see cref="Version"/> counts the changes; a form carries the version
+/// matters, the personalised care and support plan, and how it closed. <see cref="Version"/> counts the changes; a form carries the version
 /// it was made from, so a stale or replayed form changes nothing.</summary>
 public sealed record Episode(string ReferralId, string ServiceId, string PracticeOds, string TaskId, int Version, DateTimeOffset Started, DateTimeOffset? Updated,
-    IReadOnlyList<EpisodeContact> Contacts, IReadOnlyList<EpisodeNeed> Needs, string? WhatMatters, IReadOnlyList<PlanGoal> Goals, DateOnly? ReviewDate, ETag ETag)
+    IReadOnlyList<EpisodeContact> Contacts, IReadOnlyList<EpisodeNeed> Needs, string? WhatMatters, IReadOnlyList<PlanGoal> Goals, DateOnly? ReviewDate, ETag ETag,
+    EpisodeCloseReason? Closed = null, DateTimeOffset? ClosedAt = null, bool CloseApplied = false, DateOnly? ReviewReminded = null)
 {
+    public bool IsClosed => Closed is not null;
+
     public static Episode Start(string referralId, string serviceId, string practiceOds, string taskId, DateTimeOffset at) =>
         new(referralId, serviceId, practiceOds, taskId, 0, at, null, [], [], null, [], null, default);
 

@@ -42,7 +42,8 @@ public enum EpisodeResult
 /// provider key through a short-lived link minted for it, as <see cref="ProviderWork"/> does), and the provider must carry
 /// the <see cref="ActivityCategories.LinkWorker"/> category. Each change is stored once: a form carries the episode's
 /// version, a stale or replayed one changes nothing. The audit says what kind of change, never its words.</summary>
-public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory providers, EpisodeStore store, AuditTrail audit, SignedLinks links, TimeProvider time)
+public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory providers, EpisodeStore store, AuditTrail audit, SignedLinks links,
+    ProviderProgress progress, ProgressStore progressStore, ReferralTaskProgress tasks, TimeProvider time)
 {
     private static readonly TimeSpan ApiLinkLifetime = TimeSpan.FromMinutes(5);
 
@@ -97,10 +98,16 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
         var episode = access.Episode!;
         if (sequence != episode.Version)
         {
+            // The close sent again: finish what a first attempt may have left half done, change nothing more.
+            if (episode is { IsClosed: true, CloseApplied: false } && sequence == episode.Version - 1)
+            {
+                await ApplyCloseAsync(token!, access, episode, cancellationToken);
+            }
+
             return (EpisodeResult.Stale, access, null);
         }
 
-        if (access.Ended)
+        if (access.Ended || episode.IsClosed)
         {
             return (EpisodeResult.Ended, access, null);
         }
@@ -111,7 +118,8 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
             return (EpisodeResult.Invalid, access, error);
         }
 
-        changed = changed with { Version = episode.Version + 1, Updated = time.GetUtcNow() };
+        var now = time.GetUtcNow();
+        changed = changed with { Version = episode.Version + 1, Updated = now, ClosedAt = changed.IsClosed ? now : null };
         if (!await store.TrySaveAsync(changed, cancellationToken))
         {
             // Another copy of the same form, or another page, got there first.
@@ -121,6 +129,31 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
         var saved = await store.GetAsync(episode.ReferralId, cancellationToken) ?? changed;
         await audit.AppendAsync(episode.ReferralId, EpisodeAudit.Recorded, AuditActor.Provider(episode.ServiceId).Spelling, $"{entry.Change.Spelling()}:{saved.Version}",
             $"episode-{saved.Version}", cancellationToken);
+        if (saved.IsClosed)
+        {
+            await ApplyCloseAsync(token!, access, saved, cancellationToken);
+            saved = await store.GetAsync(episode.ReferralId, cancellationToken) ?? saved;
+        }
+
         return (EpisodeResult.Recorded, access with { Episode = saved }, null);
+    }
+
+    /// <summary>The close's effects, each safe to run again: the link worker's Task ended through the provider's own
+    /// progress report (<see cref="ProviderProgress.ReportAsync"/>: Task status and statusReason, audit, the referrer
+    /// told), then the message back to the GP in the Task's outputs (<see cref="EpisodeDischarge"/>), the audit line, and
+    /// the close marked applied.</summary>
+    private async System.Threading.Tasks.Task ApplyCloseAsync(string token, EpisodeAccess access, Episode episode, CancellationToken cancellationToken)
+    {
+        var reason = episode.Closed!.Value;
+        var state = await progressStore.GetAsync(episode.ReferralId, cancellationToken);
+        if (!state.Ended)
+        {
+            await progress.ReportAsync(token, state.Reports, EpisodeCodes.ProgressOf(reason), cancellationToken);
+        }
+
+        var document = access.View.Referral!;
+        await tasks.UpdateAsync(episode.PracticeOds, episode.TaskId, t => EpisodeDischarge.Record(t, episode, document), cancellationToken);
+        await audit.AppendAsync(episode.ReferralId, EpisodeAudit.Closed, AuditActor.Provider(episode.ServiceId).Spelling, reason.Spelling(), "episode-closed", cancellationToken);
+        await store.MarkAsync(episode.ReferralId, closeApplied: true, cancellationToken: cancellationToken);
     }
 }

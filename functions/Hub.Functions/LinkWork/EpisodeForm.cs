@@ -6,7 +6,8 @@ namespace Hub.LinkWork;
 /// <summary>One change as the link worker made it, checked: codes, numbers and the person's words (the words go to the
 /// episode row only).</summary>
 public sealed record EpisodeEntry(EpisodeChange Change, DateOnly? Date = null, ContactMode? Mode = null, int? Minutes = null, string? Text = null,
-    int? Importance = null, int? Confidence = null, int? Goal = null, int? Action = null, GoalProgress? Progress = null, PlanActionStatus? Status = null);
+    int? Importance = null, int? Confidence = null, int? Goal = null, int? Action = null, GoalProgress? Progress = null, PlanActionStatus? Status = null,
+    EpisodeCloseReason? CloseReason = null);
 
 /// <summary>What a form of the episode page (or a provider API call, with the same field names) asked for, checked.
 /// Dates come as <c>{prefix}-day</c>, <c>-month</c>, <c>-year</c> (the page) or <c>{prefix}-date</c> as yyyy-MM-dd
@@ -143,6 +144,10 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
                     : Done(new EpisodeEntry(change, Date: date));
             }
 
+            case EpisodeChange.Close:
+                return StoredSpelling.TryParse<EpisodeCloseReason>(field("close-reason"), out var reason)
+                    ? Done(new EpisodeEntry(change, CloseReason: reason))
+                    : Fail("close-reason", "Select why the episode is closing");
             default:
                 return Fail("change", "Choose what to record");
         }
@@ -180,6 +185,8 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
                     : (g with { Actions = [.. g.Actions.Select(a => a.Number == entry.Action ? a with { Status = entry.Status!.Value } : a)] }, null));
             case EpisodeChange.ReviewDate:
                 return (episode with { ReviewDate = entry.Date }, null);
+            case EpisodeChange.Close:
+                return (episode with { Closed = entry.CloseReason }, null);
             default:
                 return (null, ("change", "Choose what to record"));
         }

@@ -61,7 +61,7 @@ public static class EpisodePage
             html.Append("</tbody></table>");
         }
 
-        var ended = access.Ended;
+        var ended = access.Ended || episode.IsClosed;
         if (!ended)
         {
             html.Append(Open(EpisodeChange.Contact, "contact-form"))
@@ -148,10 +148,15 @@ public static class EpisodePage
                 .Append("<div class=\"nhsuk-hint\" id=\"review-day-hint\">For example, 27 3 2027</div>").Append(Error("review-day"))
                 .Append("<div class=\"nhsuk-date-input\">").Append(DatePart("review-day", "Day", 2)).Append(DatePart("review-month", "Month", 2)).Append(DatePart("review-year", "Year", 4)).Append("</div></fieldset></div>")
                 .Append("<button class=\"nhsuk-button nhsuk-button--secondary\" type=\"submit\">Set review date</button></form>");
+            html.Append("<h2 class=\"nhsuk-heading-m\" id=\"close\">Close the episode</h2>")
+                .Append("<p class=\"nhsuk-body\">Closing ends your work on this referral and sends the practice the plan's goals and where they stand.</p>")
+                .Append(Open(EpisodeChange.Close, "close-form"))
+                .Append(Radios("close-reason", "Why is the episode closing?", StoredSpelling.All<EpisodeCloseReason>().Select(r => (r.Spelling(), r.Label())), Group("close-reason"), Error("close-reason"), inline: false))
+                .Append("<button class=\"nhsuk-button nhsuk-button--warning\" type=\"submit\">Close the episode</button></form>");
         }
         else
         {
-            html.Append("<p class=\"nhsuk-body\">This episode has ended: nothing more can be recorded.</p>");
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">This episode has ended{(episode.Closed is { } closed ? $" ({E(closed.Label().ToLowerInvariant())})" : string.Empty)}: nothing more can be recorded.</p>");
         }
 
         return Render(errors is { Count: > 0 } ? 400 : 200, "Link-worker episode", html.ToString(), new Dictionary<string, string>(ProviderHandoverPage.NoStore));
@@ -183,9 +188,9 @@ public static class EpisodePage
 
     private static IEnumerable<(string, string)> Scale() => Enumerable.Range(1, 10).Select(i => (i.ToString(CultureInfo.InvariantCulture), i.ToString(CultureInfo.InvariantCulture)));
 
-    private static string Radios(string name, string legend, IEnumerable<(string Code, string Label)> choices, string group, string error)
+    private static string Radios(string name, string legend, IEnumerable<(string Code, string Label)> choices, string group, string error, bool inline = true)
     {
-        var html = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<div class=\"{group}\"><fieldset class=\"nhsuk-fieldset\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">{E(legend)}</legend>{error}<div class=\"nhsuk-radios nhsuk-radios--inline\">");
+        var html = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<div class=\"{group}\"><fieldset class=\"nhsuk-fieldset\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">{E(legend)}</legend>{error}<div class=\"nhsuk-radios{(inline ? " nhsuk-radios--inline" : string.Empty)}\">");
         var first = true;
         foreach (var (code, label) in choices)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Hub.Referrals;
 
 namespace Hub.LinkWork;
 
@@ -45,6 +46,12 @@ public sealed class EpisodeStore(HubTables tables)
             ["WhatMatters"] = episode.WhatMatters,
             ["Goals"] = JsonSerializer.Serialize(episode.Goals, Json),
             ["ReviewDate"] = episode.ReviewDate?.ToString("O", CultureInfo.InvariantCulture),
+            ["Closed"] = episode.Closed?.Spelling(),
+            ["ClosedAt"] = episode.ClosedAt,
+            ["CloseApplied"] = episode.CloseApplied,
+            ["ReviewReminded"] = episode.ReviewReminded?.ToString("O", CultureInfo.InvariantCulture),
+            // For the caseload and the review pass: open episodes only, by service.
+            ["Open"] = !episode.IsClosed,
         };
         try
         {
@@ -69,7 +76,42 @@ public sealed class EpisodeStore(HubTables tables)
         r.PartitionKey, r.GetString("ServiceId") ?? string.Empty, r.GetString("PracticeOds") ?? string.Empty, r.GetString("TaskId") ?? string.Empty,
         r.GetInt32("Version") ?? 0, r.GetDateTimeOffset("Started") ?? DateTimeOffset.MinValue, r.GetDateTimeOffset("Updated"),
         List<EpisodeContact>(r.GetString("Contacts")), List<EpisodeNeed>(r.GetString("Needs")), r.GetString("WhatMatters"), List<PlanGoal>(r.GetString("Goals")),
-        r.GetString("ReviewDate") is { } review ? DateOnly.ParseExact(review, "O", CultureInfo.InvariantCulture) : null, r.ETag);
+        Day(r.GetString("ReviewDate")), r.ETag, StoredSpelling.ParseOrNull<EpisodeCloseReason>(r.GetString("Closed")), r.GetDateTimeOffset("ClosedAt"),
+        r.GetBoolean("CloseApplied") ?? false, Day(r.GetString("ReviewReminded")));
+
+    private static DateOnly? Day(string? stored) => stored is null ? null : DateOnly.ParseExact(stored, "O", CultureInfo.InvariantCulture);
+
+    /// <summary>Marks what a change's effects did (the close applied, the reminder sent) without a version check: these
+    /// flags only ever go one way.</summary>
+    public async Task MarkAsync(string referralId, bool? closeApplied = null, DateOnly? reviewReminded = null, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var entity = new TableEntity(referralId, Row);
+        if (closeApplied is { } applied)
+        {
+            entity["CloseApplied"] = applied;
+        }
+
+        if (reviewReminded is { } reminded)
+        {
+            entity["ReviewReminded"] = reminded.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>Every open episode (a filtered pass over the table, for the review reminders and the caseload).</summary>
+    public async IAsyncEnumerable<Episode> OpenAsync(string? serviceId = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var filter = serviceId is null
+            ? TableClient.CreateQueryFilter($"RowKey eq {Row} and Open eq {true}")
+            : TableClient.CreateQueryFilter($"RowKey eq {Row} and Open eq {true} and ServiceId eq {serviceId}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return Read(row);
+        }
+    }
 
     private static List<T> List<T>(string? json) => string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<T>>(json, Json) ?? [];
 }

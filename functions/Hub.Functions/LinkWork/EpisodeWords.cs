@@ -48,6 +48,19 @@ public enum EpisodeChange
     [JsonStringEnumMemberName("action")] Action,
     [JsonStringEnumMemberName("action-status")] ActionStatus,
     [JsonStringEnumMemberName("review-date")] ReviewDate,
+    [JsonStringEnumMemberName("close")] Close,
+}
+
+/// <summary>Why the link worker closed the episode (the hub's CodeSystem <see cref="EpisodeCodes.CloseReasonSystem"/>):
+/// each ends the link worker's Task through the provider's progress report (<see cref="EpisodeCodes.ProgressOf"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EpisodeCloseReason>))]
+public enum EpisodeCloseReason
+{
+    [JsonStringEnumMemberName("goals-met")] GoalsMet,
+    [JsonStringEnumMemberName("person-declined")] PersonDeclined,
+    [JsonStringEnumMemberName("could-not-engage")] CouldNotEngage,
+    [JsonStringEnumMemberName("moved-away")] MovedAway,
+    [JsonStringEnumMemberName("referred-elsewhere")] ReferredElsewhere,
 }
 
 /// <summary>The episode's audit events (ids and codes only).</summary>
@@ -58,11 +71,18 @@ public static class EpisodeAudit
 
     /// <summary>The episode page or the API read of it, by the service (every view, as the handover's).</summary>
     public const string Viewed = "episode-viewed";
+
+    /// <summary>The episode closed: the outcome is the close reason's spelling.</summary>
+    public const string Closed = "episode-closed";
+
+    /// <summary>The review reminder went to the service: the outcome is the review date.</summary>
+    public const string ReviewReminded = "episode-review-reminded";
 }
 
 public static class EpisodeCodes
 {
     public const string ContactModeSystem = FhirCodes.HubBase + "/CodeSystem/link-worker-contact-mode";
+    public const string CloseReasonSystem = FhirCodes.HubBase + "/CodeSystem/link-worker-close-reason";
 
     /// <summary>SNOMED CT 1373501000000105 <i>Social prescribing needs and concerns simple reference set</i> (PRSB
     /// Social Prescribing Information Standard). No member code of it could be confirmed in a terminology source, so a
@@ -86,6 +106,28 @@ public static class EpisodeCodes
         ContactMode.Video => "Video",
         ContactMode.HomeVisit => "Home visit",
         _ => mode.ToString(),
+    };
+
+    public static string Label(this EpisodeCloseReason reason) => reason switch
+    {
+        EpisodeCloseReason.GoalsMet => "Goals met",
+        EpisodeCloseReason.PersonDeclined => "The person declined",
+        EpisodeCloseReason.CouldNotEngage => "Could not engage the person",
+        EpisodeCloseReason.MovedAway => "The person moved away",
+        EpisodeCloseReason.ReferredElsewhere => "Referred elsewhere",
+        _ => reason.ToString(),
+    };
+
+    /// <summary>The provider's progress report a close makes: goals met and referred elsewhere finish the work (Task
+    /// completed), the person declining cancels it (SNOMED CT <i>Social prescribing declined</i>), could not engage and
+    /// moved away stop it (Task failed with the stop reason).</summary>
+    public static Hub.Chase.ProgressEntry ProgressOf(EpisodeCloseReason reason) => reason switch
+    {
+        EpisodeCloseReason.GoalsMet => new(Hub.Chase.ProgressReport.Finished, Outcome: Hub.Chase.FinishOutcome.GoalsMet),
+        EpisodeCloseReason.ReferredElsewhere => new(Hub.Chase.ProgressReport.Finished, Outcome: Hub.Chase.FinishOutcome.Other),
+        EpisodeCloseReason.PersonDeclined => new(Hub.Chase.ProgressReport.Declined),
+        EpisodeCloseReason.MovedAway => new(Hub.Chase.ProgressReport.Stopped, Reason: Hub.Chase.StopReason.MovedAway),
+        _ => new(Hub.Chase.ProgressReport.Stopped, Reason: Hub.Chase.StopReason.Other),
     };
 
     public static string Label(this GoalProgress progress) => progress switch

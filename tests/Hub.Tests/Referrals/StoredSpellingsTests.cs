@@ -185,6 +185,12 @@ public sealed class StoredSpellingsTests
         { Hub.LinkWork.EpisodeChange.Action, "action" },
         { Hub.LinkWork.EpisodeChange.ActionStatus, "action-status" },
         { Hub.LinkWork.EpisodeChange.ReviewDate, "review-date" },
+        { Hub.LinkWork.EpisodeChange.Close, "close" },
+        { Hub.LinkWork.EpisodeCloseReason.GoalsMet, "goals-met" },
+        { Hub.LinkWork.EpisodeCloseReason.PersonDeclined, "person-declined" },
+        { Hub.LinkWork.EpisodeCloseReason.CouldNotEngage, "could-not-engage" },
+        { Hub.LinkWork.EpisodeCloseReason.MovedAway, "moved-away" },
+        { Hub.LinkWork.EpisodeCloseReason.ReferredElsewhere, "referred-elsewhere" },
     };
 
     [Theory]
