@@ -11,6 +11,7 @@ public static class EpisodeServices
     {
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<EpisodeBook>();
+        services.AddSingleton<EpisodeReviews>();
         services.AddHubTables(EpisodeStore.Table);
         return services;
     }
