@@ -48,7 +48,7 @@ public sealed class EpisodeReviews(EpisodeStore episodes, ReferralDocuments docu
             var outcome = await email.SendOnceAsync(episode.ReferralId, key, Reminder(service.Emails[0], service.Name, loaded.Document, review, url, now + lifetime), cancellationToken);
             if (outcome.Kind is EmailOutcomeKind.Sent or EmailOutcomeKind.AlreadySent)
             {
-                await audit.AppendAsync(episode.ReferralId, EpisodeAudit.ReviewReminded, AuditActor.Hub.Spelling, review.ToString("O", CultureInfo.InvariantCulture), key, cancellationToken);
+                await audit.AppendAsync(episode.ReferralId, EpisodeAudit.ReviewReminded, new AuditActor(AuditActorKind.Hub).Spelling, review.ToString("O", CultureInfo.InvariantCulture), key, cancellationToken);
                 await episodes.MarkAsync(episode.ReferralId, reviewReminded: review, cancellationToken: cancellationToken);
                 reminded++;
             }

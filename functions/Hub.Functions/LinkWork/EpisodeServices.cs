@@ -12,6 +12,7 @@ public static class EpisodeServices
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<EpisodeBook>();
         services.AddSingleton<EpisodeReviews>();
+        services.AddSingleton<Caseload>();
         services.AddHubTables(EpisodeStore.Table);
         return services;
     }

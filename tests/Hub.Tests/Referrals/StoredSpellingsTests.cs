@@ -191,6 +191,10 @@ public sealed class StoredSpellingsTests
         { Hub.LinkWork.EpisodeCloseReason.CouldNotEngage, "could-not-engage" },
         { Hub.LinkWork.EpisodeCloseReason.MovedAway, "moved-away" },
         { Hub.LinkWork.EpisodeCloseReason.ReferredElsewhere, "referred-elsewhere" },
+        { Hub.LinkWork.NextAction.ReviewDue, "review-due" },
+        { Hub.LinkWork.NextAction.NoContactYet, "no-contact-yet" },
+        { Hub.LinkWork.NextAction.NoPlanYet, "no-plan-yet" },
+        { Hub.LinkWork.NextAction.None, "none" },
     };
 
     [Theory]
