@@ -142,8 +142,6 @@ public static class HubCapabilities
                         },
                         Outcomes("Observation", "One coded Observation per outcome measure of a referral's survey answers (and totals), basedOn the ServiceRequest.", "http://hl7.org/fhir/SearchParameter/Observation-based-on"),
                         Outcomes("QuestionnaireResponse", "A referral's baseline and follow-up survey answers.", "http://hl7.org/fhir/SearchParameter/QuestionnaireResponse-based-on"),
-                        Outcomes("CarePlan", "A link-worker service's personalised care and support plan for a referral it accepted (one per referral, basedOn the ServiceRequest): for the referring practice and the service; the person's words only with their consent.", "http://hl7.org/fhir/SearchParameter/CarePlan-based-on"),
-                        Conformance("Goal", "The goals of a referral's care and support plan, each with its importance to the person and their confidence (1-10, extensions): for the referring practice and the service."),
                         Conformance("Questionnaire", "The outcome instruments the hub asks (public)."),
                         Conformance("CodeSystem", "The hub's own codes for outcome measures with no LOINC or SNOMED CT code (public)."),
                         new CapabilityStatement.ResourceComponent
@@ -169,6 +167,8 @@ public static class HubCapabilities
                                 },
                             ],
                         },
+                        Outcomes("CarePlan", "A link-worker service's personalised care and support plan for a referral it accepted (one per referral, basedOn the ServiceRequest): for the referring practice and the service; the person's words only with their consent.", "http://hl7.org/fhir/SearchParameter/CarePlan-based-on"),
+                        Conformance("Goal", "The goals of a referral's care and support plan, each with its importance to the person and their confidence (1-10, extensions): for the referring practice and the service."),
                     ],
                     Interaction =
                     [
