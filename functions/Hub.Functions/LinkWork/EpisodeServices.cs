@@ -1,3 +1,4 @@
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,5 +7,13 @@ namespace Hub.LinkWork;
 /// <summary>The episode: what the link worker records with the person, the plan, review and discharge, the caseload.</summary>
 public static class EpisodeServices
 {
-    public static IServiceCollection AddEpisodes(this IServiceCollection services, IConfiguration configuration) => services;
+    public static IServiceCollection AddEpisodes(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<EpisodeStore>();
+        services.AddSingleton<EpisodeBook>();
+        services.AddSingleton<EpisodeReviews>();
+        services.AddSingleton<Caseload>();
+        services.AddHubTables(EpisodeStore.Table);
+        return services;
+    }
 }

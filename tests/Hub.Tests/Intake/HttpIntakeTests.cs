@@ -239,7 +239,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
 
         var capabilities = answer.As<CapabilityStatement>();
         var rest = capabilities.Rest.Single();
-        Assert.Equal(["ServiceRequest", "Task", "HealthcareService", "Observation", "QuestionnaireResponse", "Questionnaire", "CodeSystem", "MeasureReport"], rest.Resource.Select(r => r.Type));
+        Assert.Equal(["ServiceRequest", "Task", "HealthcareService", "Observation", "QuestionnaireResponse", "Questionnaire", "CodeSystem", "MeasureReport", "CarePlan", "Goal"], rest.Resource.Select(r => r.Type));
         Assert.Equal(["create", "read", "vread", "update", "search-type"], rest.Resource[0].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal(["read", "search-type", "update", "patch"], rest.Resource[1].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal(["identifier", "based-on", "_lastUpdated"], rest.Resource[0].SearchParam.Select(p => p.Name));

@@ -192,6 +192,8 @@ public static class HubCapabilities
                                 },
                             ],
                         },
+                        Outcomes("CarePlan", "A link-worker service's personalised care and support plan for a referral it accepted (one per referral, basedOn the ServiceRequest): for the referring practice and the service; the person's words only with their consent.", "http://hl7.org/fhir/SearchParameter/CarePlan-based-on"),
+                        Conformance("Goal", "The goals of a referral's care and support plan, each with its importance to the person and their confidence (1-10, extensions): for the referring practice and the service."),
                     ],
                     Interaction =
                     [

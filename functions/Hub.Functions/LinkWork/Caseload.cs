@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hub.Access;
+using Hub.Chase;
+using Hub.Platform.Http;
+using Hub.Referrals;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Hub.LinkWork;
+
+/// <summary>What the link worker should do next for an open episode, most pressing first.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NextAction>))]
+public enum NextAction
+{
+    /// <summary>The plan's review date has come.</summary>
+    [JsonStringEnumMemberName("review-due")] ReviewDue,
+    /// <summary>No contact with the person recorded yet.</summary>
+    [JsonStringEnumMemberName("no-contact-yet")] NoContactYet,
+    /// <summary>No goal agreed yet.</summary>
+    [JsonStringEnumMemberName("no-plan-yet")] NoPlanYet,
+    /// <summary>Nothing due: the plan runs until its review.</summary>
+    [JsonStringEnumMemberName("none")] None,
+}
+
+/// <summary>One open episode of the caseload: ids, counts, dates and the next action (nothing of the person).</summary>
+public sealed record CaseloadEntry(string ReferralId, string ServiceId, string TaskId, string NextAction, int Contacts, int Goals, string? ReviewDate, string Started);
+
+/// <summary>A link-worker service's caseload: its open episodes (not closed, the service still holding the referral),
+/// each with its next action, review due first, then no contact yet, oldest first. Read by the service's provider key.
+/// Onward connections awaiting a provider are not among the next actions yet (the onward-connection slice's).</summary>
+public sealed class Caseload(EpisodeStore episodes, ProviderWork work, TimeProvider time)
+{
+    public static NextAction Next(Episode episode, DateOnly today) =>
+        episode.ReviewDate is { } review && review <= today ? NextAction.ReviewDue
+        : episode.Contacts.Count == 0 ? NextAction.NoContactYet
+        : episode.Goals.Count == 0 ? NextAction.NoPlanYet
+        : NextAction.None;
+
+    public async Task<IReadOnlyList<CaseloadEntry>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var found = new List<(NextAction Next, Episode Episode)>();
+        foreach (var serviceId in caller.Providers.Order(StringComparer.Ordinal))
+        {
+            await foreach (var episode in episodes.OpenAsync(serviceId, cancellationToken))
+            {
+                if (await work.FindByReferralAsync(caller, episode.ReferralId, cancellationToken) is { Sight: ProviderSight.Owned } seen && seen.ProviderId == episode.ServiceId)
+                {
+                    found.Add((Next(episode, today), episode));
+                }
+            }
+        }
+
+        return [.. found.OrderBy(f => f.Next).ThenBy(f => f.Episode.Started).Select(f => new CaseloadEntry(f.Episode.ReferralId, f.Episode.ServiceId, f.Episode.TaskId,
+            f.Next.Spelling(), f.Episode.Contacts.Count, f.Episode.Goals.Count, f.Episode.ReviewDate?.ToString("O", CultureInfo.InvariantCulture),
+            f.Episode.Started.ToString("O", CultureInfo.InvariantCulture)))];
+    }
+}
+
+/// <summary><c>GET provider/caseload</c> for a link-worker service's provider key: its open episodes with their next action.</summary>
+public sealed class CaseloadHttp(ApiKeys keys, Caseload caseload, FhirHttp http)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Function("ReadCaseload")]
+    public async Task<IActionResult> Read([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provider/caseload")] HttpRequest request)
+    {
+        var caller = await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted);
+        if (caller is null)
+        {
+            return http.Unauthorized(request);
+        }
+
+        var entries = caller.IsProvider ? await caseload.ListAsync(caller, request.HttpContext.RequestAborted) : [];
+        return new BodyResult(200, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(new { episodes = entries }, Json),
+            new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
+    }
+}
