@@ -226,6 +226,21 @@ public sealed class EvidenceCellStore(HubTables tables)
         return merged.Pruned();
     }
 
+    /// <summary>One view's running totals over every practice, in months from <paramref name="from"/> on.</summary>
+    public async Task<EvidenceCell> TotalsAsync(string view, DateTimeOffset from, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var partition = Partition(new CellKey(CellKey.AllPractices, default, view));
+        var first = MonthKey(CellKey.MonthOf(from));
+        var merged = new EvidenceCell();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(AfterMonths) < 0, cancellationToken: cancellationToken))
+        {
+            merged.Merge(CellOf(entity));
+        }
+
+        return merged;
+    }
+
     private static async Task<HashSet<string>> PracticesAsync(TableClient table, string view, CancellationToken cancellationToken)
     {
         var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow, cancellationToken: cancellationToken);

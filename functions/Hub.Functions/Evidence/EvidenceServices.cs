@@ -14,6 +14,7 @@ public static class EvidenceServices
         services.AddOptions<ReportingOptions>().Bind(configuration.GetSection(ReportingOptions.Section));
         services.AddSingleton<EvidenceCellStore>();
         services.AddSingleton<EvidenceRowStore>();
+        services.AddSingleton<ProviderResponsivenessCount>();
         services.AddSingleton<EvidenceUpdate>();
         services.AddSingleton<EvidenceReports>();
         services.AddSingleton(provider => new EvidenceCsv(PseudonymKey(

@@ -16,7 +16,7 @@ namespace Hub.Evidence;
 /// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
 public sealed partial class EvidenceUpdate(
     HubTables tables, AuditTrail audit, FollowUpStore followUps, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
-    TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
+    ProviderResponsivenessCount responsiveness, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
     /// <summary>How far behind the watermark each run reads again: a write whose <c>Timestamp</c> is just before the
     /// last one seen may become visible after it. Reading a referral twice changes nothing (its row is compared first).</summary>
@@ -146,6 +146,7 @@ public sealed partial class EvidenceUpdate(
         }
 
         state = await FinishAsync(state, batch, cancellationToken);
+        await responsiveness.CountAsync(cancellationToken);
         LastRun = new EvidenceRun(false, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.Elapsed);
         LogUpdated(logger, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.ElapsedMilliseconds);
         return state;
@@ -262,6 +263,7 @@ public sealed partial class EvidenceUpdate(
         await rows.ReplaceAllAsync(all, cancellationToken);
         var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)),
             whateverIsThere: true, cancellationToken);
+        await responsiveness.CountAsync(cancellationToken);
         LastRun = new EvidenceRun(true, practices.Count, all.Count, counted.Count, 0, clock.Elapsed);
         LogRebuilt(logger, all.Count, counted.Count, clock.ElapsedMilliseconds);
         return rebuilt;
