@@ -16,12 +16,8 @@ namespace Hub.Evidence;
 /// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
 public sealed partial class EvidenceUpdate(
     HubTables tables, AuditTrail audit, FollowUpStore followUps, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
-    ProviderResponsivenessCount responsiveness, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
+    ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
-    /// <summary>How far behind the watermark each run reads again: a write whose <c>Timestamp</c> is just before the
-    /// last one seen may become visible after it. Reading a referral twice changes nothing (its row is compared first).</summary>
-    public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(10);
-
     private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>What the last run did (for the operator's answer, the benchmark and the tests).</summary>
@@ -90,7 +86,7 @@ public sealed partial class EvidenceUpdate(
             state = await FinishAsync(state, await cells.BatchAsync(pending, cancellationToken), cancellationToken);
         }
 
-        var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - Overlap, cancellationToken);
+        var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
         var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var unplaced = 0;
         await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
