@@ -7,8 +7,7 @@ using Hub.Tests.Evidence;
 namespace Hub.Benchmarks;
 
 /// <summary>The evidence report over 100,000 referrals, in memory (no I/O): the arithmetic for everyone and for one
-/// practice, the FHIR MeasureReport and its JSON, and unpacking the stored snapshot (what a cold instance pays once
-/// after reading the bytes).</summary>
+/// practice and the FHIR MeasureReport and its JSON.</summary>
 [MemoryDiagnoser]
 public class EvidenceReportBenchmarks
 {
@@ -22,17 +21,15 @@ public class EvidenceReportBenchmarks
 
     private readonly FhirSerializer _fhir = new();
     private IReadOnlyList<EvidenceRow> _rows = [];
-    private byte[] _packed = [];
     private EvidenceReport _report = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _rows = new EvidencePopulation(2026, Referrals).Rows();
-        _packed = EvidenceSnapshotStore.Pack(_rows);
         _report = EvidenceReport.Build(_rows, Everyone, Costs);
         Console.WriteLine(FormattableString.Invariant(
-            $"// {_rows.Count:N0} rows; packed snapshot {_packed.Length:N0} bytes; MeasureReport JSON {MeasureReportJson().Length:N0} bytes"));
+            $"// {_rows.Count:N0} rows; MeasureReport JSON {MeasureReportJson().Length:N0} bytes"));
     }
 
     [Benchmark(Description = "Build: all referrals")]
@@ -62,14 +59,4 @@ public class EvidenceReportBenchmarks
         MeasureReport report = EvidenceMeasureReport.From(_report, ReportQuery.Everything, "s0000000000000000001", "benchmark");
         return _fhir.SerializeToUtf8(report, FhirFormat.Json);
     }
-
-    [Benchmark(Description = "Snapshot Unpack (gunzip + JSON)")]
-    public int Unpack()
-    {
-        using var packed = new MemoryStream(_packed, writable: false);
-        return EvidenceSnapshotStore.Unpack(packed).Count;
-    }
-
-    [Benchmark(Description = "Snapshot Pack (JSON + gzip)")]
-    public int Pack() => EvidenceSnapshotStore.Pack(_rows).Length;
 }

@@ -7,8 +7,8 @@ using Hub.Benchmarks;
 //                                                                      -> end-to-end load run into Azurite beside a bare durable start
 // dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] -> referrals through their whole compressed
 //                                                                         life with faults injected (issue 13)
-// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [rows] [source referrals]
-//                                                                      -> evidence snapshot and MeasureReport over Azurite
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [referrals] [practices] [day's referrals]
+//                                                                      -> stored evidence cells, daily update and MeasureReport over Azurite
 if (args.Length > 0 && args[0] == "load")
 {
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
@@ -27,9 +27,10 @@ if (args.Length > 0 && args[0] == "soak")
 
 if (args.Length > 0 && args[0] == "evidence-load")
 {
-    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
-    var sourceReferrals = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
-    return await EvidenceLoadRun.RunAsync(rows, sourceReferrals);
+    var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000;
+    var practices = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
+    var day = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1_000;
+    return await EvidenceLoadRun.RunAsync(referrals, practices, day);
 }
 
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national [referrals a year] [years]

@@ -10,6 +10,9 @@ public readonly record struct CellKey(string PracticeOds, DateOnly Month, string
     /// <summary>The view over every offer (no provider filter).</summary>
     public const string Everyone = "*";
 
+    /// <summary>The practice of a view's running totals over every practice (no ODS code is spelled so).</summary>
+    public const string AllPractices = "*";
+
     public static DateOnly MonthOf(DateTimeOffset referredAt) => new(referredAt.UtcDateTime.Year, referredAt.UtcDateTime.Month, 1);
 }
 
@@ -50,6 +53,9 @@ public sealed class ScoreChange
             FollowUpOnly += sign;
         }
     }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsEmpty => Paired == 0 && BaselineOnly == 0 && FollowUpOnly == 0 && SumBefore == 0 && SumAfter == 0 && Differences.Count == 0;
 
     public void Merge(ScoreChange other)
     {
@@ -165,6 +171,10 @@ public sealed class EvidenceCell
 
     public Dictionary<double, int> DaysToAcceptance { get; set; } = [];
 
+    /// <summary>Days from each offer to the provider's answer (accept or decline), to the minute: in a provider's view,
+    /// how quickly that provider answers (its responsiveness on the directory and in routing).</summary>
+    public Dictionary<double, int> DaysOfferedToAnswer { get; set; } = [];
+
     public Dictionary<double, int> DaysToFirstSession { get; set; } = [];
 
     /// <summary>Per measure code: the change for people who took up the referral and whose follow-up is over.</summary>
@@ -200,6 +210,14 @@ public sealed class EvidenceCell
         foreach (var code in row.Offers.Select(o => o.DropCode).OfType<string>())
         {
             Histogram.Add(Declines, code, sign);
+        }
+
+        foreach (var offer in row.Offers)
+        {
+            if (offer.Answer is OfferAnswer.Accepted or OfferAnswer.Declined && offer.AnsweredAt is { } answeredAt)
+            {
+                Histogram.Add(DaysOfferedToAnswer, Math.Max(0, Math.Round((answeredAt - offer.OfferedAt).TotalMinutes)) / (24 * 60), sign);
+            }
         }
 
         if (row.DaysToFirstAnswer is { } answer)
@@ -291,10 +309,35 @@ public sealed class EvidenceCell
         MergeCounts(Declines, other.Declines);
         MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
         MergeCounts(DaysToAcceptance, other.DaysToAcceptance);
+        MergeCounts(DaysOfferedToAnswer, other.DaysOfferedToAnswer);
         MergeCounts(DaysToFirstSession, other.DaysToFirstSession);
         MergeCounts(NhsUseChanges, other.NhsUseChanges);
         MergeChanges(Outcomes, other.Outcomes);
         MergeChanges(Comparison, other.Comparison);
+    }
+
+    /// <summary>Nothing counted: a delta that changes nothing, or a cell every referral has left.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsEmpty =>
+        Referred == 0 && Accepted == 0 && Engaged == 0 && FollowedUp == 0 && Responded == 0 && AllDeclined == 0 && NoProvider == 0
+        && WithdrawnBeforeAcceptance == 0 && InProgress == 0 && WithdrawnAfterAcceptance == 0 && DidNotAttend == 0 && OptedOutBeforeSurvey == 0
+        && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Declines.Count == 0
+        && DaysToFirstAnswer.Count == 0 && DaysToAcceptance.Count == 0 && DaysOfferedToAnswer.Count == 0 && DaysToFirstSession.Count == 0 && NhsUseChanges.Count == 0
+        && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty);
+
+    /// <summary>Drops the measures whose change sums to nothing (after a referral left the cell), so a cell kept up
+    /// to date and one counted afresh over the same referrals are the same.</summary>
+    public EvidenceCell Pruned()
+    {
+        foreach (var changes in new[] { Outcomes, Comparison })
+        {
+            foreach (var code in changes.Where(c => c.Value.IsEmpty).Select(c => c.Key).ToList())
+            {
+                changes.Remove(code);
+            }
+        }
+
+        return this;
     }
 
     public static string NhsUseKey(double gpChange, double aeChange) =>

@@ -16,6 +16,16 @@ public sealed class EvidenceCells(MeasureCatalogue measures)
 
     public int Count => _byPractice.Values.Sum(p => p.Count);
 
+    /// <summary>Every cell, practice by practice, then each view's running totals over every practice (practice
+    /// <see cref="CellKey.AllPractices"/>): what the stored cells hold.</summary>
+    public IEnumerable<(CellKey Key, EvidenceCell Cell)> Entries =>
+        _byPractice.SelectMany(p => p.Value.Select(m => (new CellKey(p.Key.Practice, m.Key, p.Key.View), m.Value)))
+            .Concat(_everyPractice.SelectMany(v => v.Value.Months.Select(m => (new CellKey(CellKey.AllPractices, m.Key, v.Key), m.Value))));
+
+    /// <summary>The practices with referrals in each view: a report that asks for all of them reads the running totals.</summary>
+    public IEnumerable<(string View, IReadOnlySet<string> Practices)> PracticesByView =>
+        _everyPractice.Select(v => (v.Key, (IReadOnlySet<string>)v.Value.Practices));
+
     public static EvidenceCells Of(IEnumerable<EvidenceRow> rows, MeasureCatalogue measures)
     {
         var cells = new EvidenceCells(measures);

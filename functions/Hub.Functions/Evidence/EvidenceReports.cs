@@ -10,12 +10,9 @@ public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<Evidence
 
 /// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
 /// commissioner key sees its schemes' practices; filters narrow that, never widen it. A report is the merge of the
-/// snapshot's cells (<see cref="EvidenceCells"/>) it covers; per-person rows are gathered only for an export.</summary>
-public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments)
+/// stored cells (<see cref="EvidenceCellStore"/>) it covers; per-person rows are read only for an export.</summary>
+public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cells, EvidenceRowStore stored, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments)
 {
-    private readonly Lock _cellsLock = new();
-    private (string SnapshotId, EvidenceCells Cells)? _cells;
-
     /// <param name="withRows">Also gather the per-person rows (for the analyst's CSV).</param>
     public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, bool withRows = false, CancellationToken cancellationToken = default)
     {
@@ -60,44 +57,26 @@ public sealed class EvidenceReports(EvidenceSnapshots snapshots, Schemes schemes
             filters.Add($"Provider: {provider?.Name ?? providerId} (only this provider's offers)");
         }
 
-        var snapshot = await snapshots.CurrentAsync(cancellationToken);
-        var scope = new ReportScope(query.From, query.To, filters, snapshot.TakenAt);
-        var cell = CellsOf(snapshot).Merge(selected, query.From, query.To, query.Provider ?? CellKey.Everyone);
+        var state = await update.CurrentAsync(cancellationToken);
+        var scope = new ReportScope(query.From, query.To, filters, state.UpdatedAt);
+        var cell = await cells.MergeAsync(selected, query.From, query.To, query.Provider ?? CellKey.Everyone, cancellationToken);
         var report = EvidenceReport.FromCell(cell, scope, options.Value, instruments.Measures);
         var rows = new List<EvidenceRow>();
-        foreach (var row in withRows ? snapshot.Rows : [])
+        if (withRows)
         {
-            if (!selected.Contains(row.PracticeOds) || (query.From is { } from && row.ReferredAt < from) || (query.To is { } to && row.ReferredAt >= to))
+            await foreach (var row in stored.RowsAsync(selected, query.From, query.To, cancellationToken))
             {
-                continue;
-            }
-
-            if (query.Provider is null)
-            {
-                rows.Add(row);
-            }
-            else if (row.AsSeenBy(query.Provider) is { } seen)
-            {
-                rows.Add(seen);
+                if (query.Provider is null)
+                {
+                    rows.Add(row);
+                }
+                else if (row.AsSeenBy(query.Provider) is { } seen)
+                {
+                    rows.Add(seen);
+                }
             }
         }
 
-        return new ReportAnswer(report, rows, query, null, snapshot.Id);
-    }
-
-    /// <summary>The snapshot's cells, counted once per snapshot.</summary>
-    private EvidenceCells CellsOf(EvidenceSnapshot snapshot)
-    {
-        lock (_cellsLock)
-        {
-            if (_cells is { } known && known.SnapshotId == snapshot.Id)
-            {
-                return known.Cells;
-            }
-
-            var cells = EvidenceCells.Of(snapshot.Rows, instruments.Measures);
-            _cells = (snapshot.Id, cells);
-            return cells;
-        }
+        return new ReportAnswer(report, rows, query, null, state.Id);
     }
 }

@@ -6,19 +6,21 @@ using Microsoft.Extensions.Options;
 
 namespace Hub.Evidence;
 
-/// <summary>Evidence reports: the nightly snapshot, the MeasureReport, the HTML report and the de-identified CSV.</summary>
+/// <summary>Evidence reports: the stored cells and their nightly update, the MeasureReport, the HTML report and the de-identified CSV.</summary>
 public static class EvidenceServices
 {
     public static IServiceCollection AddEvidence(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ReportingOptions>().Bind(configuration.GetSection(ReportingOptions.Section));
-        services.AddSingleton<EvidenceSnapshotStore>();
-        services.AddSingleton<EvidenceSnapshots>();
+        services.AddSingleton<EvidenceCellStore>();
+        services.AddSingleton<EvidenceRowStore>();
+        services.AddSingleton<ProviderResponsivenessCount>();
+        services.AddSingleton<EvidenceUpdate>();
         services.AddSingleton<EvidenceReports>();
         services.AddSingleton(provider => new EvidenceCsv(PseudonymKey(
             provider.GetRequiredService<IOptions<ReportingOptions>>().Value, provider.GetRequiredService<IOptions<LinkOptions>>().Value),
             provider.GetRequiredService<Hub.FollowUp.QuestionnaireLibrary>().Measures));
-        services.AddHubTables(EvidenceSnapshotStore.Table);
+        services.AddHubTables(EvidenceCellStore.Table, EvidenceRowStore.Table);
         return services;
     }
 

@@ -23,5 +23,10 @@ public sealed class ReportingOptions
 
     public DisclosureRule Rule => new(Disclosure);
 
+    /// <summary>How far behind its watermark each evidence update reads again (default 10 minutes): a write whose
+    /// storage <c>Timestamp</c> is just before the last one seen may become visible after it. Reading a referral again
+    /// changes nothing; a longer overlap only reads more.</summary>
+    public TimeSpan UpdateOverlap { get; set; } = TimeSpan.FromMinutes(10);
+
     public bool CostsConfigured => GpAppointmentCost > 0 && AeAttendanceCost > 0 && ProgrammeCostPerReferral > 0;
 }

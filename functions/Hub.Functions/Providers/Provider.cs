@@ -60,6 +60,11 @@ public sealed record Provider
 
     /// <summary>What it costs (ORUK <c>cost_options</c> / <c>fees_description</c>), e.g. "Free" or "£2 a session, tea included".</summary>
     public string? FeesDescription { get; init; }
+
+    /// <summary>How the provider has answered offers over the last 90 days (the evidence update's figures, attached by
+    /// the directory when it reads the entry); never part of the entry an admin saves.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ProviderResponsiveness? Responsiveness { get; init; }
 }
 
 /// <summary>A provider's status, as ORUK service statuses: <c>paused</c> is ORUK's "temporarily closed".</summary>

@@ -16,7 +16,7 @@ public sealed record ProviderImport(int Saved, int Kept);
 /// <para>Table <c>ProviderLoad</c>: partition = provider id, row key <c>{isoYear}-W{week}-{referralId}</c>, one row per
 /// referral offered to (or accepted by) the provider in that ISO week, Europe/London time; the referral id in the key
 /// makes recording the same offer twice count once.</para></summary>
-public sealed class ProviderDirectory(HubTables tables)
+public sealed class ProviderDirectory(HubTables tables, ProviderResponsivenessStore responsiveness)
 {
     public const string Table = "Providers";
     public const string LoadTable = "ProviderLoad";
@@ -52,7 +52,7 @@ public sealed class ProviderDirectory(HubTables tables)
 
         var table = await tables.GetAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken);
-        return row.HasValue ? FromEntity(row.Value!) : null;
+        return row.HasValue ? FromEntity(row.Value!) with { Responsiveness = await responsiveness.GetAsync(id, cancellationToken) } : null;
     }
 
     /// <summary>Every entry, whatever its status, in <see cref="InDirectoryOrder"/>.</summary>
@@ -60,9 +60,11 @@ public sealed class ProviderDirectory(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var found = new List<Provider>();
+        var figures = await responsiveness.AllAsync(cancellationToken);
         await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken))
         {
-            found.Add(FromEntity(row));
+            var provider = FromEntity(row);
+            found.Add(provider with { Responsiveness = figures.GetValueOrDefault(provider.Id) });
         }
 
         return InDirectoryOrder(found).ToList();

@@ -18,12 +18,20 @@ namespace Hub.Providers;
 /// none means anywhere.</item>
 /// <item><c>eligibility</c> = the age range and eligibility description in words; <c>extraDetails</c> = the fees.</item>
 /// <item><c>providedBy</c> = a contained <c>Organization</c> with its name, ODS code and charity number.</item>
+/// <item><c>extension</c> <see cref="ResponsivenessExtension"/>: how the provider answered offers over the last 90 days
+/// (<see cref="ProviderResponsiveness"/>, counted nightly from the evidence cells): sub-extensions <c>period</c>
+/// (valuePeriod: the first day of the months of referral counted, and when they were counted), <c>offers</c>
+/// (valueInteger: offers decided, rounded to 5 under the disclosure rule), <c>acceptanceRate</c> (valueDecimal, 0–1,
+/// from the rounded counts) and <c>medianDaysToAnswer</c> (valueDecimal, days from offer to accept or decline, one
+/// decimal). A figure the disclosure rule withholds (fewer than 8 offers) is left out; a provider with no offers in
+/// the period has no extension.</item>
 /// </list>
 /// The weekly limit is the hub's business and is not published.</remarks>
 public static class ProviderFhir
 {
     public const string CharityNumberSystem = "https://www.gov.uk/government/organisations/charity-commission";
     public const string LocationPhysicalTypeSystem = "http://terminology.hl7.org/CodeSystem/location-physical-type";
+    public const string ResponsivenessExtension = FhirCodes.HubBase + "/StructureDefinition/provider-responsiveness";
     private const string OrganizationId = "organization";
 
     public static HealthcareService ToHealthcareService(Provider provider)
@@ -98,6 +106,11 @@ public static class ProviderFhir
             service.ExtraDetails = "Cost: " + fees;
         }
 
+        if (provider.Responsiveness is { } figures && Responsiveness(figures) is { } extension)
+        {
+            service.Extension.Add(extension);
+        }
+
         if (provider.Status == ProviderStatus.Paused)
         {
             service.NotAvailable.Add(new HealthcareService.NotAvailableComponent { Description = "Not taking new referrals at the moment." });
@@ -119,6 +132,28 @@ public static class ProviderFhir
 
         var code = ActivityCategories.Normalize(token[(bar + 1)..]);
         return code.Length > 0 && provider.Categories.Contains(code, StringComparer.Ordinal);
+    }
+
+    private static Extension? Responsiveness(ProviderResponsiveness figures)
+    {
+        var extension = new Extension { Url = ResponsivenessExtension };
+        extension.Extension.Add(new Extension("period", new Period(new FhirDateTime(figures.From), new FhirDateTime(figures.To))));
+        if (figures.Offers is { } offers)
+        {
+            extension.Extension.Add(new Extension("offers", new Integer(offers)));
+        }
+
+        if (figures.AcceptanceRate is { } rate)
+        {
+            extension.Extension.Add(new Extension("acceptanceRate", new FhirDecimal(Math.Round((decimal)rate, 2))));
+        }
+
+        if (figures.MedianDaysToAnswer is { } median)
+        {
+            extension.Extension.Add(new Extension("medianDaysToAnswer", new FhirDecimal(Math.Round((decimal)median, 1))));
+        }
+
+        return extension.Extension.Count > 1 ? extension : null;
     }
 
     private static string? Eligibility(Provider provider)

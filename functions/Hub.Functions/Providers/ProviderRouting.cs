@@ -46,9 +46,13 @@ public sealed class ProviderRouting(ProviderDirectory directory, IOptions<Provid
     /// the directory's providers carrying <see cref="ActivityCategories.LinkWorker"/>, by the same area and room rules.</item>
     /// <item>Failing that, nobody: escalate.</item>
     /// </list>
-    /// Order: by <see cref="Provider.Name"/> (ordinal, ignoring case), then <see cref="Provider.Id"/> (ordinal), the
-    /// directory's own order. Deliberately not by load, so the same referral routes the same way and a link worker can
-    /// say why.</summary>
+    /// Order: providers the rules leave are tied; the tie is broken by how they have answered offers over the last 90
+    /// days (<see cref="Provider.Responsiveness"/>, counted nightly): first the median days from offer to answer, in
+    /// whole days rounded up, fewer first; then the acceptance rate, in bands of 10 percentage points, higher first. A
+    /// provider with no published figure (new, or fewer than 8 offers) counts as answering within a day and accepting
+    /// every offer, so it is tried and earns figures rather than being starved. Then by <see cref="Provider.Name"/>
+    /// (ordinal, ignoring case), then <see cref="Provider.Id"/> (ordinal), the directory's own order. Not by load, and the
+    /// figures change once a night, so the same referral routes the same way all day and a link worker can say why.</summary>
     public async Task<ProviderRoute> DecideAsync(RoutingRequest request, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -91,6 +95,13 @@ public sealed class ProviderRouting(ProviderDirectory directory, IOptions<Provid
         return new ProviderRoute([], RouteBasis.None);
     }
 
+    /// <summary>The order the providers the rules leave are offered in (see <see cref="DecideAsync"/>).</summary>
+    public static IEnumerable<Provider> InRoutingOrder(IEnumerable<Provider> providers) =>
+        providers.OrderBy(p => p.Responsiveness?.MedianDaysToAnswer is { } median ? Math.Max(1, (int)Math.Ceiling(median)) : 1)
+            .ThenByDescending(p => p.Responsiveness?.AcceptanceRate is { } rate ? (int)Math.Floor(rate * 10) : 10)
+            .ThenBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
+            .ThenBy(p => p.Id, StringComparer.Ordinal);
+
     private async Task<List<string>> WithRoomAsync(IReadOnlyList<Provider> all, IReadOnlySet<string> wanted, string? postcode, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var outward = Postcodes.OutwardCode(postcode);
@@ -98,7 +109,7 @@ public sealed class ProviderRouting(ProviderDirectory directory, IOptions<Provid
                                         && p.Categories.Any(wanted.Contains)
                                         && Postcodes.Serves(p.Areas, outward));
         var offered = new List<string>();
-        foreach (var provider in ProviderDirectory.InDirectoryOrder(candidates))
+        foreach (var provider in InRoutingOrder(candidates))
         {
             if (provider.WeeklyLimit is not { } limit || await directory.CountThisWeekAsync(provider.Id, now, cancellationToken) < limit)
             {

@@ -15,9 +15,10 @@ public static class ProviderServices
         services.AddOptions<ProviderOptions>().Bind(configuration.GetSection(ProviderOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidation>());
         services.TryAddSingleton<ActivityMatcher>();
+        services.TryAddSingleton<ProviderResponsivenessStore>();
         services.TryAddSingleton<ProviderDirectory>();
         services.TryAddSingleton<ProviderRouting>();
-        services.AddHubTables(ProviderDirectory.Table, ProviderDirectory.LoadTable);
+        services.AddHubTables(ProviderDirectory.Table, ProviderDirectory.LoadTable, ProviderResponsivenessStore.Table);
         services.AddHostedService<ProviderSeed>();
         return services;
     }

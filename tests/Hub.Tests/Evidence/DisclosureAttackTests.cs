@@ -39,7 +39,7 @@ public sealed class DisclosureHub : TestHub
                 SmallPracticeKey = await KeyForAsync("small-practice", Practices[2]);
                 await keys.SaveClientAsync("smalltown-analyst", "Smalltown analyst", [], [Scheme], KeyRole.Analyst);
                 AnalystKey = (await keys.IssueAsync("smalltown-analyst"))!.ApiKey;
-                await Get<EvidenceSnapshots>().TakeAsync();
+                await Get<EvidenceUpdate>().UpdateAsync();
             });
 }
 

@@ -80,7 +80,7 @@ public sealed class EvidenceCellsTests
         AssertSame(EvidenceReport.Build(rows, Scope, Costs, Measures), EvidenceReport.FromCell(cells.Merge(EvidencePopulation.Practices, null, null), Scope, Costs, Measures));
     }
 
-    private static void AssertSame(EvidenceReport rows, EvidenceReport cells)
+    internal static void AssertSame(EvidenceReport rows, EvidenceReport cells)
     {
         Assert.Equal(rows.Funnel.Select(s => (s.Code, s.Count.Count, s.Previous?.Count)), cells.Funnel.Select(s => (s.Code, s.Count.Count, s.Previous?.Count)));
         Assert.Equal(rows.Drops.Select(d => (d.AfterStage, d.Code, d.Count.Count, d.Pending)), cells.Drops.Select(d => (d.AfterStage, d.Code, d.Count.Count, d.Pending)));

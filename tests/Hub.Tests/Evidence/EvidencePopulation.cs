@@ -34,7 +34,9 @@ public sealed class EvidencePopulation
     public const double AnxietyEffect = -1.0;
 
     private readonly Random _random;
-    private static readonly DateTimeOffset Start = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset DefaultStart = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly DateTimeOffset _start;
 
     private readonly IReadOnlyList<string> _practices;
     private readonly IReadOnlyList<string> _providers;
@@ -45,9 +47,11 @@ public sealed class EvidencePopulation
     /// a small weight makes a small practice.</param>
     /// <param name="providers">The providers offered referrals (<see cref="Providers"/> when not given).</param>
     /// <param name="providerWeights">How often each provider is offered a referral first.</param>
+    /// <param name="start">The first day referrals are made on (1 January 2026 when not given); they spread over 181 days.</param>
     public EvidencePopulation(int seed, int referrals, IReadOnlyList<string>? practices = null, IReadOnlyList<int>? practiceWeights = null,
-        IReadOnlyList<string>? providers = null, IReadOnlyList<int>? providerWeights = null)
+        IReadOnlyList<string>? providers = null, IReadOnlyList<int>? providerWeights = null, DateTimeOffset? start = null)
     {
+        _start = start ?? DefaultStart;
         _random = new Random(seed);
         _practices = practices ?? Practices;
         _providers = providers ?? Providers;
@@ -105,7 +109,7 @@ public sealed class EvidencePopulation
     private GeneratedReferral Make(string id)
     {
         var practice = _practices[Pick(_practiceWeights)];
-        var referredAt = Start.AddDays(_random.Next(181)).AddMinutes(_random.Next(600));
+        var referredAt = _start.AddDays(_random.Next(181)).AddMinutes(_random.Next(600));
         var referral = new GeneratedReferral(id, practice, referredAt);
         Count("referred");
         Count($"referred:{practice}");

@@ -45,7 +45,7 @@ public sealed class EvidenceReaders
                 AnalystKey = (await keys.IssueAsync("riverside-analyst"))!.ApiKey;
                 await keys.SaveClientAsync("practice-one-analyst", "Practice one analyst", [OwnPractice], [], KeyRole.Analyst);
                 PracticeAnalystKey = (await keys.IssueAsync("practice-one-analyst"))!.ApiKey;
-                await hub.Get<EvidenceSnapshots>().TakeAsync();
+                await hub.Get<EvidenceUpdate>().UpdateAsync();
             });
 
     public static Task<HttpAnswer> MeasureReportAsync(TestHub hub, string? key, string query) =>

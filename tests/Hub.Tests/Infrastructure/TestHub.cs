@@ -197,9 +197,14 @@ public class TestHub : IAsyncLifetime
         return (await keys.IssueAsync(clientId))!.ApiKey;
     }
 
-    /// <summary>A referral as the evidence reads it, from a snapshot taken now.</summary>
-    public async Task<EvidenceRow> EvidenceRowAsync(string referralId) =>
-        (await Get<EvidenceSnapshots>().TakeAsync()).Rows.Single(r => r.ReferralId == referralId);
+    /// <summary>A referral as the evidence reads it, after an evidence update run now.</summary>
+    public async Task<EvidenceRow> EvidenceRowAsync(string referralId)
+    {
+        await Get<EvidenceUpdate>().UpdateAsync();
+        var rows = Get<EvidenceRowStore>();
+        var practice = await rows.PracticeOfAsync(referralId) ?? throw new InvalidOperationException($"Referral {referralId} has no evidence row.");
+        return (await rows.GetAsync(practice, referralId)).Row ?? throw new InvalidOperationException($"Referral {referralId} has no evidence row yet.");
+    }
 
     public static async Task<HttpAnswer> CallAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> trigger) =>
         await HttpCall.RunAsync(request, await trigger(request));

@@ -1,0 +1,380 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Hub.Platform.Storage;
+
+namespace Hub.Evidence;
+
+/// <summary>Where the stored evidence stands: which update it is, when it ran (the "as at" of every report), the
+/// audit trail's watermark it has read to (the storage service's own <c>Timestamp</c>, so no clock of the hub's is
+/// trusted for it), and a batch written but not yet wholly applied.</summary>
+public sealed record EvidenceState(long Version, DateTimeOffset UpdatedAt, DateTimeOffset? Watermark, string? PendingBatch, int Referrals)
+{
+    public string Id => $"u{Version:D10}";
+
+    internal ETag ETag { get; init; }
+}
+
+/// <summary>One cell's change in an update: what to add (counts may be negative: a referral leaving its old cells).</summary>
+public sealed record CellDelta(string Practice, DateOnly Month, string View, EvidenceCell Delta);
+
+/// <summary>A referral's contribution as it now is (null: no row yet, e.g. intake not finished).</summary>
+public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen);
+
+/// <summary>A view's practices that have cells (a report asking for all of them reads the running totals).</summary>
+public sealed record ViewPractices(string View, IReadOnlyList<string> Practices);
+
+/// <summary>One update's changes, written whole before any is applied, so an update that stops half way is finished
+/// by the next one exactly once: a cell records the last batch it took, and skips that batch when it meets it again.</summary>
+public sealed record EvidenceBatch(string Id, DateTimeOffset? Watermark, IReadOnlyList<CellDelta> Cells, IReadOnlyList<RowChange> Rows, IReadOnlyList<ViewPractices> Practices, int ReferralsAdded);
+
+/// <summary>The evidence cells in Table storage: one entity per view, practice and month of referral (partition
+/// <c>{view}|{practice}</c>, row <c>yyyy-MM</c>), each a gzipped <see cref="EvidenceCell"/>; each view's running totals
+/// over every practice under practice <c>*</c>, with the list of practices they cover. A report reads the cells it
+/// covers and merges them: its memory and reads grow with the months and practices asked for, never with referrals.</summary>
+public sealed class EvidenceCellStore(HubTables tables)
+{
+    public const string Table = "EvidenceCells";
+    private const string StateKey = "state";
+    private const string PracticesRow = "practices";
+    // Row keys of months sort below this; the practices row ('p…') sorts above.
+    private const string AfterMonths = "9999";
+    private const int PieceBytes = 63 * 1024;
+    private const int PiecesPerEntity = 11;
+
+    public async Task<EvidenceState?> StateAsync(CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(StateKey, StateKey, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value is not { } e)
+        {
+            return null;
+        }
+
+        return new EvidenceState(e.GetInt64("Version") ?? 0, e.GetDateTimeOffset("UpdatedAt") ?? default, e.GetDateTimeOffset("Watermark"),
+            e.GetString("PendingBatch"), e.GetInt32("Referrals") ?? 0) { ETag = e.ETag };
+    }
+
+    /// <summary>Saves the state if nobody else moved it since it was read (an update or rebuild on another instance).</summary>
+    /// <exception cref="RequestFailedException">412 or 409 when another run moved the state first.</exception>
+    public async Task<EvidenceState> SaveStateAsync(EvidenceState state, bool whateverIsThere = false, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var entity = new TableEntity(StateKey, StateKey)
+        {
+            ["Version"] = state.Version,
+            ["UpdatedAt"] = state.UpdatedAt,
+            ["Watermark"] = state.Watermark,
+            ["PendingBatch"] = state.PendingBatch,
+            ["Referrals"] = state.Referrals,
+        };
+        Response response = whateverIsThere ? await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken)
+            : state.ETag == default ? await table.AddEntityAsync(entity, cancellationToken)
+            : await table.UpdateEntityAsync(entity, state.ETag, TableUpdateMode.Replace, cancellationToken);
+        return state with { ETag = response.Headers.ETag ?? default };
+    }
+
+    public async Task SaveBatchAsync(EvidenceBatch batch, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var bytes = Pack(batch, EvidenceJson.Default.EvidenceBatch);
+        var chunk = 0;
+        for (var offset = 0; offset < bytes.Length || chunk == 0; chunk++)
+        {
+            var entity = new TableEntity(BatchPartition(batch.Id), $"chunk-{chunk:D5}");
+            offset = Fill(entity, bytes, offset);
+            await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        }
+    }
+
+    public async Task<EvidenceBatch?> BatchAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        using var packed = new MemoryStream();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == BatchPartition(id), cancellationToken: cancellationToken))
+        {
+            Drain(entity, packed);
+        }
+
+        return packed.Length == 0 ? null : Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceBatch);
+    }
+
+    public async Task DeleteBatchAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == BatchPartition(id), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            await DeleteAsync(table, entity, cancellationToken);
+        }
+    }
+
+    /// <summary>Adds a batch's deltas to their cells, each cell once however often this runs for the same batch.</summary>
+    public async Task ApplyAsync(EvidenceBatch batch, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        await Parallel.ForEachAsync(batch.Cells, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (delta, ct) =>
+        {
+            while (true)
+            {
+                var key = new CellKey(delta.Practice, delta.Month, delta.View);
+                var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(key), MonthKey(key.Month), cancellationToken: ct);
+                var existing = row.HasValue ? row.Value : null;
+                if (existing?.GetString("LastBatch") == batch.Id)
+                {
+                    return;
+                }
+
+                var cell = existing is null ? new EvidenceCell() : CellOf(existing);
+                cell.Merge(delta.Delta);
+                var entity = EntityOf(key, cell.Pruned(), batch.Id);
+                try
+                {
+                    _ = existing is null ? await table.AddEntityAsync(entity, ct) : await table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, ct);
+                    return;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+                {
+                    // Another writer got there first: read it again.
+                }
+            }
+        });
+
+        foreach (var view in batch.Practices)
+        {
+            await AddPracticesAsync(table, view.View, view.Practices, cancellationToken);
+        }
+    }
+
+    /// <summary>Replaces every cell with these (a rebuild): what is not among them is deleted.</summary>
+    public async Task ReplaceAllAsync(EvidenceCells cells, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var keep = new HashSet<(string, string)>();
+        var byPartition = new Dictionary<string, List<TableTransactionAction>>(StringComparer.Ordinal);
+        foreach (var (key, cell) in cells.Entries)
+        {
+            var entity = EntityOf(key, cell.Pruned(), null);
+            keep.Add((entity.PartitionKey, entity.RowKey));
+            Add(byPartition, entity);
+        }
+
+        foreach (var (view, practices) in cells.PracticesByView)
+        {
+            var entity = PracticesEntity(view, practices);
+            keep.Add((entity.PartitionKey, entity.RowKey));
+            Add(byPartition, entity);
+        }
+
+        await Parallel.ForEachAsync(byPartition.Values, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (actions, ct) =>
+        {
+            foreach (var chunk in actions.Chunk(100))
+            {
+                await table.SubmitTransactionAsync(chunk, ct);
+            }
+        });
+
+        await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            if (entity.PartitionKey != StateKey && !keep.Contains((entity.PartitionKey, entity.RowKey)))
+            {
+                await DeleteAsync(table, entity, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Every stored cell (for checks and the benchmark; a report reads only its own).</summary>
+    public async IAsyncEnumerable<(CellKey Key, EvidenceCell Cell)> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        await foreach (var entity in table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            if (KeyOf(entity) is { } key)
+            {
+                yield return (key, CellOf(entity));
+            }
+        }
+    }
+
+    /// <summary>The merge of these practices' cells in months from <paramref name="from"/> (inclusive) to
+    /// <paramref name="to"/> (exclusive), in one view: the running totals when every practice with cells is asked for.</summary>
+    public async Task<EvidenceCell> MergeAsync(IReadOnlyCollection<string> practices, DateTimeOffset? from, DateTimeOffset? to, string view = CellKey.Everyone, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var selected = practices as IReadOnlySet<string> ?? practices.ToHashSet(StringComparer.Ordinal);
+        var withCells = await PracticesAsync(table, view, cancellationToken);
+        IEnumerable<string> partitions = withCells.Count > 0 && withCells.All(selected.Contains)
+            ? [CellKey.AllPractices]
+            : selected.Where(withCells.Contains);
+        var first = from is { } f ? MonthKey(CellKey.MonthOf(f)) : string.Empty;
+        var end = to is { } t ? MonthKey(CellKey.MonthOf(t)) : AfterMonths;
+        var merged = new EvidenceCell();
+        var gate = new Lock();
+        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (practice, ct) =>
+        {
+            var partition = Partition(new CellKey(practice, default, view));
+            await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(end) < 0, cancellationToken: ct))
+            {
+                var cell = CellOf(entity);
+                lock (gate)
+                {
+                    merged.Merge(cell);
+                }
+            }
+        });
+
+        return merged.Pruned();
+    }
+
+    /// <summary>One view's running totals over every practice, in months from <paramref name="from"/> on.</summary>
+    public async Task<EvidenceCell> TotalsAsync(string view, DateTimeOffset from, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var partition = Partition(new CellKey(CellKey.AllPractices, default, view));
+        var first = MonthKey(CellKey.MonthOf(from));
+        var merged = new EvidenceCell();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(AfterMonths) < 0, cancellationToken: cancellationToken))
+        {
+            merged.Merge(CellOf(entity));
+        }
+
+        return merged;
+    }
+
+    private static async Task<HashSet<string>> PracticesAsync(TableClient table, string view, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow, cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value is not { } entity)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        using var packed = new MemoryStream();
+        Drain(entity, packed);
+        return Unpack(packed.ToArray(), EvidenceJson.Default.ListString).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static async Task AddPracticesAsync(TableClient table, string view, IReadOnlyList<string> practices, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow, cancellationToken: cancellationToken);
+            var known = await PracticesAsync(table, view, cancellationToken);
+            if (practices.All(known.Contains))
+            {
+                return;
+            }
+
+            known.UnionWith(practices);
+            var entity = PracticesEntity(view, known);
+            try
+            {
+                _ = row.HasValue && row.Value is { } existing
+                    ? await table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, cancellationToken)
+                    : await table.AddEntityAsync(entity, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another writer added practices first: read again.
+            }
+        }
+    }
+
+    private static TableEntity PracticesEntity(string view, IEnumerable<string> practices)
+    {
+        var entity = new TableEntity(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow);
+        Fill(entity, Pack(practices.Order(StringComparer.Ordinal).ToList(), EvidenceJson.Default.ListString), 0, whole: true);
+        return entity;
+    }
+
+    private static void Add(Dictionary<string, List<TableTransactionAction>> byPartition, TableEntity entity)
+    {
+        (byPartition.TryGetValue(entity.PartitionKey, out var list) ? list : byPartition[entity.PartitionKey] = []).Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+    }
+
+    private static string Partition(CellKey key) => $"{key.View}|{key.PracticeOds}";
+
+    private static string BatchPartition(string id) => $"batch|{id}";
+
+    private static string MonthKey(DateOnly month) => month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static CellKey? KeyOf(TableEntity entity)
+    {
+        var bar = entity.PartitionKey.LastIndexOf('|');
+        if (bar < 0 || entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal)
+            || !DateOnly.TryParseExact(entity.RowKey + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month))
+        {
+            return null;
+        }
+
+        return new CellKey(entity.PartitionKey[(bar + 1)..], month, entity.PartitionKey[..bar]);
+    }
+
+    private static TableEntity EntityOf(CellKey key, EvidenceCell cell, string? batch)
+    {
+        var entity = new TableEntity(Partition(key), MonthKey(key.Month)) { ["LastBatch"] = batch };
+        Fill(entity, Pack(cell, EvidenceJson.Default.EvidenceCell), 0, whole: true);
+        return entity;
+    }
+
+    private static EvidenceCell CellOf(TableEntity entity)
+    {
+        using var packed = new MemoryStream();
+        Drain(entity, packed);
+        return Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell);
+    }
+
+    /// <returns>The offset after what this entity holds.</returns>
+    private static int Fill(TableEntity entity, byte[] bytes, int offset, bool whole = false)
+    {
+        for (var piece = 0; piece < PiecesPerEntity && offset < bytes.Length; piece++, offset += PieceBytes)
+        {
+            entity[$"Piece{piece:D2}"] = bytes.AsSpan(offset, Math.Min(PieceBytes, bytes.Length - offset)).ToArray();
+        }
+
+        if (whole && offset < bytes.Length)
+        {
+            throw new InvalidOperationException($"An evidence cell packs to {bytes.Length:N0} bytes, more than one entity holds.");
+        }
+
+        return offset;
+    }
+
+    private static void Drain(TableEntity entity, Stream into)
+    {
+        for (var piece = 0; piece < PiecesPerEntity && entity.GetBinary($"Piece{piece:D2}") is { } bytes; piece++)
+        {
+            into.Write(bytes);
+        }
+    }
+
+    internal static byte[] Pack<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            JsonSerializer.Serialize(gzip, value, type);
+        }
+
+        return buffer.ToArray();
+    }
+
+    internal static T Unpack<T>(byte[] packed, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        using var gzip = new GZipStream(new MemoryStream(packed), CompressionMode.Decompress);
+        return JsonSerializer.Deserialize(gzip, type) ?? throw new InvalidDataException("An evidence entity held no value.");
+    }
+
+    internal static async Task DeleteAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Another instance tidied it first.
+        }
+    }
+}

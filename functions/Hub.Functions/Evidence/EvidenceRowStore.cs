@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Hub.Platform.Storage;
+
+namespace Hub.Evidence;
+
+/// <summary>Each referral's contribution to the cells as it was last counted: its evidence row, under its practice
+/// (partition = ODS code, row = referral id, with the month for the analysts' export), and an index from referral id to
+/// practice (partition <c>@{last two characters}</c>) for referrals whose later events name no practice. An update
+/// takes a referral's stored row out of its cells and puts the new one in, so a referral is never counted twice.</summary>
+public sealed class EvidenceRowStore(HubTables tables)
+{
+    public const string Table = "EvidenceRows";
+
+    /// <summary>The practice a referral was counted under, or null when it has never been counted.</summary>
+    public async Task<string?> PracticeOfAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(IndexPartition(referralId), referralId, select: ["Practice"], cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value?.GetString("Practice") : null;
+    }
+
+    /// <summary>The referral's row as last counted: (false, null) when it was never counted; (true, null) when it was
+    /// seen but had no row yet.</summary>
+    public async Task<(bool Known, EvidenceRow? Row)> GetAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(practiceOds, referralId, cancellationToken: cancellationToken);
+        return !row.HasValue || row.Value is not { } entity ? (false, null) : (true, RowOf(entity));
+    }
+
+    public async Task SaveAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var actions = changes.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
+            .Concat(changes.Where(c => c.FirstSeen).Select(c => IndexOf(c.ReferralId, c.PracticeOds)));
+        await SubmitAsync(table, actions, cancellationToken);
+    }
+
+    /// <summary>Replaces every stored row with these (a rebuild).</summary>
+    public async Task ReplaceAllAsync(IReadOnlyList<RowChange> rows, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var keep = new HashSet<(string, string)>();
+        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds))).ToList();
+        keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
+        await SubmitAsync(table, entities, cancellationToken);
+        await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            if (!keep.Contains((entity.PartitionKey, entity.RowKey)))
+            {
+                await EvidenceCellStore.DeleteAsync(table, entity, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The rows of these practices' referrals in months from <paramref name="from"/> to <paramref name="to"/>
+    /// (exclusive): the analysts' export reads them, never a report.</summary>
+    public async IAsyncEnumerable<EvidenceRow> RowsAsync(IEnumerable<string> practices, DateTimeOffset? from, DateTimeOffset? to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        foreach (var practice in practices.Order(StringComparer.Ordinal))
+        {
+            await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == practice, cancellationToken: cancellationToken))
+            {
+                if (RowOf(entity) is { } row && (from is null || row.ReferredAt >= from) && (to is null || row.ReferredAt < to))
+                {
+                    yield return row;
+                }
+            }
+        }
+    }
+
+    private static async Task SubmitAsync(TableClient table, IEnumerable<TableEntity> entities, CancellationToken cancellationToken)
+    {
+        var byPartition = entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
+        {
+            foreach (var chunk in partition.Chunk(100))
+            {
+                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct);
+            }
+        });
+    }
+
+    private static string IndexPartition(string referralId) => $"@{referralId[Math.Max(0, referralId.Length - 2)..]}";
+
+    private static TableEntity IndexOf(string referralId, string practiceOds) => new(IndexPartition(referralId), referralId) { ["Practice"] = practiceOds };
+
+    private static TableEntity EntityOf(string practiceOds, string referralId, EvidenceRow? row) => new(practiceOds, referralId)
+    {
+        ["Month"] = row is null ? null : CellKey.MonthOf(row.ReferredAt).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+        ["Row"] = row is null ? null : JsonSerializer.Serialize(row, EvidenceJson.Default.EvidenceRow),
+    };
+
+    private static EvidenceRow? RowOf(TableEntity entity) =>
+        entity.GetString("Row") is { } json ? JsonSerializer.Deserialize(json, EvidenceJson.Default.EvidenceRow) : null;
+
+    /// <summary>Two rows count the same in every cell (their stored forms are equal).</summary>
+    public static bool Same(EvidenceRow? a, EvidenceRow? b) =>
+        (a is null && b is null) || (a is not null && b is not null
+            && JsonSerializer.Serialize(a, EvidenceJson.Default.EvidenceRow) == JsonSerializer.Serialize(b, EvidenceJson.Default.EvidenceRow));
+}

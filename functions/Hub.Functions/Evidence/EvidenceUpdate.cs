@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using Hub.FollowUp;
+using Hub.Platform.Storage;
+using Hub.Referrals;
+using Microsoft.Extensions.Logging;
+
+namespace Hub.Evidence;
+
+/// <summary>Keeps the stored evidence cells current. Each run reads what changed since the stored watermark (audit
+/// entries of the events the evidence reads, new or changed referral records and survey answers, found by the storage
+/// service's <c>Timestamp</c>), recomputes the journey of each referral touched, and replaces its old contribution with
+/// the new one in its cells. A day's run therefore reads and writes in proportion to the day's events, not to the hub's
+/// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
+public sealed partial class EvidenceUpdate(
+    HubTables tables, AuditTrail audit, FollowUpStore followUps, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
+    ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _running = new(1, 1);
+
+    /// <summary>What the last run did (for the operator's answer, the benchmark and the tests).</summary>
+    public EvidenceRun? LastRun { get; private set; }
+
+    /// <summary>The stored evidence as at the last update; on a hub that never ran one (a fresh install, a demo) one
+    /// runs now, once: requests arriving together wait for it.</summary>
+    public async Task<EvidenceState> CurrentAsync(CancellationToken cancellationToken = default)
+    {
+        if (await cells.StateAsync(cancellationToken) is { PendingBatch: null } state)
+        {
+            return state;
+        }
+
+        await _running.WaitAsync(cancellationToken);
+        try
+        {
+            return await cells.StateAsync(cancellationToken) is { PendingBatch: null } now ? now : await UpdateWhileHoldingAsync(cancellationToken);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    /// <summary>Brings the cells up to date with everything recorded since the last run.</summary>
+    public async Task<EvidenceState> UpdateAsync(CancellationToken cancellationToken = default)
+    {
+        await _running.WaitAsync(cancellationToken);
+        try
+        {
+            return await UpdateWhileHoldingAsync(cancellationToken);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    /// <summary>Counts every referral afresh from the audit trail and the survey answers, replacing every cell and row.</summary>
+    public async Task<EvidenceState> RebuildAsync(CancellationToken cancellationToken = default)
+    {
+        await _running.WaitAsync(cancellationToken);
+        try
+        {
+            return await RebuildWhileHoldingAsync(await cells.StateAsync(cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    private async Task<EvidenceState> UpdateWhileHoldingAsync(CancellationToken cancellationToken)
+    {
+        var state = await cells.StateAsync(cancellationToken);
+        if (state?.Watermark is null)
+        {
+            return await RebuildWhileHoldingAsync(state, cancellationToken);
+        }
+
+        var clock = Stopwatch.StartNew();
+        if (state.PendingBatch is { } pending)
+        {
+            // The last run stopped between writing its batch and finishing it: finish it, exactly once.
+            state = await FinishAsync(state, await cells.BatchAsync(pending, cancellationToken), cancellationToken);
+        }
+
+        var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
+        var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
+        var unplaced = 0;
+        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
+        {
+            var practice = referral.Value ?? await rows.PracticeOfAsync(referral.Key, ct);
+            if (practice is null)
+            {
+                // An event for a referral whose record is not visible yet: the next run reads it again (it is after the watermark).
+                Interlocked.Increment(ref unplaced);
+                return;
+            }
+
+            var (known, old) = await rows.GetAsync(practice, referral.Key, ct);
+            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct));
+            if (!known || !EvidenceRowStore.Same(old, now))
+            {
+                changes.Add((new RowChange(referral.Key, practice, now, !known), old));
+            }
+        });
+
+        if (unplaced > 0)
+        {
+            // Keep them after the watermark for the next run.
+            watermark = state.Watermark;
+        }
+
+        var delta = new EvidenceCells(instruments.Measures);
+        foreach (var (change, old) in changes)
+        {
+            if (old is not null)
+            {
+                delta.Add(old, -1);
+            }
+
+            if (change.Row is not null)
+            {
+                delta.Add(change.Row);
+            }
+        }
+
+        var batch = new EvidenceBatch(
+            $"b{state.Version + 1:D10}",
+            watermark ?? state.Watermark,
+            delta.Entries.Where(e => !e.Cell.IsEmpty).Select(e => new CellDelta(e.Key.PracticeOds, e.Key.Month, e.Key.View, e.Cell.Pruned())).ToList(),
+            changes.Select(c => c.Change).ToList(),
+            changes.Where(c => c.Change.Row is not null).SelectMany(c => ViewsOf(c.Change.Row!).Select(v => (View: v, c.Change.PracticeOds)))
+                .GroupBy(v => v.View, StringComparer.Ordinal).Select(g => new ViewPractices(g.Key, g.Select(v => v.PracticeOds).Distinct(StringComparer.Ordinal).ToList())).ToList(),
+            changes.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
+        if (batch.Rows.Count > 0)
+        {
+            await cells.SaveBatchAsync(batch, cancellationToken);
+            state = await cells.SaveStateAsync(state with { PendingBatch = batch.Id }, cancellationToken: cancellationToken);
+        }
+
+        state = await FinishAsync(state, batch, cancellationToken);
+        await responsiveness.CountAsync(cancellationToken);
+        LastRun = new EvidenceRun(false, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.Elapsed);
+        LogUpdated(logger, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.ElapsedMilliseconds);
+        return state;
+    }
+
+    /// <summary>Applies a batch (cells, then rows, then the state that says it is done) and tidies it away.</summary>
+    private async Task<EvidenceState> FinishAsync(EvidenceState state, EvidenceBatch? batch, CancellationToken cancellationToken)
+    {
+        if (batch is not null && batch.Rows.Count > 0)
+        {
+            await cells.ApplyAsync(batch, cancellationToken);
+            await rows.SaveAsync(batch.Rows, cancellationToken);
+        }
+
+        var done = await cells.SaveStateAsync(new EvidenceState(state.Version + 1, time.GetUtcNow(), batch?.Watermark ?? state.Watermark, null,
+            state.Referrals + (batch?.ReferralsAdded ?? 0)) { ETag = state.ETag }, cancellationToken: cancellationToken);
+        if (batch is not null && batch.Rows.Count > 0)
+        {
+            await cells.DeleteBatchAsync(batch.Id, cancellationToken);
+        }
+
+        return done;
+    }
+
+    /// <summary>The referrals touched since <paramref name="since"/> (with their practice when the change names it),
+    /// and the latest <c>Timestamp</c> seen: the next watermark.</summary>
+    private async Task<(Dictionary<string, string?> Changed, DateTimeOffset? Watermark)> ChangedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        DateTimeOffset? latest = null;
+        void Seen(string referralId, string? practice, DateTimeOffset? at)
+        {
+            if (practice is not null || !changed.ContainsKey(referralId))
+            {
+                changed[referralId] = practice ?? changed.GetValueOrDefault(referralId);
+            }
+
+            if (at > latest || latest is null)
+            {
+                latest = at ?? latest;
+            }
+        }
+
+        var after = TableClient.CreateQueryFilter($"Timestamp ge {since}");
+        var events = string.Join(" or ", ReferralJourney.Events.Select(e => TableClient.CreateQueryFilter($"Event eq {e.Spelling()}")));
+        var trail = await tables.GetAsync(AuditTrail.Table);
+        await foreach (var row in trail.QueryAsync<TableEntity>($"{after} and ({events})", select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            Seen(row.PartitionKey, null, row.Timestamp);
+        }
+
+        var records = await tables.GetAsync(ReferralStore.Table);
+        await foreach (var row in records.QueryAsync<TableEntity>(after, select: ["PartitionKey", "RowKey", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            Seen(row.RowKey, row.PartitionKey, row.Timestamp);
+        }
+
+        var answers = await tables.GetAsync(FollowUpStore.SurveyResponses);
+        await foreach (var row in answers.QueryAsync<TableEntity>(after, select: ["PartitionKey", "ReferralId", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            if (row.GetString("ReferralId") is { } referralId)
+            {
+                Seen(referralId, row.PartitionKey, row.Timestamp);
+            }
+        }
+
+        return (changed, latest);
+    }
+
+    private async Task<EvidenceState> RebuildWhileHoldingAsync(EvidenceState? state, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        // The watermark is the storage service's clock, not the hub's (tests and demos move the hub's): what is written
+        // after this moment is read by the next update; the overlap covers the two clocks' difference.
+        var watermark = TimeProvider.System.GetUtcNow();
+        var practices = new Dictionary<string, string>(StringComparer.Ordinal);
+        var records = await tables.GetAsync(ReferralStore.Table);
+        await foreach (var row in records.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            practices[row.RowKey] = row.PartitionKey;
+        }
+
+        var events = new Dictionary<string, List<AuditEntry>>(StringComparer.Ordinal);
+        await foreach (var entry in audit.ScanAsync(ReferralJourney.Events, cancellationToken))
+        {
+            if (practices.ContainsKey(entry.ReferralId))
+            {
+                (events.TryGetValue(entry.ReferralId, out var list) ? list : events[entry.ReferralId] = []).Add(entry);
+            }
+        }
+
+        var responses = new Dictionary<string, List<SurveyResponse>>(StringComparer.Ordinal);
+        await foreach (var response in followUps.AllResponsesAsync(cancellationToken))
+        {
+            (responses.TryGetValue(response.ReferralId, out var list) ? list : responses[response.ReferralId] = []).Add(response);
+        }
+
+        var counted = new EvidenceCells(instruments.Measures);
+        var all = new List<RowChange>(practices.Count);
+        foreach (var (referralId, practice) in practices)
+        {
+            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? []);
+            if (row is not null)
+            {
+                counted.Add(row);
+            }
+
+            all.Add(new RowChange(referralId, practice, row, true));
+        }
+
+        events.Clear();
+        responses.Clear();
+        await cells.ReplaceAllAsync(counted, cancellationToken);
+        await rows.ReplaceAllAsync(all, cancellationToken);
+        var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)),
+            whateverIsThere: true, cancellationToken);
+        await responsiveness.CountAsync(cancellationToken);
+        LastRun = new EvidenceRun(true, practices.Count, all.Count, counted.Count, 0, clock.Elapsed);
+        LogRebuilt(logger, all.Count, counted.Count, clock.ElapsedMilliseconds);
+        return rebuilt;
+    }
+
+    private static IEnumerable<string> ViewsOf(EvidenceRow row) =>
+        row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone).Distinct(StringComparer.Ordinal);
+
+    public void Dispose() => _running.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evidence updated: {Touched} referrals touched, {Changed} changed, {Cells} cells, {Unplaced} left for the next run, in {Milliseconds} ms")]
+    private static partial void LogUpdated(ILogger logger, int touched, int changed, int cells, int unplaced, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evidence rebuilt from the audit trail: {Referrals} referrals into {Cells} cells in {Milliseconds} ms")]
+    private static partial void LogRebuilt(ILogger logger, int referrals, int cells, long milliseconds);
+}
+
+/// <summary>What one update or rebuild did: referrals read, rows changed, cells written, referrals left for the next
+/// run (their record not yet visible), and how long it took.</summary>
+public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cells, int Unplaced, TimeSpan Took);
+
+/// <summary>The stored evidence's JSON, source-generated: enums by name, so a reordered enum never misreads a stored row.</summary>
+[JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EvidenceRow))]
+[JsonSerializable(typeof(EvidenceCell))]
+[JsonSerializable(typeof(EvidenceBatch))]
+[JsonSerializable(typeof(List<string>))]
+internal sealed partial class EvidenceJson : JsonSerializerContext;

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Hub.Evidence;
+using Hub.FollowUp;
+using Hub.Platform.Storage;
+using Hub.Referrals;
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Evidence;
+
+/// <summary>The evidence cells in Table storage, kept current by the nightly update: the figures read from stored cells
+/// are today's figures over the same referrals (before rounding); an update after new events rewrites only the cells
+/// those events touch, counts a referral whose journey moved on once (its old contribution replaced), and changes
+/// nothing when run again; a rebuild from the audit trail gives the same cells as the updates did.</summary>
+public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
+{
+    private static readonly ReportScope Scope = new(null, null, [], DateTimeOffset.UnixEpoch);
+    private static readonly ReportingOptions Costs = new();
+    private static readonly string[] Practices = ["P30001", "P30002", "P30003"];
+
+    [Fact]
+    public async System.Threading.Tasks.Task Cells_kept_by_updates_give_todays_figures_change_only_where_events_fall_and_rebuild_the_same()
+    {
+        var measures = hub.Get<QuestionnaireLibrary>().Measures;
+        var population = new EvidencePopulation(seed: 21, referrals: 400, practices: Practices);
+        await population.WriteAsync(hub.Get<HubTables>());
+        var update = hub.Get<EvidenceUpdate>();
+        var store = hub.Get<EvidenceCellStore>();
+        var first = await update.UpdateAsync();
+        Assert.Equal(400, first.Referrals);
+
+        // Today's figures (rows in memory) and the stored cells' figures agree: the whole hub, one practice-month, one provider.
+        var rows = population.Rows();
+        await AssertFiguresAsync(rows, store, measures);
+
+        // New events: one accepted referral is withdrawn; three new referrals arrive at another practice.
+        var before = await CellsAsync(store);
+        var moved = population.Referrals.First(r => r.PracticeOds == Practices[1] && r.Events.Any(e => e.Event == "accepted") && !r.Events.Any(e => e.Event == "follow-up-ended"));
+        var at = moved.Events.Max(e => e.At).AddMinutes(5);
+        var audit = await hub.Get<HubTables>().GetAsync(AuditTrail.Table);
+        await audit.AddEntityAsync(AuditTrail.EntityOf(new AuditEntry(moved.ReferralId, "withdrawn", "hub", at, "practice"), $"{at.UtcTicks:D19}-late"));
+        var arrivals = new EvidencePopulation(seed: 22, referrals: 3, practices: ["P30009"]);
+        await arrivals.WriteAsync(hub.Get<HubTables>());
+
+        var second = await update.UpdateAsync();
+        Assert.Equal(403, second.Referrals);
+        var after = await CellsAsync(store);
+        var changed = after.Where(c => before.GetValueOrDefault(c.Key) != c.Value).Select(c => c.Key).ToHashSet();
+        var movedRow = rows.Single(r => r.ReferralId == moved.ReferralId);
+        var month = CellKey.MonthOf(movedRow.ReferredAt);
+        var allowed = new HashSet<CellKey>();
+        foreach (var row in arrivals.Rows().Append(movedRow))
+        {
+            foreach (var view in row.Offers.Select(o => o.ProviderId).Append(CellKey.Everyone))
+            {
+                allowed.Add(new CellKey(row.PracticeOds, CellKey.MonthOf(row.ReferredAt), view));
+                allowed.Add(new CellKey(CellKey.AllPractices, CellKey.MonthOf(row.ReferredAt), view));
+            }
+        }
+
+        Assert.Contains(new CellKey(Practices[1], month, CellKey.Everyone), changed);
+        Assert.Empty(changed.Except(allowed));
+        Assert.DoesNotContain(new CellKey(Practices[0], month, CellKey.Everyone), changed);
+
+        // The moved referral counts once, as it now is; the new ones are in.
+        var now = population.Referrals.Concat(arrivals.Referrals).Select(r => ReferralJourney.From(r.ReferralId, r.PracticeOds,
+            r == moved ? [.. r.Events, new AuditEntry(r.ReferralId, "withdrawn", "hub", at, "practice")] : r.Events, r.Responses)!).ToList();
+        Assert.NotEqual(movedRow.FollowUpResult, now.Single(r => r.ReferralId == moved.ReferralId).FollowUpResult);
+        await AssertFiguresAsync(now, store, measures);
+
+        // Run again: nothing to change, nothing changes.
+        await update.UpdateAsync();
+        Assert.Equal(0, update.LastRun!.Changed);
+        Assert.Equal(after, await CellsAsync(store));
+
+        // A rebuild from the audit trail (the operator's command) gives the very same cells.
+        var rebuilt = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/evidence/rebuild"), r => hub.Function<EvidenceSnapshotTimer>().Rebuild(r));
+        Assert.Equal(200, rebuilt.Status);
+        using var answer = JsonDocument.Parse(rebuilt.Body);
+        Assert.True(answer.RootElement.GetProperty("rebuilt").GetBoolean());
+        Assert.Equal(403, answer.RootElement.GetProperty("referrals").GetInt32());
+        Assert.Equal(after, await CellsAsync(store));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_batch_applied_twice_after_a_stop_counts_once()
+    {
+        var store = hub.Get<EvidenceCellStore>();
+        var delta = new EvidenceCell { Referred = 2, Accepted = 1 };
+        var month = new DateOnly(2025, 1, 1);
+        var batch = new EvidenceBatch("b-test-once", null, [new CellDelta("P30099", month, CellKey.Everyone, delta), new CellDelta(CellKey.AllPractices, month, CellKey.Everyone, delta)], [], [new ViewPractices(CellKey.Everyone, ["P30099"])], 0);
+
+        await store.ApplyAsync(batch);
+        await store.ApplyAsync(batch);   // the run stopped before saying it was done, and the next run finishes it
+
+        var cell = await store.MergeAsync(["P30099"], new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.Equal((2, 1), (cell.Referred, cell.Accepted));
+    }
+
+    private static async System.Threading.Tasks.Task AssertFiguresAsync(IReadOnlyList<EvidenceRow> rows, EvidenceCellStore store, MeasureCatalogue measures)
+    {
+        var practices = rows.Select(r => r.PracticeOds).Distinct().ToList();
+        EvidenceCellsTests.AssertSame(EvidenceReport.Build(rows, Scope, Costs, measures),
+            EvidenceReport.FromCell(await store.MergeAsync(practices, null, null), Scope, Costs, measures));
+
+        var march = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        EvidenceCellsTests.AssertSame(EvidenceReport.Build(rows.Where(r => r.PracticeOds == Practices[0] && r.ReferredAt >= march && r.ReferredAt < march.AddMonths(1)).ToList(), Scope, Costs, measures),
+            EvidenceReport.FromCell(await store.MergeAsync([Practices[0]], march, march.AddMonths(1)), Scope, Costs, measures));
+
+        var provider = EvidencePopulation.Providers[1];
+        EvidenceCellsTests.AssertSame(EvidenceReport.Build(rows.Select(r => r.AsSeenBy(provider)).OfType<EvidenceRow>().ToList(), Scope, Costs, measures),
+            EvidenceReport.FromCell(await store.MergeAsync(practices, null, null, provider), Scope, Costs, measures));
+    }
+
+    /// <summary>The JSON with every object's members in order: histograms filled in another order are the same.</summary>
+    private static System.Text.Json.Nodes.JsonNode Canonical(System.Text.Json.Nodes.JsonNode node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : Canonical(p.Value.DeepClone())))),
+        _ => node.DeepClone(),
+    };
+
+    /// <summary>Every stored cell of these tests' practices (and the running totals), as its JSON.</summary>
+    private static async System.Threading.Tasks.Task<Dictionary<CellKey, string>> CellsAsync(EvidenceCellStore store)
+    {
+        var cells = new Dictionary<CellKey, string>();
+        await foreach (var (key, cell) in store.AllAsync())
+        {
+            if (key.Month.Year != 2025)
+            {
+                cells[key] = Canonical(JsonSerializer.SerializeToNode(cell.Pruned())!).ToJsonString();
+            }
+        }
+
+        return cells;
+    }
+}
