@@ -17,39 +17,53 @@ namespace Hub.LinkWork;
 /// ServiceRequest read is) and for the link-worker service that accepted (its provider key). Anything else is a 404 that
 /// does not say whether it exists.</summary>
 public sealed class CarePlanReadHttp(ApiKeys keys, ReferralStore referrals, ReferralDocuments documents, ProviderWork work, EpisodeStore episodes,
-    ProviderDirectory providers, FhirHttp http)
+    ProviderDirectory providers, SearchPages pages, FhirHttp http)
 {
     [Function("SearchCarePlan")]
-    public async Task<IActionResult> Search([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/CarePlan")] HttpRequest request)
+    public Task<IActionResult> Search([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/CarePlan")] HttpRequest request) => SearchAsync(request);
+
+    [Function("SearchCarePlanForm")]
+    public Task<IActionResult> SearchForm([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/CarePlan/_search")] HttpRequest request) =>
+        SearchAsync(request);
+
+    /// <summary>The referral's plan (<c>based-on=ServiceRequest/{id}</c>, required), by <c>GET</c> or by
+    /// <c>POST CarePlan/_search</c> with a form body, paged as every search is (one plan per referral: one page).</summary>
+    private async Task<IActionResult> SearchAsync(HttpRequest request)
     {
         if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted) is not { } caller)
         {
             return http.Unauthorized(request);
         }
 
-        var parts = request.Query["based-on"].ToString().Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var (search, refusal) = await pages.BeginAsync(request, caller, "CarePlan");
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var basedOn = search!.Parameters.Values("based-on");
+        var parts = (basedOn.Count == 1 ? basedOn[0] : string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || (parts.Length >= 2 && parts[^2] != "ServiceRequest"))
         {
-            return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Required("based-on",
-                "CarePlan search needs the based-on parameter naming a referral: CarePlan?based-on=ServiceRequest/{id}."));
+            return pages.Refuse(search, FhirProblem.Required("based-on",
+                "CarePlan search needs one based-on parameter naming a referral: CarePlan?based-on=ServiceRequest/{id}."));
         }
 
         var referralId = parts[^1];
-        var baseUrl = FhirHttp.BaseUrl(request);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString(), Type = Bundle.BundleType.Searchset };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/CarePlan?based-on=ServiceRequest/{referralId}" });
-        if (await ReadableAsync(caller, referralId, request.HttpContext.RequestAborted) is { } found)
+        search.Applied.Add(new("based-on", $"ServiceRequest/{referralId}"));
+        if (search.Start() is { } badToken)
         {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = $"{baseUrl}/CarePlan/{found.Episode.CarePlanId}",
-                Resource = CarePlanResources.Plan(found.Episode, found.Document, found.Service, found.Reader),
-                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
-            });
+            return pages.Refuse(search, badToken);
         }
 
-        bundle.Total = bundle.Entry.Count;
-        return http.Resource(request, bundle, HttpStatusCode.OK);
+        var all = new List<Resource>();
+        if (await ReadableAsync(caller, referralId, search.Aborted) is { } found)
+        {
+            all.Add(CarePlanResources.Plan(found.Episode, found.Document, found.Service, found.Reader));
+        }
+
+        var (page, next) = SearchPages.Slice(all, search);
+        return pages.Answer(search, page, next, all.Count);
     }
 
     [Function("ReadCarePlan")]

@@ -11,6 +11,10 @@ public sealed class TelemetryHub : TestHub
     public TelemetryCapture Telemetry { get; } = new();
 
     protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().CaptureTelemetry(Telemetry)
+        // The journey test reports progress and waits for the webhook and the GP record before the person answers: the
+        // surveys stay open long enough for that on a busy machine (the follow-up survey replaces the baseline when it
+        // goes, so it goes later too; nothing here waits for a window to close).
+        .Set("FollowUp:FollowUpAfter", "00:00:15").Set("FollowUp:BaselineWindow", "00:02:00").Set("FollowUp:SurveyWindow", "00:02:00")
         .Set("ProviderWebhooks:AllowHttp", "true").Set("ProviderWebhooks:FirstRetryAfter", "00:00:00.200").Set("ProviderWebhooks:LongestRetryAfter", "00:00:00.500");
 }
 
@@ -32,6 +36,8 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
         await hub.ConfirmAsync(ProviderLinks.Find(second, "Accept")!);
         // The handover: opened with the accept link, and a fresh link asked for with an expired one.
         await hub.AuditWithAsync(referralId, "accepted");
+        var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
+        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
         var handover = await hub.OpenAsync(ProviderLinks.Find(second, "Accept")!);
         Assert.Contains("Sandmoor", handover.Body, StringComparison.Ordinal);
         var expired = hub.Get<Hub.Access.SignedLinks>().Create("provider", referralId, "beta", "accept", TimeSpan.FromSeconds(-1));
@@ -63,8 +69,6 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
             await hub.Get<Hub.Chase.ProviderWebhookOutbox>().RunAsync();
             return receiver.Accepted.Count;
         }, c => c >= 2, what: "beta's webhook told of the offer and the acceptance");
-        var baseline = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("Before you start", StringComparison.Ordinal));
-        await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(baseline)!, Journey.BaselineAnswers);
         var survey = await hub.SurveyEmailAsync(referralId, e => e.Subject!.StartsWith("How are you doing?", StringComparison.Ordinal));
         await SurveyLinks.SendAsync(hub, SurveyLinks.Survey(survey)!, Journey.FollowUpAnswers);
         await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.Completed);
