@@ -114,7 +114,8 @@ public sealed class SearchPages(IOptions<LinkOptions> links, FhirHttp http)
 
     /// <summary>The searchset Bundle of one page: its entries, a <c>self</c> link, and a <c>next</c> link when
     /// <paramref name="next"/> names a further page.</summary>
-    public IActionResult Answer(FhirSearch search, IReadOnlyList<Resource> resources, PagePosition? next, int? total, string? bundleId = null)
+    public IActionResult Answer(FhirSearch search, IReadOnlyList<Resource> resources, PagePosition? next, int? total, string? bundleId = null,
+        IReadOnlyList<Resource>? included = null)
     {
         var request = search.Request;
         var query = search.Query;
@@ -139,6 +140,17 @@ public sealed class SearchPages(IOptions<LinkOptions> links, FhirHttp http)
                 FullUrl = $"{baseUrl}/{resource.TypeName}/{resource.Id}",
                 Resource = resource,
                 Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+
+        // _include: resources the matches point at, marked as such (FHIR search.html#include), not counted in total.
+        foreach (var resource in included ?? [])
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"urn:uuid:{Guid.NewGuid()}",
+                Resource = resource,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Include },
             });
         }
 

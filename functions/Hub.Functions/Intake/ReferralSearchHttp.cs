@@ -61,8 +61,98 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return refusal;
         }
 
+        if (type == "ServiceRequest" && caller.IsProvider)
+        {
+            return await ProviderServiceRequestAsync(context!);
+        }
+
         var found = await search(context!);
         return found.Problem is not null ? pages.Refuse(context!, found.Problem) : pages.Answer(context!, found.Resources, found.Next, found.Total);
+    }
+
+    /// <summary>What <c>_include</c> may name on a provider's read of a referral: the person, the referrer, and what
+    /// the referral carries (consent, risks, baseline answers); <c>*</c> for all three.</summary>
+    private static readonly string[] ProviderIncludes = ["ServiceRequest:subject", "ServiceRequest:requester", "ServiceRequest:supporting-info"];
+
+    /// <summary>A provider key's search: <c>_id={referralId}</c> (required), with <c>_include</c> of the referral's
+    /// bundled resources once one of its services has accepted it (audited as a handover view, as the read is); while
+    /// offered, only the offer's minimum and nothing included; a referral it does not hold matches nothing.</summary>
+    private async Task<IActionResult> ProviderServiceRequestAsync(FhirSearch context)
+    {
+        var ids = context.Parameters.Values("_id");
+        if (ids.Count != 1 || ids[0].Contains(',', StringComparison.Ordinal))
+        {
+            return pages.Refuse(context, FhirProblem.Required("_id",
+                "A provider key searches one referral it holds: ServiceRequest?_id={id}&_include=ServiceRequest:subject (its Tasks list them: Task?owner=HealthcareService/{id})."));
+        }
+
+        var includes = context.Parameters.Values("_include").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (includes.FirstOrDefault(i => i != "*" && !ProviderIncludes.Contains(i, StringComparer.Ordinal)) is { } unknown)
+        {
+            return pages.Refuse(context, FhirProblem.Value("_include",
+                $"_include={unknown} is not supported; the hub includes {string.Join(", ", ProviderIncludes)} (or *)."));
+        }
+
+        var wanted = includes.Contains("*") ? ProviderIncludes : [.. ProviderIncludes.Where(includes.Contains)];
+        context.Applied.Add(new("_id", ids[0]));
+        context.Applied.AddRange(wanted.Select(w => new KeyValuePair<string, string>("_include", w)));
+        if (context.Start() is { } badToken)
+        {
+            return pages.Refuse(context, badToken);
+        }
+
+        var seen = await providerWork.FindByReferralAsync(context.Caller, ids[0], context.Aborted);
+        if (seen is null)
+        {
+            return pages.Answer(context, [], null, 0);
+        }
+
+        if (seen.Sight == Hub.Chase.ProviderSight.Offered)
+        {
+            return pages.Answer(context, [Hub.Chase.ProviderWork.OfferMinimum(seen)], null, 1);
+        }
+
+        if (await lookup.ServeAsync(seen.Record, context.Aborted) is not { } served || !await providerWork.OpenHandoverAsync(seen, context.Aborted))
+        {
+            return pages.Answer(context, [], null, 0);
+        }
+
+        return pages.Answer(context, [served.ServiceRequest], null, 1, included: Included(seen.Document, wanted));
+    }
+
+    /// <summary>The stored bundle's resources that the referral points at through the included elements, made fit to
+    /// hand out as the referral itself is (their bundle-local references resolved).</summary>
+    private static List<Resource> Included(Hub.Referrals.ReferralDocument document, IReadOnlyList<string> wanted)
+    {
+        var bundle = document.Bundle;
+        var references = new BundleReferences(bundle);
+        var serviceRequest = document.ServiceRequest;
+        var pointers = new List<ResourceReference>();
+        if (wanted.Contains("ServiceRequest:subject") && serviceRequest.Subject is { } subject)
+        {
+            pointers.Add(subject);
+        }
+
+        if (wanted.Contains("ServiceRequest:requester") && serviceRequest.Requester is { } requester)
+        {
+            pointers.Add(requester);
+        }
+
+        if (wanted.Contains("ServiceRequest:supporting-info"))
+        {
+            pointers.AddRange(serviceRequest.SupportingInfo);
+        }
+
+        var found = new List<Resource>();
+        foreach (var pointer in pointers)
+        {
+            if (references.Resolve(pointer) is { } target && !found.Contains(target))
+            {
+                found.Add(target);
+            }
+        }
+
+        return [.. found.Select(r => ServedReferences.Resolve(r, bundle))];
     }
 
     /// <summary><c>identifier=system|value</c> (a point read per practice), or every referral, optionally

@@ -106,7 +106,9 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
         // A provider key reads no practice's referrals by search; a practice key cannot move a Task.
         var practice = await hub.KeyForAsync(Journey.PracticeClient, ReferralExamples.Practice);
         Assert.Equal(404, (await PutAsync(practice, taskId, "accepted", "W/\"1\"")).Status);
-        Assert.Empty((await TestHub.CallAsync(HttpCall.Request("GET", "/api/fhir/ServiceRequest", apiKey: alpha), r => hub.Function<ReferralSearchHttp>().SearchServiceRequest(r))).As<Bundle>().Entry);
+        var everything = await TestHub.CallAsync(HttpCall.Request("GET", "/api/fhir/ServiceRequest", apiKey: alpha), r => hub.Function<ReferralSearchHttp>().SearchServiceRequest(r));
+        Assert.Equal(400, everything.Status);
+        Assert.Equal("_id", everything.As<OperationOutcome>().Issue[0].Expression.Single());
 
         // A provider key with practices is refused at the admin endpoint.
         var mixed = Encoding.UTF8.GetBytes("""{"clientId": "mixed", "role": "provider", "providerIds": ["alpha"], "practiceOdsCodes": ["A81001"]}""");
@@ -274,5 +276,42 @@ public sealed class ProviderApiTests(ProviderApiHub hub) : IClassFixture<Provide
 
         var bad = await TestHub.CallAsync(HttpCall.Request("POST", "/api/manage/tasks/index-owners", query: "?count=0"), r => hub.Function<ProviderTaskHttp>().IndexOwners(r));
         Assert.Equal(400, bad.Status);
+    }
+
+    private Task<HttpAnswer> SearchReferralAsync(string key, string query) =>
+        TestHub.CallAsync(HttpCall.Request("GET", "/api/fhir/ServiceRequest", apiKey: key, query: query), r => hub.Function<ReferralSearchHttp>().SearchServiceRequest(r));
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_accepting_providers_system_gets_the_referrals_bundled_resources_by_include_and_an_offered_one_only_the_minimum()
+    {
+        var (referralId, taskId, _) = await hub.ReferAsync();
+        await hub.OfferAsync("alpha", referralId);
+        var alpha = await ProviderKeyAsync("alpha");
+        var beta = await ProviderKeyAsync("beta");
+
+        // Offered: the offer's minimum matches, and nothing is included however it is asked.
+        var offered = await SearchReferralAsync(alpha, $"?_id={referralId}&_include=*");
+        Assert.Equal(200, offered.Status);
+        var offeredBundle = offered.As<Bundle>();
+        Assert.Equal(referralId, Assert.Single(offeredBundle.Entry).Resource.Id);
+        Assert.DoesNotContain("Sandmoor", offered.Body, StringComparison.Ordinal);
+        Assert.Empty((await SearchReferralAsync(beta, $"?_id={referralId}&_include=*")).As<Bundle>().Entry);
+        Assert.Equal(400, (await SearchReferralAsync(alpha, $"?_id={referralId}&_include=ServiceRequest:performer")).Status);
+
+        Assert.Equal(200, (await MoveAsync(alpha, taskId, "accepted")).Status);
+        await hub.TaskWhenAsync(taskId, t => t.Status == FhirTask.TaskStatus.InProgress);
+
+        // Accepted: the referral with the person (address, phone) and the referrer, marked as included.
+        var full = await SearchReferralAsync(alpha, $"?_id={referralId}&_include=ServiceRequest:subject&_include=ServiceRequest:requester");
+        Assert.Equal(200, full.Status);
+        var bundle = full.As<Bundle>();
+        Assert.Equal(referralId, Assert.Single(bundle.Entry, e => e.Search.Mode == Bundle.SearchEntryMode.Match).Resource.Id);
+        var patient = Assert.IsType<Patient>(Assert.Single(bundle.Entry, e => e.Resource is Patient).Resource);
+        Assert.Equal(Bundle.SearchEntryMode.Include, bundle.Entry.Single(e => e.Resource is Patient).Search.Mode);
+        Assert.Contains("Sandmoor", full.Body, StringComparison.Ordinal);
+        Assert.Equal("9912003888", patient.Identifier.Single(i => i.System == "https://fhir.nhs.uk/Id/nhs-number").Value);
+        Assert.Contains(bundle.Entry, e => e.Search.Mode == Bundle.SearchEntryMode.Include && e.Resource is not Patient);
+        Assert.Equal(1, bundle.Total);
+        Assert.Contains(await hub.AuditWithAsync(referralId, "handover-viewed"), a => a.Actor == "provider:alpha");
     }
 }

@@ -242,7 +242,7 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(["ServiceRequest", "Task", "HealthcareService", "Observation", "QuestionnaireResponse", "Questionnaire", "CodeSystem", "MeasureReport", "CarePlan", "Goal"], rest.Resource.Select(r => r.Type));
         Assert.Equal(["create", "read", "vread", "update", "search-type"], rest.Resource[0].Interaction.Select(i => i.CodeElement.JsonValue));
         Assert.Equal(["read", "search-type", "update", "patch"], rest.Resource[1].Interaction.Select(i => i.CodeElement.JsonValue));
-        Assert.Equal(["identifier", "based-on", "_lastUpdated"], rest.Resource[0].SearchParam.Select(p => p.Name));
+        Assert.Equal(["identifier", "based-on", "_id", "_lastUpdated"], rest.Resource[0].SearchParam.Select(p => p.Name));
         Assert.Equal(["focus", "part-of", "owner", "status", "_lastUpdated"], rest.Resource[1].SearchParam.Select(p => p.Name));
         Assert.True(rest.Resource[0].ConditionalCreate);
         Assert.Equal("process-message", rest.Operation.Single().Name);

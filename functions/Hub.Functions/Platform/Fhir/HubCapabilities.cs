@@ -80,8 +80,16 @@ public static class HubCapabilities
                                     Definition = "http://hl7.org/fhir/SearchParameter/ServiceRequest-based-on",
                                     Documentation = "ServiceRequest/{id}: the onward connections a link-worker service made from that referral (all on one page).",
                                 },
+                                new CapabilityStatement.SearchParamComponent
+                                {
+                                    Name = "_id",
+                                    Type = SearchParamType.Token,
+                                    Definition = "http://hl7.org/fhir/SearchParameter/Resource-id",
+                                    Documentation = "Provider keys: the one referral searched (required), with _include of its bundled resources once the provider's service has accepted it.",
+                                },
                                 LastUpdated,
                             ],
+                            SearchInclude = ["ServiceRequest:subject", "ServiceRequest:requester", "ServiceRequest:supporting-info", "*"],
                         },
                         new CapabilityStatement.ResourceComponent
                         {
