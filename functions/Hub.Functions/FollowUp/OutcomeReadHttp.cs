@@ -10,10 +10,19 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Hub.FollowUp;
 
+/// <summary>A further source of a referral's outcome resources (QuestionnaireResponse, Observation) beside the follow-up
+/// survey's, from a higher slice (the link worker's assessments): registered as <c>IOutcomeSource</c>, read after the
+/// survey's for a referral the caller may already read.</summary>
+public interface IOutcomeSource
+{
+    Task<IReadOnlyList<Resource>> ResourcesAsync(ReferralRecord record, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Outcomes through the hub's FHIR API: the instruments (Questionnaire, CodeSystem; public, no personal data) and a
 /// referral's answers (QuestionnaireResponse, Observation; the caller's own practices only). A practice with no FHIR
 /// endpoint of its own reads its outcomes here.</summary>
-public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, FollowUpStore followUps, SurveyRecorder recorder, QuestionnaireLibrary library, SearchPages pages, FhirHttp http)
+public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, FollowUpStore followUps, SurveyRecorder recorder, QuestionnaireLibrary library, SearchPages pages, FhirHttp http,
+    IEnumerable<IOutcomeSource> sources)
 {
     [Function("ReadQuestionnaire")]
     public IActionResult ReadQuestionnaire([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/Questionnaire/{id}")] HttpRequest request, string id) =>
@@ -109,6 +118,11 @@ public sealed class OutcomeReadHttp(ApiKeys keys, ReferralStore referrals, Follo
         foreach (var response in await followUps.ResponsesAsync(record.PracticeOds, referralId, cancellationToken))
         {
             found.AddRange(await recorder.ResourcesAsync(response, cancellationToken));
+        }
+
+        foreach (var source in sources)
+        {
+            found.AddRange(await source.ResourcesAsync(record, cancellationToken));
         }
 
         return found;

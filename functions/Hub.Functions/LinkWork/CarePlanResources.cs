@@ -124,7 +124,8 @@ public static class CarePlanResources
         ? new ResourceReference { Type = "Patient", Identifier = new Identifier(FhirCodes.NhsNumberSystem, nhs) }
         : new ResourceReference { Type = "Patient", Display = "The person referred" };
 
-    private static ResourceReference Author(Episode episode, Provider? service) => new()
+    /// <summary>The link-worker service as an Organization reference (the plan's author, an assessment's performer).</summary>
+    public static ResourceReference Author(Episode episode, Provider? service) => new()
     {
         Type = "Organization",
         Identifier = service?.OdsCode is { Length: > 0 } ods ? new Identifier(FhirCodes.OdsSystem, ods) : new Identifier(ActivityCategories.ProviderIdSystem, episode.ServiceId),

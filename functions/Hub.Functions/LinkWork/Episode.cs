@@ -16,13 +16,25 @@ public sealed record PlanAction(int Number, string Text, PlanActionStatus Status
 /// their confidence (1–10 each), and its actions.</summary>
 public sealed record PlanGoal(int Number, string Text, int Importance, int Confidence, GoalProgress Progress, IReadOnlyList<PlanAction> Actions);
 
+/// <summary>A wellbeing assessment the link worker took with the person: the date taken, and the score of each question of
+/// the instrument's section (<see cref="EpisodeAssessments"/>: the follow-up's ONS4), by the question's linkId. Numbers only.</summary>
+public sealed record EpisodeAssessment(int Number, DateOnly Date, IReadOnlyDictionary<string, int> Scores, DateTimeOffset Recorded);
+
 /// <summary>The link worker's episode with the person (the Episodes table, one row per referral): contacts, what
 /// matters, the personalised care and support plan, and how it closed. <see cref="Version"/> counts the changes; a form carries the version
 /// it was made from, so a stale or replayed form changes nothing.</summary>
 public sealed record Episode(string ReferralId, string ServiceId, string PracticeOds, string TaskId, int Version, DateTimeOffset Started, DateTimeOffset? Updated,
     IReadOnlyList<EpisodeContact> Contacts, IReadOnlyList<EpisodeNeed> Needs, string? WhatMatters, IReadOnlyList<PlanGoal> Goals, DateOnly? ReviewDate, ETag ETag,
-    EpisodeCloseReason? Closed = null, DateTimeOffset? ClosedAt = null, bool CloseApplied = false, DateOnly? ReviewReminded = null)
+    EpisodeCloseReason? Closed = null, DateTimeOffset? ClosedAt = null, bool CloseApplied = false, DateOnly? ReviewReminded = null,
+    IReadOnlyList<EpisodeAssessment>? Assessments = null)
 {
+    /// <summary>The wellbeing assessments taken, in the order recorded.</summary>
+    public IReadOnlyList<EpisodeAssessment> Taken => Assessments ?? [];
+
+    /// <summary>The id of an assessment's QuestionnaireResponse (<c>{referralId}-lw{n}</c>; its Observations add
+    /// <c>-{linkId}</c>): starts with the referral's id, as the follow-up's do.</summary>
+    public static string AssessmentId(string referralId, int number) => $"{referralId}-lw{number}";
+
     public bool IsClosed => Closed is not null;
 
     public static Episode Start(string referralId, string serviceId, string practiceOds, string taskId, DateTimeOffset at) =>

@@ -16,7 +16,8 @@ namespace Hub.LinkWork;
 /// <summary>The episode through the provider API, for a link-worker service's own system (provider key):
 /// <c>GET provider/episodes/{referralId}</c> reads it, <c>POST provider/episodes/{referralId}</c> records one change with
 /// the page's field names as a JSON object (<c>change</c>, <c>n</c> the version read, and the change's fields; dates as
-/// <c>contact-date</c> / <c>review-date</c> yyyy-MM-dd). The same code as the page: 409 for a stale version or an ended
+/// <c>contact-date</c> / <c>review-date</c> / <c>assessment-date</c> yyyy-MM-dd; an assessment's scores as
+/// <c>assessment-{linkId}</c>, e.g. <c>assessment-ons4-1</c>). The same code as the page: 409 for a stale version or an ended
 /// episode, 404 for a referral the key's services have not accepted, errors as OperationOutcome.</summary>
 public sealed class EpisodeApiHttp(ApiKeys keys, ProviderWork work, EpisodeBook book, FhirHttp http, TimeProvider time)
 {
@@ -73,7 +74,7 @@ public sealed class EpisodeApiHttp(ApiKeys keys, ProviderWork work, EpisodeBook 
             return http.Outcome(request, HttpStatusCode.BadRequest, FhirProblem.Invalid(null, "Send a JSON object: change, n (the episode's version you read) and the change's fields."));
         }
 
-        var read = EpisodeForm.Read(name => fields.GetValueOrDefault(name, string.Empty), DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        var read = EpisodeForm.Read(name => fields.GetValueOrDefault(name, string.Empty), DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), book.AssessmentQuestions);
         if (read.Entry is null)
         {
             return http.Outcome(request, HttpStatusCode.BadRequest, read.Errors.Select(e => FhirProblem.Invalid(e.Field, e.Message)).ToArray());
@@ -115,14 +116,19 @@ public sealed class EpisodeApiHttp(ApiKeys keys, ProviderWork work, EpisodeBook 
 
 /// <summary>The episode as the provider API answers it (the service's own record, its words included).</summary>
 public sealed record EpisodeJson(string ReferralId, string ServiceId, int Version, IReadOnlyList<EpisodeContactJson> Contacts, IReadOnlyList<EpisodeNeed> Needs,
-    string? WhatMatters, IReadOnlyList<PlanGoalJson> Goals, string? ReviewDate, string CarePlan)
+    string? WhatMatters, IReadOnlyList<PlanGoalJson> Goals, string? ReviewDate, string CarePlan, IReadOnlyList<EpisodeAssessmentJson> Assessments)
 {
     public static EpisodeJson Of(Episode e) => new(e.ReferralId, e.ServiceId, e.Version,
         [.. e.Contacts.Select(c => new EpisodeContactJson(c.Date.ToString("O", CultureInfo.InvariantCulture), c.Mode.Spelling(), c.Minutes))], e.Needs, e.WhatMatters,
         [.. e.Goals.Select(g => new PlanGoalJson(g.Number, Episode.GoalId(e.ReferralId, g.Number), g.Text, g.Importance, g.Confidence, g.Progress.Spelling(),
             [.. g.Actions.Select(a => new PlanActionJson(a.Number, a.Text, a.Status.Spelling()))]))],
-        e.ReviewDate?.ToString("O", CultureInfo.InvariantCulture), $"CarePlan/{e.CarePlanId}");
+        e.ReviewDate?.ToString("O", CultureInfo.InvariantCulture), $"CarePlan/{e.CarePlanId}",
+        [.. e.Taken.Select(a => new EpisodeAssessmentJson(a.Number, a.Date.ToString("O", CultureInfo.InvariantCulture), a.Scores,
+            $"QuestionnaireResponse/{Episode.AssessmentId(e.ReferralId, a.Number)}"))]);
 }
+
+/// <summary>A wellbeing assessment as the API answers it: the scores by the instrument's linkId, and its QuestionnaireResponse.</summary>
+public sealed record EpisodeAssessmentJson(int Number, string Date, IReadOnlyDictionary<string, int> Scores, string QuestionnaireResponse);
 
 public sealed record EpisodeContactJson(string Date, string Mode, int Minutes);
 

@@ -19,7 +19,7 @@ public enum EpisodeAccessState
 
 /// <summary>What a link or key may do with the episode: the handover's view (the same authorisation), and the episode so
 /// far (a fresh one, never stored, before the first change).</summary>
-public sealed record EpisodeAccess(EpisodeAccessState State, HandoverView View, Episode? Episode)
+public sealed record EpisodeAccess(EpisodeAccessState State, HandoverView View, Episode? Episode, IReadOnlyList<AssessmentQuestion>? Questions = null)
 {
     public bool Ended => View.Task?.Status is FhirTask.TaskStatus.Completed or FhirTask.TaskStatus.Failed or FhirTask.TaskStatus.Cancelled
         or FhirTask.TaskStatus.Rejected or FhirTask.TaskStatus.EnteredInError;
@@ -43,8 +43,11 @@ public enum EpisodeResult
 /// the <see cref="ActivityCategories.LinkWorker"/> category. Each change is stored once: a form carries the episode's
 /// version, a stale or replayed one changes nothing. The audit says what kind of change, never its words.</summary>
 public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory providers, EpisodeStore store, AuditTrail audit, SignedLinks links,
-    ProviderProgress progress, ProgressStore progressStore, ReferralTaskProgress tasks, TimeProvider time)
+    ProviderProgress progress, ProgressStore progressStore, ReferralTaskProgress tasks, EpisodeAssessments assessments, TimeProvider time)
 {
+    /// <summary>The assessment's questions, for the page's and the API's forms.</summary>
+    public IReadOnlyList<AssessmentQuestion> AssessmentQuestions => assessments.Questions;
+
     private static readonly TimeSpan ApiLinkLifetime = TimeSpan.FromMinutes(5);
 
     /// <summary>A short-lived handover link for a provider key's call, as <see cref="ProviderWork"/> mints one.</summary>
@@ -69,7 +72,7 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
 
         var episode = await store.GetAsync(claims.ReferralId, cancellationToken)
                       ?? Episode.Start(claims.ReferralId, claims.SubjectId, view.Task!.Requester?.Identifier?.Value ?? string.Empty, view.Task.Id!, view.AcceptedAt ?? time.GetUtcNow());
-        return new EpisodeAccess(EpisodeAccessState.Open, view, episode);
+        return new EpisodeAccess(EpisodeAccessState.Open, view, episode, assessments.Questions);
     }
 
     /// <summary>Opens the episode to look at it: the view, and its audit line (every view, ids only).</summary>
@@ -112,13 +115,13 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
             return (EpisodeResult.Ended, access, null);
         }
 
-        var (changed, error) = EpisodeForm.Apply(episode, entry);
+        var now = time.GetUtcNow();
+        var (changed, error) = EpisodeForm.Apply(episode, entry, now);
         if (changed is null)
         {
             return (EpisodeResult.Invalid, access, error);
         }
 
-        var now = time.GetUtcNow();
         changed = changed with { Version = episode.Version + 1, Updated = now, ClosedAt = changed.IsClosed ? now : null };
         if (!await store.TrySaveAsync(changed, cancellationToken))
         {
@@ -152,7 +155,7 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
         }
 
         var document = access.View.Referral!;
-        await tasks.UpdateAsync(episode.PracticeOds, episode.TaskId, t => EpisodeDischarge.Record(t, episode, document), cancellationToken);
+        await tasks.UpdateAsync(episode.PracticeOds, episode.TaskId, t => EpisodeDischarge.Record(t, episode, document, assessments.Instrument), cancellationToken);
         await audit.AppendAsync(episode.ReferralId, EpisodeAudit.Closed, AuditActor.Provider(episode.ServiceId).Spelling, reason.Spelling(), "episode-closed", cancellationToken);
         await store.MarkAsync(episode.ReferralId, closeApplied: true, cancellationToken: cancellationToken);
     }

@@ -15,15 +15,17 @@ namespace Hub.LinkWork;
 /// <item><c>plan-actions</c>, <c>plan-actions-done</c>: the plan's actions offered, and those done (taken up).</item>
 /// <item><c>plan-goal</c>, one per goal: its achievement status (goal-achievement code), with the goal's words as text only
 /// with consent, and its importance and confidence as <c>Goal/{id}</c> carries them.</item>
+/// <item><c>episode-assessment</c>, one per wellbeing assessment: Reference to its <c>QuestionnaireResponse/{referralId}-lw{n}</c>
+/// (readable by the practice, with its Observations), the display the date taken and the scores by measure code, numbers only.</item>
 /// <item><c>episode-summary</c>: a narrative (what matters, the goals and where they stand) only with consent
 /// (<see cref="ReferralDocument.HasConsent"/>).</item>
 /// </list>
 /// Onward connections (what was offered and taken up in the community) are the onward-connection slice's, not these.</summary>
 public static class EpisodeDischarge
 {
-    private static readonly string[] Types = ["care-plan", "episode-close-reason", "episode-contacts", "episode-contact-minutes", "plan-actions", "plan-actions-done", "plan-goal", "episode-summary"];
+    private static readonly string[] Types = ["care-plan", "episode-close-reason", "episode-contacts", "episode-contact-minutes", "plan-actions", "plan-actions-done", "plan-goal", "episode-assessment", "episode-summary"];
 
-    public static void Record(FhirTask task, Episode episode, ReferralDocument document)
+    public static void Record(FhirTask task, Episode episode, ReferralDocument document, Questionnaire instrument)
     {
         task.Output.RemoveAll(o => o.Type?.Text is { } type && Types.Contains(type));
         var reason = episode.Closed ?? EpisodeCloseReason.GoalsMet;
@@ -37,6 +39,13 @@ public static class EpisodeDischarge
         {
             var text = document.HasConsent ? $"{goal.Text}: {goal.Progress.Label().ToLowerInvariant()}" : $"Goal {goal.Number}: {goal.Progress.Label().ToLowerInvariant()}";
             Add(task, "plan-goal", new CodeableConcept(EpisodeCodes.GoalAchievementSystem, goal.Progress.Spelling(), null, text));
+        }
+
+        foreach (var assessment in episode.Taken)
+        {
+            var id = Episode.AssessmentId(episode.ReferralId, assessment.Number);
+            Add(task, "episode-assessment", new ResourceReference($"QuestionnaireResponse/{id}",
+                $"{assessment.Date.ToString("O", CultureInfo.InvariantCulture)}: {EpisodeAssessments.Numbers(assessment, instrument)}"));
         }
 
         if (document.HasConsent)

@@ -7,7 +7,7 @@ namespace Hub.LinkWork;
 /// episode row only).</summary>
 public sealed record EpisodeEntry(EpisodeChange Change, DateOnly? Date = null, ContactMode? Mode = null, int? Minutes = null, string? Text = null,
     int? Importance = null, int? Confidence = null, int? Goal = null, int? Action = null, GoalProgress? Progress = null, PlanActionStatus? Status = null,
-    EpisodeCloseReason? CloseReason = null);
+    EpisodeCloseReason? CloseReason = null, IReadOnlyDictionary<string, int>? Scores = null);
 
 /// <summary>What a form of the episode page (or a provider API call, with the same field names) asked for, checked.
 /// Dates come as <c>{prefix}-day</c>, <c>-month</c>, <c>-year</c> (the page) or <c>{prefix}-date</c> as yyyy-MM-dd
@@ -23,8 +23,10 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
     public const int MaxNeeds = 20;
     public const int MaxGoals = 10;
     public const int MaxActionsPerGoal = 10;
+    public const int MaxAssessments = 20;
 
-    public static EpisodeForm Read(Func<string, string> field, DateOnly today)
+    /// <param name="questions">The assessment's questions (<see cref="EpisodeAssessments.Questions"/>): each score comes in its field.</param>
+    public static EpisodeForm Read(Func<string, string> field, DateOnly today, IReadOnlyList<AssessmentQuestion>? questions = null)
     {
         var errors = new List<(string Field, string Message)>();
         var sequence = int.TryParse(field("n"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
@@ -144,6 +146,38 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
                     : Done(new EpisodeEntry(change, Date: date));
             }
 
+            case EpisodeChange.Assessment:
+            {
+                if (ReadDate(field, "assessment") is not { } date)
+                {
+                    return Fail("assessment-day", "Enter the date the assessment was taken, like 27 3 2027");
+                }
+
+                if (date > today)
+                {
+                    return Fail("assessment-day", "The date of the assessment must be today or in the past");
+                }
+
+                var scores = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var question in questions ?? [])
+                {
+                    if (!Number(field(question.Field), question.Min, question.Max, out var score))
+                    {
+                        errors.Add((question.Field, $"Select the person's answer to \"{question.Text}\", from {question.Min} to {question.Max}"));
+                        continue;
+                    }
+
+                    scores[question.LinkId] = score;
+                }
+
+                if (errors.Count > 0)
+                {
+                    return new EpisodeForm(null, sequence, errors);
+                }
+
+                return scores.Count > 0 ? Done(new EpisodeEntry(change, Date: date, Scores: scores)) : Fail("change", "Choose what to record");
+            }
+
             case EpisodeChange.Close:
                 return StoredSpelling.TryParse<EpisodeCloseReason>(field("close-reason"), out var reason)
                     ? Done(new EpisodeEntry(change, CloseReason: reason))
@@ -155,7 +189,8 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
 
     /// <summary>Applies a checked change to the episode; an error (field, message) when it names a goal or action the
     /// plan does not have, or the plan is full.</summary>
-    public static (Episode? Changed, (string Field, string Message)? Error) Apply(Episode episode, EpisodeEntry entry)
+    /// <param name="now">When the change is recorded (an assessment keeps it as its QuestionnaireResponse's authored time).</param>
+    public static (Episode? Changed, (string Field, string Message)? Error) Apply(Episode episode, EpisodeEntry entry, DateTimeOffset now = default)
     {
         switch (entry.Change)
         {
@@ -185,6 +220,10 @@ public sealed record EpisodeForm(EpisodeEntry? Entry, int Sequence, List<(string
                     : (g with { Actions = [.. g.Actions.Select(a => a.Number == entry.Action ? a with { Status = entry.Status!.Value } : a)] }, null));
             case EpisodeChange.ReviewDate:
                 return (episode with { ReviewDate = entry.Date }, null);
+            case EpisodeChange.Assessment when episode.Taken.Count >= MaxAssessments:
+                return (null, ("assessment-day", $"The episode already holds {MaxAssessments} assessments"));
+            case EpisodeChange.Assessment:
+                return (episode with { Assessments = [.. episode.Taken, new EpisodeAssessment(episode.Taken.Count + 1, entry.Date!.Value, entry.Scores!, now)] }, null);
             case EpisodeChange.Close:
                 return (episode with { Closed = entry.CloseReason }, null);
             default:

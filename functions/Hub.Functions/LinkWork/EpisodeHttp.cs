@@ -28,7 +28,7 @@ public sealed class EpisodeHttp(EpisodeBook book, TimeProvider time)
 
         var token = form["t"].ToString();
         var cancellationToken = request.HttpContext.RequestAborted;
-        var read = EpisodeForm.Read(name => form[name].ToString(), DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        var read = EpisodeForm.Read(name => form[name].ToString(), DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), book.AssessmentQuestions);
         if (read.Entry is null)
         {
             return EpisodePage.Show(request, await book.ReadAsync(token, cancellationToken), read.Errors);

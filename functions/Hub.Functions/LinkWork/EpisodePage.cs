@@ -9,7 +9,7 @@ using static Hub.Platform.Http.HtmlPage;
 namespace Hub.LinkWork;
 
 /// <summary>The episode page, under the handover: the link worker's record of the work with the person (contacts, what
-/// matters, the personalised care and support plan, the review date), with a small form for each change. NHS.UK design,
+/// matters, the wellbeing assessments, the personalised care and support plan, the review date), with a small form for each change. NHS.UK design,
 /// no script, every field labelled, every text encoded, never stored by a browser or proxy.</summary>
 public static class EpisodePage
 {
@@ -93,6 +93,42 @@ public static class EpisodePage
                 .Append(CultureInfo.InvariantCulture, $"<div class=\"{Group("need-text")}\"><label class=\"nhsuk-label\" for=\"need-text\">A need or concern</label>{Error("need-text")}")
                 .Append(CultureInfo.InvariantCulture, $"<input class=\"nhsuk-input\" id=\"need-text\" name=\"need-text\" type=\"text\" maxlength=\"{EpisodeForm.MaxNeedLength}\"></div>")
                 .Append("<button class=\"nhsuk-button nhsuk-button--secondary\" type=\"submit\">Add need or concern</button></form>");
+        }
+
+        // Wellbeing assessments
+        var questions = access.Questions ?? [];
+        html.Append("<h2 class=\"nhsuk-heading-m\" id=\"assessments\">Wellbeing assessments</h2>");
+        if (episode.Taken.Count == 0)
+        {
+            html.Append("<p class=\"nhsuk-body\">No assessment recorded yet.</p>");
+        }
+        else
+        {
+            html.Append("<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption nhsuk-u-visually-hidden\">Wellbeing assessments taken</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\"><th scope=\"col\" class=\"nhsuk-table__header\">Date</th>")
+                .Append(string.Concat(questions.Select(q => $"<th scope=\"col\" class=\"nhsuk-table__header\">{E(q.Text)}</th>"))).Append("</tr></thead><tbody class=\"nhsuk-table__body\">");
+            foreach (var assessment in episode.Taken)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{assessment.Date.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}</td>")
+                    .Append(string.Concat(questions.Select(q => $"<td class=\"nhsuk-table__cell\">{(assessment.Scores.TryGetValue(q.LinkId, out var score) ? score.ToString(CultureInfo.InvariantCulture) : "-")}</td>")))
+                    .Append("</tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
+        if (!ended && questions.Count > 0)
+        {
+            html.Append(Open(EpisodeChange.Assessment, "assessment-form"))
+                .Append(CultureInfo.InvariantCulture, $"<div class=\"{Group("assessment-day")}\"><fieldset class=\"nhsuk-fieldset\" role=\"group\" aria-describedby=\"assessment-day-hint\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">Date the assessment was taken</legend>")
+                .Append("<div class=\"nhsuk-hint\" id=\"assessment-day-hint\">For example, 27 3 2027</div>").Append(Error("assessment-day"))
+                .Append("<div class=\"nhsuk-date-input\">").Append(DatePart("assessment-day", "Day", 2)).Append(DatePart("assessment-month", "Month", 2)).Append(DatePart("assessment-year", "Year", 4)).Append("</div></fieldset></div>");
+            foreach (var question in questions)
+            {
+                var range = Enumerable.Range(question.Min, question.Max - question.Min + 1).Select(i => (i.ToString(CultureInfo.InvariantCulture), i.ToString(CultureInfo.InvariantCulture)));
+                html.Append(Select(question.Field, $"{question.Text} ({question.Min} to {question.Max})", range, Group(question.Field), Error(question.Field)));
+            }
+
+            html.Append("<button class=\"nhsuk-button nhsuk-button--secondary\" type=\"submit\">Record assessment</button></form>");
         }
 
         // The plan

@@ -11,6 +11,8 @@ public static class EpisodeServices
     {
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<EpisodeBook>();
+        services.AddSingleton<EpisodeAssessments>();
+        services.AddSingleton<Hub.FollowUp.IOutcomeSource, EpisodeAssessmentOutcomes>();
         services.AddSingleton<EpisodeReviews>();
         services.AddSingleton<Caseload>();
         services.AddHubTables(EpisodeStore.Table);

@@ -8,7 +8,7 @@ using Hub.Referrals;
 namespace Hub.LinkWork;
 
 /// <summary>The Episodes table: one row per referral (partition the referral id, row <c>episode</c>). The person's words
-/// (needs, what matters, goals, actions) live here and nowhere else: never in the audit, durable history, logs or
+/// (needs, what matters, goals, actions) and the wellbeing assessments' scores live here and nowhere else: never in the audit, durable history, logs or
 /// telemetry. Written only with the ETag it was read with, so two forms made from the same version cannot both land.</summary>
 public sealed class EpisodeStore(HubTables tables)
 {
@@ -45,6 +45,7 @@ public sealed class EpisodeStore(HubTables tables)
             ["Needs"] = JsonSerializer.Serialize(episode.Needs, Json),
             ["WhatMatters"] = episode.WhatMatters,
             ["Goals"] = JsonSerializer.Serialize(episode.Goals, Json),
+            ["Assessments"] = JsonSerializer.Serialize(episode.Taken, Json),
             ["ReviewDate"] = episode.ReviewDate?.ToString("O", CultureInfo.InvariantCulture),
             ["Closed"] = episode.Closed?.Spelling(),
             ["ClosedAt"] = episode.ClosedAt,
@@ -77,7 +78,7 @@ public sealed class EpisodeStore(HubTables tables)
         r.GetInt32("Version") ?? 0, r.GetDateTimeOffset("Started") ?? DateTimeOffset.MinValue, r.GetDateTimeOffset("Updated"),
         List<EpisodeContact>(r.GetString("Contacts")), List<EpisodeNeed>(r.GetString("Needs")), r.GetString("WhatMatters"), List<PlanGoal>(r.GetString("Goals")),
         Day(r.GetString("ReviewDate")), r.ETag, StoredSpelling.ParseOrNull<EpisodeCloseReason>(r.GetString("Closed")), r.GetDateTimeOffset("ClosedAt"),
-        r.GetBoolean("CloseApplied") ?? false, Day(r.GetString("ReviewReminded")));
+        r.GetBoolean("CloseApplied") ?? false, Day(r.GetString("ReviewReminded")), List<EpisodeAssessment>(r.GetString("Assessments")));
 
     private static DateOnly? Day(string? stored) => stored is null ? null : DateOnly.ParseExact(stored, "O", CultureInfo.InvariantCulture);
 

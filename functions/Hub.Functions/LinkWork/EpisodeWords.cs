@@ -48,6 +48,7 @@ public enum EpisodeChange
     [JsonStringEnumMemberName("action")] Action,
     [JsonStringEnumMemberName("action-status")] ActionStatus,
     [JsonStringEnumMemberName("review-date")] ReviewDate,
+    [JsonStringEnumMemberName("assessment")] Assessment,
     [JsonStringEnumMemberName("close")] Close,
 }
 

@@ -42,6 +42,8 @@ public sealed class PageServer : IAsyncDisposable
         app.MapPost("/api/provider/respond", submit);
         app.MapGet("/api/provider/handover", ctx => RunAsync(ctx, hub.Function<ProviderHandoverHttp>().Show(ctx.Request)));
         app.MapPost("/api/provider/handover", ctx => RunAsync(ctx, hub.Function<ProviderHandoverHttp>().RequestLink(ctx.Request)));
+        app.MapGet("/api/provider/episode", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.EpisodeHttp>().Show(ctx.Request)));
+        app.MapPost("/api/provider/episode", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.EpisodeHttp>().Record(ctx.Request)));
         app.MapPost("/api/provider/progress", ctx => RunAsync(ctx, hub.Function<ProviderProgressHttp>().Report(ctx.Request)));
         app.MapGet("/api/assets/nhsuk-frontend.min.css", css);
         app.MapGet("/api/reports", ctx => RunAsync(ctx, Task.FromResult(global::Hub.Evidence.ReportHttp.Form(ctx.Request))));

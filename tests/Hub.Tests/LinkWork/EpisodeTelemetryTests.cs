@@ -12,7 +12,7 @@ public sealed class EpisodeTelemetryHub : TestHub
     protected override void Setup(HubSetup hub) => hub.FastChase().Set("Links:Lifetime", "00:30:00").CaptureTelemetry(Telemetry);
 }
 
-/// <summary>The episode's paths (page, provider API, FHIR read, review reminder, close) leave nothing personal in logs or
+/// <summary>The episode's paths (page, provider API, FHIR read, assessment and its Observations, review reminder, close) leave nothing personal in logs or
 /// traces: neither the person's details nor the link worker's record of their words.</summary>
 public sealed class EpisodeTelemetryTests(EpisodeTelemetryHub hub) : IClassFixture<EpisodeTelemetryHub>
 {
@@ -23,12 +23,15 @@ public sealed class EpisodeTelemetryTests(EpisodeTelemetryHub hub) : IClassFixtu
         await RecordPlanAsync(hub, link);
         var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         await RecordAsync(hub, link, "review-date", ("review-date", today));
+        Assert.Equal(200, (await RecordAsync(hub, link, "assessment", ("assessment-date", today), ("assessment-ons4-1", "6"), ("assessment-ons4-2", "7"), ("assessment-ons4-3", "5"), ("assessment-ons4-4", "4"))).Answer.Status);
         await hub.Get<EpisodeReviews>().RunAsync();
 
         var key = await hub.ProviderKeyAsync("alpha");
         Assert.Equal(200, (await TestHub.CallAsync(HttpCall.Request("GET", $"/api/provider/episodes/{referralId}", apiKey: key), r => hub.Function<EpisodeApiHttp>().Read(r, referralId))).Status);
         var practice = await hub.KeyForAsync(Journey.PracticeClient, ReferralExamples.Practice);
         Assert.Equal(200, (await TestHub.CallAsync(HttpCall.Request("GET", $"/api/fhir/CarePlan/{referralId}", apiKey: practice), r => hub.Function<CarePlanReadHttp>().ReadCarePlan(r, referralId))).Status);
+        Assert.Equal(200, (await TestHub.CallAsync(HttpCall.Request("GET", "/api/fhir/Observation", query: $"?based-on=ServiceRequest/{referralId}", apiKey: practice),
+            r => hub.Function<Hub.FollowUp.OutcomeReadHttp>().SearchObservation(r))).Status);
         Assert.Equal(200, (await RecordAsync(hub, link, "close", ("close-reason", "goals-met"))).Answer.Status);
         await hub.AuditWithAsync(referralId, EpisodeAudit.Closed, EpisodeAudit.ReviewReminded);
 

@@ -197,6 +197,7 @@ public sealed class StoredSpellingsTests
         { Hub.LinkWork.EpisodeChange.Action, "action" },
         { Hub.LinkWork.EpisodeChange.ActionStatus, "action-status" },
         { Hub.LinkWork.EpisodeChange.ReviewDate, "review-date" },
+        { Hub.LinkWork.EpisodeChange.Assessment, "assessment" },
         { Hub.LinkWork.EpisodeChange.Close, "close" },
         { Hub.LinkWork.EpisodeCloseReason.GoalsMet, "goals-met" },
         { Hub.LinkWork.EpisodeCloseReason.PersonDeclined, "person-declined" },
