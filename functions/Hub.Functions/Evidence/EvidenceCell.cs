@@ -166,6 +166,15 @@ public sealed class EvidenceCell
 
     public int ComparisonGroup { get; set; }
 
+    /// <summary>Onward connections made from accepted referrals (a link-worker service's, to community activities).</summary>
+    public int Connections { get; set; }
+
+    /// <summary>Of <see cref="Connections"/>, those a provider accepted.</summary>
+    public int ConnectionsTakenUp { get; set; }
+
+    /// <summary>Accepted referrals with at least one onward connection.</summary>
+    public int PeopleConnected { get; set; }
+
     /// <summary>Days from referral to a provider's first answer, to the minute (as <see cref="EvidenceRow"/> keeps them).</summary>
     public Dictionary<double, int> DaysToFirstAnswer { get; set; } = [];
 
@@ -227,6 +236,13 @@ public sealed class EvidenceCell
 
         if (accepted)
         {
+            Connections += sign * row.Connections;
+            ConnectionsTakenUp += sign * row.ConnectionsTakenUp;
+            if (row.Connections > 0)
+            {
+                PeopleConnected += sign;
+            }
+
             if (row.DaysToAcceptance is { } accept)
             {
                 Histogram.Add(DaysToAcceptance, accept, sign);
@@ -306,6 +322,9 @@ public sealed class EvidenceCell
         OptedOut += other.OptedOut;
         SurveyOpen += other.SurveyOpen;
         ComparisonGroup += other.ComparisonGroup;
+        Connections += other.Connections;
+        ConnectionsTakenUp += other.ConnectionsTakenUp;
+        PeopleConnected += other.PeopleConnected;
         MergeCounts(Declines, other.Declines);
         MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
         MergeCounts(DaysToAcceptance, other.DaysToAcceptance);
@@ -321,7 +340,7 @@ public sealed class EvidenceCell
     public bool IsEmpty =>
         Referred == 0 && Accepted == 0 && Engaged == 0 && FollowedUp == 0 && Responded == 0 && AllDeclined == 0 && NoProvider == 0
         && WithdrawnBeforeAcceptance == 0 && InProgress == 0 && WithdrawnAfterAcceptance == 0 && DidNotAttend == 0 && OptedOutBeforeSurvey == 0
-        && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Declines.Count == 0
+        && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Connections == 0 && ConnectionsTakenUp == 0 && PeopleConnected == 0 && Declines.Count == 0
         && DaysToFirstAnswer.Count == 0 && DaysToAcceptance.Count == 0 && DaysOfferedToAnswer.Count == 0 && DaysToFirstSession.Count == 0 && NhsUseChanges.Count == 0
         && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty);
 

@@ -62,6 +62,8 @@ public sealed record EvidenceReport(
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
         var rule = costs.Rule;
+        // Onward connections are the same people again: counted on their parents' rows, never as referrals.
+        rows = rows.Where(r => !r.IsConnection).ToList();
         var funnel = new ReferralFunnel(rows, rule);
         var (timeliness, bins) = ReportTimeliness.Of(rows, funnel.Accepted, rule);
 

@@ -87,6 +87,16 @@ public sealed partial class EvidenceUpdate(
         }
 
         var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
+        var onward = await OnwardAsync(cancellationToken);
+        foreach (var (referralId, practiceOds) in changed.ToList())
+        {
+            // A connection's journey changes its parent's row (connections made and taken up): read the parent again.
+            if (onward.ParentOf.TryGetValue(referralId, out var parent) && !changed.ContainsKey(parent.ReferralId))
+            {
+                changed[parent.ReferralId] = parent.PracticeOds;
+            }
+        }
+
         var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var unplaced = 0;
         await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
@@ -100,7 +110,17 @@ public sealed partial class EvidenceUpdate(
             }
 
             var (known, old) = await rows.GetAsync(practice, referral.Key, ct);
-            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct));
+            var connections = new List<EvidenceRow>();
+            foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
+            {
+                if (ReferralJourney.From(child, practice, await audit.ReadAsync(child, ct), [], referral.Key) is { } connection)
+                {
+                    connections.Add(connection);
+                }
+            }
+
+            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct),
+                onward.ParentIdOf(referral.Key), connections);
             if (!known || !EvidenceRowStore.Same(old, now))
             {
                 changes.Add((new RowChange(referral.Key, practice, now, !known), old));
@@ -240,11 +260,15 @@ public sealed partial class EvidenceUpdate(
             (responses.TryGetValue(response.ReferralId, out var list) ? list : responses[response.ReferralId] = []).Add(response);
         }
 
+        var onward = await OnwardAsync(cancellationToken);
         var counted = new EvidenceCells(instruments.Measures);
         var all = new List<RowChange>(practices.Count);
         foreach (var (referralId, practice) in practices)
         {
-            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? []);
+            var connections = (onward.ChildrenOf.GetValueOrDefault(referralId) ?? [])
+                .Select(child => ReferralJourney.From(child, practice, events.GetValueOrDefault(child) ?? [], [], referralId)).OfType<EvidenceRow>().ToList();
+            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? [],
+                onward.ParentIdOf(referralId), connections);
             if (row is not null)
             {
                 counted.Add(row);
@@ -266,7 +290,27 @@ public sealed partial class EvidenceUpdate(
     }
 
     private static IEnumerable<string> ViewsOf(EvidenceRow row) =>
-        row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone).Distinct(StringComparer.Ordinal);
+        (row.IsConnection ? row.Offers.Select(o => o.ProviderId) : row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Which referrals are onward connections of which (intake's index, one row per connection, ids only): read
+    /// whole once per run, as it holds one small row per connection.</summary>
+    private async Task<OnwardLinks> OnwardAsync(CancellationToken cancellationToken)
+    {
+        var links = new OnwardLinks([], []);
+        var index = await tables.GetAsync(Hub.Intake.OnwardReferralIndex.Table);
+        await foreach (var row in index.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "PracticeOds"], cancellationToken: cancellationToken))
+        {
+            links.ParentOf[row.RowKey] = (row.PartitionKey, row.GetString("PracticeOds"));
+            (links.ChildrenOf.TryGetValue(row.PartitionKey, out var children) ? children : links.ChildrenOf[row.PartitionKey] = []).Add(row.RowKey);
+        }
+
+        return links;
+    }
+
+    private sealed record OnwardLinks(Dictionary<string, (string ReferralId, string PracticeOds)> ParentOf, Dictionary<string, List<string>> ChildrenOf)
+    {
+        public string? ParentIdOf(string referralId) => ParentOf.TryGetValue(referralId, out var parent) ? parent.ReferralId : null;
+    }
 
     public void Dispose() => _running.Dispose();
 
