@@ -72,6 +72,7 @@ public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, 
 /// and count it as a connection of its parent; only the provider it went to sees it as its own referral.</param>
 /// <param name="Connections">Onward connections the link-worker service made from this referral.</param>
 /// <param name="ConnectionsTakenUp">Of those, the ones a provider accepted.</param>
+/// <param name="Episode">The link worker's episode, when a link-worker service accepted the referral and opened one.</param>
 public sealed record EvidenceRow(
     string ReferralId,
     string PracticeOds,
@@ -86,8 +87,15 @@ public sealed record EvidenceRow(
     IReadOnlyDictionary<string, double> FollowUp,
     string? ParentReferralId = null,
     int Connections = 0,
-    int ConnectionsTakenUp = 0)
+    int ConnectionsTakenUp = 0,
+    EpisodeFacts? Episode = null)
 {
+    /// <summary>Whole days from the link worker's acceptance to the first contact with the person.</summary>
+    [JsonIgnore]
+    public int? DaysToFirstContact => Episode?.FirstContact is { } first && Acceptance?.AnsweredAt is { } accepted
+        ? Math.Max(0, first.DayNumber - DateOnly.FromDateTime(accepted.UtcDateTime).DayNumber)
+        : null;
+
     /// <summary>An onward connection of another referral, not a referral of a new person.</summary>
     [JsonIgnore]
     public bool IsConnection => ParentReferralId is not null;
@@ -132,7 +140,8 @@ public sealed record EvidenceRow(
             OfferAnswer.Withdrawn => ChaseResult.Withdrawn,
             _ => ChaseResult.AllDeclined,
         };
-        return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty };
+        return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty,
+            Connections = 0, ConnectionsTakenUp = 0, Episode = null };
     }
 
     // To the minute: a report's times are exact histograms of these, and minutes keep them small.

@@ -15,7 +15,7 @@ namespace Hub.Evidence;
 /// the new one in its cells. A day's run therefore reads and writes in proportion to the day's events, not to the hub's
 /// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
 public sealed partial class EvidenceUpdate(
-    HubTables tables, AuditTrail audit, FollowUpStore followUps, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
+    HubTables tables, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
     ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -120,7 +120,7 @@ public sealed partial class EvidenceUpdate(
             }
 
             var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct),
-                onward.ParentIdOf(referral.Key), connections);
+                onward.ParentIdOf(referral.Key), connections, await EpisodeOfAsync(referral.Key, ct));
             if (!known || !EvidenceRowStore.Same(old, now))
             {
                 changes.Add((new RowChange(referral.Key, practice, now, !known), old));
@@ -229,6 +229,13 @@ public sealed partial class EvidenceUpdate(
             }
         }
 
+        // A link worker's episode (contacts, goals) changes the row of the referral it belongs to.
+        var episodeRows = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
+        await foreach (var row in episodeRows.QueryAsync<TableEntity>(after, select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            Seen(row.PartitionKey, null, row.Timestamp);
+        }
+
         return (changed, latest);
     }
 
@@ -261,6 +268,21 @@ public sealed partial class EvidenceUpdate(
         }
 
         var onward = await OnwardAsync(cancellationToken);
+        var episodeRows = new ConcurrentDictionary<string, EpisodeFacts>(StringComparer.Ordinal);
+        var tableOfEpisodes = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
+        var withEpisode = new List<string>();
+        await foreach (var row in tableOfEpisodes.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            withEpisode.Add(row.PartitionKey);
+        }
+
+        await Parallel.ForEachAsync(withEpisode, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referralId, ct) =>
+        {
+            if (await EpisodeOfAsync(referralId, ct) is { } facts)
+            {
+                episodeRows[referralId] = facts;
+            }
+        });
         var counted = new EvidenceCells(instruments.Measures);
         var all = new List<RowChange>(practices.Count);
         foreach (var (referralId, practice) in practices)
@@ -268,7 +290,7 @@ public sealed partial class EvidenceUpdate(
             var connections = (onward.ChildrenOf.GetValueOrDefault(referralId) ?? [])
                 .Select(child => ReferralJourney.From(child, practice, events.GetValueOrDefault(child) ?? [], [], referralId)).OfType<EvidenceRow>().ToList();
             var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? [],
-                onward.ParentIdOf(referralId), connections);
+                onward.ParentIdOf(referralId), connections, episodeRows.GetValueOrDefault(referralId));
             if (row is not null)
             {
                 counted.Add(row);
@@ -288,6 +310,9 @@ public sealed partial class EvidenceUpdate(
         LogRebuilt(logger, all.Count, counted.Count, clock.ElapsedMilliseconds);
         return rebuilt;
     }
+
+    private async Task<EpisodeFacts?> EpisodeOfAsync(string referralId, CancellationToken cancellationToken) =>
+        await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode) : null;
 
     private static IEnumerable<string> ViewsOf(EvidenceRow row) =>
         (row.IsConnection ? row.Offers.Select(o => o.ProviderId) : row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone)).Distinct(StringComparer.Ordinal);
@@ -328,6 +353,7 @@ public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cel
 /// <summary>The stored evidence's JSON, source-generated: enums by name, so a reordered enum never misreads a stored row.</summary>
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EvidenceRow))]
+[JsonSerializable(typeof(EpisodeFacts))]
 [JsonSerializable(typeof(EvidenceCell))]
 [JsonSerializable(typeof(EvidenceBatch))]
 [JsonSerializable(typeof(List<string>))]

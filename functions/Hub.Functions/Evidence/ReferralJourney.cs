@@ -18,10 +18,11 @@ public static class ReferralJourney
     ];
 
     /// <param name="parentReferralId">For an onward connection, the referral it is <c>basedOn</c>.</param>
+    /// <param name="episode">The link worker's episode, when the referral has one.</param>
     /// <param name="connections">The rows of this referral's onward connections (each read with this referral as its parent).</param>
     /// <returns>Null when the events hold no <c>referral-received</c> (not a referral, or one whose intake never finished).</returns>
     public static EvidenceRow? From(string referralId, string practiceOds, IEnumerable<AuditEntry> events, IEnumerable<SurveyResponse> responses,
-        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null)
+        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null, EpisodeFacts? episode = null)
     {
         DateTimeOffset? referredAt = null;
         var offers = new List<ProviderOffer>();
@@ -130,7 +131,7 @@ public static class ReferralJourney
         var followUp = Scores(responses, SurveyKind.FollowUp);
         connections ??= [];
         return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp,
-            parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted));
+            parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted), accepted ? episode : null);
     }
 
     /// <summary>Taking part, as the follow-up answer reports it: attended, or at least one session.</summary>

@@ -31,8 +31,16 @@ public sealed class OnwardEvidenceTests(OnwardHub hub) : IClassFixture<OnwardHub
             bundle.Entry.Select(e => e.Resource).OfType<ServiceRequest>().Single().Performer =
                 [new ResourceReference { Identifier = new Identifier(ActivityCategories.ProviderIdSystem, LinkWorkers), Type = "HealthcareService" }];
         });
-        Assert.Contains("Referral accepted", (await hub.ConfirmAsync(ProviderLinks.Find(await hub.OfferAsync(LinkWorkers, parentId), "Accept")!)).Body, StringComparison.Ordinal);
+        var episodeLink = ProviderLinks.Find(await hub.OfferAsync(LinkWorkers, parentId), "Accept")!;
+        Assert.Contains("Referral accepted", (await hub.ConfirmAsync(episodeLink)).Body, StringComparison.Ordinal);
         await hub.AuditWithAsync(parentId, "accepted");
+
+        // The link worker's episode: one contact yesterday, one goal.
+        await Eventually.ValueAsync(() => EpisodeJourney.OpenAsync(hub, episodeLink), p => p.Status == 200, what: "the episode to open");
+        var day = EpisodeJourney.Yesterday;
+        Assert.Equal(200, (await EpisodeJourney.RecordAsync(hub, episodeLink, "contact", ("contact-day", $"{day.Day}"), ("contact-month", $"{day.Month}"), ("contact-year", $"{day.Year}"),
+            ("contact-mode", "phone"), ("contact-minutes", "20"))).Answer.Status);
+        Assert.Equal(200, (await EpisodeJourney.RecordAsync(hub, episodeLink, "goal", ("goal-text", "Meet people weekly"), ("goal-importance", "9"), ("goal-confidence", "4"))).Answer.Status);
 
         // Two connections: arts, accepted; gardening, still with its provider.
         var key = await hub.ProviderKeyAsync(LinkWorkers);
@@ -48,6 +56,12 @@ public sealed class OnwardEvidenceTests(OnwardHub hub) : IClassFixture<OnwardHub
         Assert.Equal(1, practice.Referred);
         Assert.Equal(1, practice.Accepted);
         Assert.Equal((2, 1, 1), (practice.Connections, practice.ConnectionsTakenUp, practice.PeopleConnected));
+        // The link worker's figures: one person, one contact (the day before acceptance counts as day 0), one goal, two connections.
+        Assert.Equal((1, 1, 1, 0), (practice.LinkWorkPeople, practice.Contacts, practice.GoalsSet, practice.GoalsMet));
+        Assert.Equal(new Dictionary<double, int> { [0] = 1 }, practice.DaysToFirstContact);
+        Assert.Equal((2, 1, 1), (practice.LinkWorkConnections, practice.LinkWorkConnectionsTakenUp, practice.LinkWorkPeopleConnected));
+        var linkWorkerView = await hub.Get<EvidenceCellStore>().MergeAsync([ReferralExamples.Practice], null, null, LinkWorkers);
+        Assert.Equal((1, 1, 2), (linkWorkerView.LinkWorkPeople, linkWorkerView.Contacts, linkWorkerView.LinkWorkConnections));
         var rows = hub.Get<EvidenceRowStore>();
         Assert.Equal(parentId, (await rows.GetAsync(ReferralExamples.Practice, arts)).Row?.ParentReferralId);
         // The arts provider sees the connection as its own accepted referral.
@@ -62,7 +76,7 @@ public sealed class OnwardEvidenceTests(OnwardHub hub) : IClassFixture<OnwardHub
         Assert.Equal((1, 2, 2), (practice.Referred, practice.Connections, practice.ConnectionsTakenUp));
         await update.RebuildAsync();
         practice = await PracticeAsync();
-        Assert.Equal((1, 2, 2), (practice.Referred, practice.Connections, practice.ConnectionsTakenUp));
+        Assert.Equal((1, 2, 2, 1, 1), (practice.Referred, practice.Connections, practice.ConnectionsTakenUp, practice.Contacts, practice.LinkWorkPeople));
     }
 
     private Task<EvidenceCell> PracticeAsync() => hub.Get<EvidenceCellStore>().MergeAsync([ReferralExamples.Practice], null, null);
