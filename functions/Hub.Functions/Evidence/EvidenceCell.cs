@@ -166,6 +166,35 @@ public sealed class EvidenceCell
 
     public int ComparisonGroup { get; set; }
 
+    /// <summary>Onward connections made from accepted referrals (a link-worker service's, to community activities).</summary>
+    public int Connections { get; set; }
+
+    /// <summary>Of <see cref="Connections"/>, those a provider accepted.</summary>
+    public int ConnectionsTakenUp { get; set; }
+
+    /// <summary>Accepted referrals with at least one onward connection.</summary>
+    public int PeopleConnected { get; set; }
+
+    /// <summary>Accepted referrals with a link worker's episode.</summary>
+    public int LinkWorkPeople { get; set; }
+
+    /// <summary>The link workers' contacts with those people.</summary>
+    public int Contacts { get; set; }
+
+    /// <summary>Whole days from a link worker's acceptance to the first contact → people.</summary>
+    public Dictionary<double, int> DaysToFirstContact { get; set; } = [];
+
+    /// <summary>Onward connections, taken up, and people connected, of the people with an episode.</summary>
+    public int LinkWorkConnections { get; set; }
+
+    public int LinkWorkConnectionsTakenUp { get; set; }
+
+    public int LinkWorkPeopleConnected { get; set; }
+
+    public int GoalsSet { get; set; }
+
+    public int GoalsMet { get; set; }
+
     /// <summary>Days from referral to a provider's first answer, to the minute (as <see cref="EvidenceRow"/> keeps them).</summary>
     public Dictionary<double, int> DaysToFirstAnswer { get; set; } = [];
 
@@ -227,6 +256,32 @@ public sealed class EvidenceCell
 
         if (accepted)
         {
+            Connections += sign * row.Connections;
+            ConnectionsTakenUp += sign * row.ConnectionsTakenUp;
+            if (row.Connections > 0)
+            {
+                PeopleConnected += sign;
+            }
+
+            if (row.Episode is { } episode)
+            {
+                LinkWorkPeople += sign;
+                Contacts += sign * episode.Contacts;
+                GoalsSet += sign * episode.GoalsSet;
+                GoalsMet += sign * episode.GoalsMet;
+                LinkWorkConnections += sign * row.Connections;
+                LinkWorkConnectionsTakenUp += sign * row.ConnectionsTakenUp;
+                if (row.Connections > 0)
+                {
+                    LinkWorkPeopleConnected += sign;
+                }
+
+                if (row.DaysToFirstContact is { } firstContact)
+                {
+                    Histogram.Add(DaysToFirstContact, firstContact, sign);
+                }
+            }
+
             if (row.DaysToAcceptance is { } accept)
             {
                 Histogram.Add(DaysToAcceptance, accept, sign);
@@ -306,6 +361,17 @@ public sealed class EvidenceCell
         OptedOut += other.OptedOut;
         SurveyOpen += other.SurveyOpen;
         ComparisonGroup += other.ComparisonGroup;
+        Connections += other.Connections;
+        ConnectionsTakenUp += other.ConnectionsTakenUp;
+        PeopleConnected += other.PeopleConnected;
+        LinkWorkPeople += other.LinkWorkPeople;
+        Contacts += other.Contacts;
+        LinkWorkConnections += other.LinkWorkConnections;
+        LinkWorkConnectionsTakenUp += other.LinkWorkConnectionsTakenUp;
+        LinkWorkPeopleConnected += other.LinkWorkPeopleConnected;
+        GoalsSet += other.GoalsSet;
+        GoalsMet += other.GoalsMet;
+        MergeCounts(DaysToFirstContact, other.DaysToFirstContact);
         MergeCounts(Declines, other.Declines);
         MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
         MergeCounts(DaysToAcceptance, other.DaysToAcceptance);
@@ -321,7 +387,8 @@ public sealed class EvidenceCell
     public bool IsEmpty =>
         Referred == 0 && Accepted == 0 && Engaged == 0 && FollowedUp == 0 && Responded == 0 && AllDeclined == 0 && NoProvider == 0
         && WithdrawnBeforeAcceptance == 0 && InProgress == 0 && WithdrawnAfterAcceptance == 0 && DidNotAttend == 0 && OptedOutBeforeSurvey == 0
-        && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Declines.Count == 0
+        && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Connections == 0 && ConnectionsTakenUp == 0 && PeopleConnected == 0 && LinkWorkPeople == 0 && Contacts == 0
+        && LinkWorkConnections == 0 && LinkWorkConnectionsTakenUp == 0 && LinkWorkPeopleConnected == 0 && GoalsSet == 0 && GoalsMet == 0 && DaysToFirstContact.Count == 0 && Declines.Count == 0
         && DaysToFirstAnswer.Count == 0 && DaysToAcceptance.Count == 0 && DaysOfferedToAnswer.Count == 0 && DaysToFirstSession.Count == 0 && NhsUseChanges.Count == 0
         && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty);
 

@@ -41,7 +41,12 @@ public sealed class EvidenceCells(MeasureCatalogue measures)
     public void Add(EvidenceRow row, int sign = 1)
     {
         var month = CellKey.MonthOf(row.ReferredAt);
-        AddTo(row.PracticeOds, month, CellKey.Everyone, row, sign);
+        if (!row.IsConnection)
+        {
+            // An onward connection is the same person again: the practice's figures count it on its parent's row.
+            AddTo(row.PracticeOds, month, CellKey.Everyone, row, sign);
+        }
+
         foreach (var provider in row.Offers.Select(o => o.ProviderId).Distinct(StringComparer.Ordinal))
         {
             AddTo(row.PracticeOds, month, provider, row.AsSeenBy(provider)!, sign);

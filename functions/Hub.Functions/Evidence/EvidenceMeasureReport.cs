@@ -103,6 +103,19 @@ public static class EvidenceMeasureReport
             measureReport.Group.Add(ChangeGroup(change, comparison: true, rule));
         }
 
+        // The page's link-worker table, line by line, under the same rule.
+        foreach (var line in report.LinkWork.Lines)
+        {
+            var group = CodedGroup(EvidenceCodes, line.Code, line.Label);
+            group.Population.Add(Population("measure-population", line.Count));
+            if (line.Statistic != LinkWorkStatistic.None)
+            {
+                Score(group, line.Value, line.Statistic == LinkWorkStatistic.MedianDays ? "d" : "1", line.Statistic == LinkWorkStatistic.MedianDays ? "days" : "per person");
+            }
+
+            measureReport.Group.Add(group);
+        }
+
         if (report.Cost.Configured)
         {
             var cost = report.Cost;

@@ -30,7 +30,8 @@ public sealed record EvidenceReport(
     IReadOnlyList<OutcomeChange> ComparisonOutcomes,
     Figure ComparisonGroup,
     CostOffset Cost,
-    DisclosureRule Rule)
+    DisclosureRule Rule,
+    LinkWorkFigures LinkWork)
 {
     /// <summary>The report over the shipped instruments' measures.</summary>
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs) =>
@@ -56,12 +57,15 @@ public sealed record EvidenceReport(
             outcomes.Select(m => OutcomeChanges.FromSums(cell.Comparison.GetValueOrDefault(m.Code), m, rule)).ToList(),
             rule.Count(cell.ComparisonGroup),
             CostOffset.FromChanges(cell.NhsUseChanges, costs),
-            rule);
+            rule,
+            LinkWorkFigures.FromCell(cell, rule));
     }
 
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
         var rule = costs.Rule;
+        // Onward connections are the same people again: counted on their parents' rows, never as referrals.
+        rows = rows.Where(r => !r.IsConnection).ToList();
         var funnel = new ReferralFunnel(rows, rule);
         var (timeliness, bins) = ReportTimeliness.Of(rows, funnel.Accepted, rule);
 
@@ -83,6 +87,7 @@ public sealed record EvidenceReport(
             outcomes.Select(m => OutcomeChange.Of(comparison, m, rule)).ToList(),
             rule.Count(comparison.Count),
             CostOffset.Of(finished, costs),
-            rule);
+            rule,
+            LinkWorkFigures.FromCell(EvidenceCells.Of(rows, measures).Merge(rows.Select(r => r.PracticeOds).Distinct(StringComparer.Ordinal), null, null), rule));
     }
 }

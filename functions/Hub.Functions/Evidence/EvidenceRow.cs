@@ -67,6 +67,12 @@ public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, 
 /// <param name="Attended">What the follow-up answer says about taking part: attended or at least one session; null when unknown.</param>
 /// <param name="Baseline">Scores per measure code at referral or acceptance.</param>
 /// <param name="FollowUp">Scores per measure code at the follow-up.</param>
+/// <param name="ParentReferralId">Set for an onward connection (a link-worker service's referral of the same person):
+/// the referral it is <c>basedOn</c>. Such a row is not a referral of a new person: the practice's figures leave it out
+/// and count it as a connection of its parent; only the provider it went to sees it as its own referral.</param>
+/// <param name="Connections">Onward connections the link-worker service made from this referral.</param>
+/// <param name="ConnectionsTakenUp">Of those, the ones a provider accepted.</param>
+/// <param name="Episode">The link worker's episode, when a link-worker service accepted the referral and opened one.</param>
 public sealed record EvidenceRow(
     string ReferralId,
     string PracticeOds,
@@ -78,8 +84,22 @@ public sealed record EvidenceRow(
     bool FollowUpSent,
     bool? Attended,
     IReadOnlyDictionary<string, double> Baseline,
-    IReadOnlyDictionary<string, double> FollowUp)
+    IReadOnlyDictionary<string, double> FollowUp,
+    string? ParentReferralId = null,
+    int Connections = 0,
+    int ConnectionsTakenUp = 0,
+    EpisodeFacts? Episode = null)
 {
+    /// <summary>Whole days from the link worker's acceptance to the first contact with the person.</summary>
+    [JsonIgnore]
+    public int? DaysToFirstContact => Episode?.FirstContact is { } first && Acceptance?.AnsweredAt is { } accepted
+        ? Math.Max(0, first.DayNumber - DateOnly.FromDateTime(accepted.UtcDateTime).DayNumber)
+        : null;
+
+    /// <summary>An onward connection of another referral, not a referral of a new person.</summary>
+    [JsonIgnore]
+    public bool IsConnection => ParentReferralId is not null;
+
     [JsonIgnore]
     public ProviderOffer? Acceptance => Offers.FirstOrDefault(o => o.Answer == OfferAnswer.Accepted);
 
@@ -120,7 +140,8 @@ public sealed record EvidenceRow(
             OfferAnswer.Withdrawn => ChaseResult.Withdrawn,
             _ => ChaseResult.AllDeclined,
         };
-        return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty };
+        return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty,
+            Connections = 0, ConnectionsTakenUp = 0, Episode = null };
     }
 
     // To the minute: a report's times are exact histograms of these, and minutes keep them small.

@@ -15,7 +15,7 @@ namespace Hub.Evidence;
 /// the new one in its cells. A day's run therefore reads and writes in proportion to the day's events, not to the hub's
 /// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
 public sealed partial class EvidenceUpdate(
-    HubTables tables, AuditTrail audit, FollowUpStore followUps, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
+    HubTables tables, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
     ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -87,6 +87,16 @@ public sealed partial class EvidenceUpdate(
         }
 
         var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
+        var onward = await OnwardAsync(cancellationToken);
+        foreach (var (referralId, practiceOds) in changed.ToList())
+        {
+            // A connection's journey changes its parent's row (connections made and taken up): read the parent again.
+            if (onward.ParentOf.TryGetValue(referralId, out var parent) && !changed.ContainsKey(parent.ReferralId))
+            {
+                changed[parent.ReferralId] = parent.PracticeOds;
+            }
+        }
+
         var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var unplaced = 0;
         await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
@@ -100,7 +110,17 @@ public sealed partial class EvidenceUpdate(
             }
 
             var (known, old) = await rows.GetAsync(practice, referral.Key, ct);
-            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct));
+            var connections = new List<EvidenceRow>();
+            foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
+            {
+                if (ReferralJourney.From(child, practice, await audit.ReadAsync(child, ct), [], referral.Key) is { } connection)
+                {
+                    connections.Add(connection);
+                }
+            }
+
+            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct),
+                onward.ParentIdOf(referral.Key), connections, await EpisodeOfAsync(referral.Key, ct));
             if (!known || !EvidenceRowStore.Same(old, now))
             {
                 changes.Add((new RowChange(referral.Key, practice, now, !known), old));
@@ -209,6 +229,13 @@ public sealed partial class EvidenceUpdate(
             }
         }
 
+        // A link worker's episode (contacts, goals) changes the row of the referral it belongs to.
+        var episodeRows = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
+        await foreach (var row in episodeRows.QueryAsync<TableEntity>(after, select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            Seen(row.PartitionKey, null, row.Timestamp);
+        }
+
         return (changed, latest);
     }
 
@@ -240,11 +267,30 @@ public sealed partial class EvidenceUpdate(
             (responses.TryGetValue(response.ReferralId, out var list) ? list : responses[response.ReferralId] = []).Add(response);
         }
 
+        var onward = await OnwardAsync(cancellationToken);
+        var episodeRows = new ConcurrentDictionary<string, EpisodeFacts>(StringComparer.Ordinal);
+        var tableOfEpisodes = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
+        var withEpisode = new List<string>();
+        await foreach (var row in tableOfEpisodes.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            withEpisode.Add(row.PartitionKey);
+        }
+
+        await Parallel.ForEachAsync(withEpisode, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referralId, ct) =>
+        {
+            if (await EpisodeOfAsync(referralId, ct) is { } facts)
+            {
+                episodeRows[referralId] = facts;
+            }
+        });
         var counted = new EvidenceCells(instruments.Measures);
         var all = new List<RowChange>(practices.Count);
         foreach (var (referralId, practice) in practices)
         {
-            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? []);
+            var connections = (onward.ChildrenOf.GetValueOrDefault(referralId) ?? [])
+                .Select(child => ReferralJourney.From(child, practice, events.GetValueOrDefault(child) ?? [], [], referralId)).OfType<EvidenceRow>().ToList();
+            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? [],
+                onward.ParentIdOf(referralId), connections, episodeRows.GetValueOrDefault(referralId));
             if (row is not null)
             {
                 counted.Add(row);
@@ -265,8 +311,31 @@ public sealed partial class EvidenceUpdate(
         return rebuilt;
     }
 
+    private async Task<EpisodeFacts?> EpisodeOfAsync(string referralId, CancellationToken cancellationToken) =>
+        await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode) : null;
+
     private static IEnumerable<string> ViewsOf(EvidenceRow row) =>
-        row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone).Distinct(StringComparer.Ordinal);
+        (row.IsConnection ? row.Offers.Select(o => o.ProviderId) : row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Which referrals are onward connections of which (intake's index, one row per connection, ids only): read
+    /// whole once per run, as it holds one small row per connection.</summary>
+    private async Task<OnwardLinks> OnwardAsync(CancellationToken cancellationToken)
+    {
+        var links = new OnwardLinks([], []);
+        var index = await tables.GetAsync(Hub.Intake.OnwardReferralIndex.Table);
+        await foreach (var row in index.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey", "PracticeOds"], cancellationToken: cancellationToken))
+        {
+            links.ParentOf[row.RowKey] = (row.PartitionKey, row.GetString("PracticeOds"));
+            (links.ChildrenOf.TryGetValue(row.PartitionKey, out var children) ? children : links.ChildrenOf[row.PartitionKey] = []).Add(row.RowKey);
+        }
+
+        return links;
+    }
+
+    private sealed record OnwardLinks(Dictionary<string, (string ReferralId, string PracticeOds)> ParentOf, Dictionary<string, List<string>> ChildrenOf)
+    {
+        public string? ParentIdOf(string referralId) => ParentOf.TryGetValue(referralId, out var parent) ? parent.ReferralId : null;
+    }
 
     public void Dispose() => _running.Dispose();
 
@@ -284,6 +353,7 @@ public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cel
 /// <summary>The stored evidence's JSON, source-generated: enums by name, so a reordered enum never misreads a stored row.</summary>
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EvidenceRow))]
+[JsonSerializable(typeof(EpisodeFacts))]
 [JsonSerializable(typeof(EvidenceCell))]
 [JsonSerializable(typeof(EvidenceBatch))]
 [JsonSerializable(typeof(List<string>))]

@@ -17,8 +17,12 @@ public static class ReferralJourney
         AuditEventName.SurveySent, AuditEventName.SurveyAnswered, AuditEventName.OptedOut, AuditEventName.FollowUpEnded,
     ];
 
+    /// <param name="parentReferralId">For an onward connection, the referral it is <c>basedOn</c>.</param>
+    /// <param name="episode">The link worker's episode, when the referral has one.</param>
+    /// <param name="connections">The rows of this referral's onward connections (each read with this referral as its parent).</param>
     /// <returns>Null when the events hold no <c>referral-received</c> (not a referral, or one whose intake never finished).</returns>
-    public static EvidenceRow? From(string referralId, string practiceOds, IEnumerable<AuditEntry> events, IEnumerable<SurveyResponse> responses)
+    public static EvidenceRow? From(string referralId, string practiceOds, IEnumerable<AuditEntry> events, IEnumerable<SurveyResponse> responses,
+        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null, EpisodeFacts? episode = null)
     {
         DateTimeOffset? referredAt = null;
         var offers = new List<ProviderOffer>();
@@ -125,7 +129,9 @@ public static class ReferralJourney
 
         var baseline = Scores(responses, SurveyKind.Baseline);
         var followUp = Scores(responses, SurveyKind.FollowUp);
-        return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp);
+        connections ??= [];
+        return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp,
+            parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted), accepted ? episode : null);
     }
 
     /// <summary>Taking part, as the follow-up answer reports it: attended, or at least one session.</summary>

@@ -65,6 +65,7 @@ public static class ReportPage
         AppendFunnel(html, report);
         AppendTimeliness(html, report);
         AppendOutcomes(html, report);
+        AppendLinkWork(html, report);
         AppendNhsUse(html, report);
         return html.ToString();
     }
@@ -129,6 +130,19 @@ public static class ReportPage
             html.Append(Invariant, $"<p class=\"nhsuk-body\">{E(report.ComparisonGroup.Display)} people were followed up although they did not take part (declined, or said they never attended). They were not chosen at random and may differ from those who took part in ways the hub cannot see; set their change beside the main group's, not against it.</p>");
             AppendChangeTable(html, "Change in the comparison group (not randomised)", report.ComparisonOutcomes, report.Rule);
         }
+    }
+
+    private static void AppendLinkWork(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"link-work\">Link-worker services</h2>")
+            .Append("<p class=\"nhsuk-body\">For referrals a link-worker service accepted and opened an episode for: its contacts with the person, the onward connections it made to community activities, and the goals of the personalised plans. Per-person figures are over the people with an episode.</p>")
+            .Append(TableHead("nhsuk-table", "Link-worker services", ("Figure", false), ("Count", true), ("Per person, or median days", true)));
+        foreach (var line in report.LinkWork.Lines)
+        {
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(line.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(line.Count.Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(line.ValueText(report.Rule))}</td></tr>");
+        }
+
+        html.Append("</tbody></table>");
     }
 
     private static void AppendNhsUse(StringBuilder html, EvidenceReport report)

@@ -107,6 +107,17 @@ public sealed class OutputsAgreeTests(DisclosureHub hub) : IClassFixture<Disclos
             }
         }
 
+        var linkWork = Table(page.Body, "Link-worker services");
+        foreach (var line in report.LinkWork.Lines)
+        {
+            var row = linkWork.Single(r => r[0] == line.Label);
+            var group = Group(line.Code);
+            Same($"{line.Code} count", line.Count.Display, Shown(Population(group, "measure-population")), row[1]);
+            var inMeasure = line.Statistic == LinkWorkStatistic.None ? "–"
+                : group.MeasureScore?.Value is { } value ? (line.Statistic == LinkWorkStatistic.PerPerson ? rule.MeanText((double)value) : rule.DaysText((double)value)) : "withheld";
+            Same($"{line.Code} value", line.ValueText(rule), inMeasure, row[2]);
+        }
+
         Assert.True(compared > 30, $"only {compared} figures compared");
     }
 
