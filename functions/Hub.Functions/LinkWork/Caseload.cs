@@ -85,14 +85,23 @@ public sealed class Caseload(EpisodeStore episodes, ProviderWork work, OnwardRef
     }
 }
 
-/// <summary><c>GET provider/caseload</c> for a link-worker service's provider key: its open episodes with their next action.</summary>
-public sealed class CaseloadHttp(ApiKeys keys, Caseload caseload, FhirHttp http)
+/// <summary><c>GET provider/caseload</c> for a link-worker service's provider key: its open episodes with their next
+/// action (JSON). Opened with a sign-in link instead (<c>?t=</c>, no key): the same caseload as a page for people, the
+/// link used up (<see cref="CaseloadSignIn"/>).</summary>
+public sealed class CaseloadHttp(ApiKeys keys, Caseload caseload, CaseloadSignIn signIn, FhirHttp http)
 {
+    public const string Route = "provider/caseload";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Function("ReadCaseload")]
-    public async Task<IActionResult> Read([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "provider/caseload")] HttpRequest request)
+    public async Task<IActionResult> Read([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request)
     {
+        if (request.Query.ContainsKey("t") && string.IsNullOrEmpty(ApiKeyHeader.From(request)))
+        {
+            return await PageAsync(request);
+        }
+
         var caller = await keys.AuthenticateAsync(ApiKeyHeader.From(request), request.HttpContext.RequestAborted);
         if (caller is null)
         {
@@ -102,5 +111,20 @@ public sealed class CaseloadHttp(ApiKeys keys, Caseload caseload, FhirHttp http)
         var entries = caller.IsProvider ? await caseload.ListAsync(caller, request.HttpContext.RequestAborted) : [];
         return new BodyResult(200, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(new { episodes = entries }, Json),
             new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
+    }
+
+    private async Task<IActionResult> PageAsync(HttpRequest request)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (state, serviceId) = await signIn.UseAsync(request.Query["t"].ToString(), cancellationToken);
+        if (state != CaseloadSignInState.Open)
+        {
+            return CaseloadPage.Refused(state, serviceId);
+        }
+
+        // The service acts through its own signed link, as on its other pages.
+        var caller = new Caller($"provider-link:{serviceId}", "signed-link", new HashSet<string>(), Role: KeyRole.Provider, ProviderIds: new HashSet<string> { serviceId! });
+        var entries = await caseload.ListAsync(caller, cancellationToken);
+        return CaseloadPage.Show(entries, e => signIn.EpisodeLink(e.ServiceId, e.ReferralId));
     }
 }
