@@ -8,14 +8,27 @@ namespace Hub.Chase;
 /// <summary>The handover page a fresh handover link opens (the accept link opens the same page on
 /// <see cref="ProviderResponseHttp"/> once the acceptance is recorded). GET shows it to the accepting provider;
 /// POST, from the expired-link page, emails that provider a fresh link.</summary>
-public sealed class ProviderHandoverHttp(ProviderHandovers handovers)
+public sealed class ProviderHandoverHttp(ProviderHandovers handovers, IEnumerable<IHandoverLinks> pageLinks)
 {
     public const string Route = "provider/handover";
 
     [Function("ShowProviderHandover")]
     public async Task<IActionResult> Show(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request) =>
-        ProviderHandoverPage.Show(request, await handovers.OpenAsync(request.Query["t"].ToString(), request.HttpContext.RequestAborted));
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request)
+    {
+        var token = request.Query["t"].ToString();
+        var view = await handovers.OpenAsync(token, request.HttpContext.RequestAborted);
+        var links = new List<HandoverLink>();
+        if (view.State == HandoverState.Open)
+        {
+            foreach (var source in pageLinks)
+            {
+                links.AddRange(await source.ForAsync(view.Claims!.SubjectId, token, request.HttpContext.RequestAborted));
+            }
+        }
+
+        return ProviderHandoverPage.Show(request, view, links: links);
+    }
 
     [Function("RequestProviderHandoverLink")]
     public async Task<IActionResult> RequestLink(

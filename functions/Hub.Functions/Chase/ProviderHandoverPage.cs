@@ -7,6 +7,16 @@ using static Hub.Platform.Http.HtmlPage;
 
 namespace Hub.Chase;
 
+/// <summary>A further page for the accepting provider, linked from the handover page.</summary>
+public sealed record HandoverLink(string Text, string Href);
+
+/// <summary>The further pages a kind of service works on from the handover (registered by the slice that serves them,
+/// e.g. the link worker's episode), opened with the same link the handover page was opened with.</summary>
+public interface IHandoverLinks
+{
+    Task<IReadOnlyList<HandoverLink>> ForAsync(string providerId, string token, CancellationToken cancellationToken);
+}
+
 /// <summary>The handover page: the referral in full for the provider that accepted it. Never stored by a browser or a
 /// proxy (<c>Cache-Control: no-store</c>), printable (plain NHS.UK summary lists, no script), every text encoded.</summary>
 public static class ProviderHandoverPage
@@ -18,7 +28,9 @@ public static class ProviderHandoverPage
         ["Pragma"] = "no-cache",
     };
 
-    public static IActionResult Show(HttpRequest request, HandoverView view, List<(string Field, string Message)>? errors = null)
+    /// <param name="links">Further pages for this provider's kind of service (a link-worker service's episode and onward
+    /// connections), each opened with the same link.</param>
+    public static IActionResult Show(HttpRequest request, HandoverView view, List<(string Field, string Message)>? errors = null, IReadOnlyList<HandoverLink>? links = null)
     {
         if (view.State != HandoverState.Open)
         {
@@ -32,6 +44,16 @@ public static class ProviderHandoverPage
             .Append(CultureInfo.InvariantCulture, $"<h1>{E(h.Name ?? "Name not given")}</h1>")
             .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">You accepted this referral on {view.AcceptedAt:d MMMM yyyy}. Thank you: the referrer has been told.</p>")
             .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">For {E(view.ProviderName ?? "your organisation")}: {E(referral.Activity)}, referred by {E(referral.PracticeName)}. This page is for you only: please do not forward it. To keep a copy, print it (Ctrl+P or your browser's Print).</p>");
+        if (links is { Count: > 0 })
+        {
+            html.Append("<nav aria-label=\"Your work with this person\"><ul class=\"nhsuk-list\">");
+            foreach (var link in links)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<li><a class=\"nhsuk-link\" href=\"{E(link.Href)}\">{E(link.Text)}</a></li>");
+            }
+
+            html.Append("</ul></nav>");
+        }
 
         html.Append("<h2 class=\"nhsuk-heading-m\">The person</h2><dl class=\"nhsuk-summary-list\">")
             .Append(Row("Name", h.Name ?? "Not given"))

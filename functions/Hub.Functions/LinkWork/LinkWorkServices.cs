@@ -11,5 +11,6 @@ public static class LinkWorkServices
     public static IServiceCollection AddLinkWork(this IServiceCollection services, IConfiguration configuration) =>
         services
             .AddEpisodes(configuration)
-            .AddOnwardConnections(configuration);
+            .AddOnwardConnections(configuration)
+            .AddCaseload(configuration);
 }

@@ -207,6 +207,7 @@ public sealed class StoredSpellingsTests
         { Hub.LinkWork.NextAction.ReviewDue, "review-due" },
         { Hub.LinkWork.NextAction.NoContactYet, "no-contact-yet" },
         { Hub.LinkWork.NextAction.NoPlanYet, "no-plan-yet" },
+        { Hub.LinkWork.NextAction.ConnectionAwaitingProvider, "connection-awaiting-provider" },
         { Hub.LinkWork.NextAction.None, "none" },
     };
 
