@@ -11,7 +11,8 @@ namespace Hub.Evidence;
 /// (<c>Organization/{ODS}</c>), a scheme (<c>Group/{scheme id}</c>) or a provider (<c>HealthcareService/{id}</c>), and
 /// repeats to combine; <c>period</c> is a FHIR date search (<c>2026</c>, <c>2026-03</c>, <c>ge2026-01-01&amp;period=lt2026-04-01</c>)
 /// on the date each referral reached the hub. Periods are whole calendar months or longer (UTC): a report for a day, or
-/// for one day more than another, could be differenced into one person's figures.</summary>
+/// for one day more than another, could be differenced into one person's figures; and they are calendar blocks
+/// (<see cref="IsCalendarBlock"/>), so that one run of months minus an overlapping one cannot single out a month.</summary>
 public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<string> Schemes, string? Provider, DateTimeOffset? From, DateTimeOffset? To)
 {
     public static readonly ReportQuery Everything = new([], [], null, null, null);
@@ -99,6 +100,11 @@ public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<
             problems.Add(FhirProblem.Value("period",
                 "Reports cover whole calendar months: start on the first of a month and end on the last day of one (for example period=2026-03, or period=ge2026-01-01&period=le2026-06-30). Shorter periods could be subtracted from each other to single out a person."));
         }
+        else if (!IsCalendarBlock(from, to))
+        {
+            problems.Add(FhirProblem.Value("period",
+                "Reports cover one calendar block: a month (period=2026-03), a quarter (period=ge2026-04-01&period=le2026-06-30), a half-year (January–June or July–December), a calendar year (period=2026), or everything from the start of a quarter. Runs of months that overlap without nesting (January–February and February–March) could be subtracted from each other to single out a person."));
+        }
 
         return problems.Count > 0
             ? (null, problems)
@@ -132,6 +138,26 @@ public sealed record ReportQuery(IReadOnlyList<string> Practices, IReadOnlyList<
         start = end = default;
         return false;
     }
+
+    /// <summary>The periods a report may cover, so that no two a key can ask for overlap unless one holds the other:
+    /// one calendar month, quarter (January, April, July, October), half-year or year; or open-ended from the start of a
+    /// quarter (up to now) or up to the start of a year. Every block is a whole number of the blocks below it.</summary>
+    public static bool IsCalendarBlock(DateTimeOffset? from, DateTimeOffset? to) => (from, to) switch
+    {
+        (null, null) => true,
+        ({ } f, null) => (f.Month - 1) % 3 == 0,
+        (null, { } t) => t.Month == 1,
+        ({ } f, { } t) => (MonthsBetween(f, t), f.Month) switch
+        {
+            (1, _) => true,
+            (3, var m) => (m - 1) % 3 == 0,
+            (6, var m) => m is 1 or 7,
+            (12, var m) => m == 1,
+            _ => false,
+        },
+    };
+
+    private static int MonthsBetween(DateTimeOffset from, DateTimeOffset to) => ((to.Year - from.Year) * 12) + to.Month - from.Month;
 
     private static bool StartsAMonth(DateTimeOffset? at) => at is not { } t || (t.Day == 1 && t.TimeOfDay == TimeSpan.Zero && t.Offset == TimeSpan.Zero);
 

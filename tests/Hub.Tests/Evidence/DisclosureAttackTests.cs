@@ -55,8 +55,13 @@ public sealed class DisclosureAttackTests(DisclosureHub hub) : IClassFixture<Dis
     private static readonly string[][] Runs =
     [
         ["2026-01"], ["2026-02"], ["2026-03"], ["2026-04"], ["2026-05"], ["2026-06"],
-        ["2026-01", "2026-02"], ["2026-02", "2026-03"], ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05", "2026-06"],
-        ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"], ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"],
+        ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05", "2026-06"], ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"],
+    ];
+
+    /// <summary>Runs of months that overlap without one holding the other: one minus the other would leave a month.</summary>
+    private static readonly string[][] Overlapping =
+    [
+        ["2026-01", "2026-02"], ["2026-02", "2026-03"], ["2026-02", "2026-03", "2026-04"], ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"],
     ];
 
     [Fact]
@@ -99,9 +104,9 @@ public sealed class DisclosureAttackTests(DisclosureHub hub) : IClassFixture<Dis
         var tried = 0;
         foreach (var (subject, _) in subjects)
         {
-            // A run of months minus the same run less its last month: the people in that month, whose own report
-            // withholds the mean because there are fewer than eight of them.
-            foreach (var (longer, shorter, month) in new[] { (Runs[6], Runs[0], "2026-02"), (Runs[8], Runs[6], "2026-03"), (Runs[10], Runs[8], "2026-04,2026-05"), (Runs[11], Runs[10], "2026-06") })
+            // A block of months minus a block inside it: the people in the months left over, whose own reports
+            // withhold the mean because there are fewer than eight of them.
+            foreach (var (longer, shorter, month) in new[] { (Runs[6], Runs[0], "2026-02,2026-03"), (Runs[8], Runs[6], "2026-04,2026-05,2026-06"), (Runs[7], Runs[3], "2026-05,2026-06") })
             {
                 foreach (var group in attack.MeanGroups(subject, Period(longer)))
                 {
@@ -142,6 +147,28 @@ public sealed class DisclosureAttackTests(DisclosureHub hub) : IClassFixture<Dis
         var page = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/evidence", apiKey: hub.SchemeKey, query: "?period=ge2026-03-01&period=lt2026-03-09"), r => hub.Function<ReportHttp>().Page(r));
         Assert.Equal(400, page.Status);
         Assert.Contains("whole calendar months", page.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Runs_of_months_that_overlap_without_nesting_are_refused_to_every_report_key()
+    {
+        foreach (var key in new[] { hub.SchemeKey, hub.SmallPracticeKey, hub.AnalystKey })
+        {
+            foreach (var period in Overlapping.Select(r => "?" + Period(r)).Append("?period=ge2026-02-01").Append("?period=lt2026-03-01"))
+            {
+                var answer = await EvidenceReaders.MeasureReportAsync(hub, key, period);
+                Assert.True(answer.Status == 400, $"{period}: {answer.Status}");
+                Assert.Equal(["period"], answer.Expressions);
+            }
+        }
+
+        var page = await TestHub.CallAsync(HttpCall.Request("GET", "/api/reports/evidence", apiKey: hub.SchemeKey, query: "?period=ge2026-02-01&period=le2026-03-31"), r => hub.Function<ReportHttp>().Page(r));
+        Assert.Equal(400, page.Status);
+        Assert.Contains("calendar block", page.Body, StringComparison.Ordinal);
+        foreach (var block in new[] { "?period=2026-02", "?period=ge2026-04-01&period=le2026-06-30", "?period=ge2026-01-01&period=le2026-06-30", "?period=2026", "?period=ge2026-04-01" })
+        {
+            Assert.Equal(200, (await EvidenceReaders.MeasureReportAsync(hub, hub.SchemeKey, block)).Status);
+        }
     }
 
     [Fact]
