@@ -186,6 +186,11 @@ public static class SoakRun
                 if (output != Expected[scenario])
                 {
                     wrong.Add($"{referralId}: {scenario} ended {output}");
+                    // What happened to it, to tell a hub fault from a person who gave up: its emails (step and
+                    // SendGrid's answer) and its audit trail, ids and codes only.
+                    wrong.Add("      emails: " + string.Join(", ", index.Of(referralId).Select(e => $"{e.Step} {e.Email.RespondedWith}")));
+                    var trail = await hub.Get<AuditTrail>().ReadAsync(referralId);
+                    wrong.Add("      audit:  " + string.Join(", ", trail.Select(a => $"{a.At:HH:mm:ss} {a.Event}{(a.Outcome is null ? string.Empty : $" ({a.Outcome})")}")));
                 }
             }
 
@@ -198,7 +203,7 @@ public static class SoakRun
             Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
             Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
             Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count} ({parkedOrHeld} with an operator-visible reason); a person gave up waiting: {driverFailures.Count}");
-            foreach (var line in wrong.Concat(stuck).Concat(duplicates).Concat(driverFailures).Take(30))
+            foreach (var line in wrong.Concat(stuck).Concat(duplicates).Concat(driverFailures).Take(60))
             {
                 Console.WriteLine("    " + line);
             }
@@ -494,6 +499,10 @@ public static class SoakRun
                 await Task.Delay(200);
             }
         }
+
+        /// <summary>Every request for a referral that reached SendGrid, in order.</summary>
+        public IReadOnlyList<(string Step, RecordedEmail Email)> Of(string referralId) =>
+            _byReferral.TryGetValue(referralId, out var emails) ? [.. emails] : [];
 
         public List<string> Duplicates() =>
         [
