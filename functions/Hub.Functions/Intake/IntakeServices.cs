@@ -12,6 +12,7 @@ public static class IntakeServices
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection(IntakeOptions.Section));
         services.AddSingleton<ReferralIntake>();
         services.AddSingleton<ReferralLookup>();
+        services.AddSingleton<ProviderReferralRead>();
         services.AddSingleton<ReferralWithdrawal>();
         services.AddSingleton<OnwardReferralIndex>();
         services.AddSingleton<RejectionStore>();

@@ -14,7 +14,7 @@ namespace Hub.Intake;
 /// <summary>The referrer reads back: the CapabilityStatement, a referral's ServiceRequest and its Task. A caller sees only
 /// its own practices' referrals; anything else is a 404 that does not say whether it exists.</summary>
 public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskStore tasks, FhirSerializer fhir, FhirHttp http, TimeProvider time,
-    Hub.Chase.ProviderWork providerWork)
+    Hub.Chase.ProviderWork providerWork, ProviderReferralRead providerReads)
 {
     [Function("Metadata")]
     public IActionResult Metadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
@@ -49,26 +49,10 @@ public sealed class ReferralReadHttp(ApiKeys keys, ReferralLookup lookup, TaskSt
     /// one of its services has accepted it; while offered to it, only what the offer email carries; otherwise 404.</summary>
     private async Task<IActionResult> ReadOfferedOrOwnedAsync(HttpRequest request, Caller caller, string id)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        var seen = await providerWork.FindByReferralAsync(caller, id, cancellationToken);
-        if (seen is null)
-        {
-            return http.NotFound(request, $"ServiceRequest/{id}");
-        }
-
-        if (seen.Sight == Hub.Chase.ProviderSight.Offered)
-        {
-            var minimum = Hub.Chase.ProviderWork.OfferMinimum(seen);
-            return http.Resource(request, minimum, HttpStatusCode.OK, VersionHeaders(minimum));
-        }
-
-        var served = await lookup.ServeAsync(seen.Record, cancellationToken);
-        if (served is null || !await providerWork.OpenHandoverAsync(seen, cancellationToken))
-        {
-            return http.NotFound(request, $"ServiceRequest/{id}");
-        }
-
-        return http.Resource(request, served.ServiceRequest, HttpStatusCode.OK, VersionHeaders(served.ServiceRequest));
+        var seen = await providerReads.ReadAsync(caller, id, request.HttpContext.RequestAborted);
+        return seen is null
+            ? http.NotFound(request, $"ServiceRequest/{id}")
+            : http.Resource(request, seen.ServiceRequest, HttpStatusCode.OK, VersionHeaders(seen.ServiceRequest));
     }
 
     /// <summary><c>GET fhir/ServiceRequest/{id}/_history/{vid}</c>: the hub keeps a referral's current version only, so

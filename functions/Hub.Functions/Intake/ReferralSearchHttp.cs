@@ -18,7 +18,8 @@ namespace Hub.Intake;
 /// storage (see <see cref="SearchPages"/>). Parameters the hub does not know are ignored, as FHIR allows, and left out of
 /// the links. Only the caller's own practices are ever searched.</summary>
 public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, ReferralLookup lookup, TaskStore tasks, HubTables tables,
-    SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork, OnwardReferralIndex onward)
+    SearchPages pages, FhirSerializer fhir, FhirHttp http, Hub.Chase.ProviderWork providerWork, OnwardReferralIndex onward,
+    ProviderReferralRead providerReads)
 {
     [Function("SearchServiceRequest")]
     public Task<IActionResult> SearchServiceRequest(
@@ -101,23 +102,12 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             return pages.Refuse(context, badToken);
         }
 
-        var seen = await providerWork.FindByReferralAsync(context.Caller, ids[0], context.Aborted);
-        if (seen is null)
+        return await providerReads.ReadAsync(context.Caller, ids[0], context.Aborted) switch
         {
-            return pages.Answer(context, [], null, 0);
-        }
-
-        if (seen.Sight == Hub.Chase.ProviderSight.Offered)
-        {
-            return pages.Answer(context, [Hub.Chase.ProviderWork.OfferMinimum(seen)], null, 1);
-        }
-
-        if (await lookup.ServeAsync(seen.Record, context.Aborted) is not { } served || !await providerWork.OpenHandoverAsync(seen, context.Aborted))
-        {
-            return pages.Answer(context, [], null, 0);
-        }
-
-        return pages.Answer(context, [served.ServiceRequest], null, 1, included: Included(seen.Document, wanted));
+            null => pages.Answer(context, [], null, 0),
+            { Full: false } offered => pages.Answer(context, [offered.ServiceRequest], null, 1),
+            var owned => pages.Answer(context, [owned.ServiceRequest], null, 1, included: Included(owned.Task.Document, wanted)),
+        };
     }
 
     /// <summary>The stored bundle's resources that the referral points at through the included elements, made fit to
