@@ -45,20 +45,22 @@ public sealed class NoPersonalDataInTelemetryTests(TelemetryHub hub) : IClassFix
         var ask = HttpCall.Request("POST", "/api/provider/handover", TestHub.Utf8($"t={Uri.EscapeDataString(expired)}&csrf={csrf}"), "application/x-www-form-urlencoded");
         ask.Headers.Cookie = cookie;
         Assert.Equal(200, (await TestHub.CallAsync(ask, r => hub.Function<Hub.Chase.ProviderHandoverHttp>().RequestLink(r))).Status);
-        // A progress report from the handover page (could not contact: the referrer's email path).
-        var (page, pageCookie, pageCsrf) = await ProviderLinks.OpenFormAsync(hub, ProviderLinks.Find(second, "Accept")!);
-        var sequence = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
-        var report = HttpCall.Request("POST", "/api/provider/progress",
-            TestHub.Utf8($"report=could-not-contact&n={sequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={pageCsrf}"), "application/x-www-form-urlencoded");
-        report.Headers.Cookie = pageCookie;
-        Assert.Equal(200, (await TestHub.CallAsync(report, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
-        // The first session: a coded entry for the GP record, under consent with the hub's note.
-        var (sessionPage, sessionCookie, sessionCsrf) = await ProviderLinks.OpenFormAsync(hub, ProviderLinks.Find(second, "Accept")!);
-        var sessionSequence = System.Text.RegularExpressions.Regex.Match(sessionPage.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
-        var session = HttpCall.Request("POST", "/api/provider/progress",
-            TestHub.Utf8($"report=first-session&day=1&month=12&year=2026&n={sessionSequence}&t={Uri.EscapeDataString(ProviderLinks.Token(ProviderLinks.Find(second, "Accept")!))}&csrf={sessionCsrf}"), "application/x-www-form-urlencoded");
-        session.Headers.Cookie = sessionCookie;
-        Assert.Equal(200, (await TestHub.CallAsync(session, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
+        // A progress report from the handover page, as the provider sends it (the form's sequence number and anti-forgery).
+        async System.Threading.Tasks.Task ReportProgressAsync(string fields)
+        {
+            var accept = ProviderLinks.Find(second, "Accept")!;
+            var (page, pageCookie, pageCsrf) = await ProviderLinks.OpenFormAsync(hub, accept);
+            var sequence = System.Text.RegularExpressions.Regex.Match(page.Body, "name=\"n\" value=\"(\\d+)\"").Groups[1].Value;
+            var report = HttpCall.Request("POST", "/api/provider/progress",
+                TestHub.Utf8($"{fields}&n={sequence}&t={Uri.EscapeDataString(ProviderLinks.Token(accept))}&csrf={pageCsrf}"), "application/x-www-form-urlencoded");
+            report.Headers.Cookie = pageCookie;
+            Assert.Equal(200, (await TestHub.CallAsync(report, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
+        }
+
+        // Could not contact (the referrer's email path), then the first session (a coded entry for the GP record, under
+        // consent with the hub's note).
+        await ReportProgressAsync("report=could-not-contact");
+        await ReportProgressAsync("report=first-session&day=1&month=12&year=2026");
         await Eventually.ValueAsync(async () =>
         {
             await hub.Get<Hub.WriteBack.GpProgressWrites>().RunAsync();
