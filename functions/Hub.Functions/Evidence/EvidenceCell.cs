@@ -195,6 +195,56 @@ public sealed class EvidenceCell
 
     public int GoalsMet { get; set; }
 
+    /// <summary>Of <see cref="LinkWorkConnections"/>, those whose activity reported the person at a session.</summary>
+    public int LinkWorkConnectionsStarted { get; set; }
+
+    /// <summary>People with an episode the link worker assessed at least once (its own wellbeing assessments).</summary>
+    public int LinkWorkPeopleAssessed { get; set; }
+
+    /// <summary>Per measure code: the link worker's assessments, first to last (a person assessed once is "baseline only").</summary>
+    public Dictionary<string, ScoreChange> Assessments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>People a link worker saw whose follow-up is over, who took up at least one onward connection, or none.</summary>
+    public int OnwardTookUpPeople { get; set; }
+
+    public int OnwardNonePeople { get; set; }
+
+    /// <summary>Per measure code: the follow-up's change for those two groups (not randomised).</summary>
+    public Dictionary<string, ScoreChange> OnwardTookUpOutcomes { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, ScoreChange> OnwardNoneOutcomes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Accepted referrals whose provider reported progress (reported by the provider).</summary>
+    public int ProviderReported { get; set; }
+
+    /// <summary>Accepted referrals the provider reported at a session or more.</summary>
+    public int ProviderAttended { get; set; }
+
+    /// <summary>Whole days from acceptance to the first session the provider reported attended → people.</summary>
+    public Dictionary<double, int> DaysToFirstSessionAttended { get; set; } = [];
+
+    /// <summary>Sessions attended as the provider last reported them → people.</summary>
+    public Dictionary<double, int> SessionsReported { get; set; } = [];
+
+    /// <summary>The person declined after the provider accepted, as the provider reported it.</summary>
+    public int ProviderDeclined { get; set; }
+
+    public int ProviderFinished { get; set; }
+
+    public int ProviderStopped { get; set; }
+
+    /// <summary>Accepted referrals whose person answered the follow-up (what the person says).</summary>
+    public int PersonAnswered { get; set; }
+
+    /// <summary>Said at follow-up they attended (or went to a session or more).</summary>
+    public int PersonAttended { get; set; }
+
+    /// <summary>Said at follow-up they never attended.</summary>
+    public int PersonNotAttended { get; set; }
+
+    /// <summary>Sessions the person said at follow-up they attended → people.</summary>
+    public Dictionary<double, int> SessionsSaid { get; set; } = [];
+
     /// <summary>Days from referral to a provider's first answer, to the minute (as <see cref="EvidenceRow"/> keeps them).</summary>
     public Dictionary<double, int> DaysToFirstAnswer { get; set; } = [];
 
@@ -280,7 +330,24 @@ public sealed class EvidenceCell
                 {
                     Histogram.Add(DaysToFirstContact, firstContact, sign);
                 }
+
+                LinkWorkConnectionsStarted += sign * (row.ConnectionsStarted ?? 0);
+                if (episode.FirstAssessment is { } first)
+                {
+                    LinkWorkPeopleAssessed += sign;
+                    foreach (var measure in measures.ReportedAs(MeasureReporting.Outcome))
+                    {
+                        var before = measure.ScoreIn(first);
+                        var after = episode.LastAssessment is { } last ? measure.ScoreIn(last) : null;
+                        if (before is not null || after is not null)
+                        {
+                            (Assessments.TryGetValue(measure.Code, out var change) ? change : Assessments[measure.Code] = new ScoreChange()).Add(before, after, sign);
+                        }
+                    }
+                }
             }
+
+            AddEngagement(row, sign);
 
             if (row.DaysToAcceptance is { } accept)
             {
@@ -328,6 +395,22 @@ public sealed class EvidenceCell
             if (row.FollowUpResult is FollowUpResult.Answered or FollowUpResult.NoResponse or FollowUpResult.OptedOut)
             {
                 AddScores(Outcomes, row, measures.ReportedAs(MeasureReporting.Outcome).Concat(measures.ReportedAs(MeasureReporting.NhsUse)), sign);
+                if (row.WithLinkWorker)
+                {
+                    // Took up at least one onward connection, or none: two groups that chose differently (not randomised).
+                    var tookUpOnward = row.ConnectionsTakenUp > 0;
+                    if (tookUpOnward)
+                    {
+                        OnwardTookUpPeople += sign;
+                    }
+                    else
+                    {
+                        OnwardNonePeople += sign;
+                    }
+
+                    AddScores(tookUpOnward ? OnwardTookUpOutcomes : OnwardNoneOutcomes, row, measures.ReportedAs(MeasureReporting.Outcome), sign);
+                }
+
                 if (row.Baseline.TryGetValue(CostOffset.GpAppointments, out var gpBefore) && row.Baseline.TryGetValue(CostOffset.AeAttendances, out var aeBefore)
                     && row.FollowUp.TryGetValue(CostOffset.GpAppointments, out var gpAfter) && row.FollowUp.TryGetValue(CostOffset.AeAttendances, out var aeAfter))
                 {
@@ -371,6 +454,24 @@ public sealed class EvidenceCell
         LinkWorkPeopleConnected += other.LinkWorkPeopleConnected;
         GoalsSet += other.GoalsSet;
         GoalsMet += other.GoalsMet;
+        LinkWorkConnectionsStarted += other.LinkWorkConnectionsStarted;
+        LinkWorkPeopleAssessed += other.LinkWorkPeopleAssessed;
+        OnwardTookUpPeople += other.OnwardTookUpPeople;
+        OnwardNonePeople += other.OnwardNonePeople;
+        ProviderReported += other.ProviderReported;
+        ProviderAttended += other.ProviderAttended;
+        ProviderDeclined += other.ProviderDeclined;
+        ProviderFinished += other.ProviderFinished;
+        ProviderStopped += other.ProviderStopped;
+        PersonAnswered += other.PersonAnswered;
+        PersonAttended += other.PersonAttended;
+        PersonNotAttended += other.PersonNotAttended;
+        MergeCounts(DaysToFirstSessionAttended, other.DaysToFirstSessionAttended);
+        MergeCounts(SessionsReported, other.SessionsReported);
+        MergeCounts(SessionsSaid, other.SessionsSaid);
+        MergeChanges(Assessments, other.Assessments);
+        MergeChanges(OnwardTookUpOutcomes, other.OnwardTookUpOutcomes);
+        MergeChanges(OnwardNoneOutcomes, other.OnwardNoneOutcomes);
         MergeCounts(DaysToFirstContact, other.DaysToFirstContact);
         MergeCounts(Declines, other.Declines);
         MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
@@ -390,13 +491,18 @@ public sealed class EvidenceCell
         && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Connections == 0 && ConnectionsTakenUp == 0 && PeopleConnected == 0 && LinkWorkPeople == 0 && Contacts == 0
         && LinkWorkConnections == 0 && LinkWorkConnectionsTakenUp == 0 && LinkWorkPeopleConnected == 0 && GoalsSet == 0 && GoalsMet == 0 && DaysToFirstContact.Count == 0 && Declines.Count == 0
         && DaysToFirstAnswer.Count == 0 && DaysToAcceptance.Count == 0 && DaysOfferedToAnswer.Count == 0 && DaysToFirstSession.Count == 0 && NhsUseChanges.Count == 0
-        && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty);
+        && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty)
+        && LinkWorkConnectionsStarted == 0 && LinkWorkPeopleAssessed == 0 && OnwardTookUpPeople == 0 && OnwardNonePeople == 0
+        && ProviderReported == 0 && ProviderAttended == 0 && ProviderDeclined == 0 && ProviderFinished == 0 && ProviderStopped == 0
+        && PersonAnswered == 0 && PersonAttended == 0 && PersonNotAttended == 0
+        && DaysToFirstSessionAttended.Count == 0 && SessionsReported.Count == 0 && SessionsSaid.Count == 0
+        && Assessments.Values.All(c => c.IsEmpty) && OnwardTookUpOutcomes.Values.All(c => c.IsEmpty) && OnwardNoneOutcomes.Values.All(c => c.IsEmpty);
 
     /// <summary>Drops the measures whose change sums to nothing (after a referral left the cell), so a cell kept up
     /// to date and one counted afresh over the same referrals are the same.</summary>
     public EvidenceCell Pruned()
     {
-        foreach (var changes in new[] { Outcomes, Comparison })
+        foreach (var changes in new[] { Outcomes, Comparison, Assessments, OnwardTookUpOutcomes, OnwardNoneOutcomes })
         {
             foreach (var code in changes.Where(c => c.Value.IsEmpty).Select(c => c.Key).ToList())
             {
@@ -414,6 +520,52 @@ public sealed class EvidenceCell
     {
         var bar = key.IndexOf('|', StringComparison.Ordinal);
         return (double.Parse(key[..bar], System.Globalization.CultureInfo.InvariantCulture), double.Parse(key[(bar + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Engagement after acceptance from its two sources, kept apart: what the accepting provider reported
+    /// (<see cref="EvidenceRow.Engagement"/>) and what the person said at follow-up.</summary>
+    private void AddEngagement(EvidenceRow row, int sign)
+    {
+        if (row.Engagement is { } reported)
+        {
+            ProviderReported += sign;
+            if (reported.Attended)
+            {
+                ProviderAttended += sign;
+            }
+
+            if (row.DaysToFirstSessionAttended is { } days)
+            {
+                Histogram.Add(DaysToFirstSessionAttended, days, sign);
+            }
+
+            if (reported.Sessions is { } sessions)
+            {
+                Histogram.Add(SessionsReported, sessions, sign);
+            }
+
+            switch (reported.Ended)
+            {
+                case ProviderEnding.Declined: ProviderDeclined += sign; break;
+                case ProviderEnding.Finished: ProviderFinished += sign; break;
+                case ProviderEnding.Stopped: ProviderStopped += sign; break;
+            }
+        }
+
+        if (row.FollowUpResult == FollowUpResult.Answered)
+        {
+            PersonAnswered += sign;
+            switch (row.Attended)
+            {
+                case true: PersonAttended += sign; break;
+                case false: PersonNotAttended += sign; break;
+            }
+
+            if (row.SessionsSaid is { } said)
+            {
+                Histogram.Add(SessionsSaid, said, sign);
+            }
+        }
     }
 
     private static void AddScores(Dictionary<string, ScoreChange> changes, EvidenceRow row, IEnumerable<OutcomeMeasure> measures, int sign)

@@ -35,6 +35,8 @@ public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures 
             .Where(g => rule.ShowsStatistics(g.Count())).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var csv = new StringBuilder();
         csv.Append("pseudonym,practice_ods,referral_month,provider,chase_result,providers_offered,decline_reasons,days_to_first_answer,days_to_acceptance,days_to_first_session,follow_up,took_up,attended");
+        // What the accepting provider reported (attended is what the person said at follow-up).
+        csv.Append(",provider_attended,provider_days_to_first_session,provider_sessions,provider_ended,provider_end_code");
         foreach (var measure in Measures)
         {
             csv.Append(',').Append(Cell($"baseline_{measure}")).Append(',').Append(Cell($"follow_up_{measure}"));
@@ -60,6 +62,11 @@ public sealed class EvidenceCsv(byte[] pseudonymKey, MeasureCatalogue? measures 
                 Kebab(row.FollowUpResult.ToString()),
                 ReferralFunnel.TookUp(row) ? "yes" : "no",
                 row.Attended switch { true => "yes", false => "no", null => null },
+                row.Engagement is { } reported ? (reported.Attended ? "yes" : "no") : null,
+                row.DaysToFirstSessionAttended?.ToString(Invariant),
+                row.Engagement?.Sessions?.ToString(Invariant),
+                row.Engagement?.Ended is { } ended ? Kebab(ended.ToString()) : null,
+                row.Engagement?.EndCode,
             };
             foreach (var measure in Measures)
             {

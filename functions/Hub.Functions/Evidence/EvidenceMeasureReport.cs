@@ -116,6 +116,9 @@ public static class EvidenceMeasureReport
             measureReport.Group.Add(group);
         }
 
+        AddLinkWorkOutcomes(measureReport, report);
+        AddEngagement(measureReport, report);
+
         if (report.Cost.Configured)
         {
             var cost = report.Cost;
@@ -141,6 +144,62 @@ public static class EvidenceMeasureReport
         }
 
         return measureReport;
+    }
+
+    /// <summary>The link workers' own assessments (coded <c>link-worker-assessment</c>, apart from the follow-up's
+    /// <c>took-up</c>), and the follow-up's change for people who took up an onward connection or none (<c>onward-took-up</c>,
+    /// <c>onward-none</c>; not randomised), with the two groups' sizes.</summary>
+    private static void AddLinkWorkOutcomes(MeasureReport measureReport, EvidenceReport report)
+    {
+        var rule = report.Rule;
+        MeasureReport.GroupComponent Relabelled(OutcomeChange change, string code, string text)
+        {
+            var group = ChangeGroup(change, comparison: false, rule);
+            group.Code!.Coding[1].Code = code;
+            group.Code.Text = $"{change.Label}: {text}";
+            return group;
+        }
+
+        foreach (var change in report.LinkWork.Assessments)
+        {
+            measureReport.Group.Add(Relabelled(change, "link-worker-assessment", "mean change from the link worker's first to last assessment, people assessed twice or more (the link worker's, not the follow-up survey's)"));
+        }
+
+        var onward = report.LinkWork.Onward;
+        foreach (var (code, people, label) in new[] { ("onward-took-up-people", onward.TookUpPeople, "People a link worker saw, followed up, who took up at least one onward connection"), ("onward-none-people", onward.NonePeople, "People a link worker saw, followed up, who took up no onward connection") })
+        {
+            var group = CodedGroup(EvidenceCodes, code, label);
+            group.Population.Add(Population("measure-population", people));
+            measureReport.Group.Add(group);
+        }
+
+        foreach (var change in onward.TookUp)
+        {
+            measureReport.Group.Add(Relabelled(change, "onward-took-up", "change for people who took up an onward connection (not randomised: the groups chose differently)"));
+        }
+
+        foreach (var change in onward.None)
+        {
+            measureReport.Group.Add(Relabelled(change, "onward-none", "change for people who took up no onward connection (not randomised: the groups chose differently)"));
+        }
+    }
+
+    /// <summary>The page's engagement tables, line by line: each group coded with the line and with its source
+    /// (<c>reported-by-provider</c> or <c>said-at-follow-up</c>); the median as the score where the line has one.</summary>
+    private static void AddEngagement(MeasureReport measureReport, EvidenceReport report)
+    {
+        foreach (var line in report.Engagement.Lines)
+        {
+            var group = CodedGroup(EvidenceCodes, line.Code, $"{line.Label} ({(line.Source == EngagementSource.Provider ? "reported by providers" : "said by the person at follow-up")})");
+            group.Code!.Coding.Add(new Coding(EvidenceCodes, line.SourceCode));
+            group.Population.Add(Population("measure-population", line.Count));
+            if (line.Statistic != EngagementStatistic.None)
+            {
+                Score(group, line.Value, line.Statistic == EngagementStatistic.MedianDays ? "d" : "{session}", line.Statistic == EngagementStatistic.MedianDays ? "days" : "sessions");
+            }
+
+            measureReport.Group.Add(group);
+        }
     }
 
     private static MeasureReport.GroupComponent ChangeGroup(OutcomeChange change, bool comparison, DisclosureRule rule)

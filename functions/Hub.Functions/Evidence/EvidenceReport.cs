@@ -31,7 +31,8 @@ public sealed record EvidenceReport(
     Figure ComparisonGroup,
     CostOffset Cost,
     DisclosureRule Rule,
-    LinkWorkFigures LinkWork)
+    LinkWorkFigures LinkWork,
+    EngagementFigures Engagement)
 {
     /// <summary>The report over the shipped instruments' measures.</summary>
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs) =>
@@ -58,7 +59,8 @@ public sealed record EvidenceReport(
             rule.Count(cell.ComparisonGroup),
             CostOffset.FromChanges(cell.NhsUseChanges, costs),
             rule,
-            LinkWorkFigures.FromCell(cell, rule));
+            LinkWorkFigures.FromCell(cell, rule, measures),
+            EngagementFigures.FromCell(cell, rule));
     }
 
     public static EvidenceReport Build(IReadOnlyList<EvidenceRow> rows, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
@@ -75,6 +77,8 @@ public sealed record EvidenceReport(
         // Attrition counts people whose follow-up is over; those still waiting have not had the chance to answer.
         var finished = funnel.Engaged.Where(r => r.FollowUpResult is FollowUpResult.Answered or FollowUpResult.NoResponse or FollowUpResult.OptedOut).ToList();
         var outcomes = measures.ReportedAs(MeasureReporting.Outcome).ToList();
+        // Link work and engagement: the same sums the cells keep, over these rows.
+        var cell = EvidenceCells.Of(rows, measures).Merge(rows.Select(r => r.PracticeOds).Distinct(StringComparer.Ordinal), null, null);
 
         return new EvidenceReport(
             scope,
@@ -88,6 +92,7 @@ public sealed record EvidenceReport(
             rule.Count(comparison.Count),
             CostOffset.Of(finished, costs),
             rule,
-            LinkWorkFigures.FromCell(EvidenceCells.Of(rows, measures).Merge(rows.Select(r => r.PracticeOds).Distinct(StringComparer.Ordinal), null, null), rule));
+            LinkWorkFigures.FromCell(cell, rule, measures),
+            EngagementFigures.FromCell(cell, rule));
     }
 }

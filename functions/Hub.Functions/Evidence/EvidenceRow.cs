@@ -46,6 +46,27 @@ public enum FollowUpResult
     Withdrawn,
 }
 
+/// <summary>How the accepting provider said its work with the person ended (its last report of <c>declined</c>,
+/// <c>finished</c> or <c>stopped</c>).</summary>
+public enum ProviderEnding
+{
+    /// <summary>The person declined the service after the provider accepted the referral.</summary>
+    Declined,
+    Finished,
+    Stopped,
+}
+
+/// <summary>What the accepting provider reported after accepting (the audit trail's <c>progress-reported</c> lines):
+/// how many reports, the first session the person attended, sessions attended as last reported, and how the work
+/// ended with its code (the provider's outcome or stop reason). Dates, counts and codes only.</summary>
+/// <param name="Reports">Progress reports of any kind (contacted and could-not-contact included).</param>
+public sealed record ProviderEngagement(int Reports, DateOnly? FirstSessionAttended = null, int? Sessions = null, ProviderEnding? Ended = null, string? EndCode = null)
+{
+    /// <summary>The provider reported the person at one session or more.</summary>
+    [JsonIgnore]
+    public bool Attended => FirstSessionAttended is not null || Sessions > 0;
+}
+
 /// <summary>One offer to one provider, with the time it was made and answered.</summary>
 public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, OfferAnswer Answer, DateTimeOffset? AnsweredAt, string? DeclineReason)
 {
@@ -73,6 +94,8 @@ public sealed record ProviderOffer(string ProviderId, DateTimeOffset OfferedAt, 
 /// <param name="Connections">Onward connections the link-worker service made from this referral.</param>
 /// <param name="ConnectionsTakenUp">Of those, the ones a provider accepted.</param>
 /// <param name="Episode">The link worker's episode, when a link-worker service accepted the referral and opened one.</param>
+/// <param name="Engagement">What the accepting provider reported after accepting; null when it reported nothing.</param>
+/// <param name="ConnectionsStarted">Of the onward connections, those whose activity reported the person at a session.</param>
 public sealed record EvidenceRow(
     string ReferralId,
     string PracticeOds,
@@ -88,8 +111,24 @@ public sealed record EvidenceRow(
     string? ParentReferralId = null,
     int Connections = 0,
     int ConnectionsTakenUp = 0,
-    EpisodeFacts? Episode = null)
+    EpisodeFacts? Episode = null,
+    ProviderEngagement? Engagement = null,
+    int? ConnectionsStarted = null)
 {
+    /// <summary>Whole days from the provider's acceptance to the first session it reported the person attended.</summary>
+    [JsonIgnore]
+    public int? DaysToFirstSessionAttended => Engagement?.FirstSessionAttended is { } first && Acceptance?.AnsweredAt is { } accepted
+        ? Math.Max(0, first.DayNumber - DateOnly.FromDateTime(accepted.UtcDateTime).DayNumber)
+        : null;
+
+    /// <summary>The number of sessions the person said at follow-up they attended, when they answered it.</summary>
+    [JsonIgnore]
+    public double? SessionsSaid => FollowUpResult == FollowUpResult.Answered && FollowUp.TryGetValue("sessions-attended", out var sessions) ? sessions : null;
+
+    /// <summary>People a link worker saw: an episode, or onward connections made from the referral.</summary>
+    [JsonIgnore]
+    public bool WithLinkWorker => Episode is not null || Connections > 0;
+
     /// <summary>Whole days from the link worker's acceptance to the first contact with the person.</summary>
     [JsonIgnore]
     public int? DaysToFirstContact => Episode?.FirstContact is { } first && Acceptance?.AnsweredAt is { } accepted
@@ -141,7 +180,7 @@ public sealed record EvidenceRow(
             _ => ChaseResult.AllDeclined,
         };
         return this with { Offers = [offer], Chase = chase, FirstSession = null, FollowUpResult = FollowUpResult.None, FollowUpSent = false, Attended = null, Baseline = Empty, FollowUp = Empty,
-            Connections = 0, ConnectionsTakenUp = 0, Episode = null };
+            Connections = 0, ConnectionsTakenUp = 0, Episode = null, Engagement = null, ConnectionsStarted = null };
     }
 
     // To the minute: a report's times are exact histograms of these, and minutes keep them small.

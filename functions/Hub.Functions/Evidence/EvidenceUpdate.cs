@@ -312,7 +312,7 @@ public sealed partial class EvidenceUpdate(
     }
 
     private async Task<EpisodeFacts?> EpisodeOfAsync(string referralId, CancellationToken cancellationToken) =>
-        await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode) : null;
+        await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode, instruments.FollowUp) : null;
 
     private static IEnumerable<string> ViewsOf(EvidenceRow row) =>
         (row.IsConnection ? row.Offers.Select(o => o.ProviderId) : row.Offers.Select(o => o.ProviderId).Prepend(CellKey.Everyone)).Distinct(StringComparer.Ordinal);

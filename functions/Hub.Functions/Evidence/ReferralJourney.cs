@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hub.Chase;
 using Hub.FollowUp;
 using Hub.Referrals;
@@ -15,6 +16,7 @@ public static class ReferralJourney
         AuditEventName.ReferralReceived, AuditEventName.Offered, AuditEventName.ProviderAccepted, AuditEventName.ProviderDeclined, AuditEventName.Declined,
         AuditEventName.Accepted, AuditEventName.Rejected, AuditEventName.Escalated, AuditEventName.Withdrawn, AuditEventName.FollowUpPlanned,
         AuditEventName.SurveySent, AuditEventName.SurveyAnswered, AuditEventName.OptedOut, AuditEventName.FollowUpEnded,
+        AuditEventName.ProgressReported,
     ];
 
     /// <param name="parentReferralId">For an onward connection, the referral it is <c>basedOn</c>.</param>
@@ -31,6 +33,8 @@ public static class ReferralJourney
         DateOnly? firstSession = null;
         bool accepted = false, withdrawn = false, surveySent = false, answered = false, optedOut = false;
         FollowUpOutcome? ended = null;
+        string? acceptedBy = null;
+        var progress = new List<(string ProviderId, string? Outcome)>();
 
         foreach (var e in events.OrderBy(e => e.At))
         {
@@ -58,6 +62,7 @@ public static class ReferralJourney
                     break;
                 case AuditEventName.Accepted when provider is not null:
                     accepted = true;
+                    acceptedBy ??= provider;
                     chase = ChaseResult.Accepted;
                     Answer(offers, provider, e.At, OfferAnswer.Accepted, null);
                     firstSession = ChaseAudit.FirstSessionOf(e);
@@ -82,6 +87,9 @@ public static class ReferralJourney
                     break;
                 case AuditEventName.FollowUpEnded:
                     ended = FollowUpAudit.OutcomeOf(e);
+                    break;
+                case AuditEventName.ProgressReported when provider is not null:
+                    progress.Add((provider, e.Outcome));
                     break;
                 default:
                     break;
@@ -131,7 +139,53 @@ public static class ReferralJourney
         var followUp = Scores(responses, SurveyKind.FollowUp);
         connections ??= [];
         return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp,
-            parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted), accepted ? episode : null);
+            parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted), accepted ? episode : null,
+            accepted ? Engagement(progress.Where(p => p.ProviderId == acceptedBy).Select(p => p.Outcome)) : null,
+            connections.Count == 0 ? null : connections.Count(c => c.Engagement?.Attended == true));
+    }
+
+    /// <summary>The accepting provider's progress reports, in order, read back into what the evidence counts: the
+    /// audit line's outcome is <c>{report}</c> or <c>{report}:{detail}</c> (<see cref="ChaseAudit.ProgressReported"/>).
+    /// A later report of the same kind replaces an earlier one; null when the provider reported nothing.</summary>
+    public static ProviderEngagement? Engagement(IEnumerable<string?> outcomes)
+    {
+        ProviderEngagement? engagement = null;
+        foreach (var outcome in outcomes)
+        {
+            var colon = outcome?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+            var spelling = colon < 0 ? outcome : outcome![..colon];
+            var detail = colon < 0 ? null : outcome![(colon + 1)..];
+            if (StoredSpelling.ParseOrNull<ProgressReport>(spelling) is not { } report)
+            {
+                continue;
+            }
+
+            var now = engagement ?? new ProviderEngagement(0);
+            now = now with { Reports = now.Reports + 1 };
+            switch (report)
+            {
+                case ProgressReport.FirstSession:
+                    var date = DateOnly.TryParseExact(detail, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : (DateOnly?)null;
+                    now = now with { FirstSessionAttended = date ?? now.FirstSessionAttended, Sessions = Math.Max(now.Sessions ?? 0, 1) };
+                    break;
+                case ProgressReport.Sessions when int.TryParse(detail, NumberStyles.None, CultureInfo.InvariantCulture, out var sessions):
+                    now = now with { Sessions = sessions };
+                    break;
+                case ProgressReport.Declined:
+                    now = now with { Ended = ProviderEnding.Declined, EndCode = null };
+                    break;
+                case ProgressReport.Finished:
+                    now = now with { Ended = ProviderEnding.Finished, EndCode = StoredSpelling.ParseOrNull<FinishOutcome>(detail)?.Spelling() };
+                    break;
+                case ProgressReport.Stopped:
+                    now = now with { Ended = ProviderEnding.Stopped, EndCode = StoredSpelling.ParseOrNull<StopReason>(detail)?.Spelling() };
+                    break;
+            }
+
+            engagement = now;
+        }
+
+        return engagement;
     }
 
     /// <summary>Taking part, as the follow-up answer reports it: attended, or at least one session.</summary>

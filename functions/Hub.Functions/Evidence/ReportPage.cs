@@ -64,8 +64,10 @@ public static class ReportPage
 
         AppendFunnel(html, report);
         AppendTimeliness(html, report);
+        AppendEngagement(html, report);
         AppendOutcomes(html, report);
         AppendLinkWork(html, report);
+        AppendLinkWorkOutcomes(html, report);
         AppendNhsUse(html, report);
         return html.ToString();
     }
@@ -143,6 +145,51 @@ public static class ReportPage
         }
 
         html.Append("</tbody></table>");
+    }
+
+    /// <summary>Engagement after acceptance from its two sources, in two tables: what providers reported, and what the
+    /// people said at follow-up. Neither is taken for the other.</summary>
+    private static void AppendEngagement(StringBuilder html, EvidenceReport report)
+    {
+        html.Append("<h2 id=\"engagement\">Engagement</h2>")
+            .Append("<p class=\"nhsuk-body\">Whether people took part once a provider accepted them, from two sources kept apart: what the providers reported as it happened (on the handover page or through the provider API), and what the people said in their follow-up survey. The two can differ: providers report as they go and may not report at all, and only some people answer the follow-up.</p>");
+        AppendEngagementTable(html, "Engagement reported by providers", report.Engagement.ReportedByProviders, report.Rule);
+        AppendEngagementTable(html, "Engagement said by the person at follow-up", report.Engagement.SaidByPeople, report.Rule);
+    }
+
+    private static void AppendEngagementTable(StringBuilder html, string caption, IReadOnlyList<EngagementLine> lines, DisclosureRule rule)
+    {
+        html.Append(TableHead("nhsuk-table", E(caption), ("Figure", false), ("People", true), ("Median", true)));
+        foreach (var line in lines)
+        {
+            html.Append(Invariant, $"<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\">{E(line.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(line.Count.Display)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{E(line.ValueText(rule))}</td></tr>");
+        }
+
+        html.Append("</tbody></table>");
+    }
+
+    /// <summary>The link workers' own wellbeing assessments (apart from the follow-up survey's answers), and the follow-up's
+    /// change for people who took up an onward connection against those who took up none (not randomised).</summary>
+    private static void AppendLinkWorkOutcomes(StringBuilder html, EvidenceReport report)
+    {
+        var linkWork = report.LinkWork;
+        html.Append("<h3 id=\"link-work-assessments\">Wellbeing as the link worker assessed it</h3>")
+            .Append("<p class=\"nhsuk-body\">The ONS4 questions a link worker asks during the episode, recorded as the link worker's, from the first assessment to the last. These are not the follow-up survey's answers, which are shown under Wellbeing and loneliness: the link worker asks in person, at times of their choosing.</p>");
+        if (linkWork.Assessments.Count == 0)
+        {
+            html.Append("<p class=\"nhsuk-body\">No link worker has recorded an assessment for the referrals in this report.</p>");
+        }
+        else
+        {
+            html.Append("<p class=\"nhsuk-body-s\">Here \"both answers\" are people the link worker assessed twice or more (their first and last assessments), and \"baseline only\" people assessed once.</p>");
+            AppendChangeTable(html, "Change between the link worker's first and last assessments", linkWork.Assessments, report.Rule);
+        }
+
+        var onward = linkWork.Onward;
+        html.Append("<h3 id=\"onward-comparison\">People who took up an onward connection, and people who took up none (not randomised)</h3>")
+            .Append(Invariant, $"<p class=\"nhsuk-body\">The follow-up survey's change for the people a link worker saw: {E(onward.TookUpPeople.Display)} took up at least one onward connection (an activity accepted them) and {E(onward.NonePeople.Display)} took up none. Not randomised: the two groups chose differently and may differ in ways the hub cannot see, so the difference between them is not the effect of the connections.</p>");
+        AppendChangeTable(html, "Change for people who took up an onward connection (not randomised)", onward.TookUp, report.Rule);
+        AppendChangeTable(html, "Change for people who took up no onward connection (not randomised)", onward.None, report.Rule);
     }
 
     private static void AppendNhsUse(StringBuilder html, EvidenceReport report)

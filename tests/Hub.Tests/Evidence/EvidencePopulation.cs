@@ -23,6 +23,10 @@ namespace Hub.Tests.Evidence;
 /// part) or 0; the UCLA-3 total starts at 7 and moves by −1 with probability 0.6 (took part) or 0.1; GP appointments start
 /// at 4 ± 2 and fall by 1 with probability 0.6 (took part); A&amp;E attendances start at 0 or 1 and fall to 0 with
 /// probability 0.5 when 1. Scores are rounded and kept in range.</item>
+/// <item>The accepting provider's progress (drawn from a random stream of its own, so the rest is as without it): 70% of
+/// the accepted get a report (contacted the next day); of those 10% decline three days after acceptance, the rest
+/// attend a first session 2–14 days after acceptance, 60% of whom have 2–10 sessions reported, and then 50% are
+/// finished (goals met) and 20% stopped (health).</item>
 /// </list></summary>
 public sealed class EvidencePopulation
 {
@@ -34,6 +38,7 @@ public sealed class EvidencePopulation
     public const double AnxietyEffect = -1.0;
 
     private readonly Random _random;
+    private readonly Random _progress;
     private static readonly DateTimeOffset DefaultStart = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly DateTimeOffset _start;
@@ -53,6 +58,7 @@ public sealed class EvidencePopulation
     {
         _start = start ?? DefaultStart;
         _random = new Random(seed);
+        _progress = new Random(unchecked((seed * 7919) + 15));
         _practices = practices ?? Practices;
         _providers = providers ?? Providers;
         _practiceWeights = practiceWeights ?? _practices.Select(_ => 1).ToList();
@@ -73,6 +79,12 @@ public sealed class EvidencePopulation
         Referrals.Select(r => ReferralJourney.From(r.ReferralId, r.PracticeOds, r.Events, r.Responses)!).ToList();
 
     public int ExpectedOf(string key) => Expected.GetValueOrDefault(key);
+
+    /// <summary>Days from acceptance to the first session the providers reported, one per person.</summary>
+    public List<double> ExpectedDaysToFirstSession { get; } = [];
+
+    /// <summary>Sessions attended as the providers last reported them, one per person.</summary>
+    public List<double> ExpectedSessions { get; } = [];
 
     /// <summary>Writes the population into the hub's tables as the hub itself would have: the referral rows, the audit
     /// trail and the survey answers.</summary>
@@ -163,6 +175,7 @@ public sealed class EvidencePopulation
         var session = DateOnly.FromDateTime(acceptedAt.UtcDateTime).AddDays(7);
         referral.Add(acceptedAt, "accepted", $"provider:{accepting}", session.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         referral.Add(acceptedAt.AddMinutes(1), "follow-up-planned", "hub", "baseline:with-referral;survey-to:patient");
+        Progress(referral, accepting, acceptedAt);
 
         var lifeBefore = Clamp(Normal(4.5, 1.5), 0, 10);
         var anxietyBefore = Clamp(Normal(6, 1.5), 0, 10);
@@ -239,6 +252,50 @@ public sealed class EvidencePopulation
             ["sessions-attended"] = tookPart ? 1 + _random.Next(8) : 0,
         }));
         return referral;
+    }
+
+    /// <summary>The accepting provider's progress reports, as the handover page records them (<c>progress-reported</c>).</summary>
+    private void Progress(GeneratedReferral referral, string provider, DateTimeOffset acceptedAt)
+    {
+        if (_progress.NextDouble() >= 0.7)
+        {
+            return;
+        }
+
+        var actor = $"provider:{provider}";
+        Count("provider-reported");
+        referral.Add(acceptedAt.AddDays(1), "progress-reported", actor, "contacted");
+        if (_progress.NextDouble() < 0.1)
+        {
+            Count("provider-declined");
+            referral.Add(acceptedAt.AddDays(3), "progress-reported", actor, "declined");
+            return;
+        }
+
+        var days = 2 + _progress.Next(13);
+        var first = DateOnly.FromDateTime(acceptedAt.UtcDateTime).AddDays(days);
+        Count("provider-attended");
+        ExpectedDaysToFirstSession.Add(days);
+        referral.Add(acceptedAt.AddDays(days).AddHours(2), "progress-reported", actor, $"first-session:{first:yyyy-MM-dd}");
+        var sessions = 1;
+        if (_progress.NextDouble() < 0.6)
+        {
+            sessions = 2 + _progress.Next(9);
+            referral.Add(acceptedAt.AddDays(days + 30), "progress-reported", actor, $"sessions:{sessions}");
+        }
+
+        ExpectedSessions.Add(sessions);
+        var end = _progress.NextDouble();
+        if (end < 0.5)
+        {
+            Count("provider-finished");
+            referral.Add(acceptedAt.AddDays(days + 60), "progress-reported", actor, "finished:goals-met");
+        }
+        else if (end < 0.7)
+        {
+            Count("provider-stopped");
+            referral.Add(acceptedAt.AddDays(days + 40), "progress-reported", actor, "stopped:health");
+        }
     }
 
     private static SurveyResponse Response(string id, string practice, string kind, string source, DateTimeOffset at, Dictionary<string, decimal> measures) =>

@@ -1,0 +1,76 @@
+namespace Hub.Evidence;
+
+/// <summary>Where an engagement figure comes from: the two are never added together or set against each other as one.</summary>
+public enum EngagementSource
+{
+    /// <summary>What the accepting provider reported on the handover page or through the provider API.</summary>
+    Provider,
+    /// <summary>What the person said in their follow-up survey.</summary>
+    Person,
+}
+
+/// <summary>What an engagement line's second figure is.</summary>
+public enum EngagementStatistic
+{
+    None,
+    /// <summary>The median, in whole days.</summary>
+    MedianDays,
+    /// <summary>The median number of sessions per person.</summary>
+    MedianSessions,
+}
+
+/// <summary>One line of <see cref="EngagementFigures"/>: a code (in the hub's <c>sp-evidence</c> CodeSystem), a label,
+/// its source, the people counted and, for some, a median (null when withheld for too few people).</summary>
+public sealed record EngagementLine(string Code, string Label, EngagementSource Source, Figure Count, EngagementStatistic Statistic, double? Value)
+{
+    /// <summary>The source's code, a second coding on the MeasureReport's group.</summary>
+    public string SourceCode => Source == EngagementSource.Provider ? EngagementFigures.ProviderSource : EngagementFigures.PersonSource;
+
+    /// <summary>The second figure as the page prints it: "–" when the line has none, "withheld" for too few people.</summary>
+    public string ValueText(DisclosureRule rule) => Statistic switch
+    {
+        EngagementStatistic.None => "–",
+        _ when Value is null => "withheld",
+        _ => rule.DaysText(Value.Value),
+    };
+}
+
+/// <summary>Engagement after acceptance, each figure labelled with its source: what the accepting providers reported
+/// (progress reports: a first session attended, sessions attended so far, the person declining, the work finished or
+/// stopped) beside what the people said at follow-up (attended or not, and how many sessions). Over accepted referrals;
+/// counts under the <see cref="DisclosureRule"/>, medians only for enough people.</summary>
+public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByProviders, IReadOnlyList<EngagementLine> SaidByPeople)
+{
+    public const string ProviderSource = "reported-by-provider";
+    public const string PersonSource = "said-at-follow-up";
+
+    public IEnumerable<EngagementLine> Lines => ReportedByProviders.Concat(SaidByPeople);
+
+    public static EngagementFigures FromCell(EvidenceCell cell, DisclosureRule rule)
+    {
+        double? Median(Dictionary<double, int> histogram) =>
+            rule.ShowsStatistics(Histogram.Total(histogram)) ? rule.Days(Histogram.Quantile(histogram, 0.5)) : null;
+        EngagementLine Line(string code, string label, EngagementSource source, int count, EngagementStatistic statistic = EngagementStatistic.None, double? value = null) =>
+            new(code, label, source, rule.Count(count), statistic, value);
+
+        return new EngagementFigures(
+        [
+            Line("engagement-provider-reported", "Accepted referrals the provider reported progress on", EngagementSource.Provider, cell.ProviderReported),
+            Line("engagement-provider-attended", "Attended at least one session", EngagementSource.Provider, cell.ProviderAttended),
+            Line("engagement-provider-first-session", "First session attended, with its date: days from acceptance", EngagementSource.Provider,
+                Histogram.Total(cell.DaysToFirstSessionAttended), EngagementStatistic.MedianDays, Median(cell.DaysToFirstSessionAttended)),
+            Line("engagement-provider-sessions", "Sessions attended so far, as last reported: sessions per person", EngagementSource.Provider,
+                Histogram.Total(cell.SessionsReported), EngagementStatistic.MedianSessions, Median(cell.SessionsReported)),
+            Line("engagement-provider-declined", "Declined after the provider accepted", EngagementSource.Provider, cell.ProviderDeclined),
+            Line("engagement-provider-finished", "Finished with the provider", EngagementSource.Provider, cell.ProviderFinished),
+            Line("engagement-provider-stopped", "Stopped before finishing", EngagementSource.Provider, cell.ProviderStopped),
+        ],
+        [
+            Line("engagement-person-answered", "Answered the follow-up", EngagementSource.Person, cell.PersonAnswered),
+            Line("engagement-person-attended", "Said they attended", EngagementSource.Person, cell.PersonAttended),
+            Line("engagement-person-sessions", "Said how many sessions they attended: sessions per person", EngagementSource.Person,
+                Histogram.Total(cell.SessionsSaid), EngagementStatistic.MedianSessions, Median(cell.SessionsSaid)),
+            Line("engagement-person-not-attended", "Said they never attended", EngagementSource.Person, cell.PersonNotAttended),
+        ]);
+    }
+}
