@@ -19,13 +19,11 @@ public enum EngagementStatistic
     MedianSessions,
 }
 
-/// <summary>One line of <see cref="EngagementFigures"/>: a code (in the hub's <c>sp-evidence</c> CodeSystem), a label,
+/// <summary>One line of <see cref="EngagementFigures"/>: a code (in the hub's <c>sp-evidence</c> CodeSystem, naming its
+/// source: <c>engagement-provider-…</c> or <c>engagement-person-…</c>), a label,
 /// its source, the people counted and, for some, a median (null when withheld for too few people).</summary>
 public sealed record EngagementLine(string Code, string Label, EngagementSource Source, Figure Count, EngagementStatistic Statistic, double? Value)
 {
-    /// <summary>The source's code, a second coding on the MeasureReport's group.</summary>
-    public string SourceCode => Source == EngagementSource.Provider ? EngagementFigures.ProviderSource : EngagementFigures.PersonSource;
-
     /// <summary>The second figure as the page prints it: "–" when the line has none, "withheld" for too few people.</summary>
     public string ValueText(DisclosureRule rule) => Statistic switch
     {
@@ -41,9 +39,6 @@ public sealed record EngagementLine(string Code, string Label, EngagementSource 
 /// counts under the <see cref="DisclosureRule"/>, medians only for enough people.</summary>
 public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByProviders, IReadOnlyList<EngagementLine> SaidByPeople)
 {
-    public const string ProviderSource = "reported-by-provider";
-    public const string PersonSource = "said-at-follow-up";
-
     public IEnumerable<EngagementLine> Lines => ReportedByProviders.Concat(SaidByPeople);
 
     public static EngagementFigures FromCell(EvidenceCell cell, DisclosureRule rule)

@@ -184,14 +184,14 @@ public static class EvidenceMeasureReport
         }
     }
 
-    /// <summary>The page's engagement tables, line by line: each group coded with the line and with its source
-    /// (<c>reported-by-provider</c> or <c>said-at-follow-up</c>); the median as the score where the line has one.</summary>
+    /// <summary>The page's engagement tables, line by line: each group's code names its source (<c>engagement-provider-…</c>
+    /// reported by providers, <c>engagement-person-…</c> said by the person at follow-up) and so does its text; the median
+    /// as the score where the line has one.</summary>
     private static void AddEngagement(MeasureReport measureReport, EvidenceReport report)
     {
         foreach (var line in report.Engagement.Lines)
         {
             var group = CodedGroup(EvidenceCodes, line.Code, $"{line.Label} ({(line.Source == EngagementSource.Provider ? "reported by providers" : "said by the person at follow-up")})");
-            group.Code!.Coding.Add(new Coding(EvidenceCodes, line.SourceCode));
             group.Population.Add(Population("measure-population", line.Count));
             if (line.Statistic != EngagementStatistic.None)
             {

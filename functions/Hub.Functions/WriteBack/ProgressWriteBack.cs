@@ -77,12 +77,30 @@ public static class GpProgressResources
     }
 }
 
+/// <summary>A progress point the GP record did not take (refused, or unreachable for the whole retry period), as an
+/// operator sees it: ids, the point, the state, the server's reasons as stored, when it was parked, and how often an
+/// operator has retried it.</summary>
+public sealed record ParkedProgressWrite(string ReferralId, string Point, string PracticeOds, string State, string? Detail, DateTimeOffset? ParkedAt, int Attempts, int Retries);
+
+/// <summary>What an operator's retry of a parked progress point did.</summary>
+public enum ProgressRetryResult
+{
+    /// <summary>The point was never queued (no such referral or point, or the practice has no endpoint).</summary>
+    NotFound,
+    /// <summary>Written, or never parked: nothing to retry.</summary>
+    NotParked,
+    /// <summary>Queued again (or already queued again by an earlier retry) and tried at once.</summary>
+    Retrying,
+}
+
 /// <summary>The provider's progress points, written to the GP record from an outbox (table <see cref="Table"/>, one row
 /// per referral and point, added once): tried at once by the timer, again with a backoff that doubles from
 /// <see cref="WriteBackOptions.ProgressFirstRetryAfter"/> while the practice's server is unreachable, and recorded
 /// <c>unreachable</c> (audited <c>write-back-parked</c>, logged) after <see cref="WriteBackOptions.ProgressGiveUpAfter"/>;
-/// a refusal is recorded <c>refused</c> with the server's reasons at once. Nothing is lost on a restart: the rows are the
-/// work. Written only for practices with a write-back endpoint.</summary>
+/// a refusal is recorded <c>refused</c> with the server's reasons at once. An operator lists the parked points
+/// (<see cref="ParkedAsync"/>) and, once the cause is fixed, retries one (<see cref="RetryAsync"/>): it is queued again
+/// with a fresh retry period, so the conditional create on the hub's identifier means it is never written twice.
+/// Nothing is lost on a restart: the rows are the work. Written only for practices with a write-back endpoint.</summary>
 public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gpRecord, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit,
     TimeProvider time, IOptions<WriteBackOptions> options, ILogger<GpProgressWrites> logger)
 {
@@ -128,6 +146,75 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
         var table = await tables.GetAsync(Table);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(referralId, point.Spelling(), cancellationToken: cancellationToken);
         return row.HasValue ? StoredSpelling.ParseOrNull<WriteBackState>(row.Value!.GetString("State")) : null;
+    }
+
+    /// <summary>Every parked point (refused or unreachable), oldest first.</summary>
+    public async Task<IReadOnlyList<ParkedProgressWrite>> ParkedAsync(CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(Table);
+        var parked = new List<ParkedProgressWrite>();
+        var filter = TableClient.CreateQueryFilter($"State eq {WriteBackState.Refused.Spelling()} or State eq {WriteBackState.Unreachable.Spelling()}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            parked.Add(new ParkedProgressWrite(row.PartitionKey, row.RowKey, row.GetString("PracticeOds") ?? string.Empty, row.GetString("State") ?? string.Empty,
+                row.GetString("Detail"), row.GetDateTimeOffset("SettledAt"), row.GetInt32("Attempts") ?? 0, row.GetInt32("Retries") ?? 0));
+        }
+
+        return [.. parked.OrderBy(p => p.ParkedAt)];
+    }
+
+    /// <summary>An operator's retry of a parked point: queued again now with a fresh retry period, then tried at once.
+    /// Safe to send twice: a point an earlier retry queued again is left as it is, and a written one is not touched.</summary>
+    /// <returns>What the retry did, and the point's state after it (null when never queued).</returns>
+    public async Task<(ProgressRetryResult Result, WriteBackState? State)> RetryAsync(string referralId, GpProgressPoint point, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId))
+        {
+            return (ProgressRetryResult.NotFound, null);
+        }
+
+        var table = await tables.GetAsync(Table);
+        for (var attempt = 0; ; attempt++)
+        {
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(referralId, point.Spelling(), cancellationToken: cancellationToken);
+            if (!found.HasValue || found.Value is not { } row)
+            {
+                return (ProgressRetryResult.NotFound, null);
+            }
+
+            var state = StoredSpelling.ParseOrNull<WriteBackState>(row.GetString("State"));
+            if (state == WriteBackState.Pending && (row.GetInt32("Retries") ?? 0) > 0)
+            {
+                // An earlier retry queued it again; the timer (or that retry) is writing it.
+                return (ProgressRetryResult.Retrying, state);
+            }
+
+            if (state is not (WriteBackState.Refused or WriteBackState.Unreachable))
+            {
+                return (ProgressRetryResult.NotParked, state);
+            }
+
+            var now = time.GetUtcNow();
+            row["State"] = WriteBackState.Pending.Spelling();
+            row["Attempts"] = 0;
+            row["MadeAt"] = now;
+            row["NextAttempt"] = now;
+            row["Retries"] = (row.GetInt32("Retries") ?? 0) + 1;
+            row["RetriedAt"] = now;
+            try
+            {
+                row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag ?? row.ETag;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 3)
+            {
+                // Another retry moved it first: read it again and answer as it now is.
+                continue;
+            }
+
+            LogRetried(logger, referralId, row.RowKey);
+            await WriteAsync(table, row, cancellationToken);
+            return (ProgressRetryResult.Retrying, await StateAsync(referralId, point, cancellationToken));
+        }
     }
 
     /// <summary>Writes every point that is due.</summary>
@@ -238,7 +325,10 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
 
         if (state is WriteBackState.Refused or WriteBackState.Unreachable)
         {
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WriteBackParked, AuditActor.Hub, $"{kind}:{state.Spelling()}", $"write-back-parked-{kind}"), cancellationToken);
+            // Once per parking: a point an operator retried and that is parked again is audited again.
+            var retries = row.GetInt32("Retries") ?? 0;
+            var once = retries == 0 ? $"write-back-parked-{kind}" : $"write-back-parked-{kind}-retry{retries}";
+            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WriteBackParked, AuditActor.Hub, $"{kind}:{state.Spelling()}", once), cancellationToken);
             LogParked(logger, row.PartitionKey, point.Spelling(), state.Spelling());
         }
 
@@ -247,6 +337,9 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the {Point} point of referral {ReferralId} to the practice failed (attempt {Attempt}); it is tried again")]
     private static partial void LogRetrying(ILogger logger, string referralId, string point, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An operator retried the {Point} point of referral {ReferralId} for the GP record")]
+    private static partial void LogRetried(ILogger logger, string referralId, string point);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Point} point of referral {ReferralId} was not written to the GP record ({State}); the reason is stored with it")]
     private static partial void LogParked(ILogger logger, string referralId, string point, string state);

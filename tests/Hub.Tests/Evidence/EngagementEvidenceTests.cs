@@ -169,8 +169,8 @@ public sealed class EngagementEvidenceTests
         foreach (var line in report.Engagement.Lines)
         {
             var group = measure.Group.Single(g => g.Code.Coding[0].Code == line.Code);
-            Assert.Equal((EvidenceMeasureReport.EvidenceCodes, line.Source == EngagementSource.Provider ? "reported-by-provider" : "said-at-follow-up"),
-                (group.Code.Coding[1].System, group.Code.Coding[1].Code));
+            Assert.Equal(EvidenceMeasureReport.EvidenceCodes, group.Code.Coding.Single().System);
+            Assert.StartsWith(line.Source == EngagementSource.Provider ? "engagement-provider-" : "engagement-person-", line.Code, StringComparison.Ordinal);
             Assert.EndsWith(line.Source == EngagementSource.Provider ? "(reported by providers)" : "(said by the person at follow-up)", group.Code.Text, StringComparison.Ordinal);
         }
     }

@@ -68,10 +68,11 @@ public sealed class EvidenceCellsTests
     {
         var rows = new EvidencePopulation(seed: 9, referrals: 300).Rows().ToList();
         var cells = EvidenceCells.Of(rows, Measures);
-        // Ten referrals move on: each is withdrawn after the fact.
         for (var i = 0; i < 10; i++)
         {
-            var moved = rows[i] with { FollowUpResult = FollowUpResult.Withdrawn, Baseline = EvidenceRow.Empty, FollowUp = EvidenceRow.Empty };
+            // Ten referrals move on: each is withdrawn after the fact, and its provider reports the person declined.
+            var moved = rows[i] with { FollowUpResult = FollowUpResult.Withdrawn, Baseline = EvidenceRow.Empty, FollowUp = EvidenceRow.Empty,
+                Engagement = rows[i].Chase == Hub.Evidence.ChaseResult.Accepted ? new ProviderEngagement(1, Ended: ProviderEnding.Declined) : null };
             cells.Add(rows[i], -1);
             cells.Add(moved);
             rows[i] = moved;
@@ -109,6 +110,17 @@ public sealed class EvidenceCellsTests
                 Assert.Equal((a.Wilcoxon!.N, a.Wilcoxon.Zeros, a.Wilcoxon.VPlus, a.Wilcoxon.VMinus, a.Wilcoxon.Exact), (b.Wilcoxon!.N, b.Wilcoxon.Zeros, b.Wilcoxon.VPlus, b.Wilcoxon.VMinus, b.Wilcoxon.Exact));
                 Close(a.Wilcoxon.P, b.Wilcoxon.P);
             }
+        }
+
+        // Engagement (both sources) and the link workers' lines, assessments and onward comparison.
+        Assert.Equal(rows.Engagement.Lines.Select(l => (l.Code, l.Source, l.Count.Count, l.Value)), cells.Engagement.Lines.Select(l => (l.Code, l.Source, l.Count.Count, l.Value)));
+        Assert.Equal(rows.LinkWork.Lines.Select(l => (l.Code, l.Count.Count, l.Value)), cells.LinkWork.Lines.Select(l => (l.Code, l.Count.Count, l.Value)));
+        Assert.Equal((rows.LinkWork.Onward.TookUpPeople.Count, rows.LinkWork.Onward.NonePeople.Count), (cells.LinkWork.Onward.TookUpPeople.Count, cells.LinkWork.Onward.NonePeople.Count));
+        foreach (var (a, b) in rows.LinkWork.Assessments.Concat(rows.LinkWork.Onward.TookUp).Concat(rows.LinkWork.Onward.None)
+            .Zip(cells.LinkWork.Assessments.Concat(cells.LinkWork.Onward.TookUp).Concat(cells.LinkWork.Onward.None)))
+        {
+            Assert.Equal((a.Code, a.Paired.Count, a.BaselineOnly.Count, a.Improved.Count, a.Worse.Count), (b.Code, b.Paired.Count, b.BaselineOnly.Count, b.Improved.Count, b.Worse.Count));
+            Close(a.T?.MeanDifference, b.T?.MeanDifference);
         }
 
         Assert.Equal(rows.Cost.N.Count, cells.Cost.N.Count);

@@ -118,6 +118,35 @@ public sealed class OutputsAgreeTests(DisclosureHub hub) : IClassFixture<Disclos
             Same($"{line.Code} value", line.ValueText(rule), inMeasure, row[2]);
         }
 
+        // Engagement, each source in its own table, and each group's code naming its source in the MeasureReport.
+        foreach (var (caption, lines) in new[] { ("Engagement reported by providers", report.Engagement.ReportedByProviders), ("Engagement said by the person at follow-up", report.Engagement.SaidByPeople) })
+        {
+            var table = Table(page.Body, caption);
+            Assert.Equal(lines.Select(l => l.Label), table.Select(r => r[0]));
+            foreach (var line in lines)
+            {
+                var row = table.Single(r => r[0] == line.Label);
+                var group = Group(line.Code);
+                Same($"{line.Code} people", line.Count.Display, Shown(Population(group, "measure-population")), row[1]);
+                var inMeasure = line.Statistic == EngagementStatistic.None ? "–" : group.MeasureScore?.Value is { } value ? rule.DaysText((double)value) : "withheld";
+                Same($"{line.Code} median", line.ValueText(rule), inMeasure, row[2]);
+            }
+        }
+
+        // The onward comparison (not randomised): the groups' sizes in the text and the MeasureReport, their changes in tables.
+        var onward = report.LinkWork.Onward;
+        Assert.Contains($"{onward.TookUpPeople.Display} took up at least one onward connection", page.Body, StringComparison.Ordinal);
+        Same("onward took-up people", onward.TookUpPeople.Display, Shown(Population(Group("onward-took-up-people"), "measure-population")), onward.TookUpPeople.Display);
+        foreach (var (caption, onwardChanges, code) in new[] { ("Change for people who took up an onward connection (not randomised)", onward.TookUp, "onward-took-up"), ("Change for people who took up no onward connection (not randomised)", onward.None, "onward-none") })
+        {
+            var table = Table(page.Body, caption);
+            foreach (var change in onwardChanges)
+            {
+                var row = table.Single(r => r[0].StartsWith(change.Label + " (", StringComparison.Ordinal));
+                Same($"{code} {change.Code} paired", change.Paired.Display, Shown(Population(Group(change.Code, code), "measure-population")), row[1]);
+            }
+        }
+
         Assert.True(compared > 30, $"only {compared} figures compared");
     }
 

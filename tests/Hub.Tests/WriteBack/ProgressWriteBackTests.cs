@@ -115,4 +115,60 @@ public sealed partial class ProgressWriteBackTests(ProgressWriteBackHub hub) : I
         await hub.Get<GpProgressWrites>().RunAsync();
         Assert.Single(Written(referralId));
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_refused_point_is_listed_for_the_operator_and_its_retry_writes_it_once_when_the_practice_takes_it()
+    {
+        var (referralId, link) = await AcceptedAsync();
+        await hub.Get<GpProgressWrites>().RunAsync();
+        var operations = hub.Function<Hub.Operations.ProgressWriteBackHttp>();
+        Task<HttpAnswer> RetryAsync(string point = "declined") =>
+            TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/write-backs/{referralId}/progress/{point}/retry"), r => operations.Retry(r, referralId, point));
+        Task<HttpAnswer> ListAsync() => TestHub.CallAsync(HttpCall.Request("GET", "/api/manage/write-backs/progress"), r => operations.List(r));
+
+        hub.Practice.Refuse(true);
+        try
+        {
+            await ReportAsync(link, ("report", "declined"));
+            await Eventually.ValueAsync(async () =>
+            {
+                await hub.Get<GpProgressWrites>().RunAsync();
+                return await hub.Get<GpProgressWrites>().StateAsync(referralId, GpProgressPoint.Declined);
+            }, s => s == Hub.FollowUp.WriteBackState.Refused, what: "the declined point to be refused");
+
+            // The operator sees it, with the server's reasons.
+            var listed = await ListAsync();
+            Assert.Equal(200, listed.Status);
+            using (var parked = System.Text.Json.JsonDocument.Parse(listed.Body))
+            {
+                var mine = parked.RootElement.GetProperty("parked").EnumerateArray().Single(p => p.GetProperty("referralId").GetString() == referralId);
+                Assert.Equal(("declined", "refused"), (mine.GetProperty("point").GetString(), mine.GetProperty("state").GetString()));
+                Assert.Contains("not registered", mine.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            // Retried before the cause is fixed: refused again, and audited again.
+            var early = await RetryAsync();
+            Assert.Equal(202, early.Status);
+            Assert.Contains("\"state\": \"refused\"", early.Body, StringComparison.Ordinal);
+            Assert.Equal(2, (await hub.AuditWithAsync(referralId, "write-back-parked")).Count(a => a.Event == "write-back-parked" && a.Outcome == "progress-declined:refused"));
+        }
+        finally
+        {
+            hub.Practice.Refuse(false);
+        }
+
+        var retried = await RetryAsync();
+        Assert.Equal(202, retried.Status);
+        Assert.Contains("\"state\": \"written\"", retried.Body, StringComparison.Ordinal);
+        Assert.Single(Written(referralId));
+        Assert.Contains(await hub.AuditWithAsync(referralId, "written-back"), a => a.Event == "written-back" && a.Outcome == "progress-declined");
+
+        // Sent again, or the timer again: nothing more is written, and nothing is listed.
+        Assert.Equal(409, (await RetryAsync()).Status);
+        await hub.Get<GpProgressWrites>().RunAsync();
+        Assert.Single(Written(referralId));
+        Assert.DoesNotContain(referralId, (await ListAsync()).Body, StringComparison.Ordinal);
+        Assert.Equal(404, (await RetryAsync("started")).Status);
+        Assert.Equal(400, (await RetryAsync("half-way")).Status);
+    }
 }
