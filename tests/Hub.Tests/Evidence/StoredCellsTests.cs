@@ -32,6 +32,8 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         // Today's figures (rows in memory) and the stored cells' figures agree: the whole hub, one practice-month, one provider.
         var rows = population.Rows();
         await AssertFiguresAsync(rows, store, measures);
+        // The providers' progress reports are in the stored cells too (engagement, reported by providers).
+        Assert.Equal(population.ExpectedOf("provider-reported"), (await store.MergeAsync(Practices, null, null)).ProviderReported);
 
         // New events: one accepted referral is withdrawn; three new referrals arrive at another practice.
         var before = await CellsAsync(store);
