@@ -257,6 +257,40 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
         return row.HasValue && StoredSpelling.ParseOrNull<WriteBackState>(row.Value!.GetString("State")) is { } state ? (state, row.Value.GetString("Detail")) : null;
     }
 
+    /// <summary>An operator's retry of a refused or unreachable discharge, once its cause is fixed: pending again, tried by
+    /// the next pass with a fresh give-up clock. False when nothing is parked (never queued, pending or written).</summary>
+    public async Task<bool> RetryAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId))
+        {
+            return false;
+        }
+
+        var table = await tables.GetAsync(Table);
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(referralId, Row, cancellationToken: cancellationToken);
+        if (!found.HasValue || StoredSpelling.ParseOrNull<WriteBackState>(found.Value!.GetString("State")) is not (WriteBackState.Refused or WriteBackState.Unreachable))
+        {
+            return false;
+        }
+
+        var row = found.Value!;
+        var now = time.GetUtcNow();
+        row["State"] = WriteBackState.Pending.Spelling();
+        row["Attempts"] = 0;
+        row["MadeAt"] = now;
+        row["NextAttempt"] = now;
+        try
+        {
+            await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // Another retry got there first: it is pending either way.
+        }
+
+        return true;
+    }
+
     /// <summary>Writes every discharge that is due; how many were written.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -382,6 +416,18 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The discharge of referral {ReferralId} was not written to the GP record ({State}); the reason is stored with it")]
     private static partial void LogParked(ILogger logger, string referralId, string state);
+}
+
+/// <summary>An operator retries a refused or unreachable discharge write (admin level): <c>202</c> and tried within the
+/// minute; <c>409</c> when nothing is parked.</summary>
+public sealed class EpisodeWriteBackRetryHttp(EpisodeWriteBacks writes)
+{
+    [Function("RetryEpisodeDischargeWriteBack")]
+    public async Task<Microsoft.AspNetCore.Mvc.IActionResult> Retry(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/episodes/{id}/write-back/retry")] Microsoft.AspNetCore.Http.HttpRequest request, string id) =>
+        await writes.RetryAsync(id, request.HttpContext.RequestAborted)
+            ? Hub.Platform.Http.JsonBody.Result(202, new { referralId = id, retrying = true })
+            : Hub.Platform.Http.JsonBody.Problem(409, $"Referral '{id}' has no refused or unreachable discharge write-back.");
 }
 
 /// <summary>Writes closed episodes' discharges to GP records every minute.</summary>

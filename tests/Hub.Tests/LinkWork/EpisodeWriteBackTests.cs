@@ -114,7 +114,7 @@ public sealed class EpisodeWriteBackTests(EpisodeWriteBackHub hub) : IClassFixtu
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task A_refused_discharge_is_kept_with_the_servers_reason_and_shown_to_operators()
+    public async System.Threading.Tasks.Task A_refused_discharge_is_kept_with_the_servers_reason_shown_to_operators_and_written_on_their_retry()
     {
         var (referralId, _, link) = await hub.LinkWorkerAcceptedAsync();
         hub.Practice.Refuse(true);
@@ -130,10 +130,22 @@ public sealed class EpisodeWriteBackTests(EpisodeWriteBackHub hub) : IClassFixtu
             var audit = await hub.AuditWithAsync(referralId, "write-back-parked");
             Assert.Contains(audit, a => a.Event == "write-back-parked" && a.Outcome == $"{EpisodeWriteBacks.Kind}:refused");
             Assert.Empty(Discharge(referralId));
+            Assert.Equal(409, (await RetryAsync(Guid.NewGuid().ToString())).Status);
+
+            // Fixed at the practice: the operator's retry writes it.
+            hub.Practice.Refuse(false);
+            var retried = await RetryAsync(referralId);
+            Assert.Equal(202, retried.Status);
+            Assert.Single(await WrittenAsync(referralId, 1), o => o.Code.Coding[0].Code == "episode-closed");
+            Assert.Equal(WriteBackState.Written, (await hub.Get<EpisodeWriteBacks>().StateAsync(referralId))!.Value.State);
+            Assert.Equal(409, (await RetryAsync(referralId)).Status);
         }
         finally
         {
             hub.Practice.Refuse(false);
         }
     }
+
+    private Task<HttpAnswer> RetryAsync(string referralId) =>
+        TestHub.CallAsync(HttpCall.Request("POST", $"/api/manage/episodes/{referralId}/write-back/retry"), r => hub.Function<EpisodeWriteBackRetryHttp>().Retry(r, referralId));
 }
