@@ -7,8 +7,10 @@ using static Hub.Platform.Http.HtmlPage;
 namespace Hub.Chase;
 
 /// <summary>The page a provider reaches from the accept or decline link in their email. GET shows the referral and a
-/// confirm button (mail scanners follow links, so a GET never acts); POST, from that page only, acts.</summary>
-public sealed class ProviderResponseHttp(ProviderResponses responses, ProviderHandovers handovers)
+/// confirm button (mail scanners follow links, so a GET never acts); POST, from that page only, acts. Once accepted, the
+/// pages link to the further pages of the accepting provider's kind of service (<see cref="IHandoverLinks"/>: a
+/// link-worker service's episode and onward connections), as the handover page does.</summary>
+public sealed class ProviderResponseHttp(ProviderResponses responses, ProviderHandovers handovers, IEnumerable<IHandoverLinks> pageLinks)
 {
     public const string Route = "provider/respond";
 
@@ -24,7 +26,8 @@ public sealed class ProviderResponseHttp(ProviderResponses responses, ProviderHa
             var handover = await handovers.OpenAsync(token, request.HttpContext.RequestAborted);
             if (handover.State != HandoverState.Recording)
             {
-                return ProviderHandoverPage.Show(request, handover);
+                return ProviderHandoverPage.Show(request, handover,
+                    links: handover.State == HandoverState.Open ? await LinksAsync(handover.Claims!.SubjectId, token, request.HttpContext.RequestAborted) : null);
             }
         }
 
@@ -62,6 +65,20 @@ public sealed class ProviderResponseHttp(ProviderResponses responses, ProviderHa
         }
 
         var done = await responses.RespondAsync(token, answer.Reason, answer.Note, answer.FirstSession, durable, request.HttpContext.RequestAborted);
-        return ProviderResponsePage.Outcome(request, done);
+        var links = done is { State: ResponseState.AlreadyDecided, Delivered: true, Decision.Action: "accept", Claims: { } claims }
+            ? await LinksAsync(claims.SubjectId, token, request.HttpContext.RequestAborted)
+            : null;
+        return ProviderResponsePage.Outcome(request, done, links);
+    }
+
+    private async Task<IReadOnlyList<HandoverLink>> LinksAsync(string providerId, string token, CancellationToken cancellationToken)
+    {
+        var links = new List<HandoverLink>();
+        foreach (var source in pageLinks)
+        {
+            links.AddRange(await source.ForAsync(providerId, token, cancellationToken));
+        }
+
+        return links;
     }
 }

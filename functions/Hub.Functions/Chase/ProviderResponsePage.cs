@@ -93,21 +93,33 @@ public static class ProviderResponsePage
         return Render(202, title, html.ToString());
     }
 
-    public static IActionResult Outcome(HttpRequest request, ResponseView view) => view switch
+    /// <param name="links">Once accepted, further pages of the provider's kind of service (<see cref="IHandoverLinks"/>).</param>
+    public static IActionResult Outcome(HttpRequest request, ResponseView view, IReadOnlyList<HandoverLink>? links = null) => view switch
     {
         { State: ResponseState.AlreadyDecided, Delivered: false } => Recorded(request, view),
-        { State: ResponseState.AlreadyDecided, Decision.Action: "accept" } => Accepted(request, view),
+        { State: ResponseState.AlreadyDecided, Decision.Action: "accept" } => Accepted(request, view, links),
         _ => Outcome(view),
     };
 
-    /// <summary>Accepted: with the way to the referral in full (the same link, opened again).</summary>
-    private static IActionResult Accepted(HttpRequest request, ResponseView view)
+    /// <summary>Accepted: with the way to the referral in full (the same link, opened again), and to the further pages.</summary>
+    private static IActionResult Accepted(HttpRequest request, ResponseView view, IReadOnlyList<HandoverLink>? links)
     {
         var token = request.Query["t"].Count > 0 ? request.Query["t"].ToString() : request.HasFormContentType ? request.Form["t"].ToString() : string.Empty;
         var html = new StringBuilder()
             .Append("<h1>Referral accepted</h1>")
             .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\">You accepted this referral on {view.Decision!.At:d MMMM yyyy}. Thank you: the referrer has been told.</p>")
             .Append(CultureInfo.InvariantCulture, $"<p class=\"nhsuk-body\"><a href=\"/api/{ProviderResponseHttp.Route}?t={Uri.EscapeDataString(token)}\">See the referral in full</a>: the person's contact details, needs and risks. The link in your email opens it too.</p>");
+        if (links is { Count: > 0 })
+        {
+            html.Append("<nav aria-label=\"Your work with this person\"><ul class=\"nhsuk-list\">");
+            foreach (var link in links)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<li><a class=\"nhsuk-link\" href=\"{E(link.Href)}\">{E(link.Text)}</a></li>");
+            }
+
+            html.Append("</ul></nav>");
+        }
+
         return Render(200, "Referral accepted", html.ToString(), new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
     }
 

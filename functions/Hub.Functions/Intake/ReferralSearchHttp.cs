@@ -310,7 +310,8 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
     }
 
     /// <summary><c>based-on=ServiceRequest/{id}</c>: the onward connections a link-worker service made from one of the
-    /// caller's referrals (<see cref="OnwardReferralIndex"/>), all on one page. A referral the caller does not hold has none.</summary>
+    /// caller's referrals (<see cref="OnwardReferralIndex"/>, in the order of their ids), <c>_count</c> a page with a
+    /// <c>next</c> link (<see cref="SearchPages.Slice"/>). A referral the caller does not hold has none.</summary>
     private async Task<Found> BasedOnAsync(FhirSearch context, string basedOn, List<DateSearch> dates)
     {
         var parentId = ReferencedId(basedOn, "ServiceRequest");
@@ -326,24 +327,35 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
         }
 
         var cancellationToken = context.Request.HttpContext.RequestAborted;
-        var found = new List<Resource>();
+        // The matches are read as ids and dates (a partition of the index, a point read each); only the page's are served.
+        var matches = new List<ReferralRecord>();
         if (await referrals.FindAsync(context.Practices, parentId, cancellationToken) is { } parent)
         {
             foreach (var child in await onward.ChildrenAsync(parent.ReferralId, cancellationToken))
             {
                 if (child.PracticeOds == parent.PracticeOds && await referrals.GetAsync(child.PracticeOds, child.ReferralId, cancellationToken) is { } record
-                    && dates.All(d => d.Matches(record.LastUpdated)) && await lookup.ServeAsync(record, cancellationToken) is { } served)
+                    && dates.All(d => d.Matches(record.LastUpdated)))
                 {
-                    found.Add(served.ServiceRequest);
+                    matches.Add(record);
                 }
             }
         }
 
-        return new Found(found, null, found.Count);
+        var (page, next) = SearchPages.Slice(matches, context);
+        var found = new List<Resource>();
+        foreach (var record in page)
+        {
+            if (await lookup.ServeAsync(record, cancellationToken) is { } served)
+            {
+                found.Add(served.ServiceRequest);
+            }
+        }
+
+        return new Found(found, next, matches.Count);
     }
 
     /// <summary><c>part-of=Task/{id}</c>: the Tasks of the onward connections made from the referral whose Task that is,
-    /// for the caller's practices, all on one page.</summary>
+    /// for the caller's practices, <c>_count</c> a page with a <c>next</c> link (<see cref="SearchPages.Slice"/>).</summary>
     private async Task<Found> PartOfAsync(FhirSearch context, string partOf, Func<Hl7.Fhir.Model.Task, bool> keep)
     {
         var parentTaskId = ReferencedId(partOf, "Task");
@@ -372,7 +384,8 @@ public sealed class ReferralSearchHttp(ApiKeys keys, ReferralStore referrals, Re
             }
         }
 
-        return new Found(found, null, found.Count);
+        var (page, next) = SearchPages.Slice(found, context);
+        return new Found(page, next, found.Count);
     }
 
     /// <summary>The id in "Type/{id}", a full URL ending in it, or a bare id; null for another type.</summary>

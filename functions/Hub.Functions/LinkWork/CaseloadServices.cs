@@ -1,4 +1,5 @@
 using Hub.Chase;
+using Hub.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +12,9 @@ public static class CaseloadServices
     {
         services.AddSingleton<IHandoverLinks, LinkWorkerHandoverLinks>();
         services.AddOptions<CaseloadSignInOptions>().Bind(configuration.GetSection(CaseloadSignInOptions.Section));
+        services.AddSingleton<CaseloadSignInLimits>();
         services.AddSingleton<CaseloadSignIn>();
+        services.AddHubTables(CaseloadSignInLimits.Table);
         return services;
     }
 }

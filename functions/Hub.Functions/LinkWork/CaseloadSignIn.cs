@@ -4,6 +4,7 @@ using Hub.Chase;
 using Hub.Email;
 using Hub.Platform.Storage;
 using Hub.Providers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hub.LinkWork;
@@ -16,6 +17,22 @@ public sealed class CaseloadSignInOptions
     /// <summary>How long an emailed sign-in link opens the caseload page (once). Short: the page lists the service's
     /// open episodes and links to each one.</summary>
     public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>At most this many sign-in requests per address typed, per service id and per service found, within
+    /// <see cref="SignInLimitWindow"/> (<c>Caseload:SignInLimit</c>, default 3; 0 for no limit).</summary>
+    public int SignInLimit { get; set; } = 3;
+
+    /// <summary>The window of <see cref="SignInLimit"/>, from the first request (<c>Caseload:SignInLimitWindow</c>, default 1 hour).</summary>
+    public TimeSpan SignInLimitWindow { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>What a sign-in request came to, as the page may tell it: never whether an address is registered.</summary>
+public enum SignInRequestResult
+{
+    /// <summary>Taken: a link went to the service, if there is one.</summary>
+    Taken,
+    /// <summary>The address or service id typed was asked for too often: told to wait, whether or not it is registered.</summary>
+    Limited,
 }
 
 /// <summary>What a caseload sign-in link opens.</summary>
@@ -31,20 +48,49 @@ public enum CaseloadSignInState
 /// <summary>The caseload sign-in: a link-worker service asks for a single-use link by its id or its registered email
 /// address, and the hub emails it to the service's registered directory address only. Whatever was asked, nothing says
 /// whether an address is registered. Each link carries a fresh id, used once on <see cref="LinkUses"/>.</summary>
-public sealed class CaseloadSignIn(SignedLinks links, LinkUses uses, ProviderDirectory directory, EmailSender email, IOptions<CaseloadSignInOptions> options,
-    IOptions<HandoverOptions> handover, TimeProvider time)
+public sealed partial class CaseloadSignIn(SignedLinks links, LinkUses uses, ProviderDirectory directory, EmailSender email, IOptions<CaseloadSignInOptions> options,
+    IOptions<HandoverOptions> handover, CaseloadSignInLimits limits, ILogger<CaseloadSignIn> logger, TimeProvider time)
 {
     public const string Audience = "caseload";
     public const string SignInAction = "sign-in";
 
     /// <summary>Emails a sign-in link to the link-worker service named by <paramref name="serviceId"/> or registered
-    /// under <paramref name="address"/>, if there is one; silently nothing otherwise.</summary>
-    public async Task RequestAsync(string? serviceId, string? address, CancellationToken cancellationToken = default)
+    /// under <paramref name="address"/>, if there is one; silently nothing otherwise. Limited
+    /// (<see cref="CaseloadSignInLimits"/>): what was typed, address or service id, counts whether or not it is registered,
+    /// and its limit is told (<see cref="SignInRequestResult.Limited"/>) alike for both; the service found counts too, and
+    /// past its limit nothing is sent, silently, since telling would say the address is registered.</summary>
+    public async Task<SignInRequestResult> RequestAsync(string? serviceId, string? address, CancellationToken cancellationToken = default)
     {
+        var typed = new List<(string Kind, string Key)>();
+        if (!string.IsNullOrWhiteSpace(address))
+        {
+            typed.Add(("address", address));
+        }
+
+        if (!string.IsNullOrWhiteSpace(serviceId))
+        {
+            typed.Add(("service", serviceId));
+        }
+
+        foreach (var (kind, key) in typed)
+        {
+            if (!await limits.TryTakeAsync(kind, key, cancellationToken))
+            {
+                LogLimited(logger, kind);
+                return SignInRequestResult.Limited;
+            }
+        }
+
         var service = await FindAsync(serviceId?.Trim(), address?.Trim(), cancellationToken);
         if (service is null)
         {
-            return;
+            return SignInRequestResult.Taken;
+        }
+
+        if (!await limits.TryTakeAsync("provider", service.Id, cancellationToken))
+        {
+            LogLimited(logger, "provider");
+            return SignInRequestResult.Taken;
         }
 
         var nonce = Guid.NewGuid().ToString("N");
@@ -57,7 +103,11 @@ public sealed class CaseloadSignIn(SignedLinks links, LinkUses uses, ProviderDir
         var html = $"<p>Dear {System.Net.WebUtility.HtmlEncode(service.Name)},</p><p>Here is the sign-in link you asked for, to your caseload on the referral hub:</p>" +
             $"<p><a href=\"{System.Net.WebUtility.HtmlEncode(url)}\">Open your caseload</a></p><p>It works once, until {until}. If you did not ask for it, you can ignore this email.</p>";
         await email.SendOnceAsync($"caseload-{service.Id}", $"sign-in-{nonce}", new EmailMessage(service.Emails[0], service.Name, "Your sign-in link to your caseload", text, html), cancellationToken);
+        return SignInRequestResult.Taken;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A caseload sign-in request was limited (too many for one {Kind})")]
+    private static partial void LogLimited(ILogger logger, string kind);
 
     private async Task<Provider?> FindAsync(string? serviceId, string? address, CancellationToken cancellationToken)
     {

@@ -13,8 +13,9 @@ namespace Hub.LinkWork;
 
 /// <summary><c>GET|POST provider/caseload/sign-in</c>: the form where a link worker asks for a sign-in link to the
 /// service's caseload (by the service's registered email address, or just the service id from a link), and the same
-/// answer whatever was typed.</summary>
-public sealed class CaseloadSignInHttp(CaseloadSignIn signIn)
+/// answer whatever was typed; asked too often for one address or service id, a plain <c>429</c> page (the same whether
+/// or not it is registered).</summary>
+public sealed class CaseloadSignInHttp(CaseloadSignIn signIn, Microsoft.Extensions.Options.IOptions<CaseloadSignInOptions> options)
 {
     public const string Route = "provider/caseload/sign-in";
 
@@ -31,7 +32,16 @@ public sealed class CaseloadSignInHttp(CaseloadSignIn signIn)
             return refusal!;
         }
 
-        await signIn.RequestAsync(form["service"].ToString(), form["email"].ToString(), request.HttpContext.RequestAborted);
+        if (await signIn.RequestAsync(form["service"].ToString(), form["email"].ToString(), request.HttpContext.RequestAborted) == SignInRequestResult.Limited)
+        {
+            // The same page whether or not the address or service is registered: it says only to wait.
+            var wait = (int)Math.Ceiling(options.Value.SignInLimitWindow.TotalSeconds);
+            return HtmlPage.Render(429, "Too many sign-in requests",
+                "<h1>Too many sign-in requests</h1><p class=\"nhsuk-body\">A sign-in link has been asked for too often for what you typed. Please wait a while before asking again, and use the newest email you have.</p>" +
+                $"<p class=\"nhsuk-body\"><a class=\"nhsuk-link\" href=\"/api/{Route}\">Back to the sign-in page</a></p>",
+                new Dictionary<string, string>(ProviderHandoverPage.NoStore) { ["Retry-After"] = wait.ToString(CultureInfo.InvariantCulture) });
+        }
+
         return CaseloadPage.Render(200, "Check your email",
             "<h1>Check your email</h1><p class=\"nhsuk-body\">If that address is registered for a link-worker service, a sign-in link is on its way to the service's registered address. It works once, for a short while.</p>" +
             $"<p class=\"nhsuk-body\"><a class=\"nhsuk-link\" href=\"/api/{Route}\">Ask for another link</a></p>");

@@ -43,7 +43,7 @@ public enum EpisodeResult
 /// the <see cref="ActivityCategories.LinkWorker"/> category. Each change is stored once: a form carries the episode's
 /// version, a stale or replayed one changes nothing. The audit says what kind of change, never its words.</summary>
 public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory providers, EpisodeStore store, AuditTrail audit, SignedLinks links,
-    ProviderProgress progress, ProgressStore progressStore, ReferralTaskProgress tasks, EpisodeAssessments assessments, TimeProvider time)
+    ProviderProgress progress, ProgressStore progressStore, ReferralTaskProgress tasks, EpisodeAssessments assessments, EpisodeWriteBacks gpRecord, TimeProvider time)
 {
     /// <summary>The assessment's questions, for the page's and the API's forms.</summary>
     public IReadOnlyList<AssessmentQuestion> AssessmentQuestions => assessments.Questions;
@@ -144,7 +144,8 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
     /// <summary>The close's effects, each safe to run again: the link worker's Task ended through the provider's own
     /// progress report (<see cref="ProviderProgress.ReportAsync"/>: Task status and statusReason, audit, the referrer
     /// told), then the message back to the GP in the Task's outputs (<see cref="EpisodeDischarge"/>), the audit line, and
-    /// the close marked applied.</summary>
+    /// the close marked applied. With a write-back endpoint the discharge is queued for the GP record too
+    /// (<see cref="EpisodeWriteBacks"/>).</summary>
     private async System.Threading.Tasks.Task ApplyCloseAsync(string token, EpisodeAccess access, Episode episode, CancellationToken cancellationToken)
     {
         var reason = episode.Closed!.Value;
@@ -156,6 +157,8 @@ public sealed class EpisodeBook(ProviderHandovers handovers, ProviderDirectory p
 
         var document = access.View.Referral!;
         await tasks.UpdateAsync(episode.PracticeOds, episode.TaskId, t => EpisodeDischarge.Record(t, episode, document, assessments.Instrument), cancellationToken);
+        // The same message as coded entries in the GP record, where the practice has a write-back endpoint (queued once).
+        await gpRecord.QueueAsync(episode, cancellationToken);
         await audit.AppendAsync(episode.ReferralId, EpisodeAudit.Closed, AuditActor.Provider(episode.ServiceId).Spelling, reason.Spelling(), "episode-closed", cancellationToken);
         await store.MarkAsync(episode.ReferralId, closeApplied: true, cancellationToken: cancellationToken);
     }

@@ -15,7 +15,8 @@ public static class EpisodeServices
         services.AddSingleton<Hub.FollowUp.IOutcomeSource, EpisodeAssessmentOutcomes>();
         services.AddSingleton<EpisodeReviews>();
         services.AddSingleton<Caseload>();
-        services.AddHubTables(EpisodeStore.Table);
+        services.AddSingleton<EpisodeWriteBacks>();
+        services.AddHubTables(EpisodeStore.Table, EpisodeWriteBacks.Table);
         return services;
     }
 }

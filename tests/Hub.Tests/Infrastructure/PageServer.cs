@@ -45,6 +45,9 @@ public sealed class PageServer : IAsyncDisposable
         app.MapGet("/api/provider/episode", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.EpisodeHttp>().Show(ctx.Request)));
         app.MapPost("/api/provider/episode", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.EpisodeHttp>().Record(ctx.Request)));
         app.MapPost("/api/provider/progress", ctx => RunAsync(ctx, hub.Function<ProviderProgressHttp>().Report(ctx.Request)));
+        app.MapGet("/api/provider/caseload/sign-in", ctx => RunAsync(ctx, Task.FromResult(global::Hub.LinkWork.CaseloadSignInHttp.Show(ctx.Request))));
+        app.MapPost("/api/provider/caseload/sign-in", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.CaseloadSignInHttp>().Ask(ctx.Request)));
+        app.MapGet("/api/provider/caseload", ctx => RunAsync(ctx, hub.Function<global::Hub.LinkWork.CaseloadHttp>().Read(ctx.Request)));
         app.MapGet("/api/assets/nhsuk-frontend.min.css", css);
         app.MapGet("/api/reports", ctx => RunAsync(ctx, Task.FromResult(global::Hub.Evidence.ReportHttp.Form(ctx.Request))));
         app.MapPost("/api/reports", ctx => RunAsync(ctx, hub.Function<global::Hub.Evidence.ReportHttp>().FromForm(ctx.Request)));

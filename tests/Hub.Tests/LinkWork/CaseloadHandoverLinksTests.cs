@@ -29,6 +29,26 @@ public sealed class CaseloadHandoverLinksTests(LinkWorkHub hub) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_link_worker_service_accepting_from_its_email_is_linked_to_its_episode_on_the_confirmation_and_on_the_accept_link_again()
+    {
+        var (referralId, _, _) = await hub.ReferAsync();
+        var accept = ProviderLinks.Find(await hub.OfferAsync("alpha", referralId), "Accept")!;
+        await hub.BecomeLinkWorkerAsync("alpha");
+        var t = WebUtility.HtmlEncode(Uri.EscapeDataString(ProviderLinks.Token(accept)));
+
+        var confirmed = await hub.ConfirmAsync(accept);
+        Assert.Contains("Referral accepted", confirmed.Body, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/api/provider/episode?t={t}\"", confirmed.Body, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/api/provider/onward?t={t}\"", confirmed.Body, StringComparison.Ordinal);
+
+        // The accept link opened again shows the handover, with the same links as the handover page.
+        var again = await Eventually.ValueAsync(() => hub.OpenAsync(accept), p => p.Status == 200 && p.Body.Contains("Referral you accepted", StringComparison.Ordinal),
+            what: "the accept link to open the handover");
+        Assert.Contains($"href=\"/api/provider/episode?t={t}\"", again.Body, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/api/provider/onward?t={t}\"", again.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Another_providers_handover_page_has_no_link_worker_links()
     {
         var (referralId, _, _) = await hub.AcceptedAsync();

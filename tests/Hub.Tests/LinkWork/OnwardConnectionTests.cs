@@ -103,6 +103,58 @@ public sealed class OnwardConnectionTests(OnwardHub hub) : IClassFixture<OnwardH
     private List<RecordedEmail> WithdrawalsTo(string providerId) =>
         hub.Mail.Emails.Where(e => e.To.Contains($"{providerId}@providers.example.org") && e.Subject?.StartsWith("Referral withdrawn", StringComparison.Ordinal) == true).ToList();
 
+    private Task<HttpAnswer> SearchByFormAsync(string key, string type, string form) =>
+        TestHub.CallAsync(HttpCall.Request("POST", $"/api/fhir/{type}/_search", Encoding.UTF8.GetBytes(form), "application/x-www-form-urlencoded", apiKey: key),
+            r => type == "Task" ? hub.Function<ReferralSearchHttp>().SearchTaskForm(r) : hub.Function<ReferralSearchHttp>().SearchServiceRequestForm(r));
+
+    private static string? Next(HttpAnswer answer) => answer.As<Bundle>().Link.SingleOrDefault(l => l.Relation == "next")?.Url;
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_practice_pages_a_referrals_connections_with_count_and_next_links_by_GET_and_by_POST_search()
+    {
+        var (parentId, parentTaskId) = await LinkWorkerAcceptsAsync();
+        var key = await ProviderKeyAsync(LinkWorkers);
+        var made = new List<(string Id, string TaskId)>();
+        foreach (var (activity, performer) in new[] { (ActivityCategories.Gardening, GardenA), (ActivityCategories.Arts, Arts), (ActivityCategories.Gardening, GardenB) })
+        {
+            var posted = await PostAsync(key, Connection(parentId, $"page-{Guid.NewGuid():N}", Activity(activity), performer));
+            Assert.True(posted.Created, posted.ToString());
+            made.Add((posted.Referral.Id!, posted.Headers["X-Task-Id"].ToString()));
+        }
+
+        var practiceKey = await hub.KeyForAsync(Journey.PracticeClient, ReferralExamples.Practice);
+        foreach (var (type, query, expected) in new[]
+                 {
+                     ("ServiceRequest", $"based-on=ServiceRequest/{parentId}", made.Select(m => m.Id)),
+                     ("Task", $"part-of=Task/{parentTaskId}", made.Select(m => m.TaskId)),
+                 })
+        {
+            // GET with _count=2: two, then one through the next link, which carries the search; then no next.
+            var first = await SearchAsync(practiceKey, type, $"?{query}&_count=2");
+            Assert.Equal(200, first.Status);
+            Assert.Equal(2, first.As<Bundle>().Entry.Count);
+            Assert.Equal(3, first.As<Bundle>().Total);
+            var next = new Uri(Next(first) ?? throw new Xunit.Sdk.XunitException($"no next link: {first.Body}"));
+            Assert.Contains("_count=2", next.Query, StringComparison.Ordinal);
+            var second = await SearchAsync(practiceKey, type, next.Query);
+            Assert.Equal(200, second.Status);
+            Assert.Single(second.As<Bundle>().Entry);
+            Assert.Null(Next(second));
+            var seen = first.As<Bundle>().Entry.Concat(second.As<Bundle>().Entry).Select(e => e.Resource.Id).ToList();
+            Assert.Equal(expected.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+
+            // POST _search with the same parameters as a form: the same first page.
+            var byForm = await SearchByFormAsync(practiceKey, type, $"{query}&_count=2");
+            Assert.Equal(200, byForm.Status);
+            Assert.Equal(first.As<Bundle>().Entry.Select(e => e.Resource.Id), byForm.As<Bundle>().Entry.Select(e => e.Resource.Id));
+            Assert.NotNull(Next(byForm));
+
+            // A page link moved to another search is refused.
+            var moved = await SearchAsync(practiceKey, type, $"?{query}&_count=1&_cursor={Uri.EscapeDataString(System.Web.HttpUtility.ParseQueryString(next.Query)["_cursor"]!)}");
+            Assert.Equal(400, moved.Status);
+        }
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task Two_connections_one_declined_and_rerouted_both_seen_by_the_practice_withdrawn_with_the_parent_and_no_second_survey()
     {
