@@ -125,8 +125,13 @@ public sealed partial class ReferralIntake(
         {
             if (current.Stored)
             {
-                await audit.AppendAsync(current.ReferralId, LifecycleEvent.DuplicateReceived(caller.ClientId, channel), cancellationToken);
-                return await ReadStoredAsync(current, HttpStatusCode.OK, cancellationToken);
+                // The reservation is marked stored side by side with the orchestration's start (StoreAsync), so a repeat
+                // makes sure of the start before it answers: refused at once when it exists, as it nearly always does.
+                var stored = await ReadStoredAsync(current, HttpStatusCode.OK, cancellationToken);
+                await System.Threading.Tasks.Task.WhenAll(
+                    StartOrchestrationAsync(durable, new ReferralOrchestrationInput(current.ReferralId, current.PracticeOds, current.TaskId, null, onwardOf?.Parent.ReferralId), cancellationToken),
+                    audit.AppendAsync(current.ReferralId, LifecycleEvent.DuplicateReceived(caller.ClientId, channel), cancellationToken));
+                return stored;
             }
 
             var now = time.GetUtcNow();
@@ -177,13 +182,23 @@ public sealed partial class ReferralIntake(
             tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken),
             audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken));
 
-        // The orchestration only once its Task exists (its first step moves that Task), and the reservation marked stored last.
-        await StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id, onwardOf?.Parent.ReferralId), cancellationToken);
-        await referrals.MarkStoredAsync(reservation, cancellationToken);
+        // The orchestration only once its Task exists (its first step moves that Task). The reservation is marked stored
+        // side by side with the start (one round trip of waiting instead of two): whoever reads a stored reservation
+        // (a repeat, a conditional create) makes sure of the start itself (EnsureStartedAsync), so a start that failed
+        // after the mark is made good by the sender's retry, and one that succeeded before a failed mark is taken over
+        // as before.
+        await System.Threading.Tasks.Task.WhenAll(
+            StartOrchestrationAsync(durable, new ReferralOrchestrationInput(reservation.ReferralId, facts.PracticeOds, reservation.TaskId, span?.Id, onwardOf?.Parent.ReferralId), cancellationToken),
+            referrals.MarkStoredAsync(reservation, cancellationToken));
         HubTelemetry.ReferralsReceived.Add(1, new KeyValuePair<string, object?>("channel", channel));
         LogStored(logger, reservation.ReferralId, channel);
         return new IntakeResult(HttpStatusCode.Created, serviceRequest, null) { TaskId = reservation.TaskId, Document = document };
     }
+
+    /// <summary>Makes sure a stored referral's orchestration was scheduled (for a match found through its stored
+    /// reservation): one Durable call, refused at once when the instance exists.</summary>
+    public static System.Threading.Tasks.Task EnsureStartedAsync(ReferralRecord record, DurableTaskClient durable, CancellationToken cancellationToken = default) =>
+        StartOrchestrationAsync(durable, new ReferralOrchestrationInput(record.ReferralId, record.PracticeOds, record.TaskId), cancellationToken);
 
     private static async System.Threading.Tasks.Task StartOrchestrationAsync(DurableTaskClient durable, ReferralOrchestrationInput input, CancellationToken cancellationToken)
     {

@@ -16,8 +16,10 @@ namespace Hub.Intake;
 /// <summary>HTTP intake: GP systems post FHIR referrals here. Authenticates the caller, reads the body, hands it to
 /// <see cref="ReferralIntake"/> and shapes the answer: the ServiceRequest for a lone one, a collection or a BaRS message;
 /// a <c>transaction-response</c> Bundle for a transaction. <c>If-None-Exist</c> (or a transaction entry's
-/// <c>ifNoneExist</c>) on <c>identifier=system|value</c> makes the create conditional, as FHIR defines it.</summary>
-public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options, IEnumerable<IOnwardIntake> onward)
+/// <c>ifNoneExist</c>) on <c>identifier=system|value</c> makes the create conditional, as FHIR defines it. BaRS
+/// <c>$process-message</c> answers as <see cref="BarsResponse"/> says.</summary>
+public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup lookup, ApiKeys keys, FhirHttp http, IOptions<IntakeOptions> options, IEnumerable<IOnwardIntake> onward,
+    TimeProvider time)
 {
     [Function("PostServiceRequest")]
     public Task<IActionResult> PostServiceRequest(
@@ -40,6 +42,11 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
     private async Task<IActionResult> SubmitAsync(HttpRequest request, DurableTaskClient durable, IntakeRoute route)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
+        if (route == IntakeRoute.ProcessMessage)
+        {
+            BarsResponse.EchoTransactionHeaders(request);
+        }
+
         if (await keys.AuthenticateAsync(ApiKeyHeader.From(request), cancellationToken) is not { } caller)
         {
             return http.Unauthorized(request);
@@ -70,7 +77,7 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
         }
         else if (condition.Value is not null)
         {
-            var (matched, refusal) = await MatchAsync(request, condition.Value, condition.Where, caller, cancellationToken);
+            var (matched, refusal) = await MatchAsync(request, condition.Value, condition.Where, caller, durable, cancellationToken);
             if (refusal is not null)
             {
                 return refusal;
@@ -106,6 +113,21 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
         {
             headers["Location"] = $"{baseUrl}/ServiceRequest/{result.ReferralId}/_history/{meta.VersionId}";
             var prefersOutcome = request.Headers["Prefer"].ToString().Split(';', ',').Any(p => p.Trim().Equals("return=OperationOutcome", StringComparison.OrdinalIgnoreCase));
+            if (route == IntakeRoute.ProcessMessage && body.Resource is Bundle message)
+            {
+                // BaRS: a message already processed is a 409 duplicate; an accepted one is 200 with the response message.
+                if (result.Status == HttpStatusCode.OK)
+                {
+                    headers.Remove("Location");
+                    headers["Link"] = $"<{baseUrl}/ServiceRequest/{result.ReferralId}>; rel=\"related\", <{baseUrl}/Task/{result.TaskId}>; rel=\"related\"";
+                    return http.Resource(request, Outcomes.For(HttpStatusCode.Conflict, BarsResponse.AlreadyProcessed(result.ReferralId!, result.TaskId)), HttpStatusCode.Conflict, headers);
+                }
+
+                return prefersOutcome
+                    ? http.Resource(request, warnings, HttpStatusCode.OK, headers)
+                    : http.Resource(request, BarsResponse.Accepted(message, served, baseUrl, result.Warnings.Count > 0 ? warnings : null, time.GetUtcNow()), HttpStatusCode.OK, headers);
+            }
+
             return prefersOutcome ? http.Resource(request, warnings, result.Status, headers) : http.Resource(request, served, result.Status, headers);
         }
 
@@ -114,7 +136,8 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
 
     /// <summary>The condition of a conditional create: null when nothing matches (create), the one match (200), or the
     /// refusal: 412 for several matches, 400 for a condition the hub cannot search on.</summary>
-    private async Task<(IntakeResult? Matched, IActionResult? Refusal)> MatchAsync(HttpRequest request, string condition, string where, Caller caller, CancellationToken cancellationToken)
+    private async Task<(IntakeResult? Matched, IActionResult? Refusal)> MatchAsync(HttpRequest request, string condition, string where, Caller caller, DurableTaskClient durable,
+        CancellationToken cancellationToken)
     {
         var parameters = QueryHelpers.ParseQuery(condition.TrimStart('?'));
         var identifiers = parameters.TryGetValue("identifier", out var values) ? values : default;
@@ -126,6 +149,12 @@ public sealed class ReferralIntakeHttp(ReferralIntake intake, ReferralLookup loo
         }
 
         var matches = await lookup.ByIdentifierAsync(caller.PracticeOdsCodes, system, value, cancellationToken);
+        if (matches.Count == 1)
+        {
+            // A stored reservation may be marked a moment before its orchestration is scheduled: make sure of it.
+            await ReferralIntake.EnsureStartedAsync(matches[0].Record, durable, CancellationToken.None);
+        }
+
         return matches.Count switch
         {
             0 => (null, null),

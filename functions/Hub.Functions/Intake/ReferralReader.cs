@@ -81,6 +81,14 @@ public static class ReferralReader
                 "Bundle.entry[0].resource.ofType(MessageHeader).eventCoding")], false);
         }
 
+        if (header.Id is null && message.Entry[0].FullUrl is null && message.Id is null)
+        {
+            // The answer names the message it answers (MessageHeader.response.identifier, FHIR R4 messaging): by its
+            // MessageHeader's id, that entry's fullUrl, or the Bundle's id.
+            return new Result(null, [FhirProblem.Required("Bundle.entry[0].fullUrl",
+                "The message cannot be named in the answer: give its MessageHeader an id or a fullUrl (urn:uuid:...), or the Bundle an id.")], false);
+        }
+
         var focus = header.Focus.FirstOrDefault();
         if (focus is null)
         {
