@@ -9,13 +9,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Hub.Evidence;
 
-/// <summary>Keeps the stored evidence cells current. Each run reads what changed since the stored watermark (audit
-/// entries of the events the evidence reads, new or changed referral records and survey answers, found by the storage
-/// service's <c>Timestamp</c>), recomputes the journey of each referral touched, and replaces its old contribution with
-/// the new one in its cells. A day's run therefore reads and writes in proportion to the day's events, not to the hub's
-/// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
+/// <summary>Keeps the stored evidence cells current. Each run reads which referrals changed since the stored watermark
+/// from <see cref="ReferralChanges"/> (noted by the stores as they append audit events, save referrals, store survey
+/// answers and save episodes: one partition per hour, no table scanned), recomputes the journey of each referral
+/// touched, and replaces its old contribution with the new one in its cells (read and written per partition, in
+/// entity-group transactions). A day's run therefore reads and writes in proportion to the day's changes, not to the
+/// hub's history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one, and
+/// so is the first run on stored evidence counted before the index was kept).</summary>
 public sealed partial class EvidenceUpdate(
-    HubTables tables, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
+    HubTables tables, ReferralChanges changes, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
     ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -74,8 +76,10 @@ public sealed partial class EvidenceUpdate(
     private async Task<EvidenceState> UpdateWhileHoldingAsync(CancellationToken cancellationToken)
     {
         var state = await cells.StateAsync(cancellationToken);
-        if (state?.Watermark is null)
+        if (state?.Watermark is null || !state.FromChangeIndex)
         {
+            // Never counted, or counted before the referral-changes index was kept: what changed since cannot be read
+            // from the index, so count everything once; from then on the index has every change.
             return await RebuildWhileHoldingAsync(state, cancellationToken);
         }
 
@@ -86,7 +90,14 @@ public sealed partial class EvidenceUpdate(
             state = await FinishAsync(state, await cells.BatchAsync(pending, cancellationToken), cancellationToken);
         }
 
-        var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
+        // The next watermark is taken before reading: a change noted while this run reads is read again next time.
+        var watermark = ReferralChanges.Now();
+        var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await foreach (var change in changes.SinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken))
+        {
+            changed[change.ReferralId] = change.PracticeOds ?? changed.GetValueOrDefault(change.ReferralId);
+        }
+
         var onward = await OnwardAsync(cancellationToken);
         foreach (var (referralId, practiceOds) in changed.ToList())
         {
@@ -97,19 +108,26 @@ public sealed partial class EvidenceUpdate(
             }
         }
 
-        var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
+        var found = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var unplaced = 0;
-        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
+        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (referral, ct) =>
         {
-            var practice = referral.Value ?? await rows.PracticeOfAsync(referral.Key, ct);
+            // Its stored contribution and its practice in one read; its sources read together.
+            var storedRead = rows.StoredAsync(referral.Key, ct);
+            var eventsRead = audit.ReadAsync(referral.Key, ct);
+            var episodeRead = EpisodeOfAsync(referral.Key, ct);
+            var stored = await storedRead;
+            var practice = referral.Value ?? stored?.PracticeOds;
             if (practice is null)
             {
-                // An event for a referral whose record is not visible yet: the next run reads it again (it is after the watermark).
+                // Noted, never counted, and no practice known: not a referral's change (an admin event shares the
+                // audit trail), or a referral whose record is not saved yet; saving it notes it again, with its practice.
+                await Task.WhenAll(eventsRead, episodeRead);
                 Interlocked.Increment(ref unplaced);
                 return;
             }
 
-            var (known, old) = await rows.GetAsync(practice, referral.Key, ct);
+            var answersRead = followUps.ResponsesAsync(practice, referral.Key, ct);
             var connections = new List<EvidenceRow>();
             foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
             {
@@ -119,22 +137,15 @@ public sealed partial class EvidenceUpdate(
                 }
             }
 
-            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct),
-                onward.ParentIdOf(referral.Key), connections, await EpisodeOfAsync(referral.Key, ct));
-            if (!known || !EvidenceRowStore.Same(old, now))
+            var now = ReferralJourney.From(referral.Key, practice, await eventsRead, await answersRead, onward.ParentIdOf(referral.Key), connections, await episodeRead);
+            if (stored is null || stored.PracticeOds != practice || !EvidenceRowStore.Same(stored.Row, now))
             {
-                changes.Add((new RowChange(referral.Key, practice, now, !known), old));
+                found.Add((new RowChange(referral.Key, practice, now, stored is null), stored?.Row));
             }
         });
 
-        if (unplaced > 0)
-        {
-            // Keep them after the watermark for the next run.
-            watermark = state.Watermark;
-        }
-
         var delta = new EvidenceCells(instruments.Measures);
-        foreach (var (change, old) in changes)
+        foreach (var (change, old) in found)
         {
             if (old is not null)
             {
@@ -149,12 +160,12 @@ public sealed partial class EvidenceUpdate(
 
         var batch = new EvidenceBatch(
             $"b{state.Version + 1:D10}",
-            watermark ?? state.Watermark,
+            watermark,
             delta.Entries.Where(e => !e.Cell.IsEmpty).Select(e => new CellDelta(e.Key.PracticeOds, e.Key.Month, e.Key.View, e.Cell.Pruned())).ToList(),
-            changes.Select(c => c.Change).ToList(),
-            changes.Where(c => c.Change.Row is not null).SelectMany(c => ViewsOf(c.Change.Row!).Select(v => (View: v, c.Change.PracticeOds)))
+            found.Select(c => c.Change).ToList(),
+            found.Where(c => c.Change.Row is not null).SelectMany(c => ViewsOf(c.Change.Row!).Select(v => (View: v, c.Change.PracticeOds)))
                 .GroupBy(v => v.View, StringComparer.Ordinal).Select(g => new ViewPractices(g.Key, g.Select(v => v.PracticeOds).Distinct(StringComparer.Ordinal).ToList())).ToList(),
-            changes.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
+            found.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
         if (batch.Rows.Count > 0)
         {
             await cells.SaveBatchAsync(batch, cancellationToken);
@@ -178,7 +189,7 @@ public sealed partial class EvidenceUpdate(
         }
 
         var done = await cells.SaveStateAsync(new EvidenceState(state.Version + 1, time.GetUtcNow(), batch?.Watermark ?? state.Watermark, null,
-            state.Referrals + (batch?.ReferralsAdded ?? 0)) { ETag = state.ETag }, cancellationToken: cancellationToken);
+            state.Referrals + (batch?.ReferralsAdded ?? 0)) { ETag = state.ETag, FromChangeIndex = state.FromChangeIndex }, cancellationToken: cancellationToken);
         if (batch is not null && batch.Rows.Count > 0)
         {
             await cells.DeleteBatchAsync(batch.Id, cancellationToken);
@@ -187,64 +198,12 @@ public sealed partial class EvidenceUpdate(
         return done;
     }
 
-    /// <summary>The referrals touched since <paramref name="since"/> (with their practice when the change names it),
-    /// and the latest <c>Timestamp</c> seen: the next watermark.</summary>
-    private async Task<(Dictionary<string, string?> Changed, DateTimeOffset? Watermark)> ChangedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
-        DateTimeOffset? latest = null;
-        void Seen(string referralId, string? practice, DateTimeOffset? at)
-        {
-            if (practice is not null || !changed.ContainsKey(referralId))
-            {
-                changed[referralId] = practice ?? changed.GetValueOrDefault(referralId);
-            }
-
-            if (at > latest || latest is null)
-            {
-                latest = at ?? latest;
-            }
-        }
-
-        var after = TableClient.CreateQueryFilter($"Timestamp ge {since}");
-        var events = string.Join(" or ", ReferralJourney.Events.Select(e => TableClient.CreateQueryFilter($"Event eq {e.Spelling()}")));
-        var trail = await tables.GetAsync(AuditTrail.Table);
-        await foreach (var row in trail.QueryAsync<TableEntity>($"{after} and ({events})", select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.PartitionKey, null, row.Timestamp);
-        }
-
-        var records = await tables.GetAsync(ReferralStore.Table);
-        await foreach (var row in records.QueryAsync<TableEntity>(after, select: ["PartitionKey", "RowKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.RowKey, row.PartitionKey, row.Timestamp);
-        }
-
-        var answers = await tables.GetAsync(FollowUpStore.SurveyResponses);
-        await foreach (var row in answers.QueryAsync<TableEntity>(after, select: ["PartitionKey", "ReferralId", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            if (row.GetString("ReferralId") is { } referralId)
-            {
-                Seen(referralId, row.PartitionKey, row.Timestamp);
-            }
-        }
-
-        // A link worker's episode (contacts, goals) changes the row of the referral it belongs to.
-        var episodeRows = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
-        await foreach (var row in episodeRows.QueryAsync<TableEntity>(after, select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.PartitionKey, null, row.Timestamp);
-        }
-
-        return (changed, latest);
-    }
-
     private async Task<EvidenceState> RebuildWhileHoldingAsync(EvidenceState? state, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         // The watermark is the storage service's clock, not the hub's (tests and demos move the hub's): what is written
         // after this moment is read by the next update; the overlap covers the two clocks' difference.
-        var watermark = TimeProvider.System.GetUtcNow();
+        var watermark = ReferralChanges.Now();
         var practices = new Dictionary<string, string>(StringComparer.Ordinal);
         var records = await tables.GetAsync(ReferralStore.Table);
         await foreach (var row in records.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
@@ -303,7 +262,7 @@ public sealed partial class EvidenceUpdate(
         responses.Clear();
         await cells.ReplaceAllAsync(counted, cancellationToken);
         await rows.ReplaceAllAsync(all, cancellationToken);
-        var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)),
+        var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)) { FromChangeIndex = true },
             whateverIsThere: true, cancellationToken);
         await responsiveness.CountAsync(cancellationToken);
         LastRun = new EvidenceRun(true, practices.Count, all.Count, counted.Count, 0, clock.Elapsed);

@@ -18,6 +18,7 @@ public sealed record AuditEntry(string ReferralId, string Event, string Actor, D
 public sealed class AuditTrail(HubTables tables, TimeProvider time)
 {
     public const string Table = "Audit";
+    private readonly ReferralChanges _changes = new(tables);
 
     /// <summary>Appends a lifecycle event, spelled as its stage's factory made it.</summary>
     /// <summary>The one check before a step contacts anyone: a referral withdrawn, whose orchestration has not heard yet,
@@ -46,6 +47,7 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         // Row keys sort by time; the random suffix keeps two events in the same tick apart. Add, never upsert: append-only.
         var rowKey = onceKey is null ? $"{at.UtcTicks:D19}-{Guid.NewGuid():N}" : $"once-{onceKey}";
         var entity = EntityOf(new AuditEntry(referralId, auditEvent, actor, at, outcome), rowKey);
+        await _changes.NoteAsync(referralId, cancellationToken: cancellationToken);
         try
         {
             await table.AddEntityAsync(entity, cancellationToken);
