@@ -13,9 +13,10 @@ public sealed record EvidenceState(long Version, DateTimeOffset UpdatedAt, DateT
 {
     public string Id => $"u{Version:D10}";
 
-    /// <summary>The watermark was taken when the referral-changes index was already written (by a rebuild or an update
-    /// since): an update finds changes there. A state from before the index is brought over by one rebuild.</summary>
-    public bool FromChangeIndex { get; init; }
+    /// <summary>How the cells were counted (the changes index, and the audit events read): an update finds changes in
+    /// the index only when this is its own way of counting; a state from before (or counted from other events) is
+    /// brought over by one rebuild.</summary>
+    public string? Counting { get; init; }
 
     internal ETag ETag { get; init; }
 }
@@ -23,8 +24,12 @@ public sealed record EvidenceState(long Version, DateTimeOffset UpdatedAt, DateT
 /// <summary>One cell's change in an update: what to add (counts may be negative: a referral leaving its old cells).</summary>
 public sealed record CellDelta(string Practice, DateOnly Month, string View, EvidenceCell Delta);
 
-/// <summary>A referral's contribution as it now is (null: no row yet, e.g. intake not finished).</summary>
-public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen);
+/// <summary>A referral's contribution as it now is (null: no row yet, e.g. intake not finished), and the audit entries
+/// it was counted from (kept beside the row, so the next update needs only the new ones).</summary>
+public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen)
+{
+    public IReadOnlyList<Hub.Referrals.AuditEntry>? Events { get; init; }
+}
 
 /// <summary>A view's practices that have cells (a report asking for all of them reads the running totals).</summary>
 public sealed record ViewPractices(string View, IReadOnlyList<string> Practices);
@@ -41,7 +46,6 @@ public sealed class EvidenceCellStore(HubTables tables)
 {
     public const string Table = "EvidenceCells";
     private const string StateKey = "state";
-    private const string ChangeIndex = "referral-changes";
     private const string PracticesRow = "practices";
     // Row keys of months sort below this; the practices row ('p…') sorts above.
     private const string AfterMonths = "9999";
@@ -58,7 +62,7 @@ public sealed class EvidenceCellStore(HubTables tables)
         }
 
         return new EvidenceState(e.GetInt64("Version") ?? 0, e.GetDateTimeOffset("UpdatedAt") ?? default, e.GetDateTimeOffset("Watermark"),
-            e.GetString("PendingBatch"), e.GetInt32("Referrals") ?? 0) { ETag = e.ETag, FromChangeIndex = e.GetString("Changes") == ChangeIndex };
+            e.GetString("PendingBatch"), e.GetInt32("Referrals") ?? 0) { ETag = e.ETag, Counting = e.GetString("Counting") };
     }
 
     /// <summary>Saves the state if nobody else moved it since it was read (an update or rebuild on another instance).</summary>
@@ -73,7 +77,7 @@ public sealed class EvidenceCellStore(HubTables tables)
             ["Watermark"] = state.Watermark,
             ["PendingBatch"] = state.PendingBatch,
             ["Referrals"] = state.Referrals,
-            ["Changes"] = state.FromChangeIndex ? ChangeIndex : null,
+            ["Counting"] = state.Counting,
         };
         Response response = whateverIsThere ? await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken)
             : state.ETag == default ? await table.AddEntityAsync(entity, cancellationToken)
@@ -116,7 +120,7 @@ public sealed class EvidenceCellStore(HubTables tables)
     }
 
     /// <summary>Adds a batch's deltas to their cells, each cell once however often this runs for the same batch. Per
-    /// partition (a view's practice): one range query reads the months the batch touches, and the merged cells go back
+    /// partition (a view's practice): the months the batch touches are read together, and the merged cells go back
     /// in entity-group transactions, each conditional on the ETags read (a writer that got there first: read again).</summary>
     public async Task ApplyAsync(EvidenceBatch batch, CancellationToken cancellationToken = default)
     {
@@ -124,14 +128,16 @@ public sealed class EvidenceCellStore(HubTables tables)
         var byPartition = batch.Cells.GroupBy(d => Partition(new CellKey(d.Practice, d.Month, d.View)), StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (deltas, ct) =>
         {
-            var months = deltas.Select(d => MonthKey(d.Month)).Order(StringComparer.Ordinal).ToList();
             while (true)
             {
+                // Point reads, together: a day touches one to a few months of most partitions.
                 var existing = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {deltas.Key} and RowKey ge {months[0]} and RowKey le {months[^1]}");
-                await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+                foreach (var read in await Task.WhenAll(deltas.Select(d => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, MonthKey(d.Month), cancellationToken: ct))))
                 {
-                    existing[entity.RowKey] = entity;
+                    if (read.HasValue && read.Value is { } entity)
+                    {
+                        existing[entity.RowKey] = entity;
+                    }
                 }
 
                 var actions = new List<(TableTransactionAction Action, int Bytes)>();

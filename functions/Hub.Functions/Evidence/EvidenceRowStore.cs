@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Hub.Referrals;
 
 namespace Hub.Evidence;
 
@@ -39,11 +40,14 @@ public sealed class EvidenceRowStore(HubTables tables)
 
         if (entry.GetBoolean("Counted") == true)
         {
-            return new StoredRow(practice, RowOf(entry));
+            var events = entry.GetString("Events") is { } json
+                ? JsonSerializer.Deserialize(json, EvidenceJson.Default.ListString)!.Select(e => ReferralChanges.Unspell(referralId, e)).ToList()
+                : null;
+            return new StoredRow(practice, RowOf(entry), events);
         }
 
         var (known, row) = await GetAsync(practice, referralId, cancellationToken);
-        return known ? new StoredRow(practice, row) : null;
+        return known ? new StoredRow(practice, row, null) : null;
     }
 
     /// <summary>The referral's row as last counted: (false, null) when it was never counted; (true, null) when it was
@@ -59,7 +63,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var actions = changes.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
-            .Concat(changes.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row)));
+            .Concat(changes.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events)));
         await SubmitAsync(table, actions, cancellationToken);
     }
 
@@ -68,7 +72,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var keep = new HashSet<(string, string)>();
-        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row))).ToList();
+        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events))).ToList();
         keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
         await SubmitAsync(table, entities, cancellationToken);
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
@@ -111,14 +115,21 @@ public sealed class EvidenceRowStore(HubTables tables)
 
     private static string IndexPartition(string referralId) => $"@{referralId[Math.Max(0, referralId.Length - 2)..]}";
 
-    /// <summary>The index entry: the practice, and a copy of the row (<c>Counted</c> says the copy is there, even when
-    /// the row is null), so an update reads a referral's stored contribution in one read.</summary>
-    private static TableEntity IndexOf(string referralId, string practiceOds, EvidenceRow? row) => new(IndexPartition(referralId), referralId)
+    /// <summary>The index entry: the practice, a copy of the row (<c>Counted</c> says the copy is there, even when the
+    /// row is null) and of the audit entries it was counted from (ids and codes; left out when too long for one
+    /// property: the update then reads the audit partition), so an update reads a referral's stored contribution in one
+    /// read and its new entries from the changes index.</summary>
+    private static TableEntity IndexOf(string referralId, string practiceOds, EvidenceRow? row, IReadOnlyList<AuditEntry>? events)
     {
-        ["Practice"] = practiceOds,
-        ["Counted"] = true,
-        ["Row"] = row is null ? null : JsonSerializer.Serialize(row, EvidenceJson.Default.EvidenceRow),
-    };
+        var copy = events is null ? null : JsonSerializer.Serialize(events.Select(ReferralChanges.Spell).ToList(), EvidenceJson.Default.ListString);
+        return new(IndexPartition(referralId), referralId)
+        {
+            ["Practice"] = practiceOds,
+            ["Counted"] = true,
+            ["Row"] = row is null ? null : JsonSerializer.Serialize(row, EvidenceJson.Default.EvidenceRow),
+            ["Events"] = copy is { Length: < 30_000 } ? copy : null,
+        };
+    }
 
     private static TableEntity EntityOf(string practiceOds, string referralId, EvidenceRow? row) => new(practiceOds, referralId)
     {
@@ -135,5 +146,6 @@ public sealed class EvidenceRowStore(HubTables tables)
             && JsonSerializer.Serialize(a, EvidenceJson.Default.EvidenceRow) == JsonSerializer.Serialize(b, EvidenceJson.Default.EvidenceRow));
 }
 
-/// <summary>A referral's contribution as last counted: its practice and its row (null: seen, no row yet).</summary>
-public sealed record StoredRow(string PracticeOds, EvidenceRow? Row);
+/// <summary>A referral's contribution as last counted: its practice, its row (null: seen, no row yet) and the audit
+/// entries it was counted from (null: not kept, read the audit partition).</summary>
+public sealed record StoredRow(string PracticeOds, EvidenceRow? Row, IReadOnlyList<AuditEntry>? Events);

@@ -129,6 +129,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         var chunks = await documents.WriteAsync(response.ReferralId, DocumentName(response.Kind), resourcesJson, cancellationToken);
         var table = await tables.GetAsync(SurveyResponses);
         await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
+        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
         try
         {
             await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks }), cancellationToken);

@@ -99,11 +99,11 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         await update.UpdateAsync();
         // A state as an earlier version of the hub saved it: a watermark, but not one taken with the index kept.
         var old = (await store.StateAsync())!;
-        await store.SaveStateAsync(old with { FromChangeIndex = false }, whateverIsThere: true);
+        await store.SaveStateAsync(old with { Counting = null }, whateverIsThere: true);
 
         await update.UpdateAsync();
         Assert.True(update.LastRun!.Rebuild);
-        Assert.True((await store.StateAsync())!.FromChangeIndex);
+        Assert.Equal(EvidenceUpdate.Counting, (await store.StateAsync())!.Counting);
 
         await update.UpdateAsync();
         Assert.False(update.LastRun!.Rebuild);
