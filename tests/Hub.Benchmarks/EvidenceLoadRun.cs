@@ -65,11 +65,17 @@ public static class EvidenceLoadRun
             var audit = await tables.GetAsync(AuditTrail.Table);
             var touched = population.Referrals.Where(r => r.Events.Any(e => e.Event == "accepted")).Take(dayReferrals).ToList();
             await day.WriteAsync(tables);
+            // As the audit trail's append does: the event, then its note (with the entry) in the changes index.
+            var notes = new System.Collections.Concurrent.ConcurrentBag<ReferralNote>();
             await Parallel.ForEachAsync(touched, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (r, ct) =>
             {
                 var at = r.Events.Max(e => e.At).AddMinutes(5);
-                await audit.AddEntityAsync(AuditTrail.EntityOf(new AuditEntry(r.ReferralId, "withdrawn", "hub", at, "day"), Invariant($"{at.UtcTicks:D19}-day")), ct);
+                var entry = new AuditEntry(r.ReferralId, "withdrawn", "hub", at, "day");
+                var rowKey = Invariant($"{at.UtcTicks:D19}-day");
+                await audit.AddEntityAsync(AuditTrail.EntityOf(entry, rowKey), ct);
+                notes.Add(new ReferralNote(r.ReferralId, Entry: entry, EntryKey: rowKey));
             });
+            await hub.Get<ReferralChanges>().NoteAsync(notes.ToList());
             var before = GC.GetTotalAllocatedBytes(precise: true);
             clock.Restart();
             var updated = await update.UpdateAsync();
@@ -77,6 +83,7 @@ public static class EvidenceLoadRun
             var run = update.LastRun!;
             Row((Invariant($"daily update: {dayReferrals:N0} new referrals + {touched.Count:N0} later events ({run.Touched:N0} referrals read, {run.Changed:N0} changed, {run.Cells:N0} cells)"),
                 Invariant($"{Ms(updateMs)}, {Mb(GC.GetTotalAllocatedBytes(precise: true) - before)} allocated")));
+            Row(("  where the update's time went", run.Phases));
             ok &= updated.Referrals == referrals + dayReferrals;
 
             // The truth: every row counted in memory, against what the stored cells give for the whole hub.

@@ -13,8 +13,8 @@ namespace Hub.Benchmarks;
 /// measured in this run. Storage is not in it: the cells live in this process, not in Table storage.</summary>
 public static class EvidenceNationalRun
 {
-    private const int Practices = 6_300;
-    private const int SchemeSize = 150;
+    internal const int Practices = 6_300;
+    internal const int SchemeSize = 150;
     private const int ProvidersPerScheme = 30;
     private const int Repeats = 40;
 
@@ -114,7 +114,7 @@ public static class EvidenceNationalRun
 
     /// <summary>Referrals as the evidence sees them, made one at a time from the referral's number: the same number
     /// gives the same referral, so a day's "moved on" rows are the rows counted before.</summary>
-    private sealed class NationalPopulation(int seed, DateTimeOffset start, int days)
+    internal sealed class NationalPopulation(int seed, DateTimeOffset start, int days)
     {
         public static string Practice(int index) => Invariant($"N{index:D5}");
 

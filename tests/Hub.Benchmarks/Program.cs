@@ -42,6 +42,15 @@ if (args.Length > 0 && args[0] == "evidence-national")
     return EvidenceNationalRun.Run(perYear, years);
 }
 
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national-day [day's new referrals] [earlier referrals moving on]
+//                                                                      -> a national day's evidence update and reports over Azurite
+if (args.Length > 0 && args[0] == "evidence-national-day")
+{
+    var day = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3_600;
+    var moved = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+    return await EvidenceNationalDayRun.RunAsync(day, moved);
+}
+
 // dotnet run -c Release --project tests/Hub.Benchmarks -- crash-recovery [instances] [long activity seconds]
 //                                                                      -> work a killed worker held, back after the queue
 //                                                                         visibility timeout (1 minute vs 5), on Azurite (issue 13)

@@ -13,14 +13,23 @@ public sealed record EvidenceState(long Version, DateTimeOffset UpdatedAt, DateT
 {
     public string Id => $"u{Version:D10}";
 
+    /// <summary>How the cells were counted (the changes index, and the audit events read): an update finds changes in
+    /// the index only when this is its own way of counting; a state from before (or counted from other events) is
+    /// brought over by one rebuild.</summary>
+    public string? Counting { get; init; }
+
     internal ETag ETag { get; init; }
 }
 
 /// <summary>One cell's change in an update: what to add (counts may be negative: a referral leaving its old cells).</summary>
 public sealed record CellDelta(string Practice, DateOnly Month, string View, EvidenceCell Delta);
 
-/// <summary>A referral's contribution as it now is (null: no row yet, e.g. intake not finished).</summary>
-public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen);
+/// <summary>A referral's contribution as it now is (null: no row yet, e.g. intake not finished), and the audit entries
+/// it was counted from (kept beside the row, so the next update needs only the new ones).</summary>
+public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen)
+{
+    public IReadOnlyList<Hub.Referrals.AuditEntry>? Events { get; init; }
+}
 
 /// <summary>A view's practices that have cells (a report asking for all of them reads the running totals).</summary>
 public sealed record ViewPractices(string View, IReadOnlyList<string> Practices);
@@ -53,7 +62,7 @@ public sealed class EvidenceCellStore(HubTables tables)
         }
 
         return new EvidenceState(e.GetInt64("Version") ?? 0, e.GetDateTimeOffset("UpdatedAt") ?? default, e.GetDateTimeOffset("Watermark"),
-            e.GetString("PendingBatch"), e.GetInt32("Referrals") ?? 0) { ETag = e.ETag };
+            e.GetString("PendingBatch"), e.GetInt32("Referrals") ?? 0) { ETag = e.ETag, Counting = e.GetString("Counting") };
     }
 
     /// <summary>Saves the state if nobody else moved it since it was read (an update or rebuild on another instance).</summary>
@@ -68,6 +77,7 @@ public sealed class EvidenceCellStore(HubTables tables)
             ["Watermark"] = state.Watermark,
             ["PendingBatch"] = state.PendingBatch,
             ["Referrals"] = state.Referrals,
+            ["Counting"] = state.Counting,
         };
         Response response = whateverIsThere ? await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken)
             : state.ETag == default ? await table.AddEntityAsync(entity, cancellationToken)
@@ -109,42 +119,95 @@ public sealed class EvidenceCellStore(HubTables tables)
         }
     }
 
-    /// <summary>Adds a batch's deltas to their cells, each cell once however often this runs for the same batch.</summary>
+    /// <summary>Adds a batch's deltas to their cells, each cell once however often this runs for the same batch. Per
+    /// partition (a view's practice): the months the batch touches are read together, and the merged cells go back
+    /// in entity-group transactions, each conditional on the ETags read (a writer that got there first: read again).</summary>
     public async Task ApplyAsync(EvidenceBatch batch, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        await Parallel.ForEachAsync(batch.Cells, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (delta, ct) =>
+        var byPartition = batch.Cells.GroupBy(d => Partition(new CellKey(d.Practice, d.Month, d.View)), StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (deltas, ct) =>
         {
             while (true)
             {
-                var key = new CellKey(delta.Practice, delta.Month, delta.View);
-                var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(key), MonthKey(key.Month), cancellationToken: ct);
-                var existing = row.HasValue ? row.Value : null;
-                if (existing?.GetString("LastBatch") == batch.Id)
+                // Point reads, together: a day touches one to a few months of most partitions.
+                var existing = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+                foreach (var read in await Task.WhenAll(deltas.Select(d => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, MonthKey(d.Month), cancellationToken: ct))))
                 {
-                    return;
+                    if (read.HasValue && read.Value is { } entity)
+                    {
+                        existing[entity.RowKey] = entity;
+                    }
                 }
 
-                var cell = existing is null ? new EvidenceCell() : CellOf(existing);
-                cell.Merge(delta.Delta);
-                var entity = EntityOf(key, cell.Pruned(), batch.Id);
+                var actions = new List<(TableTransactionAction Action, int Bytes)>();
+                foreach (var delta in deltas)
+                {
+                    var key = new CellKey(delta.Practice, delta.Month, delta.View);
+                    var found = existing.GetValueOrDefault(MonthKey(key.Month));
+                    if (found?.GetString("LastBatch") == batch.Id)
+                    {
+                        continue;
+                    }
+
+                    var cell = found is null ? new EvidenceCell() : CellOf(found);
+                    cell.Merge(delta.Delta);
+                    var entity = EntityOf(key, cell.Pruned(), batch.Id);
+                    actions.Add((found is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, found.ETag), SizeOf(entity)));
+                }
+
                 try
                 {
-                    _ = existing is null ? await table.AddEntityAsync(entity, ct) : await table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, ct);
-                    return;
+                    foreach (var group in Transactions(actions))
+                    {
+                        await table.SubmitTransactionAsync(group, ct);
+                    }
+
+                    break;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 409 or 412)
                 {
-                    // Another writer got there first: read it again.
+                    // Another writer got there first: read the partition again (cells already written skip this batch).
                 }
             }
         });
 
-        foreach (var view in batch.Practices)
+        await Parallel.ForEachAsync(batch.Practices, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (view, ct) =>
+            await AddPracticesAsync(table, view.View, view.Practices, ct));
+    }
+
+    /// <summary>How many requests an update keeps in flight (reads of referrals, cell partitions, row transactions).</summary>
+    internal const int Parallelism = 32;
+
+    // An entity-group transaction holds at most 100 entities and 4 MiB; cells of running totals can be large.
+    private const int TransactionBytes = 3 * 1024 * 1024;
+
+    private static IEnumerable<List<TableTransactionAction>> Transactions(List<(TableTransactionAction Action, int Bytes)> actions)
+    {
+        var group = new List<TableTransactionAction>();
+        var bytes = 0;
+        foreach (var (action, size) in actions)
         {
-            await AddPracticesAsync(table, view.View, view.Practices, cancellationToken);
+            if (group.Count > 0 && (group.Count == 100 || bytes + size > TransactionBytes))
+            {
+                yield return group;
+                group = [];
+                bytes = 0;
+            }
+
+            group.Add(action);
+            bytes += size;
+        }
+
+        if (group.Count > 0)
+        {
+            yield return group;
         }
     }
+
+    private static int SizeOf(TableEntity entity) => ((IDictionary<string, object>)entity).Values.Sum(v => v is byte[] b ? b.Length * 4 / 3 : 64) + 256;
 
     /// <summary>Replaces every cell with these (a rebuild): what is not among them is deleted.</summary>
     public async Task ReplaceAllAsync(EvidenceCells cells, CancellationToken cancellationToken = default)
@@ -244,11 +307,11 @@ public sealed class EvidenceCellStore(HubTables tables)
     private static async Task<HashSet<string>> PracticesAsync(TableClient table, string view, CancellationToken cancellationToken)
     {
         var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow, cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value is not { } entity)
-        {
-            return new HashSet<string>(StringComparer.Ordinal);
-        }
+        return row.HasValue && row.Value is { } entity ? PracticesOf(entity) : new HashSet<string>(StringComparer.Ordinal);
+    }
 
+    private static HashSet<string> PracticesOf(TableEntity entity)
+    {
         using var packed = new MemoryStream();
         Drain(entity, packed);
         return Unpack(packed.ToArray(), EvidenceJson.Default.ListString).ToHashSet(StringComparer.Ordinal);
@@ -259,7 +322,7 @@ public sealed class EvidenceCellStore(HubTables tables)
         while (true)
         {
             var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow, cancellationToken: cancellationToken);
-            var known = await PracticesAsync(table, view, cancellationToken);
+            var known = row.HasValue && row.Value is { } stored ? PracticesOf(stored) : new HashSet<string>(StringComparer.Ordinal);
             if (practices.All(known.Contains))
             {
                 return;

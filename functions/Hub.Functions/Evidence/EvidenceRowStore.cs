@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Hub.Referrals;
 
 namespace Hub.Evidence;
 
@@ -20,6 +21,35 @@ public sealed class EvidenceRowStore(HubTables tables)
         return row.HasValue ? row.Value?.GetString("Practice") : null;
     }
 
+    /// <summary>The referral's practice and row as last counted, in one read of its index entry (which holds a copy of
+    /// the row); entries written before the copy was kept are read from the practice's partition. Null when the
+    /// referral was never counted.</summary>
+    public async Task<StoredRow?> StoredAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId))
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(Table);
+        var index = await table.GetEntityIfExistsAsync<TableEntity>(IndexPartition(referralId), referralId, cancellationToken: cancellationToken);
+        if (!index.HasValue || index.Value is not { } entry || entry.GetString("Practice") is not { } practice)
+        {
+            return null;
+        }
+
+        if (entry.GetBoolean("Counted") == true)
+        {
+            var events = entry.GetString("Events") is { } json
+                ? JsonSerializer.Deserialize(json, EvidenceJson.Default.ListString)!.Select(e => ReferralChanges.Unspell(referralId, e)).ToList()
+                : null;
+            return new StoredRow(practice, RowOf(entry), events);
+        }
+
+        var (known, row) = await GetAsync(practice, referralId, cancellationToken);
+        return known ? new StoredRow(practice, row, null) : null;
+    }
+
     /// <summary>The referral's row as last counted: (false, null) when it was never counted; (true, null) when it was
     /// seen but had no row yet.</summary>
     public async Task<(bool Known, EvidenceRow? Row)> GetAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
@@ -33,7 +63,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var actions = changes.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
-            .Concat(changes.Where(c => c.FirstSeen).Select(c => IndexOf(c.ReferralId, c.PracticeOds)));
+            .Concat(changes.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events)));
         await SubmitAsync(table, actions, cancellationToken);
     }
 
@@ -42,7 +72,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var keep = new HashSet<(string, string)>();
-        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds))).ToList();
+        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events))).ToList();
         keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
         await SubmitAsync(table, entities, cancellationToken);
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
@@ -74,7 +104,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     private static async Task SubmitAsync(TableClient table, IEnumerable<TableEntity> entities, CancellationToken cancellationToken)
     {
         var byPartition = entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal).ToList();
-        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
+        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (partition, ct) =>
         {
             foreach (var chunk in partition.Chunk(100))
             {
@@ -85,7 +115,21 @@ public sealed class EvidenceRowStore(HubTables tables)
 
     private static string IndexPartition(string referralId) => $"@{referralId[Math.Max(0, referralId.Length - 2)..]}";
 
-    private static TableEntity IndexOf(string referralId, string practiceOds) => new(IndexPartition(referralId), referralId) { ["Practice"] = practiceOds };
+    /// <summary>The index entry: the practice, a copy of the row (<c>Counted</c> says the copy is there, even when the
+    /// row is null) and of the audit entries it was counted from (ids and codes; left out when too long for one
+    /// property: the update then reads the audit partition), so an update reads a referral's stored contribution in one
+    /// read and its new entries from the changes index.</summary>
+    private static TableEntity IndexOf(string referralId, string practiceOds, EvidenceRow? row, IReadOnlyList<AuditEntry>? events)
+    {
+        var copy = events is null ? null : JsonSerializer.Serialize(events.Select(ReferralChanges.Spell).ToList(), EvidenceJson.Default.ListString);
+        return new(IndexPartition(referralId), referralId)
+        {
+            ["Practice"] = practiceOds,
+            ["Counted"] = true,
+            ["Row"] = row is null ? null : JsonSerializer.Serialize(row, EvidenceJson.Default.EvidenceRow),
+            ["Events"] = copy is { Length: < 30_000 } ? copy : null,
+        };
+    }
 
     private static TableEntity EntityOf(string practiceOds, string referralId, EvidenceRow? row) => new(practiceOds, referralId)
     {
@@ -101,3 +145,7 @@ public sealed class EvidenceRowStore(HubTables tables)
         (a is null && b is null) || (a is not null && b is not null
             && JsonSerializer.Serialize(a, EvidenceJson.Default.EvidenceRow) == JsonSerializer.Serialize(b, EvidenceJson.Default.EvidenceRow));
 }
+
+/// <summary>A referral's contribution as last counted: its practice, its row (null: seen, no row yet) and the audit
+/// entries it was counted from (null: not kept, read the audit partition).</summary>
+public sealed record StoredRow(string PracticeOds, EvidenceRow? Row, IReadOnlyList<AuditEntry>? Events);

@@ -9,15 +9,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Hub.Evidence;
 
-/// <summary>Keeps the stored evidence cells current. Each run reads what changed since the stored watermark (audit
-/// entries of the events the evidence reads, new or changed referral records and survey answers, found by the storage
-/// service's <c>Timestamp</c>), recomputes the journey of each referral touched, and replaces its old contribution with
-/// the new one in its cells. A day's run therefore reads and writes in proportion to the day's events, not to the hub's
-/// history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one).</summary>
+/// <summary>Keeps the stored evidence cells current. Each run reads which referrals changed since the stored watermark
+/// from <see cref="ReferralChanges"/> (noted by the stores as they append audit events, save referrals, store survey
+/// answers and save episodes: one partition per hour, no table scanned), recomputes the journey of each referral
+/// touched, and replaces its old contribution with the new one in its cells (read and written per partition, in
+/// entity-group transactions). A day's run therefore reads and writes in proportion to the day's changes, not to the
+/// hub's history. A rebuild counts everything afresh from the audit trail (recovery; the first run on a hub is one, and
+/// so is the first run on stored evidence counted before the index was kept).</summary>
 public sealed partial class EvidenceUpdate(
-    HubTables tables, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
+    HubTables tables, ReferralChanges changes, AuditTrail audit, FollowUpStore followUps, Hub.LinkWork.EpisodeStore episodes, EvidenceCellStore cells, EvidenceRowStore rows, QuestionnaireLibrary instruments,
     ProviderResponsivenessCount responsiveness, Microsoft.Extensions.Options.IOptions<ReportingOptions> options, TimeProvider time, ILogger<EvidenceUpdate> logger) : IDisposable
 {
+    private static readonly TimeSpan KeptChanges = TimeSpan.FromDays(30);
+
+    /// <summary>This version's way of counting: changes from the index, rows kept with the audit entries of these
+    /// events. Stored evidence counted another way (before the index, or from another list of events) is rebuilt once.</summary>
+    public static readonly string Counting = "referral-changes:" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()));
     private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>What the last run did (for the operator's answer, the benchmark and the tests).</summary>
@@ -74,20 +81,34 @@ public sealed partial class EvidenceUpdate(
     private async Task<EvidenceState> UpdateWhileHoldingAsync(CancellationToken cancellationToken)
     {
         var state = await cells.StateAsync(cancellationToken);
-        if (state?.Watermark is null)
+        if (state?.Watermark is null || state.Counting != Counting)
         {
+            // Never counted, or counted before the referral-changes index was kept: what changed since cannot be read
+            // from the index, so count everything once; from then on the index has every change.
             return await RebuildWhileHoldingAsync(state, cancellationToken);
         }
 
         var clock = Stopwatch.StartNew();
+        var phases = new Phases();
         if (state.PendingBatch is { } pending)
         {
             // The last run stopped between writing its batch and finishing it: finish it, exactly once.
             state = await FinishAsync(state, await cells.BatchAsync(pending, cancellationToken), cancellationToken);
         }
 
-        var (changed, watermark) = await ChangedSinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken);
+        // The next watermark is taken before reading: a change noted while this run reads is read again next time.
+        var watermark = ReferralChanges.Now();
+        var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var noted = new Dictionary<string, List<AuditEntry>>(StringComparer.Ordinal);
+        await foreach (var change in changes.SinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken))
+        {
+            changed[change.ReferralId] = change.PracticeOds ?? changed.GetValueOrDefault(change.ReferralId);
+            (noted.TryGetValue(change.ReferralId, out var list) ? list : noted[change.ReferralId] = []).AddRange(change.Events.Where(Counts));
+        }
+
+        phases.Done("changes index");
         var onward = await OnwardAsync(cancellationToken);
+        phases.Done("onward links");
         foreach (var (referralId, practiceOds) in changed.ToList())
         {
             // A connection's journey changes its parent's row (connections made and taken up): read the parent again.
@@ -97,19 +118,32 @@ public sealed partial class EvidenceUpdate(
             }
         }
 
-        var changes = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
+        var found = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
+        var copied = new ConcurrentBag<RowChange>();
         var unplaced = 0;
-        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (referral, ct) =>
+        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (referral, ct) =>
         {
-            var practice = referral.Value ?? await rows.PracticeOfAsync(referral.Key, ct);
+            // Its stored contribution and its practice in one read; its sources read together.
+            var storedRead = phases.Time("stored rows", rows.StoredAsync(referral.Key, ct));
+            var episodeRead = phases.Time("episodes", EpisodeOfAsync(referral.Key, ct));
+            var stored = await storedRead;
+            var practice = referral.Value ?? stored?.PracticeOds;
             if (practice is null)
             {
-                // An event for a referral whose record is not visible yet: the next run reads it again (it is after the watermark).
+                // Noted, never counted, and no practice known: not a referral's change (an admin event shares the
+                // audit trail), or a referral whose record is not saved yet; saving it notes it again, with its practice.
+                await episodeRead;
                 Interlocked.Increment(ref unplaced);
                 return;
             }
 
-            var (known, old) = await rows.GetAsync(practice, referral.Key, ct);
+            // The entries it was counted from and the new ones noted since; its audit partition only when no copy was kept
+            // (never counted, or counted before copies were kept).
+            var eventsRead = stored?.Events is { } copy
+                ? Task.FromResult<IReadOnlyList<AuditEntry>>(copy.Union(noted.GetValueOrDefault(referral.Key) ?? []).OrderBy(e => e.At).ToList())
+                : phases.Time("audit partitions", audit.ReadAsync(referral.Key, ct));
+
+            var answersRead = phases.Time("answers", followUps.ResponsesAsync(practice, referral.Key, ct));
             var connections = new List<EvidenceRow>();
             foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
             {
@@ -119,22 +153,23 @@ public sealed partial class EvidenceUpdate(
                 }
             }
 
-            var now = ReferralJourney.From(referral.Key, practice, await audit.ReadAsync(referral.Key, ct), await followUps.ResponsesAsync(practice, referral.Key, ct),
-                onward.ParentIdOf(referral.Key), connections, await EpisodeOfAsync(referral.Key, ct));
-            if (!known || !EvidenceRowStore.Same(old, now))
+            var events = (await eventsRead).Where(Counts).ToList();
+            var now = ReferralJourney.From(referral.Key, practice, events, await answersRead, onward.ParentIdOf(referral.Key), connections, await episodeRead);
+            var change = new RowChange(referral.Key, practice, now, stored is null) { Events = events };
+            if (stored is null || stored.PracticeOds != practice || !EvidenceRowStore.Same(stored.Row, now))
             {
-                changes.Add((new RowChange(referral.Key, practice, now, !known), old));
+                found.Add((change, stored?.Row));
+            }
+            else if (stored.Events is null || stored.Events.Count != events.Count)
+            {
+                // The same figures from more entries (or no copy kept yet): keep the entries, change no cell.
+                copied.Add(change);
             }
         });
 
-        if (unplaced > 0)
-        {
-            // Keep them after the watermark for the next run.
-            watermark = state.Watermark;
-        }
-
+        phases.Done("read referrals");
         var delta = new EvidenceCells(instruments.Measures);
-        foreach (var (change, old) in changes)
+        foreach (var (change, old) in found)
         {
             if (old is not null)
             {
@@ -149,36 +184,45 @@ public sealed partial class EvidenceUpdate(
 
         var batch = new EvidenceBatch(
             $"b{state.Version + 1:D10}",
-            watermark ?? state.Watermark,
+            watermark,
             delta.Entries.Where(e => !e.Cell.IsEmpty).Select(e => new CellDelta(e.Key.PracticeOds, e.Key.Month, e.Key.View, e.Cell.Pruned())).ToList(),
-            changes.Select(c => c.Change).ToList(),
-            changes.Where(c => c.Change.Row is not null).SelectMany(c => ViewsOf(c.Change.Row!).Select(v => (View: v, c.Change.PracticeOds)))
+            found.Select(c => c.Change).Concat(copied).ToList(),
+            found.Where(c => c.Change.Row is not null).SelectMany(c => ViewsOf(c.Change.Row!).Select(v => (View: v, c.Change.PracticeOds)))
                 .GroupBy(v => v.View, StringComparer.Ordinal).Select(g => new ViewPractices(g.Key, g.Select(v => v.PracticeOds).Distinct(StringComparer.Ordinal).ToList())).ToList(),
-            changes.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
+            found.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
+        phases.Done("count deltas");
         if (batch.Rows.Count > 0)
         {
             await cells.SaveBatchAsync(batch, cancellationToken);
             state = await cells.SaveStateAsync(state with { PendingBatch = batch.Id }, cancellationToken: cancellationToken);
         }
 
-        state = await FinishAsync(state, batch, cancellationToken);
+        phases.Done("journal batch");
+        state = await FinishAsync(state, batch, cancellationToken, phases);
         await responsiveness.CountAsync(cancellationToken);
-        LastRun = new EvidenceRun(false, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.Elapsed);
-        LogUpdated(logger, changed.Count, batch.Rows.Count, batch.Cells.Count, unplaced, clock.ElapsedMilliseconds);
+        phases.Done("provider responsiveness");
+        // Notes read long ago are tidied a day at a time (a month is kept, to look back on what a run read).
+        var forgotten = state.Watermark!.Value - options.Value.UpdateOverlap - KeptChanges;
+        await changes.ForgetAsync(forgotten - TimeSpan.FromDays(1), forgotten, cancellationToken);
+        phases.Done("tidy old notes");
+        LastRun = new EvidenceRun(false, changed.Count, found.Count, batch.Cells.Count, unplaced, clock.Elapsed) { Phases = phases.Summary() };
+        LogUpdated(logger, changed.Count, found.Count, batch.Cells.Count, unplaced, clock.ElapsedMilliseconds);
         return state;
     }
 
     /// <summary>Applies a batch (cells, then rows, then the state that says it is done) and tidies it away.</summary>
-    private async Task<EvidenceState> FinishAsync(EvidenceState state, EvidenceBatch? batch, CancellationToken cancellationToken)
+    private async Task<EvidenceState> FinishAsync(EvidenceState state, EvidenceBatch? batch, CancellationToken cancellationToken, Phases? phases = null)
     {
         if (batch is not null && batch.Rows.Count > 0)
         {
             await cells.ApplyAsync(batch, cancellationToken);
+            phases?.Done("apply cells");
             await rows.SaveAsync(batch.Rows, cancellationToken);
+            phases?.Done("save rows");
         }
 
         var done = await cells.SaveStateAsync(new EvidenceState(state.Version + 1, time.GetUtcNow(), batch?.Watermark ?? state.Watermark, null,
-            state.Referrals + (batch?.ReferralsAdded ?? 0)) { ETag = state.ETag }, cancellationToken: cancellationToken);
+            state.Referrals + (batch?.ReferralsAdded ?? 0)) { ETag = state.ETag, Counting = state.Counting }, cancellationToken: cancellationToken);
         if (batch is not null && batch.Rows.Count > 0)
         {
             await cells.DeleteBatchAsync(batch.Id, cancellationToken);
@@ -187,64 +231,12 @@ public sealed partial class EvidenceUpdate(
         return done;
     }
 
-    /// <summary>The referrals touched since <paramref name="since"/> (with their practice when the change names it),
-    /// and the latest <c>Timestamp</c> seen: the next watermark.</summary>
-    private async Task<(Dictionary<string, string?> Changed, DateTimeOffset? Watermark)> ChangedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
-        DateTimeOffset? latest = null;
-        void Seen(string referralId, string? practice, DateTimeOffset? at)
-        {
-            if (practice is not null || !changed.ContainsKey(referralId))
-            {
-                changed[referralId] = practice ?? changed.GetValueOrDefault(referralId);
-            }
-
-            if (at > latest || latest is null)
-            {
-                latest = at ?? latest;
-            }
-        }
-
-        var after = TableClient.CreateQueryFilter($"Timestamp ge {since}");
-        var events = string.Join(" or ", ReferralJourney.Events.Select(e => TableClient.CreateQueryFilter($"Event eq {e.Spelling()}")));
-        var trail = await tables.GetAsync(AuditTrail.Table);
-        await foreach (var row in trail.QueryAsync<TableEntity>($"{after} and ({events})", select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.PartitionKey, null, row.Timestamp);
-        }
-
-        var records = await tables.GetAsync(ReferralStore.Table);
-        await foreach (var row in records.QueryAsync<TableEntity>(after, select: ["PartitionKey", "RowKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.RowKey, row.PartitionKey, row.Timestamp);
-        }
-
-        var answers = await tables.GetAsync(FollowUpStore.SurveyResponses);
-        await foreach (var row in answers.QueryAsync<TableEntity>(after, select: ["PartitionKey", "ReferralId", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            if (row.GetString("ReferralId") is { } referralId)
-            {
-                Seen(referralId, row.PartitionKey, row.Timestamp);
-            }
-        }
-
-        // A link worker's episode (contacts, goals) changes the row of the referral it belongs to.
-        var episodeRows = await tables.GetAsync(Hub.LinkWork.EpisodeStore.Table);
-        await foreach (var row in episodeRows.QueryAsync<TableEntity>(after, select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))
-        {
-            Seen(row.PartitionKey, null, row.Timestamp);
-        }
-
-        return (changed, latest);
-    }
-
     private async Task<EvidenceState> RebuildWhileHoldingAsync(EvidenceState? state, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         // The watermark is the storage service's clock, not the hub's (tests and demos move the hub's): what is written
         // after this moment is read by the next update; the overlap covers the two clocks' difference.
-        var watermark = TimeProvider.System.GetUtcNow();
+        var watermark = ReferralChanges.Now();
         var practices = new Dictionary<string, string>(StringComparer.Ordinal);
         var records = await tables.GetAsync(ReferralStore.Table);
         await foreach (var row in records.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
@@ -296,20 +288,24 @@ public sealed partial class EvidenceUpdate(
                 counted.Add(row);
             }
 
-            all.Add(new RowChange(referralId, practice, row, true));
+            all.Add(new RowChange(referralId, practice, row, true) { Events = (events.GetValueOrDefault(referralId) ?? []).OrderBy(e => e.At).ToList() });
         }
 
         events.Clear();
         responses.Clear();
         await cells.ReplaceAllAsync(counted, cancellationToken);
         await rows.ReplaceAllAsync(all, cancellationToken);
-        var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)),
+        var rebuilt = await cells.SaveStateAsync(new EvidenceState((state?.Version ?? 0) + 1, time.GetUtcNow(), watermark, null, all.Count(r => r.Row is not null)) { Counting = Counting },
             whateverIsThere: true, cancellationToken);
         await responsiveness.CountAsync(cancellationToken);
         LastRun = new EvidenceRun(true, practices.Count, all.Count, counted.Count, 0, clock.Elapsed);
         LogRebuilt(logger, all.Count, counted.Count, clock.ElapsedMilliseconds);
         return rebuilt;
     }
+
+    private static readonly HashSet<AuditEventName> Counted = [.. ReferralJourney.Events];
+
+    private static bool Counts(AuditEntry entry) => entry.Name is { } name && Counted.Contains(name);
 
     private async Task<EpisodeFacts?> EpisodeOfAsync(string referralId, CancellationToken cancellationToken) =>
         await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode, instruments.FollowUp) : null;
@@ -348,7 +344,38 @@ public sealed partial class EvidenceUpdate(
 
 /// <summary>What one update or rebuild did: referrals read, rows changed, cells written, referrals left for the next
 /// run (their record not yet visible), and how long it took.</summary>
-public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cells, int Unplaced, TimeSpan Took);
+public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cells, int Unplaced, TimeSpan Took)
+{
+    /// <summary>Where an update's time went: each step's wall time, and the summed time of each kind of read.</summary>
+    public string Phases { get; init; } = string.Empty;
+}
+
+/// <summary>Wall time per step of an update, and the summed duration of each kind of concurrent read.</summary>
+internal sealed class Phases
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _steps = [];
+    private readonly ConcurrentDictionary<string, long> _reads = new(StringComparer.Ordinal);
+    private TimeSpan _last;
+
+    public void Done(string step)
+    {
+        var now = _clock.Elapsed;
+        _steps.Add(System.FormattableString.Invariant($"{step} {(now - _last).TotalMilliseconds:N0} ms"));
+        _last = now;
+    }
+
+    public async Task<T> Time<T>(string read, Task<T> task)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var result = await task;
+        _reads.AddOrUpdate(read, Stopwatch.GetTimestamp() - start, (_, sum) => sum + Stopwatch.GetTimestamp() - start);
+        return result;
+    }
+
+    public string Summary() => string.Join("; ", _steps) + " | summed read time: "
+        + string.Join(", ", _reads.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => System.FormattableString.Invariant($"{r.Key} {Stopwatch.GetElapsedTime(0, r.Value).TotalSeconds:N1} s")));
+}
 
 /// <summary>The stored evidence's JSON, source-generated: enums by name, so a reordered enum never misreads a stored row.</summary>
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

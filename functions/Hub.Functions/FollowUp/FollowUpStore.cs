@@ -128,6 +128,8 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
 
         var chunks = await documents.WriteAsync(response.ReferralId, DocumentName(response.Kind), resourcesJson, cancellationToken);
         var table = await tables.GetAsync(SurveyResponses);
+        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
+        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
         try
         {
             await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks }), cancellationToken);
@@ -162,15 +164,20 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     public async Task<IReadOnlyList<SurveyResponse>> ResponsesAsync(string practiceOds, string referralId, CancellationToken cancellationToken = default)
     {
         var found = new List<SurveyResponse>();
-        foreach (var kind in StoredSpelling.All<SurveyKind>())
+        if (!TableKeys.IsSafe(practiceOds) || !TableKeys.IsSafe(referralId))
         {
-            if (await GetResponseAsync(practiceOds, referralId, kind, cancellationToken) is { } response)
-            {
-                found.Add(response);
-            }
+            return found;
         }
 
-        return found;
+        // One query for every kind: the rows `{referralId}-{kind}` sort together in the practice's partition.
+        var table = await tables.GetAsync(SurveyResponses);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {practiceOds} and RowKey gt {referralId + "-"} and RowKey lt {referralId + "."} and ReferralId eq {referralId}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            found.Add(ToResponse(row));
+        }
+
+        return found.OrderBy(r => r.Kind).ToList();
     }
 
     /// <summary>Every stored survey's scores, for the evidence snapshot: (referral id, kind, measures), no FHIR parsed.</summary>

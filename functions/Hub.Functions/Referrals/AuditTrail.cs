@@ -18,6 +18,7 @@ public sealed record AuditEntry(string ReferralId, string Event, string Actor, D
 public sealed class AuditTrail(HubTables tables, TimeProvider time)
 {
     public const string Table = "Audit";
+    private readonly ReferralChanges _changes = new(tables);
 
     /// <summary>Appends a lifecycle event, spelled as its stage's factory made it.</summary>
     /// <summary>The one check before a step contacts anyone: a referral withdrawn, whose orchestration has not heard yet,
@@ -45,15 +46,19 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         var at = time.GetUtcNow();
         // Row keys sort by time; the random suffix keeps two events in the same tick apart. Add, never upsert: append-only.
         var rowKey = onceKey is null ? $"{at.UtcTicks:D19}-{Guid.NewGuid():N}" : $"once-{onceKey}";
-        var entity = EntityOf(new AuditEntry(referralId, auditEvent, actor, at, outcome), rowKey);
+        var entry = new AuditEntry(referralId, auditEvent, actor, at, outcome);
         try
         {
-            await table.AddEntityAsync(entity, cancellationToken);
+            await table.AddEntityAsync(EntityOf(entry, rowKey), cancellationToken);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 409 && onceKey is not null)
         {
-            // Recorded by an earlier run of the same step.
+            // Recorded by an earlier run of the same step: note it as recorded (that run may have stopped before noting it).
+            entry = EntryOf((await table.GetEntityAsync<TableEntity>(referralId, rowKey, cancellationToken: cancellationToken)).Value);
         }
+
+        // After the entry, never before: a note holds only entries the trail has (see ReferralChanges).
+        await _changes.NoteAsync([new ReferralNote(referralId, Entry: entry, EntryKey: rowKey)], cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(string referralId, CancellationToken cancellationToken = default)

@@ -14,10 +14,11 @@ public static class ReferralServices
         services.AddSingleton<TaskStore>();
         services.AddSingleton<ReferralTaskProgress>();
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<ReferralChanges>();
         services.AddSingleton<ReferralHolds>();
         services.AddOptions<HoldOptions>().Bind(configuration.GetSection(HoldOptions.Section))
             .Validate(o => o.RetryEvery > TimeSpan.Zero, "Hold:RetryEvery must be positive.").ValidateOnStart();
-        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, TaskStore.OwnersTable, TaskStore.ChangesTable, AuditTrail.Table, ReferralHolds.Table);
+        services.AddHubTables(ReferralStore.Table, ReferralStore.IdentifiersTable, TaskStore.Table, TaskStore.OwnersTable, TaskStore.ChangesTable, AuditTrail.Table, ReferralHolds.Table, ReferralChanges.Table);
         return services;
     }
 }

@@ -118,6 +118,7 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
 
         var saved = record with { DocumentName = name, DocumentChunks = chunks, InlineDocument = inline };
         var table = await tables.GetAsync(ReferralStore.Table);
+        await new ReferralChanges(tables).NoteAsync(record.ReferralId, record.PracticeOds, cancellationToken);
         var replaced = record;
         try
         {

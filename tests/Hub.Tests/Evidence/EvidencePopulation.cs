@@ -90,6 +90,8 @@ public sealed class EvidencePopulation
     /// trail and the survey answers.</summary>
     public async Task WriteAsync(HubTables tables)
     {
+        // The hub's stores note each referral they write in the referral-changes index, before writing it.
+        await new ReferralChanges(tables).NoteAsync(Referrals.Select(r => new ReferralNote(r.ReferralId, r.PracticeOds)).ToList());
         var referrals = await tables.GetAsync(ReferralStore.Table);
         var audit = await tables.GetAsync(AuditTrail.Table);
         var responses = await tables.GetAsync(FollowUpStore.SurveyResponses);

@@ -38,14 +38,16 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         // New events: one accepted referral is withdrawn; three new referrals arrive at another practice.
         var before = await CellsAsync(store);
         var moved = population.Referrals.First(r => r.PracticeOds == Practices[1] && r.Events.Any(e => e.Event == "accepted") && !r.Events.Any(e => e.Event == "follow-up-ended"));
-        var at = moved.Events.Max(e => e.At).AddMinutes(5);
-        var audit = await hub.Get<HubTables>().GetAsync(AuditTrail.Table);
-        await audit.AddEntityAsync(AuditTrail.EntityOf(new AuditEntry(moved.ReferralId, "withdrawn", "hub", at, "practice"), $"{at.UtcTicks:D19}-late"));
+        // Through the hub's own append: the audit trail notes the referral in the changes index, which is all the update reads.
+        await hub.Get<AuditTrail>().AppendAsync(moved.ReferralId, "withdrawn", "hub", "practice");
+        var at = (await hub.Get<AuditTrail>().ReadAsync(moved.ReferralId)).Single(e => e.Event == "withdrawn").At;
         var arrivals = new EvidencePopulation(seed: 22, referrals: 3, practices: ["P30009"]);
         await arrivals.WriteAsync(hub.Get<HubTables>());
 
         var second = await update.UpdateAsync();
         Assert.Equal(403, second.Referrals);
+        Assert.False(update.LastRun!.Rebuild);
+        Assert.Equal(4, update.LastRun.Changed);
         var after = await CellsAsync(store);
         var changed = after.Where(c => before.GetValueOrDefault(c.Key) != c.Value).Select(c => c.Key).ToHashSet();
         var movedRow = rows.Single(r => r.ReferralId == moved.ReferralId);
@@ -70,9 +72,16 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.NotEqual(movedRow.FollowUpResult, now.Single(r => r.ReferralId == moved.ReferralId).FollowUpResult);
         await AssertFiguresAsync(now, store, measures);
 
-        // Run again: nothing to change, nothing changes.
+        // Run again: nothing to change, nothing changes; nor when the same referral is noted again (a step that ran twice).
         await update.UpdateAsync();
         Assert.Equal(0, update.LastRun!.Changed);
+        Assert.Equal(after, await CellsAsync(store));
+        await hub.Get<ReferralChanges>().NoteAsync(moved.ReferralId);
+        await hub.Get<ReferralChanges>().NoteAsync(moved.ReferralId);
+        await update.UpdateAsync();
+        Assert.Contains(moved.ReferralId, await ChangedAsync(hub));
+        Assert.Equal(0, update.LastRun!.Changed);
+        Assert.Equal(403, (await store.StateAsync())!.Referrals);
         Assert.Equal(after, await CellsAsync(store));
 
         // A rebuild from the audit trail (the operator's command) gives the very same cells.
@@ -82,6 +91,24 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.True(answer.RootElement.GetProperty("rebuilt").GetBoolean());
         Assert.Equal(403, answer.RootElement.GetProperty("referrals").GetInt32());
         Assert.Equal(after, await CellsAsync(store));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Evidence_counted_before_the_changes_index_is_counted_afresh_once_then_updated_from_the_index()
+    {
+        var update = hub.Get<EvidenceUpdate>();
+        var store = hub.Get<EvidenceCellStore>();
+        await update.UpdateAsync();
+        // A state as an earlier version of the hub saved it: a watermark, but not one taken with the index kept.
+        var old = (await store.StateAsync())!;
+        await store.SaveStateAsync(old with { Counting = null }, whateverIsThere: true);
+
+        await update.UpdateAsync();
+        Assert.True(update.LastRun!.Rebuild);
+        Assert.Equal(EvidenceUpdate.Counting, (await store.StateAsync())!.Counting);
+
+        await update.UpdateAsync();
+        Assert.False(update.LastRun!.Rebuild);
     }
 
     [Fact]
@@ -112,6 +139,17 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         var provider = EvidencePopulation.Providers[1];
         EvidenceCellsTests.AssertSame(EvidenceReport.Build(rows.Select(r => r.AsSeenBy(provider)).OfType<EvidenceRow>().ToList(), Scope, Costs, measures),
             EvidenceReport.FromCell(await store.MergeAsync(practices, null, null, provider), Scope, Costs, measures));
+    }
+
+    private static async System.Threading.Tasks.Task<HashSet<string>> ChangedAsync(TestHub hub)
+    {
+        var noted = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var change in hub.Get<ReferralChanges>().SinceAsync(DateTimeOffset.UtcNow.AddMinutes(-1)))
+        {
+            noted.Add(change.ReferralId);
+        }
+
+        return noted;
     }
 
     /// <summary>The JSON with every object's members in order: histograms filled in another order are the same.</summary>

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Hl7.Fhir.Model;
+using Hub.Access;
+using Hub.Evidence;
+using Hub.FollowUp;
+using Hub.Platform.Storage;
+using Hub.Referrals;
+using Hub.Tests.Evidence;
+using Hub.Tests.Infrastructure;
+using static System.FormattableString;
+
+namespace Hub.Benchmarks;
+
+/// <summary>A national day's evidence update on Azurite, through the hub's own stores, over what the reports and the
+/// day's update read at national scale:
+/// <list type="bullet">
+/// <item><b>history</b>: five years of cells of one scheme of 150 practices at the national rate (1.3 million referrals
+/// a year over 6,300 practices: the 2.4% of <see cref="EvidenceNationalRun.NationalPopulation"/>'s 6.5 million referrals
+/// that fall in the scheme), with their running totals and practice lists, written by
+/// <see cref="EvidenceCellStore.ReplaceAllAsync"/>. The other 6,150 practices' history and every history referral's row
+/// and audit trail are <em>not</em> written: neither a report nor an update reads them.</item>
+/// <item><b>the earlier referrals</b>: referrals from earlier in the year at practices all over England (6,300 practices,
+/// 1,260 providers), their records, audit trails and answers written as the hub writes them (changes index included),
+/// then counted by an update (rows stored, cells and running totals updated).</item>
+/// <item><b>the day</b>: that day's new referrals (records, audit, answers) and a later event (a withdrawal) on earlier
+/// accepted referrals (each noted in the changes index, then its audit entry), then the measured
+/// <see cref="EvidenceUpdate.UpdateAsync"/>.</item>
+/// <item><b>check</b>: the stored running totals and one scheme practice's cells equal the same cells counted in memory.</item>
+/// <item><b>reports</b>: <see cref="EvidenceReports.ForAsync"/> and the MeasureReport for one practice-month, the scheme-year
+/// (150 practices, 12 months each) and the hub-year (every practice: the running totals), p50 / p95 of 40 each.</item>
+/// </list></summary>
+public static class EvidenceNationalDayRun
+{
+    private const int Requests = 40;
+    private const int Years = 5;
+    private const int PerYear = 1_300_000;
+
+    public static async Task<int> RunAsync(int dayReferrals, int movedOn)
+    {
+        var hub = new NationalHub();
+        await hub.InitializeAsync();
+        var table = new List<(string What, string Figure)>();
+        var ok = true;
+        void Row((string What, string Figure) row)
+        {
+            table.Add(row);
+            Console.WriteLine(Invariant($"[{DateTimeOffset.UtcNow:HH:mm:ss}] {row.What}: {row.Figure}"));
+        }
+
+        try
+        {
+            var measures = hub.Get<QuestionnaireLibrary>().Measures;
+            var tables = hub.Get<HubTables>();
+            var store = hub.Get<EvidenceCellStore>();
+            var update = hub.Get<EvidenceUpdate>();
+            var practices = Enumerable.Range(0, EvidenceNationalRun.Practices).Select(EvidenceNationalRun.NationalPopulation.Practice).ToList();
+            var scheme = practices.Take(EvidenceNationalRun.SchemeSize).ToList();
+            var schemeSet = scheme.ToHashSet(StringComparer.Ordinal);
+            var providers = Enumerable.Range(0, EvidenceNationalRun.Practices / EvidenceNationalRun.SchemeSize)
+                .SelectMany(s => Enumerable.Range(0, 30).Select(k => Invariant($"prov-{s:D3}-{k:D2}"))).ToList();
+
+            // (a) The scheme's five years of cells, counted in memory from the national generator, written whole.
+            var clock = Stopwatch.StartNew();
+            var total = PerYear * Years;
+            var generator = new EvidenceNationalRun.NationalPopulation(seed: 17, new DateTimeOffset(2026 - Years, 1, 1, 0, 0, 0, TimeSpan.Zero), 365 * Years);
+            var history = new EvidenceCells(measures);
+            var inScheme = 0;
+            for (var i = 0; i < total; i++)
+            {
+                var row = generator.Row(i, total);
+                if (schemeSet.Contains(row.PracticeOds))
+                {
+                    history.Add(row);
+                    inScheme++;
+                }
+            }
+
+            Row((Invariant($"history: {inScheme:N0} of {total:N0} generated referrals in the scheme ({Years} years, {scheme.Count} practices), counted in memory"),
+                Invariant($"{history.Count:N0} cells, {clock.Elapsed.TotalSeconds:N0} s")));
+            clock.Restart();
+            await store.ReplaceAllAsync(history);
+            await store.SaveStateAsync(new EvidenceState(1, DateTimeOffset.UtcNow, ReferralChanges.Now(), null, inScheme) { Counting = EvidenceUpdate.Counting }, whateverIsThere: true);
+            Row(("history written (cells, running totals, practice lists)", Ms(clock.Elapsed.TotalMilliseconds)));
+
+            // (b) The earlier referrals (January to June 2026, all over England), written and counted by an update.
+            var earlier = new EvidencePopulation(2026, movedOn * 4 / 3, practices, providers: providers);
+            clock.Restart();
+            await earlier.WriteAsync(tables);
+            Row((Invariant($"earlier referrals written: {earlier.Referrals.Count:N0} ({earlier.Referrals.Sum(r => r.Events.Count):N0} audit events)"), Ms(clock.Elapsed.TotalMilliseconds)));
+            clock.Restart();
+            await update.UpdateAsync();
+            Row((Invariant($"update counting them ({update.LastRun!.Touched:N0} read, {update.LastRun.Changed:N0} changed, {update.LastRun.Cells:N0} cells)"), Ms(clock.Elapsed.TotalMilliseconds)));
+            Row(("  where that update's time went", update.LastRun.Phases));
+
+            // (c) The day: new referrals, and a later event on earlier accepted ones.
+            var day = new EvidencePopulation(9_017, dayReferrals, practices, providers: providers);
+            var touched = earlier.Referrals.Where(r => r.Events.Any(e => e.Event == "accepted")).Take(movedOn).ToList();
+            var late = touched.ToDictionary(r => r.ReferralId, r => new AuditEntry(r.ReferralId, "withdrawn", "hub", r.Events.Max(e => e.At).AddMinutes(5), "day"));
+            clock.Restart();
+            await day.WriteAsync(tables);
+            // As the audit trail's append does: the event, then its note (with the entry) in the changes index.
+            var audit = await tables.GetAsync(AuditTrail.Table);
+            await Parallel.ForEachAsync(late.Values, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (e, ct) =>
+                await audit.AddEntityAsync(AuditTrail.EntityOf(e, Invariant($"{e.At.UtcTicks:D19}-day")), ct));
+            await hub.Get<ReferralChanges>().NoteAsync(late.Values.Select(e => new ReferralNote(e.ReferralId, Entry: e, EntryKey: Invariant($"{e.At.UtcTicks:D19}-day"))).ToList());
+            Row((Invariant($"the day written: {dayReferrals:N0} new referrals, {touched.Count:N0} later events"), Ms(clock.Elapsed.TotalMilliseconds)));
+
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            clock.Restart();
+            await update.UpdateAsync();
+            var run = update.LastRun!;
+            Row((Invariant($"DAILY UPDATE: {run.Touched:N0} referrals read, {run.Changed:N0} changed, {run.Cells:N0} cells written"),
+                Invariant($"{Ms(clock.Elapsed.TotalMilliseconds)}, {Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated")));
+            Row(("  where the update's time went", run.Phases));
+            ok &= run.Changed == dayReferrals + touched.Count;
+
+            // (d) The truth, counted in memory, against the stored cells.
+            var truth = history;
+            foreach (var r in earlier.Referrals.Concat(day.Referrals))
+            {
+                truth.Add(ReferralJourney.From(r.ReferralId, r.PracticeOds, late.TryGetValue(r.ReferralId, out var e) ? [.. r.Events, e] : r.Events, r.Responses)!);
+            }
+
+            foreach (var (what, over) in new[] { ("running totals (every practice)", practices), (Invariant($"one scheme practice ({scheme[0]})"), [scheme[0]]) })
+            {
+                var same = Json(truth.Merge(over, null, null).Pruned()) == Json(await store.MergeAsync(over, null, null));
+                Row((Invariant($"  stored cells equal the cells counted in memory: {what}"), same ? "yes" : "NO"));
+                ok &= same;
+            }
+
+            // (e) Reports, as the MeasureReport trigger makes them once the caller is known.
+            var reports = hub.Get<EvidenceReports>();
+            var year = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var march = new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
+            foreach (var (label, over, from, to) in new[]
+                     {
+                         (Invariant($"practice-month ({scheme[7]}, 2025-03)"), (IReadOnlyList<string>)[scheme[7]], march, march.AddMonths(1)),
+                         (Invariant($"scheme-year ({scheme.Count} practices, 2025)"), scheme, year, year.AddYears(1)),
+                         (Invariant($"hub-year (all {practices.Count:N0} practices, 2025: the running totals)"), practices, year, year.AddYears(1)),
+                     })
+            {
+                var caller = new Caller("national-day", "k1", over.ToHashSet(StringComparer.Ordinal));
+                var query = new ReportQuery([], [], null, from, to);
+                var times = new List<double>();
+                long allocated = 0;
+                for (var i = 0; i <= Requests; i++)
+                {
+                    var bytes = GC.GetTotalAllocatedBytes(precise: true);
+                    clock.Restart();
+                    var answer = await reports.ForAsync(caller, query);
+                    var report = EvidenceMeasureReport.From(answer.Report!, query, answer.SnapshotId!, caller.ClientId);
+                    if (i > 0)
+                    {
+                        // The first of each loads its code; the figures are the 40 after it.
+                        times.Add(clock.Elapsed.TotalMilliseconds);
+                        allocated = Math.Max(allocated, GC.GetTotalAllocatedBytes(precise: true) - bytes);
+                    }
+
+                    ok &= report is MeasureReport;
+                }
+
+                times.Sort();
+                Row((Invariant($"report, {label}: p50 / p95 of {Requests}"),
+                    Invariant($"{Percentile(times, 0.5):N1} / {Percentile(times, 0.95):N1} ms, at most {Mb(allocated)} allocated per report")));
+            }
+
+            Row(("peak working set of the process (hub, harness, generator and the in-memory truth)", Mb(Process.GetCurrentProcess().PeakWorkingSet64)));
+            Console.WriteLine(Invariant($"Evidence national day on Azurite: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(ok ? "all answers as expected" : "SOME STEPS FAILED or answers wrong")}"));
+            foreach (var (what, figure) in table)
+            {
+                Console.WriteLine($"| {what} | {figure} |");
+            }
+
+            return ok ? 0 : 1;
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+        }
+    }
+
+    private static string Json(EvidenceCell cell) => Canonical(System.Text.Json.JsonSerializer.SerializeToNode(cell)!).ToJsonString();
+
+    private static System.Text.Json.Nodes.JsonNode Canonical(System.Text.Json.Nodes.JsonNode node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : Canonical(p.Value.DeepClone())))),
+        _ => node.DeepClone(),
+    };
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static string Ms(double milliseconds) => Invariant($"{milliseconds:N0} ms");
+
+    private static string Mb(long bytes) => Invariant($"{bytes / (1024.0 * 1024):N0} MB");
+
+    private sealed class NationalHub : TestHub
+    {
+        protected override void Setup(HubSetup hub) =>
+            hub.Set("Reporting:GpAppointmentCost", "40")
+                .Set("Reporting:AeAttendanceCost", "200")
+                .Set("Reporting:ProgrammeCostPerReferral", "300")
+                // Each step is written moments before the next update: a live hub re-reads 10 minutes of a 24-hour day.
+                .Set("Reporting:UpdateOverlap", "00:00:01");
+    }
+}
