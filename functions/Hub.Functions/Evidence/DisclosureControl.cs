@@ -29,6 +29,15 @@ public sealed class DisclosureOptions
 
     /// <summary>Decimal places of a median or percentile in days.</summary>
     public int DayDecimals { get; set; } = 1;
+
+    /// <summary>Secondary (complementary) suppression within every sum a report publishes (<see cref="SecondarySuppression"/>):
+    /// on by default; off leaves NHS England's primary rule alone, whose hidden counts a total and its parts can pin.</summary>
+    public bool SecondarySuppression { get; set; } = true;
+
+    /// <summary>A report over up to this many practices is protected against each practice's own report too (a scheme
+    /// minus its other practices); a larger one (a region, the whole hub) only against the blocks of months inside it,
+    /// so that its cost stays bounded.</summary>
+    public int PracticesAuditedUpTo { get; set; } = 64;
 }
 
 /// <summary>The one rule every output applies: a count becomes a <see cref="Figure"/> with its published value, a
@@ -92,4 +101,147 @@ public sealed class DisclosureRule(DisclosureOptions options)
 
     /// <summary>Money per person, to whole pounds: a saving is a mean, so it gets a mean's protection.</summary>
     public double Money(double value) => Math.Round(value, Options.MoneyDecimals, MidpointRounding.AwayFromZero);
+}
+
+/// <summary>An identity a report publishes: the true <see cref="Total"/> is the sum of the true <see cref="Parts"/>
+/// (a part alone is the same figure printed twice). Figures are named by their key in the report
+/// (<see cref="EvidenceReport.Figures"/>); groups are data, so a figure added later joins its sums by being named in one.</summary>
+public sealed record AdditiveGroup(string Total, IReadOnlyList<string> Parts)
+{
+    public IEnumerable<string> Members => Parts.Prepend(Total);
+}
+
+/// <summary>Secondary (complementary) suppression: after the primary rule has hidden counts of 1 to
+/// <see cref="DisclosureOptions.SuppressUpTo"/>, more counts are hidden so that none of them can be worked back from the
+/// sums the report publishes. Two steps, each a function of the report's own figures and its groups only, so the same
+/// report always hides the same figures:
+/// <list type="number">
+/// <item>No hidden figure alone in a group: where a group has exactly one hidden member among its non-zero members,
+/// the smallest other non-zero part is hidden too (the total when no part is left), ties in the group's order; repeated
+/// until no group has a lone hidden member (hiding one figure can leave another alone in a second group).</item>
+/// <item>The attacker's check: every published figure becomes the interval its true count could be in (0 is 0; a rounded
+/// n is n ± half the rounding step and above the suppression threshold; a hidden one is 1 or more, whatever its size),
+/// every group narrows them until nothing narrows, and while any hidden figure is pinned to one value the smallest
+/// non-zero shown part of a group it is in (else that group's total) is hidden too.</item>
+/// </list>
+/// Zeros are never hidden: a zero is exact and says no one, and hiding it would make "*" mean "0 or more".</summary>
+public static class SecondarySuppression
+{
+    /// <summary>Above any count a report holds: the upper end of what a hidden count could be.</summary>
+    private const long Unbounded = 1L << 40;
+
+    /// <summary>The keys of the figures to hide in addition to those the primary rule hid. Groups that do not hold on the
+    /// true counts (or name a figure the report does not have) are left out: an identity that is not one protects nothing.</summary>
+    public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IEnumerable<AdditiveGroup> groups, DisclosureRule rule)
+    {
+        var sums = groups.ToList();
+        return Hide(figures, sums, sums, _ => true, rule);
+    }
+
+    /// <summary>The same over a report and figures already published elsewhere (the blocks inside a longer period):
+    /// only figures <paramref name="mayHide"/> allows are hidden; <paramref name="lonely"/> are the groups no hidden
+    /// figure may be alone in (the report's own), <paramref name="audited"/> every group the attacker's check uses.</summary>
+    public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> lonely, IReadOnlyList<AdditiveGroup> audited, Func<string, bool> mayHide, DisclosureRule rule)
+    {
+        var hidden = new HashSet<string>(StringComparer.Ordinal);
+        bool Holds(AdditiveGroup g) => g.Members.All(figures.ContainsKey) && g.Parts.Sum(p => (long)figures[p].Count) == figures[g.Total].Count;
+        var own = lonely.Where(Holds).ToList();
+        var sums = audited.Where(Holds).ToList();
+        bool Hidden(string key) => hidden.Contains(key) || figures[key].Suppressed;
+        bool Hideable(string key) => mayHide(key) && !Hidden(key) && figures[key].Count > 0 && figures[key].Shown is > 0;
+
+        bool HideIn(AdditiveGroup group)
+        {
+            var part = group.Parts.Where(Hideable).OrderBy(p => figures[p].Count).FirstOrDefault();
+            var pick = part ?? (Hideable(group.Total) ? group.Total : null);
+            return pick is not null && hidden.Add(pick);
+        }
+
+        if (!rule.Options.SecondarySuppression)
+        {
+            return hidden;
+        }
+
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var group in own)
+            {
+                var nonZero = group.Members.Distinct(StringComparer.Ordinal).Where(k => figures[k].Count > 0).ToList();
+                if (nonZero.Count(Hidden) == 1)
+                {
+                    changed |= HideIn(group);
+                }
+            }
+        }
+
+        var byMember = sums.SelectMany(g => g.Members.Distinct(StringComparer.Ordinal).Select(m => (m, g))).ToLookup(x => x.m, x => x.g, StringComparer.Ordinal);
+        while (true)
+        {
+            var pinned = Pinned(figures, sums, Hidden, rule).ToList();
+            // A figure pinned: hide beside it where it is pinned; failing that, the report's own figures in its sums.
+            if (pinned.Count == 0 || !pinned.Any(p => byMember[p].Any(HideIn) || byMember[p].SelectMany(g => g.Members).SelectMany(m => byMember[m]).Any(HideIn)))
+            {
+                return hidden;
+            }
+        }
+    }
+
+    /// <summary>The hidden figures an attacker holding every published figure of the report and every group pins to
+    /// one value, in key order.</summary>
+    public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
+    {
+        var known = figures.ToDictionary(f => f.Key, f => Interval(f.Value, hidden(f.Key), rule), StringComparer.Ordinal);
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var group in sums)
+            {
+                var total = known[group.Total];
+                var low = group.Parts.Sum(p => known[p].Low);
+                var high = group.Parts.Sum(p => known[p].High);
+                changed |= Tighten(known, group.Total, low, high);
+                foreach (var part in group.Parts)
+                {
+                    var own = known[part];
+                    changed |= Tighten(known, part, total.Low - (high - own.High), total.High - (low - own.Low));
+                }
+            }
+        }
+
+        return known.Where(k => hidden(k.Key) && k.Value.Low >= k.Value.High).Select(k => k.Key).Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>What a reader knows of a count from what is published for it.</summary>
+    public static (long Low, long High) Interval(Figure figure, bool hidden, DisclosureRule rule)
+    {
+        if (hidden || figure.Shown is null)
+        {
+            return (1, Unbounded);
+        }
+
+        if (figure.Shown is not { } shown || shown == 0)
+        {
+            return (0, 0);
+        }
+
+        var step = Math.Max(1, rule.Options.RoundTo);
+        // Rounded to the nearest step, halves up: n covers [n - step/2, n + step/2).
+        var low = (long)Math.Ceiling(shown - (step / 2.0));
+        var high = (long)Math.Ceiling(shown + (step / 2.0)) - 1;
+        return (Math.Max(low, rule.Options.SuppressUpTo + 1), high);
+    }
+
+    private static bool Tighten(Dictionary<string, (long Low, long High)> known, string key, long low, long high)
+    {
+        var (oldLow, oldHigh) = known[key];
+        var (newLow, newHigh) = (Math.Max(oldLow, low), Math.Min(oldHigh, high));
+        if ((newLow, newHigh) == (oldLow, oldHigh) || newLow > newHigh)
+        {
+            return false;
+        }
+
+        known[key] = (newLow, newHigh);
+        return true;
+    }
 }

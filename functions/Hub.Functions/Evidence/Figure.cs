@@ -14,6 +14,10 @@ public readonly record struct Figure(int Count, int? Shown)
 
     public bool Suppressed => Shown is null;
 
+    /// <summary>The same count, hidden: secondary suppression, so that a sum cannot give back a count hidden beside it.
+    /// It prints as every hidden count does.</summary>
+    public Figure Hidden() => this with { Shown = null };
+
     public string Display => Shown is { } shown ? shown.ToString("N0", CultureInfo.InvariantCulture) : SuppressedMark;
 
     /// <summary>The share of <paramref name="whole"/> computed from the published (rounded) figures, or null when either
