@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -13,6 +14,7 @@ using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using SendGrid;
 
 namespace Hub.Benchmarks;
 
@@ -114,7 +116,8 @@ public static class SoakRun
                 .Set("Chase:RetryFirstInterval", "00:00:00.500")
                 .Set("Hold:RetryEvery", "00:00:05")
                 .Set("PendingEvents:GracePeriod", "00:00:03")
-                .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)));
+                .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)))
+                .AddServices(services => ProcessAlive.Register(services, this));
         }
     }
 
@@ -124,6 +127,57 @@ public static class SoakRun
 
     /// <summary>How long every referral is given, from the last one driven, to end.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMinutes(15);
+
+    /// <summary>One process of the hub (one set of its services): once it is killed, whatever of it still runs (an
+    /// activity or a page caught mid-way) can no longer reach storage, SendGrid or the practice's server, as a dead
+    /// process cannot. Only what it had already sent gets through.</summary>
+    private sealed class ProcessAlive(SoakHub hub, int kills) : HttpPipelineSynchronousPolicy
+    {
+        public bool Dead => hub.Kills != kills;
+
+        public static void Register(IServiceCollection services, SoakHub hub)
+        {
+            var alive = new ProcessAlive(hub, hub.Kills);
+            services.Configure<TableClientOptions>("Default", o => o.AddPolicy(alive, HttpPipelinePosition.PerRetry));
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new DeadProcessHandler(alive)));
+            var sendGrid = services.Last(d => d.ServiceType == typeof(ISendGridClient));
+            services.Remove(sendGrid);
+            services.AddSingleton(p => DeadProcessSendGrid.Over((ISendGridClient)sendGrid.ImplementationFactory!(p), alive));
+        }
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (Dead)
+            {
+                throw new IOException("The process is dead.");
+            }
+        }
+
+        private sealed class DeadProcessHandler(ProcessAlive alive) : DelegatingHandler
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+                alive.Dead ? throw new HttpRequestException("The process is dead.") : base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The hub's SendGrid client, refusing to send once its process is dead.</summary>
+    public class DeadProcessSendGrid : DispatchProxy
+    {
+        private ISendGridClient _inner = null!;
+        private Func<bool> _dead = null!;
+
+        internal static ISendGridClient Over(ISendGridClient inner, object alive)
+        {
+            var proxy = Create<ISendGridClient, DeadProcessSendGrid>();
+            var self = (DeadProcessSendGrid)(object)proxy;
+            self._inner = inner;
+            self._dead = () => ((ProcessAlive)alive).Dead;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            _dead() ? throw new HttpRequestException("The process is dead.") : targetMethod!.Invoke(_inner, args);
+    }
 
     /// <summary>Answers a share of table requests with 503 before they reach Azurite (the SDK then retries them).</summary>
     private sealed class StorageFaults : HttpPipelineSynchronousPolicy
