@@ -227,7 +227,7 @@ public static class SoakRun
 
             hub.Storage.Rate = 0.03;
             var background = Task.WhenAll(
-                EmailBurstsAsync(hub, faults, seed, stop.Token),
+                EmailBurstsAsync(hub, index, faults, seed, stop.Token),
                 ReconcileAsync(hub, stop.Token),
                 index.RunAsync(stop.Token),
                 HeartbeatAsync(hub, index, faults, stopwatch, stop.Token));
@@ -513,19 +513,23 @@ public static class SoakRun
         return flaky.Object;
     }
 
-    /// <summary>Every few seconds, perhaps, a burst of SendGrid refusals: a rotated key (401), throttling (429), an outage (503).</summary>
-    private static async Task EmailBurstsAsync(SoakHub hub, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
+    /// <summary>Every few seconds, perhaps, a burst of SendGrid refusals: a rotated key (401), throttling (429), an outage
+    /// (503). A new burst waits until the one before has been answered to emails (the sink answers queued refusals to
+    /// whatever comes next), so that refusals never pile up ahead of the emails while few are being sent.</summary>
+    private static async Task EmailBurstsAsync(SoakHub hub, EmailIndex index, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
     {
         var random = new Random(seed ^ 0x5eed);
         int[] kinds = [401, 429, 503];
+        var answeredBy = 0;
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
-            if (random.NextDouble() < 0.15)
+            if (random.NextDouble() < 0.15 && index.Count >= answeredBy)
             {
                 var status = kinds[random.Next(kinds.Length)];
                 var burst = Enumerable.Repeat(status, random.Next(1, 5)).ToArray();
                 hub.Mail.RespondNext(burst);
+                answeredBy = index.Count + burst.Length;
                 faults.AddOrUpdate($"email-{status}", burst.Length, (_, n) => n + burst.Length);
             }
         }
