@@ -5,8 +5,10 @@ using Hub.Benchmarks;
 //                                                                         (--filter '*Intake*'), evidence reports ('*Evidence*')
 // dotnet run -c Release --project tests/Hub.Benchmarks -- load [n] [c] [rounds]
 //                                                                      -> end-to-end load run into Azurite beside a bare durable start
-// dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] -> referrals through their whole compressed
-//                                                                         life with faults injected (issue 13)
+// dotnet run -c Release --project tests/Hub.Benchmarks -- soak [n] [c] [seed] [redeliver s] -> referrals through their whole
+//                                                                         compressed life with faults and process restarts
+//                                                                         injected (issue 13); a dead worker's work comes back
+//                                                                         after [redeliver s] (60, host.json's visibility timeout)
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-load [referrals] [practices] [day's referrals]
 //                                                                      -> stored evidence cells, daily update and MeasureReport over Azurite
 if (args.Length > 0 && args[0] == "load")
@@ -22,7 +24,8 @@ if (args.Length > 0 && args[0] == "soak")
     var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
     var concurrency = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 32;
     var seed = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 13;
-    return await SoakRun.RunAsync(referrals, concurrency, seed);
+    var redeliver = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 60;
+    return await SoakRun.RunAsync(referrals, concurrency, seed, TimeSpan.FromSeconds(redeliver));
 }
 
 if (args.Length > 0 && args[0] == "evidence-load")

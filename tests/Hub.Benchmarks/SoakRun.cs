@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -13,6 +14,7 @@ using Hub.Tests.Infrastructure;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using SendGrid;
 
 namespace Hub.Benchmarks;
 
@@ -21,12 +23,12 @@ namespace Hub.Benchmarks;
 /// event raises, table storage answering 503. Each referral follows a scenario chosen at random (accepted and answered,
 /// declined then accepted with no answer, never answered, withdrawn, opted out) and must end in exactly the state its
 /// scenario expects, with no email step sent twice and nothing stuck without an operator-visible reason.</summary>
-/// <remarks>Worker restarts are not injected: the in-process engine never re-runs an activity whose worker went away
-/// (a real host does, once the message's visibility timeout passes), so a restart there strands work the real host
-/// would not. Restarts between steps are covered by the deployment tests, redelivery after a killed worker by the
-/// crash-recovery run. Running this soak on the Durable Azure Storage backend behind the test gRPC sidecar (to restart
-/// it) was tried: sub-orchestrations never start there (the follow-up never began), so it measures the sidecar, not
-/// the hub.</remarks>
+/// <remarks>Worker restarts: every 1–3 minutes (seeded) the hub's process is killed and started again
+/// (<see cref="TestHub.RestartAsync"/>): the Durable worker with its running activities and orchestrator episodes, the
+/// hub's service provider with its singletons and caches. The task hub (the in-memory backend behind its gRPC sidecar),
+/// the tables, the mail sink and the practice server stay, as the storage account does. What the dead worker held comes
+/// back to the new one after the visibility timeout (host.json's 1 minute unless given), as the Azure Storage queues
+/// give it back. A person whose page died with the process opens it again once the hub is up.</remarks>
 public static class SoakRun
 {
     private enum Scenario
@@ -49,7 +51,48 @@ public static class SoakRun
 
     private sealed class SoakHub : TestHub
     {
+        private int _kills;
+
         public StorageFaults Storage { get; } = new();
+
+        /// <summary>How many times the process has been killed (a page open across a kill died with it).</summary>
+        public int Kills => Volatile.Read(ref _kills);
+
+        /// <summary>Between a kill and the new process being up: nothing can reach the hub.</summary>
+        public bool Down { get; private set; }
+
+        public async Task RestartOnceAsync(TimeSpan down, TimeSpan redeliverAfter)
+        {
+            Down = true;
+            Interlocked.Increment(ref _kills);
+            try
+            {
+                await RestartAsync(down, redeliverAfter);
+            }
+            finally
+            {
+                Down = false;
+            }
+        }
+
+        private int _pagesDied;
+
+        /// <summary>A person's request that died with the process (opened again once the hub is up).</summary>
+        public int PagesDied => Volatile.Read(ref _pagesDied);
+
+        public void PageDied() => Interlocked.Increment(ref _pagesDied);
+
+        /// <summary>Whether the process has died since <paramref name="kills"/> was read, or is down now.</summary>
+        public bool DiedSince(int kills) => Down || Kills != kills;
+
+        /// <summary>Waits until the hub can be reached (a person's browser retrying a site that is down).</summary>
+        public async Task UpAsync()
+        {
+            while (Down)
+            {
+                await Task.Delay(250);
+            }
+        }
 
         /// <summary>The compressed life: minutes where the real one has days, long enough that every simulated person
         /// acts inside its window on a busy 2-core machine, short enough that a referral ends within minutes.</summary>
@@ -69,10 +112,12 @@ public static class SoakRun
                 .Set("FollowUp:WriteBackFirstRetry", "00:00:01")
                 .Set("FollowUp:WriteBackRetryFor", "00:00:30")
                 .WithPracticeFhirServer()
+                .WithRestartableWorker()
                 .Set("Chase:RetryFirstInterval", "00:00:00.500")
                 .Set("Hold:RetryEvery", "00:00:05")
                 .Set("PendingEvents:GracePeriod", "00:00:03")
-                .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)));
+                .AddServices(services => services.Configure<TableClientOptions>("Default", o => o.AddPolicy(Storage, HttpPipelinePosition.PerRetry)))
+                .AddServices(services => ProcessAlive.Register(services, this));
         }
     }
 
@@ -82,6 +127,57 @@ public static class SoakRun
 
     /// <summary>How long every referral is given, from the last one driven, to end.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMinutes(15);
+
+    /// <summary>One process of the hub (one set of its services): once it is killed, whatever of it still runs (an
+    /// activity or a page caught mid-way) can no longer reach storage, SendGrid or the practice's server, as a dead
+    /// process cannot. Only what it had already sent gets through.</summary>
+    private sealed class ProcessAlive(SoakHub hub, int kills) : HttpPipelineSynchronousPolicy
+    {
+        public bool Dead => hub.Kills != kills;
+
+        public static void Register(IServiceCollection services, SoakHub hub)
+        {
+            var alive = new ProcessAlive(hub, hub.Kills);
+            services.Configure<TableClientOptions>("Default", o => o.AddPolicy(alive, HttpPipelinePosition.PerRetry));
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new DeadProcessHandler(alive)));
+            var sendGrid = services.Last(d => d.ServiceType == typeof(ISendGridClient));
+            services.Remove(sendGrid);
+            services.AddSingleton(p => DeadProcessSendGrid.Over((ISendGridClient)sendGrid.ImplementationFactory!(p), alive));
+        }
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (Dead)
+            {
+                throw new IOException("The process is dead.");
+            }
+        }
+
+        private sealed class DeadProcessHandler(ProcessAlive alive) : DelegatingHandler
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+                alive.Dead ? throw new HttpRequestException("The process is dead.") : base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The hub's SendGrid client, refusing to send once its process is dead.</summary>
+    public class DeadProcessSendGrid : DispatchProxy
+    {
+        private ISendGridClient _inner = null!;
+        private Func<bool> _dead = null!;
+
+        internal static ISendGridClient Over(ISendGridClient inner, object alive)
+        {
+            var proxy = Create<ISendGridClient, DeadProcessSendGrid>();
+            var self = (DeadProcessSendGrid)(object)proxy;
+            self._inner = inner;
+            self._dead = () => ((ProcessAlive)alive).Dead;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            _dead() ? throw new HttpRequestException("The process is dead.") : targetMethod!.Invoke(_inner, args);
+    }
 
     /// <summary>Answers a share of table requests with 503 before they reach Azurite (the SDK then retries them).</summary>
     private sealed class StorageFaults : HttpPipelineSynchronousPolicy
@@ -103,13 +199,24 @@ public static class SoakRun
         }
     }
 
-    public static async Task<int> RunAsync(int referrals, int concurrency, int seed)
+    /// <summary>What a page that died with the process shows its person (who opens it again once the hub is up).</summary>
+    private const int DiedWithTheProcess = -1;
+
+    /// <summary>How often the hub's process is killed: every 1–3 minutes.</summary>
+    private static readonly (TimeSpan Min, TimeSpan Max) RestartEvery = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(3));
+
+    /// <summary>How long the process is down before the new one starts (a host starting again).</summary>
+    private static readonly (TimeSpan Min, TimeSpan Max) DownFor = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+
+    public static async Task<int> RunAsync(int referrals, int concurrency, int seed, TimeSpan redeliverAfter)
     {
         var random = new Random(seed);
         var hub = new SoakHub();
         await hub.InitializeAsync();
         var stopwatch = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
+        using var stopRestarts = new CancellationTokenSource();
+        var restarts = new List<(TimeSpan After, TimeSpan Down)>();
         var faults = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         try
         {
@@ -120,10 +227,11 @@ public static class SoakRun
 
             hub.Storage.Rate = 0.03;
             var background = Task.WhenAll(
-                EmailBurstsAsync(hub, faults, seed, stop.Token),
+                EmailBurstsAsync(hub, index, faults, seed, stop.Token),
                 ReconcileAsync(hub, stop.Token),
                 index.RunAsync(stop.Token),
                 HeartbeatAsync(hub, index, faults, stopwatch, stop.Token));
+            var restarting = RestartsAsync(hub, seed, redeliverAfter, restarts, stopwatch, stopRestarts.Token);
 
             var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, string ReferralId)>();
             var driverFailures = new ConcurrentBag<string>();
@@ -160,6 +268,10 @@ public static class SoakRun
             var settle = Stopwatch.StartNew();
             Console.WriteLine($"  all {outcomes.Count} driven after {stopwatch.Elapsed.TotalMinutes:F1} min ({driverFailures.Count} waits given up); waiting up to {Settle.TotalMinutes:F0} min for every referral to end");
             var final = await Task.WhenAll(outcomes.Keys.Select(id => WaitEndedAsync(hub, id, Settle - settle.Elapsed)));
+            // Restarts go on while referrals end; they stop before the end states are read.
+            await stopRestarts.CancelAsync();
+            await restarting;
+            final = await Task.WhenAll(outcomes.Keys.Select(id => WaitEndedAsync(hub, id, TimeSpan.Zero)));
             var instances = outcomes.Keys.Zip(final).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
             var held = await hub.Get<ReferralHolds>().ListAsync();
             foreach (var (referralId, (scenario, _)) in outcomes)
@@ -200,6 +312,11 @@ public static class SoakRun
             Console.WriteLine($"Soak run: {referrals} referrals, concurrency {concurrency}, seed {seed}, {Environment.ProcessorCount} cores, {stopwatch.Elapsed.TotalMinutes:F1} min");
             Console.WriteLine("  scenarios: " + string.Join(", ", scenarios.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
             Console.WriteLine("  ended:     " + string.Join(", ", ended.OrderBy(e => e.Key).Select(e => $"{e.Key} {e.Value}")));
+            var intervals = restarts.Select(r => r.After.TotalSeconds).ToArray();
+            Console.WriteLine($"  restarts:  {restarts.Count} kills of the hub's process (worker, activities, services), every "
+                              + (intervals.Length == 0 ? "-" : $"{intervals.Min():F0}–{intervals.Max():F0} s (mean {intervals.Average():F0} s)")
+                              + $", down {(restarts.Count == 0 ? "-" : $"{restarts.Min(r => r.Down.TotalSeconds):F0}–{restarts.Max(r => r.Down.TotalSeconds):F0} s")}; "
+                              + $"{hub.Engine.Redelivered} work items a dead worker held given back after {redeliverAfter.TotalSeconds:F0} s; requests that died with the process {hub.PagesDied}");
             Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
             Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
             Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count} ({parkedOrHeld} with an operator-visible reason); a person gave up waiting: {driverFailures.Count}");
@@ -213,6 +330,7 @@ public static class SoakRun
         finally
         {
             await stop.CancelAsync();
+            await stopRestarts.CancelAsync();
             await hub.DisposeAsync();
         }
     }
@@ -234,7 +352,7 @@ public static class SoakRun
 
     private static async Task DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random, Life life)
     {
-        var (referralId, _, _) = await Retry(() => hub.ReferAsync(), 15);
+        var (referralId, _, _) = await Retry(() => AcrossRestartsAsync(hub, () => hub.ReferAsync()), 15);
         life.ReferralId = referralId;
         var first = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal), "the first offer");
         var firstProvider = first.Step["offer-".Length..];
@@ -245,7 +363,7 @@ public static class SoakRun
             case Scenario.Withdrawn:
                 await Retry(async () =>
                 {
-                    var answer = await hub.WithdrawAsync(referralId, raising);
+                    var answer = await AcrossRestartsAsync(hub, () => hub.WithdrawAsync(referralId, raising), a => a.Status >= 500);
                     return answer.Status is 200 ? answer : throw new InvalidOperationException($"Withdrawal answered {answer.Status}");
                 }, random.NextDouble() < 0.5 ? 3 : 1);
                 return;
@@ -277,7 +395,7 @@ public static class SoakRun
         var url = ProviderLinks.Find(offer, action)!;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(async () =>
+            var status = await PageStatusAsync(hub, async () =>
             {
                 var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
                 return (await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields)).Status;
@@ -294,7 +412,7 @@ public static class SoakRun
         var optOut = new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(async () =>
+            var status = await PageStatusAsync(hub, async () =>
             {
                 var page = await SurveyLinks.OpenAsync(hub, url);
                 var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
@@ -311,17 +429,67 @@ public static class SoakRun
         }
     }
 
+    /// <summary>A person's request on a hub that is up; when the process dies under it (an exception, or an error page
+    /// from a dying process), the person sends it again once the hub is back, up to five times.</summary>
+    private static async Task<T> AcrossRestartsAsync<T>(SoakHub hub, Func<Task<T>> request, Func<T, bool>? failed = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await hub.UpAsync();
+            var kills = hub.Kills;
+            try
+            {
+                var answer = await request();
+                if (failed?.Invoke(answer) is true && hub.DiedSince(kills) && attempt < 5)
+                {
+                    hub.PageDied();
+                    continue;
+                }
+
+                return answer;
+            }
+            catch (Exception) when (hub.DiedSince(kills) && attempt < 5)
+            {
+                hub.PageDied();
+            }
+        }
+    }
+
     /// <summary>What the person sees of a page: its status, or a 500 when the engine could not be reached under it.</summary>
-    private static async Task<int> PageStatusAsync(Func<Task<int>> open)
+    private static async Task<int> PageStatusAsync(SoakHub hub, Func<Task<int>> open)
     {
         try
         {
-            return await open();
+            return await AcrossRestartsAsync(hub, open, status => status >= 500);
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or TimeoutException or IOException)
         {
             await Task.Delay(TimeSpan.FromSeconds(2));
             return 500;
+        }
+    }
+
+    /// <summary>Kills the hub's process every 1–3 minutes (seeded) and starts it again after a few seconds.</summary>
+    private static async Task RestartsAsync(SoakHub hub, int seed, TimeSpan redeliverAfter, List<(TimeSpan After, TimeSpan Down)> restarts, Stopwatch clock, CancellationToken stop)
+    {
+        var random = new Random(seed ^ 0x7e57a7);
+        while (!stop.IsCancellationRequested)
+        {
+            var after = RestartEvery.Min + (RestartEvery.Max - RestartEvery.Min) * random.NextDouble();
+            var down = DownFor.Min + (DownFor.Max - DownFor.Min) * random.NextDouble();
+            try
+            {
+                await Task.Delay(after, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await hub.RestartOnceAsync(down, redeliverAfter);
+            restarts.Add((after, down));
+            Console.WriteLine($"  [{clock.Elapsed.TotalMinutes:F1} min] restart {restarts.Count}: killed after {after.TotalSeconds:F0} s, down {down.TotalSeconds:F1} s; "
+                              + $"{hub.Engine.Redelivered} work items given back so far");
         }
     }
 
@@ -345,19 +513,23 @@ public static class SoakRun
         return flaky.Object;
     }
 
-    /// <summary>Every few seconds, perhaps, a burst of SendGrid refusals: a rotated key (401), throttling (429), an outage (503).</summary>
-    private static async Task EmailBurstsAsync(SoakHub hub, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
+    /// <summary>Every few seconds, perhaps, a burst of SendGrid refusals: a rotated key (401), throttling (429), an outage
+    /// (503). A new burst waits until the one before has been answered to emails (the sink answers queued refusals to
+    /// whatever comes next), so that refusals never pile up ahead of the emails while few are being sent.</summary>
+    private static async Task EmailBurstsAsync(SoakHub hub, EmailIndex index, ConcurrentDictionary<string, int> faults, int seed, CancellationToken stop)
     {
         var random = new Random(seed ^ 0x5eed);
         int[] kinds = [401, 429, 503];
+        var answeredBy = 0;
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
-            if (random.NextDouble() < 0.15)
+            if (random.NextDouble() < 0.15 && index.Count >= answeredBy)
             {
                 var status = kinds[random.Next(kinds.Length)];
                 var burst = Enumerable.Repeat(status, random.Next(1, 5)).ToArray();
                 hub.Mail.RespondNext(burst);
+                answeredBy = index.Count + burst.Length;
                 faults.AddOrUpdate($"email-{status}", burst.Length, (_, n) => n + burst.Length);
             }
         }
@@ -385,13 +557,18 @@ public static class SoakRun
     /// <summary>The reconciler's timer, every few seconds.</summary>
     private static async Task ReconcileAsync(SoakHub hub, CancellationToken stop)
     {
-        var reconciler = hub.Get<PendingEventsReconciler>();
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+            var kills = hub.Kills;
             try
             {
-                await reconciler.ReconcileAsync(hub.Durable, CancellationToken.None);
+                // The process's own timer: it dies with the process and runs again in the new one.
+                await hub.UpAsync();
+                await hub.Get<PendingEventsReconciler>().ReconcileAsync(hub.Durable, CancellationToken.None);
+            }
+            catch (Exception) when (hub.DiedSince(kills))
+            {
             }
             catch (Exception ex) when (ex is Azure.RequestFailedException or Grpc.Core.RpcException or ObjectDisposedException or IOException)
             {

@@ -30,6 +30,8 @@ public class TestHub : IAsyncLifetime
 
     private readonly HubSetup _setup = new();
     private DurableTaskTestHost? _durable;
+    private RestartableEngine? _restartable;
+    private IConfiguration? _configuration;
     private PracticeFhirServer? _practice;
     private PageServer? _pages;
 
@@ -46,7 +48,13 @@ public class TestHub : IAsyncLifetime
 
     public IServiceProvider Services { get; private set; } = null!;
 
-    public DurableTaskClient Durable => _durable!.Client;
+    public DurableTaskClient Durable => _restartable?.Client ?? _durable!.Client;
+
+    /// <summary>The engine under a hub whose worker can be killed (<see cref="HubSetup.WithRestartableWorker"/>).</summary>
+    public RestartableEngine Engine => _restartable ?? throw new InvalidOperationException("This hub's worker cannot be restarted: its fixture's Setup must call WithRestartableWorker().");
+
+    /// <summary>How many times the hub's process has been started (1, then one more per <see cref="RestartAsync"/>).</summary>
+    public int Generation { get; private set; }
 
     /// <summary>Where the hub's emails go: the real SendGrid client, pointed at a recording server.</summary>
     public SendGridSink Mail { get; private set; } = null!;
@@ -95,21 +103,18 @@ public class TestHub : IAsyncLifetime
             settings[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddHub(configuration);
-        foreach (var extra in _setup.ExtraServices)
+        _configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        Services = BuildServices();
+        Generation = 1;
+        if (_setup.RestartableWorker)
         {
-            extra(services);
+            _restartable = await RestartableEngine.StartAsync();
+            await DeployWorkerAsync();
         }
-
-        Services = services.BuildServiceProvider();
 
         // The engine's own default is a random port in 30000-40000, which collides once many fixtures run at once:
         // take one the OS says is free, and try again on the rare clash.
-        for (var attempt = 1; _durable is null; attempt++)
+        for (var attempt = 1; _restartable is null && _durable is null; attempt++)
         {
             try
             {
@@ -163,6 +168,11 @@ public class TestHub : IAsyncLifetime
             await _durable.DisposeAsync();
         }
 
+        if (_restartable is not null)
+        {
+            await _restartable.DisposeAsync();
+        }
+
         if (Services is IAsyncDisposable disposable)
         {
             await disposable.DisposeAsync();
@@ -182,6 +192,51 @@ public class TestHub : IAsyncLifetime
         {
             cleanUp();
         }
+    }
+
+    private ServiceProvider BuildServices()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(_configuration!);
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddHub(_configuration!);
+        foreach (var extra in _setup.ExtraServices)
+        {
+            extra(services);
+        }
+
+        return services.BuildServiceProvider();
+    }
+
+    private Task DeployWorkerAsync() =>
+        _restartable!.DeployAsync(
+            registry => DurableFunctionsRegistry.Register(registry, () => Services),
+            worker => _setup.WorkerServices.ForEach(configure => configure(worker)));
+
+    /// <summary>The hub's process dies and starts again (<see cref="HubSetup.WithRestartableWorker"/>): the Durable worker
+    /// is killed with whatever it runs (see <see cref="RestartableEngine.KillWorkerAsync"/>), the hub's services (its
+    /// singletons, caches, clients) are disposed; after <paramref name="down"/> a new set is built from the same settings
+    /// and a new worker connects. The task hub's state, the tables and the mail sink stay. Until then
+    /// <see cref="Services"/> is the dead process's (disposed) and <see cref="Durable"/> throws.</summary>
+    public async Task RestartAsync(TimeSpan down, TimeSpan redeliverAfter)
+    {
+        await Engine.KillWorkerAsync(redeliverAfter);
+        if (Services is IAsyncDisposable dead)
+        {
+            try
+            {
+                await dead.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception)
+            {
+                // A dying process disposes nothing cleanly.
+            }
+        }
+
+        await Task.Delay(down);
+        Services = BuildServices();
+        Generation++;
+        await DeployWorkerAsync();
     }
 
     /// <summary>A function class, built from the hub's services as the Functions worker builds it.</summary>
@@ -302,6 +357,8 @@ public sealed class HubSetup
 
     internal bool PracticeServer { get; private set; }
 
+    internal bool RestartableWorker { get; private set; }
+
     internal bool PageServer { get; private set; }
 
     internal bool ProviderSeed { get; private set; }
@@ -324,6 +381,14 @@ public sealed class HubSetup
     public HubSetup ConfigureWorker(Action<IServiceCollection> configure)
     {
         WorkerServices.Add(configure);
+        return this;
+    }
+
+    /// <summary>The hub's orchestrations on an engine that outlives the hub's process, so that <see cref="TestHub.RestartAsync"/>
+    /// can kill and restart it (the soak run), instead of the in-process test host.</summary>
+    public HubSetup WithRestartableWorker()
+    {
+        RestartableWorker = true;
         return this;
     }
 
