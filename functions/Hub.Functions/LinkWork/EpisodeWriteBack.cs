@@ -208,8 +208,8 @@ public static class EpisodeGpEntries
 /// <c>write-back-parked</c> (outcome <c>episode-discharge:{state}</c>), logged as errors and counted, as the provider's
 /// progress points are. Written is audited <c>written-back</c> (outcome <c>episode-discharge</c>), once.</summary>
 public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter gpRecord, EpisodeStore episodes, ReferralDocuments documents, ProviderDirectory providers,
-    OnwardReferralIndex onward, ReferralTaskProgress tasks, ProgressStore progress, EpisodeAssessments assessments, AuditTrail audit, TimeProvider time,
-    IOptions<WriteBackOptions> options, ILogger<EpisodeWriteBacks> logger)
+    OnwardReferralIndex onward, ReferralTaskProgress tasks, ProgressStore progress, EpisodeAssessments assessments, GpWriteOutbox outbox,
+    ILogger<EpisodeWriteBacks> logger)
 {
     public const string Table = "EpisodeWriteBacks";
     private const string Row = "discharge";
@@ -224,17 +224,11 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
         }
 
         var table = await tables.GetAsync(Table);
-        var now = time.GetUtcNow();
         try
         {
-            await table.AddEntityAsync(new TableEntity(episode.ReferralId, Row)
-            {
-                ["PracticeOds"] = episode.PracticeOds,
-                ["State"] = WriteBackState.Pending.Spelling(),
-                ["Attempts"] = 0,
-                ["MadeAt"] = now,
-                ["NextAttempt"] = now,
-            }, cancellationToken);
+            var row = outbox.NewRow(episode.ReferralId, Row);
+            row["PracticeOds"] = episode.PracticeOds;
+            await table.AddEntityAsync(row, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -268,17 +262,13 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
 
         var table = await tables.GetAsync(Table);
         var found = await table.GetEntityIfExistsAsync<TableEntity>(referralId, Row, cancellationToken: cancellationToken);
-        if (!found.HasValue || StoredSpelling.ParseOrNull<WriteBackState>(found.Value!.GetString("State")) is not (WriteBackState.Refused or WriteBackState.Unreachable))
+        if (!found.HasValue || !GpWriteOutbox.IsParked(StoredSpelling.ParseOrNull<WriteBackState>(found.Value!.GetString("State"))))
         {
             return false;
         }
 
         var row = found.Value!;
-        var now = time.GetUtcNow();
-        row["State"] = WriteBackState.Pending.Spelling();
-        row["Attempts"] = 0;
-        row["MadeAt"] = now;
-        row["NextAttempt"] = now;
+        outbox.Requeue(row);
         try
         {
             await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken);
@@ -295,19 +285,8 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var now = time.GetUtcNow();
-        var due = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"State eq {WriteBackState.Pending.Spelling()} and NextAttempt le {now}"), cancellationToken: cancellationToken))
-        {
-            due.Add(row);
-            if (due.Count >= 100)
-            {
-                break;
-            }
-        }
-
         var written = 0;
-        foreach (var row in due)
+        foreach (var row in await outbox.DueAsync(table, 100, cancellationToken))
         {
             written += await WriteAsync(table, row, cancellationToken) ? 1 : 0;
         }
@@ -338,19 +317,9 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
 
     private async Task<bool> WriteAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var referralId = row.PartitionKey;
         var practiceOds = row.GetString("PracticeOds");
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var wait = TimeSpan.FromTicks(Math.Min(options.Value.ProgressLongestRetryAfter.Ticks, options.Value.ProgressFirstRetryAfter.Ticks * (1L << Math.Min(attempts, 30))));
-        row["Attempts"] = attempts + 1;
-        row["NextAttempt"] = now + wait;
-        try
-        {
-            // Claim the attempt: a second runner holding the old ETag leaves it alone.
-            row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag ?? row.ETag;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        if (await outbox.ClaimAsync(table, row, cancellationToken) is not { } attempt)
         {
             return false;
         }
@@ -372,12 +341,12 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
         catch (PracticeUnavailableException ex)
         {
             HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", "unavailable"));
-            if (now - (row.GetDateTimeOffset("MadeAt") ?? now) + wait > options.Value.ProgressGiveUpAfter)
+            if (attempt.IsLast)
             {
                 return await SettleAsync(table, row, WriteBackState.Unreachable, WriteBackSteps.Shorten(ex.Message), cancellationToken);
             }
 
-            LogRetrying(logger, referralId, attempts + 1);
+            LogRetrying(logger, referralId, attempt.Number);
             return false;
         }
 
@@ -391,24 +360,14 @@ public sealed partial class EpisodeWriteBacks(HubTables tables, GpRecordWriter g
 
     private async Task<bool> SettleAsync(TableClient table, TableEntity row, WriteBackState state, string? detail, CancellationToken cancellationToken)
     {
-        row["State"] = state.Spelling();
-        row["Detail"] = detail;
-        row["SettledAt"] = time.GetUtcNow();
-        await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken);
-        if (state == WriteBackState.Written)
+        var written = await outbox.SettleAsync(table, row, state, detail, Kind, cancellationToken);
+        if (GpWriteOutbox.IsParked(state))
         {
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WrittenBack, AuditActor.Hub, Kind, $"write-back-{Kind}"), cancellationToken);
-            return true;
-        }
-
-        if (state is WriteBackState.Refused or WriteBackState.Unreachable)
-        {
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WriteBackParked, AuditActor.Hub, $"{Kind}:{state.Spelling()}", $"write-back-parked-{Kind}"), cancellationToken);
             HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", $"parked-{state.Spelling()}"));
             LogParked(logger, row.PartitionKey, state.Spelling());
         }
 
-        return false;
+        return written;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the discharge of referral {ReferralId} to the practice failed (attempt {Attempt}); it is tried again")]

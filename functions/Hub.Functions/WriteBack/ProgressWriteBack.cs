@@ -101,8 +101,8 @@ public enum ProgressRetryResult
 /// (<see cref="ParkedAsync"/>) and, once the cause is fixed, retries one (<see cref="RetryAsync"/>): it is queued again
 /// with a fresh retry period, so the conditional create on the hub's identifier means it is never written twice.
 /// Nothing is lost on a restart: the rows are the work. Written only for practices with a write-back endpoint.</summary>
-public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gpRecord, ReferralDocuments documents, ProviderDirectory providers, AuditTrail audit,
-    TimeProvider time, IOptions<WriteBackOptions> options, ILogger<GpProgressWrites> logger)
+public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gpRecord, ReferralDocuments documents, ProviderDirectory providers, GpWriteOutbox outbox,
+    TimeProvider time, ILogger<GpProgressWrites> logger)
 {
     public const string Table = "GpProgressWrites";
 
@@ -118,19 +118,14 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
         var table = await tables.GetAsync(Table);
         try
         {
-            await table.AddEntityAsync(new TableEntity(referralId, point.Spelling())
-            {
-                ["PracticeOds"] = practiceOds,
-                ["ProviderId"] = providerId,
-                ["At"] = at,
-                ["DetailSystem"] = detail?.System,
-                ["DetailCode"] = detail?.Code,
-                ["DetailDisplay"] = detail?.Display,
-                ["State"] = WriteBackState.Pending.Spelling(),
-                ["Attempts"] = 0,
-                ["MadeAt"] = time.GetUtcNow(),
-                ["NextAttempt"] = time.GetUtcNow(),
-            }, cancellationToken);
+            var row = outbox.NewRow(referralId, point.Spelling());
+            row["PracticeOds"] = practiceOds;
+            row["ProviderId"] = providerId;
+            row["At"] = at;
+            row["DetailSystem"] = detail?.System;
+            row["DetailCode"] = detail?.Code;
+            row["DetailDisplay"] = detail?.Display;
+            await table.AddEntityAsync(row, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -189,18 +184,12 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
                 return (ProgressRetryResult.Retrying, state);
             }
 
-            if (state is not (WriteBackState.Refused or WriteBackState.Unreachable))
+            if (!GpWriteOutbox.IsParked(state))
             {
                 return (ProgressRetryResult.NotParked, state);
             }
 
-            var now = time.GetUtcNow();
-            row["State"] = WriteBackState.Pending.Spelling();
-            row["Attempts"] = 0;
-            row["MadeAt"] = now;
-            row["NextAttempt"] = now;
-            row["Retries"] = (row.GetInt32("Retries") ?? 0) + 1;
-            row["RetriedAt"] = now;
+            outbox.Requeue(row);
             try
             {
                 row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag ?? row.ETag;
@@ -221,19 +210,8 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var now = time.GetUtcNow();
-        var due = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"State eq {WriteBackState.Pending.Spelling()} and NextAttempt le {now}"), cancellationToken: cancellationToken))
-        {
-            due.Add(row);
-            if (due.Count >= 200)
-            {
-                break;
-            }
-        }
-
         var written = 0;
-        foreach (var row in due)
+        foreach (var row in await outbox.DueAsync(table, 200, cancellationToken))
         {
             written += await WriteAsync(table, row, cancellationToken) ? 1 : 0;
         }
@@ -243,19 +221,10 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
 
     private async Task<bool> WriteAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var referralId = row.PartitionKey;
         var point = StoredSpelling.Parse<GpProgressPoint>(row.RowKey);
         var practiceOds = row.GetString("PracticeOds");
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var wait = TimeSpan.FromTicks(Math.Min(options.Value.ProgressLongestRetryAfter.Ticks, options.Value.ProgressFirstRetryAfter.Ticks * (1L << Math.Min(attempts, 30))));
-        row["Attempts"] = attempts + 1;
-        row["NextAttempt"] = now + wait;
-        try
-        {
-            row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag ?? row.ETag;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        if (await outbox.ClaimAsync(table, row, cancellationToken) is not { } attempt)
         {
             return false;
         }
@@ -266,7 +235,7 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
             return await SettleAsync(table, row, WriteBackState.Refused, "The referral or its NHS number is missing.", point, cancellationToken);
         }
 
-        var at = row.GetDateTimeOffset("At") ?? now;
+        var at = row.GetDateTimeOffset("At") ?? time.GetUtcNow();
         var detail = row.GetString("DetailCode") is { } code ? new GpProgressDetail(row.GetString("DetailSystem"), code, row.GetString("DetailDisplay")) : null;
         var subject = new OutcomeSubject(referralId, nhsNumber, new Identifier(referral.Record.IdentifierSystem, referral.Record.IdentifierValue));
         var note = referral.Document.HasConsent ? await NoteAsync(row.GetString("ProviderId"), point, at, detail, cancellationToken) : null;
@@ -280,12 +249,12 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
         catch (PracticeUnavailableException ex)
         {
             HubTelemetry.WriteBackFailures.Add(1, new KeyValuePair<string, object?>("reason", "unavailable"));
-            if (now - (row.GetDateTimeOffset("MadeAt") ?? now) + wait > options.Value.ProgressGiveUpAfter)
+            if (attempt.IsLast)
             {
                 return await SettleAsync(table, row, WriteBackState.Unreachable, WriteBackSteps.Shorten(ex.Message), point, cancellationToken);
             }
 
-            LogRetrying(logger, referralId, point.Spelling(), attempts + 1);
+            LogRetrying(logger, referralId, point.Spelling(), attempt.Number);
             return false;
         }
 
@@ -312,27 +281,13 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
 
     private async Task<bool> SettleAsync(TableClient table, TableEntity row, WriteBackState state, string? detail, GpProgressPoint point, CancellationToken cancellationToken)
     {
-        row["State"] = state.Spelling();
-        row["Detail"] = detail;
-        row["SettledAt"] = time.GetUtcNow();
-        await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken);
-        var kind = $"progress-{point.Spelling()}";
-        if (state == WriteBackState.Written)
+        var written = await outbox.SettleAsync(table, row, state, detail, $"progress-{point.Spelling()}", cancellationToken);
+        if (GpWriteOutbox.IsParked(state))
         {
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WrittenBack, AuditActor.Hub, kind, $"write-back-{kind}"), cancellationToken);
-            return true;
-        }
-
-        if (state is WriteBackState.Refused or WriteBackState.Unreachable)
-        {
-            // Once per parking: a point an operator retried and that is parked again is audited again.
-            var retries = row.GetInt32("Retries") ?? 0;
-            var once = retries == 0 ? $"write-back-parked-{kind}" : $"write-back-parked-{kind}-retry{retries}";
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WriteBackParked, AuditActor.Hub, $"{kind}:{state.Spelling()}", once), cancellationToken);
             LogParked(logger, row.PartitionKey, point.Spelling(), state.Spelling());
         }
 
-        return false;
+        return written;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the {Point} point of referral {ReferralId} to the practice failed (attempt {Attempt}); it is tried again")]

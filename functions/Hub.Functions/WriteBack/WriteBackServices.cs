@@ -12,6 +12,7 @@ public static class WriteBackServices
         services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
         services.AddHttpClient(GpRecordWriter.HttpClientName);
         services.AddSingleton<GpRecordWriter>();
+        services.AddSingleton<GpWriteOutbox>();
         services.AddSingleton<GpProgressWrites>();
         services.AddHubTables(GpProgressWrites.Table);
         return services;
