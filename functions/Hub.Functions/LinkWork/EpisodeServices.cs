@@ -16,6 +16,7 @@ public static class EpisodeServices
         services.AddSingleton<EpisodeReviews>();
         services.AddSingleton<Caseload>();
         services.AddSingleton<EpisodeWriteBacks>();
+        services.AddSingleton<Hub.WriteBack.IParkedGpWrites, ParkedDischargeWrites>();
         services.AddHubTables(EpisodeStore.Table, EpisodeWriteBacks.Table);
         return services;
     }

@@ -72,22 +72,26 @@ public sealed class GpWriteOutbox(AuditTrail audit, TimeProvider time, IOptions<
     }
 
     /// <summary>Records how the write ended and audits it as <paramref name="kind"/>; true when it was written.</summary>
-    public async Task<bool> SettleAsync(TableClient table, TableEntity row, WriteBackState state, string? detail, string kind, CancellationToken cancellationToken)
+    /// <param name="occasion">For a row that carries more than one write over time (an amendment per change): which one,
+    /// so each is audited once.</param>
+    public async Task<bool> SettleAsync(TableClient table, TableEntity row, WriteBackState state, string? detail, string kind, CancellationToken cancellationToken,
+        string? occasion = null)
     {
+        var key = occasion is null ? kind : $"{kind}-{occasion}";
         row["State"] = state.Spelling();
         row["Detail"] = detail;
         row["SettledAt"] = time.GetUtcNow();
         await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken);
         if (state == WriteBackState.Written)
         {
-            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WrittenBack, AuditActor.Hub, kind, $"write-back-{kind}"), cancellationToken);
+            await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WrittenBack, AuditActor.Hub, kind, $"write-back-{key}"), cancellationToken);
             return true;
         }
 
         if (IsParked(state))
         {
             var retries = row.GetInt32("Retries") ?? 0;
-            var once = retries == 0 ? $"write-back-parked-{kind}" : $"write-back-parked-{kind}-retry{retries}";
+            var once = retries == 0 ? $"write-back-parked-{key}" : $"write-back-parked-{key}-retry{retries}";
             await audit.AppendAsync(row.PartitionKey, new LifecycleEvent(AuditEventName.WriteBackParked, AuditActor.Hub, $"{kind}:{state.Spelling()}", once), cancellationToken);
         }
 
@@ -104,6 +108,52 @@ public sealed class GpWriteOutbox(AuditTrail audit, TimeProvider time, IOptions<
         row["NextAttempt"] = now;
         row["Retries"] = (row.GetInt32("Retries") ?? 0) + 1;
         row["RetriedAt"] = now;
+    }
+
+    /// <summary>New work on a row that carries more than one write over time (an amendment per change, not an operator's
+    /// retry): pending now, with a fresh give-up clock and no retries counted yet.</summary>
+    public void Renew(TableEntity row)
+    {
+        var now = time.GetUtcNow();
+        row["State"] = WriteBackState.Pending.Spelling();
+        row["Attempts"] = 0;
+        row["MadeAt"] = now;
+        row["NextAttempt"] = now;
+        row["Retries"] = 0;
+        row["Detail"] = null;
+    }
+
+    /// <summary>The parked rows of a table (refused or unreachable), of one partition when given.</summary>
+    public static async Task<List<TableEntity>> ParkedAsync(TableClient table, string? partitionKey, CancellationToken cancellationToken)
+    {
+        var parked = new List<TableEntity>();
+        var filter = TableClient.CreateQueryFilter($"State eq {WriteBackState.Refused.Spelling()} or State eq {WriteBackState.Unreachable.Spelling()}");
+        if (partitionKey is not null)
+        {
+            filter = $"PartitionKey eq '{partitionKey.Replace("'", "''", StringComparison.Ordinal)}' and ({filter})";
+        }
+
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            parked.Add(row);
+        }
+
+        return parked;
+    }
+
+    /// <summary><see cref="Requeue"/> stored, conditional on the row as read; false when another runner moved it first.</summary>
+    public async Task<bool> TryRequeueAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
+    {
+        Requeue(row);
+        try
+        {
+            row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag ?? row.ETag;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false;
+        }
     }
 
     public static bool IsParked(WriteBackState? state) => state is WriteBackState.Refused or WriteBackState.Unreachable;

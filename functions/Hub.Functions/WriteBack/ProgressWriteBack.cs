@@ -148,14 +148,26 @@ public sealed partial class GpProgressWrites(HubTables tables, GpRecordWriter gp
     {
         var table = await tables.GetAsync(Table);
         var parked = new List<ParkedProgressWrite>();
-        var filter = TableClient.CreateQueryFilter($"State eq {WriteBackState.Refused.Spelling()} or State eq {WriteBackState.Unreachable.Spelling()}");
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        foreach (var row in await GpWriteOutbox.ParkedAsync(table, null, cancellationToken))
         {
             parked.Add(new ParkedProgressWrite(row.PartitionKey, row.RowKey, row.GetString("PracticeOds") ?? string.Empty, row.GetString("State") ?? string.Empty,
                 row.GetString("Detail"), row.GetDateTimeOffset("SettledAt"), row.GetInt32("Attempts") ?? 0, row.GetInt32("Retries") ?? 0));
         }
 
         return [.. parked.OrderBy(p => p.ParkedAt)];
+    }
+
+    /// <summary>The parked points of one referral, for the unified retry (<see cref="ParkedProgressWrites"/>).</summary>
+    public async Task<IReadOnlyList<GpProgressPoint>> ParkedPointsAsync(string referralId, CancellationToken cancellationToken = default)
+    {
+        if (!TableKeys.IsSafe(referralId))
+        {
+            return [];
+        }
+
+        var table = await tables.GetAsync(Table);
+        return [.. (await GpWriteOutbox.ParkedAsync(table, referralId, cancellationToken))
+            .Select(r => StoredSpelling.ParseOrNull<GpProgressPoint>(r.RowKey)).OfType<GpProgressPoint>()];
     }
 
     /// <summary>An operator's retry of a parked point: queued again now with a fresh retry period, then tried at once.

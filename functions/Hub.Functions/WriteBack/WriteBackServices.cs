@@ -14,6 +14,9 @@ public static class WriteBackServices
         services.AddSingleton<GpRecordWriter>();
         services.AddSingleton<GpWriteOutbox>();
         services.AddSingleton<GpProgressWrites>();
+        services.AddSingleton<GpWriteRetries>();
+        services.AddSingleton<IParkedGpWrites, ParkedOutcomeWrites>();
+        services.AddSingleton<IParkedGpWrites, ParkedProgressWrites>();
         services.AddHubTables(GpProgressWrites.Table);
         return services;
     }
