@@ -12,7 +12,8 @@ namespace Hub.Tests.WriteBack;
 /// one referral can park all three kinds of GP-record write.</summary>
 public sealed class ParkedWriteBacksHub : TestHub
 {
-    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().Set("Links:Lifetime", "00:30:00")
+    // A survey window long enough for a loaded machine to answer within it.
+    protected override void Setup(HubSetup hub) => hub.FastChase().FastFollowUp().Set("Links:Lifetime", "00:30:00").Set("FollowUp:SurveyWindow", "00:02:00")
         .Set("WriteBack:ProgressFirstRetryAfter", "00:00:00.500")
         .Set("WriteBack:ProgressLongestRetryAfter", "00:00:01");
 }
@@ -43,7 +44,6 @@ public sealed class ParkedWriteBacksTests(ParkedWriteBacksHub hub) : IClassFixtu
     {
         var (referralId, _, link) = await hub.LinkWorkerAcceptedAsync();
         var survey = await hub.SurveyEmailAsync(referralId, _ => true);
-        await RecordPlanAsync(hub, link);
         hub.Practice.Refuse(true);
         try
         {
@@ -53,6 +53,7 @@ public sealed class ParkedWriteBacksTests(ParkedWriteBacksHub hub) : IClassFixtu
             await Eventually.StepAsync(hub.Durable, FollowUpOrchestration.InstanceId(referralId), "write-back-parked");
 
             // The close: the link worker's finished point and the discharge, both refused.
+            await RecordPlanAsync(hub, link);
             Assert.Equal(200, (await RecordAsync(hub, link, "close", ("close-reason", "goals-met"))).Answer.Status);
             await Eventually.ValueAsync(async () =>
             {
