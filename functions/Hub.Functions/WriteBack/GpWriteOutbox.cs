@@ -127,11 +127,10 @@ public sealed class GpWriteOutbox(AuditTrail audit, TimeProvider time, IOptions<
     public static async Task<List<TableEntity>> ParkedAsync(TableClient table, string? partitionKey, CancellationToken cancellationToken)
     {
         var parked = new List<TableEntity>();
-        var filter = TableClient.CreateQueryFilter($"State eq {WriteBackState.Refused.Spelling()} or State eq {WriteBackState.Unreachable.Spelling()}");
-        if (partitionKey is not null)
-        {
-            filter = $"PartitionKey eq '{partitionKey.Replace("'", "''", StringComparison.Ordinal)}' and ({filter})";
-        }
+        var (refused, unreachable) = (WriteBackState.Refused.Spelling(), WriteBackState.Unreachable.Spelling());
+        var filter = partitionKey is null
+            ? TableClient.CreateQueryFilter($"State eq {refused} or State eq {unreachable}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and (State eq {refused} or State eq {unreachable})");
 
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
