@@ -38,6 +38,11 @@ public sealed class DisclosureOptions
     /// minus its other practices); a larger one (a region, the whole hub) only against the blocks of months inside it,
     /// so that its cost stays bounded.</summary>
     public int PracticesAuditedUpTo { get; set; } = 64;
+
+    /// <summary>A report (in the view of every offer) whose referrals were accepted by up to this many providers is
+    /// protected against each of those providers' views too (from acceptance on, the report is the sum of them); one
+    /// with more only within its own view, so that its cost stays bounded.</summary>
+    public int ProvidersAuditedUpTo { get; set; } = 16;
 }
 
 /// <summary>The one rule every output applies: a count becomes a <see cref="Figure"/> with its published value, a
