@@ -370,6 +370,7 @@ public sealed record EvidenceReport(
         .. FunnelSums,
         .. Outcomes.Concat(NhsUse).Select(c => Directions(c, "took-up")),
         .. ComparisonOutcomes.Select(c => Directions(c, "comparison-group")),
+        .. EngagementFigures.Sums,
     ];
 
     /// <summary>Every count in the report by its key (the MeasureReport's codes): the figures secondary suppression sees.</summary>
@@ -433,6 +434,7 @@ public sealed record EvidenceReport(
                 GoalsSet = lines["link-work-goals-set"],
                 GoalsMet = lines["link-work-goals-met"],
             },
+            Engagement = Engagement.Map(map),
         };
     }
 
