@@ -116,9 +116,35 @@ public sealed record EvidenceReport(
 
     /// <summary>One report of the lattice and the reports directly inside it, one division per way of dividing it (by
     /// blocks of months, by practices, by providers).</summary>
-    private sealed record ReportNode(string Name, EvidenceCell Cell, EvidenceReport Report, IReadOnlyList<Division> Divisions)
+    /// <param name="Id">A short name for the report's figures in an audit (the report's own are unnamed).</param>
+    private sealed record ReportNode(string Name, string Id, EvidenceCell Cell, EvidenceReport Report, IReadOnlyList<Division> Divisions)
     {
-        public IEnumerable<ReportNode> Below => Divisions.SelectMany(d => d.Parts).SelectMany(c => c.Below.Prepend(c));
+        /// <summary>The report's figures, worked out once: every report above this one reads them.</summary>
+        public IReadOnlyDictionary<string, Figure> Figures { get; } = Report.Figures;
+
+        /// <summary>Every report inside this one, each once (the lattice has many paths to each).</summary>
+        public IReadOnlyList<ReportNode> Below
+        {
+            get
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var below = new List<ReportNode>();
+                var waiting = new Stack<ReportNode>(Divisions.SelectMany(d => d.Parts));
+                while (waiting.TryPop(out var node))
+                {
+                    if (seen.Add(node.Name))
+                    {
+                        below.Add(node);
+                        foreach (var part in node.Divisions.SelectMany(d => d.Parts))
+                        {
+                            waiting.Push(part);
+                        }
+                    }
+                }
+
+                return below;
+            }
+        }
     }
 
     /// <summary>Every report inside one: each practice alone and the set, each block of months inside the period, and
@@ -248,46 +274,62 @@ public sealed record EvidenceReport(
             }
 
             var own = Unprotected(merged, scope, costs, measures);
-            var node = divisions.Count == 0 ? new ReportNode(name, merged, Protected(own), []) : new ReportNode(name, merged, Against(own, divisions), divisions);
+            var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var node = divisions.Count == 0 ? new ReportNode(name, id, merged, Protected(own), []) : new ReportNode(name, id, merged, Against(own, divisions), divisions);
             _built[name] = node;
             return node;
+        }
+
+        /// <summary>A report's part of an audit, worked out once per report of the lattice: its figures and its sums
+        /// (named under the report), the zeros its parts lack, and the sums of each division of it.</summary>
+        private sealed record AuditPart(List<(string Key, Figure Figure)> Figures, List<(string Key, Figure Figure)> Zeros, List<AdditiveGroup> Groups);
+
+        private readonly Dictionary<string, AuditPart> _audits = new(StringComparer.Ordinal);
+
+        private static AuditPart PartOf(ReportNode node)
+        {
+            static string Key(ReportNode node, string key) => node.Id.Length == 0 ? key : $"{node.Id}/{key}";
+            var part = new AuditPart([], [], []);
+            foreach (var (key, figure) in node.Figures)
+            {
+                part.Figures.Add((Key(node, key), figure));
+            }
+
+            part.Groups.AddRange(node.Report.Sums.Select(g => new AdditiveGroup(Key(node, g.Total), [.. g.Parts.Select(p => Key(node, p))])));
+            foreach (var division in node.Divisions)
+            {
+                foreach (var key in node.Figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
+                {
+                    foreach (var child in division.Parts.Where(c => !c.Figures.ContainsKey(key)))
+                    {
+                        // Not in the report inside: none there (a reason no one had that month).
+                        part.Zeros.Add((Key(child, key), new Figure(0, 0)));
+                    }
+
+                    part.Groups.Add(new AdditiveGroup(Key(node, key), [.. division.Parts.Select(c => Key(c, key))]));
+                }
+            }
+
+            return part;
         }
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
         private EvidenceReport Against(EvidenceReport own, IReadOnlyList<Division> divisions)
         {
-            var self = new ReportNode(string.Empty, new EvidenceCell(), own, divisions);
-            var nodes = self.Below.DistinctBy(n => n.Name, StringComparer.Ordinal).Prepend(self).ToList();
-            var figures = new Dictionary<string, Figure>(StringComparer.Ordinal);
-            var audited = new List<AdditiveGroup>();
-            static string Key(ReportNode node, string key) => node.Name.Length == 0 ? key : $"{node.Name}/{key}";
-            foreach (var node in nodes)
+            var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, divisions);
+            var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n)).Prepend(PartOf(self)).ToList();
+            var figures = new Dictionary<string, Figure>(parts.Sum(p => p.Figures.Count), StringComparer.Ordinal);
+            foreach (var (key, figure) in parts.SelectMany(p => p.Figures))
             {
-                foreach (var (key, figure) in node.Report.Figures)
-                {
-                    figures[Key(node, key)] = figure;
-                }
-
-                audited.AddRange(node.Report.Sums.Select(g => new AdditiveGroup(Key(node, g.Total), [.. g.Parts.Select(p => Key(node, p))])));
+                figures[key] = figure;
             }
 
-            foreach (var node in nodes)
+            foreach (var (key, figure) in parts.SelectMany(p => p.Zeros))
             {
-                foreach (var division in node.Divisions)
-                {
-                    foreach (var key in node.Report.Figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
-                    {
-                        foreach (var child in division.Parts.Where(c => !c.Report.Figures.ContainsKey(key)))
-                        {
-                            // Not in the report inside: none there (a reason no one had that month).
-                            figures.TryAdd(Key(child, key), new Figure(0, 0));
-                        }
-
-                        audited.Add(new AdditiveGroup(Key(node, key), [.. division.Parts.Select(c => Key(c, key))]));
-                    }
-                }
+                figures.TryAdd(key, figure);
             }
 
+            var audited = parts.SelectMany(p => p.Groups).ToList();
             var mine = own.Figures;
             var hide = SecondarySuppression.Hide(figures, own.Sums, audited, mine.ContainsKey, costs.Rule);
             return hide.Count == 0 ? own : own.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure);
