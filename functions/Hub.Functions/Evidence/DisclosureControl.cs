@@ -38,6 +38,11 @@ public sealed class DisclosureOptions
     /// minus its other practices); a larger one (a region, the whole hub) only against the blocks of months inside it,
     /// so that its cost stays bounded.</summary>
     public int PracticesAuditedUpTo { get; set; } = 64;
+
+    /// <summary>A report (in the view of every offer) whose referrals were accepted by up to this many providers is
+    /// protected against each of those providers' views too (from acceptance on, the report is the sum of them); one
+    /// with more only within its own view, so that its cost stays bounded.</summary>
+    public int ProvidersAuditedUpTo { get; set; } = 16;
 }
 
 /// <summary>The one rule every output applies: a count becomes a <see cref="Figure"/> with its published value, a
@@ -150,10 +155,12 @@ public static class SecondarySuppression
         bool Hidden(string key) => hidden.Contains(key) || figures[key].Suppressed;
         bool Hideable(string key) => mayHide(key) && !Hidden(key) && figures[key].Count > 0 && figures[key].Shown is > 0;
 
+        string? picked = null;
         bool HideIn(AdditiveGroup group)
         {
             var part = group.Parts.Where(Hideable).OrderBy(p => figures[p].Count).FirstOrDefault();
             var pick = part ?? (Hideable(group.Total) ? group.Total : null);
+            picked = pick;
             return pick is not null && hidden.Add(pick);
         }
 
@@ -176,11 +183,28 @@ public static class SecondarySuppression
         }
 
         var byMember = sums.SelectMany(g => g.Members.Distinct(StringComparer.Ordinal).Select(m => (m, g))).ToLookup(x => x.m, x => x.g, StringComparer.Ordinal);
+        var check = new IntervalCheck(figures, sums);
         while (true)
         {
-            var pinned = Pinned(figures, sums, Hidden, rule).ToList();
             // A figure pinned: hide beside it where it is pinned; failing that, the report's own figures in its sums.
-            if (pinned.Count == 0 || !pinned.Any(p => byMember[p].Any(HideIn) || byMember[p].SelectMany(g => g.Members).SelectMany(m => byMember[m]).Any(HideIn)))
+            // Every pinned figure in one round (the check is costly over a whole lattice), but not one whose sums
+            // already got a figure hidden this round: that may have freed it.
+            var before = hidden.Count;
+            var round = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var pin in check.Pinned(Hidden, rule))
+            {
+                if (byMember[pin].Any(g => g.Members.Any(round.Contains)))
+                {
+                    continue;
+                }
+
+                if ((byMember[pin].Any(HideIn) || byMember[pin].SelectMany(g => g.Members).SelectMany(m => byMember[m]).Any(HideIn)) && picked is not null)
+                {
+                    round.Add(picked);
+                }
+            }
+
+            if (hidden.Count == before)
             {
                 return hidden;
             }
@@ -189,27 +213,100 @@ public static class SecondarySuppression
 
     /// <summary>The hidden figures an attacker holding every published figure of the report and every group pins to
     /// one value, in key order.</summary>
-    public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
+    public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule) =>
+        new IntervalCheck(figures, sums).Pinned(hidden, rule);
+
+    /// <summary>The attacker's check over figures and sums indexed once (a report audited with every report inside it
+    /// holds tens of thousands of each, checked again after every figure hidden): intervals narrowed by a worklist, so a
+    /// sum is looked at again only when one of its members narrowed.</summary>
+    private sealed class IntervalCheck
     {
-        var known = figures.ToDictionary(f => f.Key, f => Interval(f.Value, hidden(f.Key), rule), StringComparer.Ordinal);
-        for (var changed = true; changed;)
+        private readonly string[] _keys;
+        private readonly Figure[] _figures;
+        private readonly int[] _totals;
+        private readonly int[][] _parts;
+        private readonly int[][] _sumsOf;
+
+        public IntervalCheck(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums)
         {
-            changed = false;
-            foreach (var group in sums)
+            _keys = [.. figures.Keys];
+            var index = new Dictionary<string, int>(_keys.Length, StringComparer.Ordinal);
+            for (var i = 0; i < _keys.Length; i++)
             {
-                var total = known[group.Total];
-                var low = group.Parts.Sum(p => known[p].Low);
-                var high = group.Parts.Sum(p => known[p].High);
-                changed |= Tighten(known, group.Total, low, high);
-                foreach (var part in group.Parts)
+                index[_keys[i]] = i;
+            }
+
+            _figures = [.. _keys.Select(k => figures[k])];
+            _totals = [.. sums.Select(g => index[g.Total])];
+            _parts = [.. sums.Select(g => g.Parts.Select(p => index[p]).ToArray())];
+            var sumsOf = _keys.Select(_ => new List<int>()).ToArray();
+            for (var g = 0; g < sums.Count; g++)
+            {
+                foreach (var member in _parts[g].Prepend(_totals[g]).Distinct())
                 {
-                    var own = known[part];
-                    changed |= Tighten(known, part, total.Low - (high - own.High), total.High - (low - own.Low));
+                    sumsOf[member].Add(g);
                 }
             }
+
+            _sumsOf = [.. sumsOf.Select(l => l.ToArray())];
         }
 
-        return known.Where(k => hidden(k.Key) && k.Value.Low >= k.Value.High).Select(k => k.Key).Order(StringComparer.Ordinal);
+        public List<string> Pinned(Func<string, bool> hidden, DisclosureRule rule)
+        {
+            var isHidden = _keys.Select(hidden).ToArray();
+            var low = new long[_keys.Length];
+            var high = new long[_keys.Length];
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                (low[i], high[i]) = Interval(_figures[i], isHidden[i], rule);
+            }
+
+            var waiting = new Queue<int>(Enumerable.Range(0, _totals.Length));
+            var queued = new bool[_totals.Length];
+            Array.Fill(queued, true);
+            bool Tighten(int key, long newLow, long newHigh)
+            {
+                (newLow, newHigh) = (Math.Max(low[key], newLow), Math.Min(high[key], newHigh));
+                if ((newLow == low[key] && newHigh == high[key]) || newLow > newHigh)
+                {
+                    return false;
+                }
+
+                (low[key], high[key]) = (newLow, newHigh);
+                foreach (var g in _sumsOf[key])
+                {
+                    if (!queued[g])
+                    {
+                        queued[g] = true;
+                        waiting.Enqueue(g);
+                    }
+                }
+
+                return true;
+            }
+
+            while (waiting.TryDequeue(out var g))
+            {
+                queued[g] = false;
+                var total = _totals[g];
+                var (totalLow, totalHigh) = (low[total], high[total]);
+                long partsLow = 0, partsHigh = 0;
+                foreach (var p in _parts[g])
+                {
+                    partsLow += low[p];
+                    partsHigh += high[p];
+                }
+
+                Tighten(total, partsLow, partsHigh);
+                foreach (var p in _parts[g])
+                {
+                    var (ownLow, ownHigh) = (low[p], high[p]);
+                    Tighten(p, totalLow - (partsHigh - ownHigh), totalHigh - (partsLow - ownLow));
+                }
+            }
+
+            return [.. Enumerable.Range(0, _keys.Length).Where(i => isHidden[i] && low[i] >= high[i]).Select(i => _keys[i]).Order(StringComparer.Ordinal)];
+        }
     }
 
     /// <summary>What a reader knows of a count from what is published for it.</summary>
@@ -230,18 +327,5 @@ public static class SecondarySuppression
         var low = (long)Math.Ceiling(shown - (step / 2.0));
         var high = (long)Math.Ceiling(shown + (step / 2.0)) - 1;
         return (Math.Max(low, rule.Options.SuppressUpTo + 1), high);
-    }
-
-    private static bool Tighten(Dictionary<string, (long Low, long High)> known, string key, long low, long high)
-    {
-        var (oldLow, oldHigh) = known[key];
-        var (newLow, newHigh) = (Math.Max(oldLow, low), Math.Min(oldHigh, high));
-        if ((newLow, newHigh) == (oldLow, oldHigh) || newLow > newHigh)
-        {
-            return false;
-        }
-
-        known[key] = (newLow, newHigh);
-        return true;
     }
 }

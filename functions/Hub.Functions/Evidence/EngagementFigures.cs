@@ -41,6 +41,27 @@ public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByP
 {
     public IEnumerable<EngagementLine> Lines => ReportedByProviders.Concat(SaidByPeople);
 
+    /// <summary>The sums between engagement figures and the funnel, as data (secondary suppression protects them, and
+    /// an attacker could use them): each source's figures add up within that source only, and each to the funnel's own
+    /// figure for the same people. A provider's figure is never added to a person's.</summary>
+    public static readonly IReadOnlyList<AdditiveGroup> Sums =
+    [
+        // Providers: every accepted referral was reported on or not; each one reported on has one ending, or none yet.
+        new("funnel-accepted", ["engagement-provider-reported", "engagement-provider-not-reported"]),
+        new("engagement-provider-reported", ["engagement-provider-ongoing", "engagement-provider-declined", "engagement-provider-finished", "engagement-provider-stopped"]),
+        // People: everyone who answered the follow-up said they attended, said they never did, or did not say.
+        new("engagement-person-answered", ["engagement-person-attended", "engagement-person-not-attended", "engagement-person-attendance-not-said"]),
+        // The funnel counts the same answers: those who responded are those who did not say they never attended.
+        new("engagement-person-answered", ["funnel-responded", "engagement-person-not-attended"]),
+        new("funnel-responded", ["engagement-person-attended", "engagement-person-attendance-not-said"]),
+        new("drop:accepted:did-not-attend", ["engagement-person-not-attended"]),
+    ];
+
+    /// <summary>The same figures with every count passed through <paramref name="map"/> with its code.</summary>
+    public EngagementFigures Map(Func<string, Figure, Figure> map) => new(
+        [.. ReportedByProviders.Select(l => l with { Count = map(l.Code, l.Count) })],
+        [.. SaidByPeople.Select(l => l with { Count = map(l.Code, l.Count) })]);
+
     public static EngagementFigures FromCell(EvidenceCell cell, DisclosureRule rule)
     {
         double? Median(Dictionary<double, int> histogram) =>
@@ -51,6 +72,7 @@ public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByP
         return new EngagementFigures(
         [
             Line("engagement-provider-reported", "Accepted referrals the provider reported progress on", EngagementSource.Provider, cell.ProviderReported),
+            Line("engagement-provider-not-reported", "Accepted referrals the provider has reported nothing on", EngagementSource.Provider, cell.Accepted - cell.ProviderReported),
             Line("engagement-provider-attended", "Attended at least one session", EngagementSource.Provider, cell.ProviderAttended),
             Line("engagement-provider-first-session", "First session attended, with its date: days from acceptance", EngagementSource.Provider,
                 Histogram.Total(cell.DaysToFirstSessionAttended), EngagementStatistic.MedianDays, Median(cell.DaysToFirstSessionAttended)),
@@ -59,6 +81,8 @@ public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByP
             Line("engagement-provider-declined", "Declined after the provider accepted", EngagementSource.Provider, cell.ProviderDeclined),
             Line("engagement-provider-finished", "Finished with the provider", EngagementSource.Provider, cell.ProviderFinished),
             Line("engagement-provider-stopped", "Stopped before finishing", EngagementSource.Provider, cell.ProviderStopped),
+            Line("engagement-provider-ongoing", "No ending reported yet", EngagementSource.Provider,
+                cell.ProviderReported - cell.ProviderDeclined - cell.ProviderFinished - cell.ProviderStopped),
         ],
         [
             Line("engagement-person-answered", "Answered the follow-up", EngagementSource.Person, cell.PersonAnswered),
@@ -66,6 +90,8 @@ public sealed record EngagementFigures(IReadOnlyList<EngagementLine> ReportedByP
             Line("engagement-person-sessions", "Said how many sessions they attended: sessions per person", EngagementSource.Person,
                 Histogram.Total(cell.SessionsSaid), EngagementStatistic.MedianSessions, Median(cell.SessionsSaid)),
             Line("engagement-person-not-attended", "Said they never attended", EngagementSource.Person, cell.PersonNotAttended),
+            Line("engagement-person-attendance-not-said", "Answered without saying whether they attended", EngagementSource.Person,
+                cell.PersonAnswered - cell.PersonAttended - cell.PersonNotAttended),
         ]);
     }
 }

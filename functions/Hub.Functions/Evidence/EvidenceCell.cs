@@ -150,6 +150,10 @@ public sealed class EvidenceCell
     /// <summary>Offers that did not lead to acceptance, by drop code.</summary>
     public Dictionary<string, int> Declines { get; set; } = [];
 
+    /// <summary>Accepted referrals by the provider that accepted them: which providers' views divide this cell from
+    /// acceptance on (a report is audited against them, <see cref="EvidenceReport.ForAsync(IReadOnlyCollection{string}, Func{IReadOnlyCollection{string}, DateTimeOffset?, DateTimeOffset?, string, Task{EvidenceCell}}, string, DateTimeOffset?, DateTimeOffset?, ReportScope, ReportingOptions, MeasureCatalogue)"/>).</summary>
+    public Dictionary<string, int> AcceptedBy { get; set; } = new(StringComparer.Ordinal);
+
     public int WithdrawnAfterAcceptance { get; set; }
 
     public int DidNotAttend { get; set; }
@@ -274,6 +278,10 @@ public sealed class EvidenceCell
         if (accepted)
         {
             Accepted += sign;
+            if (row.Acceptance is { } acceptance)
+            {
+                Histogram.Add(AcceptedBy, acceptance.ProviderId, sign);
+            }
         }
         else
         {
@@ -474,6 +482,7 @@ public sealed class EvidenceCell
         MergeChanges(OnwardNoneOutcomes, other.OnwardNoneOutcomes);
         MergeCounts(DaysToFirstContact, other.DaysToFirstContact);
         MergeCounts(Declines, other.Declines);
+        MergeCounts(AcceptedBy, other.AcceptedBy);
         MergeCounts(DaysToFirstAnswer, other.DaysToFirstAnswer);
         MergeCounts(DaysToAcceptance, other.DaysToAcceptance);
         MergeCounts(DaysOfferedToAnswer, other.DaysOfferedToAnswer);
@@ -489,7 +498,7 @@ public sealed class EvidenceCell
         Referred == 0 && Accepted == 0 && Engaged == 0 && FollowedUp == 0 && Responded == 0 && AllDeclined == 0 && NoProvider == 0
         && WithdrawnBeforeAcceptance == 0 && InProgress == 0 && WithdrawnAfterAcceptance == 0 && DidNotAttend == 0 && OptedOutBeforeSurvey == 0
         && NotYetDue == 0 && NoResponse == 0 && OptedOut == 0 && SurveyOpen == 0 && ComparisonGroup == 0 && Connections == 0 && ConnectionsTakenUp == 0 && PeopleConnected == 0 && LinkWorkPeople == 0 && Contacts == 0
-        && LinkWorkConnections == 0 && LinkWorkConnectionsTakenUp == 0 && LinkWorkPeopleConnected == 0 && GoalsSet == 0 && GoalsMet == 0 && DaysToFirstContact.Count == 0 && Declines.Count == 0
+        && LinkWorkConnections == 0 && LinkWorkConnectionsTakenUp == 0 && LinkWorkPeopleConnected == 0 && GoalsSet == 0 && GoalsMet == 0 && DaysToFirstContact.Count == 0 && Declines.Count == 0 && AcceptedBy.Count == 0
         && DaysToFirstAnswer.Count == 0 && DaysToAcceptance.Count == 0 && DaysOfferedToAnswer.Count == 0 && DaysToFirstSession.Count == 0 && NhsUseChanges.Count == 0
         && Outcomes.Values.All(c => c.IsEmpty) && Comparison.Values.All(c => c.IsEmpty)
         && LinkWorkConnectionsStarted == 0 && LinkWorkPeopleAssessed == 0 && OnwardTookUpPeople == 0 && OnwardNonePeople == 0

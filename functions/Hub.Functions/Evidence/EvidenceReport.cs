@@ -46,135 +46,290 @@ public sealed record EvidenceReport(
 
     /// <summary>The report for a set of practices over a calendar block of months (<see cref="ReportQuery.IsCalendarBlock"/>),
     /// protected against every report inside it that is also published: a quarter is the sum of its months, a half-year
-    /// of its quarters, a year of its halves, and a set of practices (a scheme) the sum of its practices. Each of those
-    /// is built the same way whoever asks, from the same practices' months, so a figure hidden in one is hidden in every
-    /// report of it; the larger report then hides what would pin a figure hidden in a report inside it
-    /// (<see cref="SecondarySuppression"/> over all of them at once, hiding only the larger report's own figures). Any
-    /// other period (open-ended, or not a block) is protected within itself only.</summary>
+    /// of its quarters, a year of its halves, a set of practices (a scheme) the sum of its practices and, from acceptance
+    /// on, every view's report the sum of the views of the providers that accepted its referrals (a referral is accepted
+    /// by one provider at most). Each of those is built the same way whoever asks, from the same practices' months in
+    /// the same view, so a figure hidden in one is hidden in every report of it; the larger report then hides what would
+    /// pin a figure hidden in a report inside it (<see cref="SecondarySuppression"/> over all of them at once, hiding only
+    /// the larger report's own figures). Any other period (open-ended, or not a block) is protected within itself only.</summary>
     /// <param name="merge">The merged cell of these practices in the months from the first day (inclusive) to the second
-    /// (exclusive; null: without that end).</param>
-    public static async Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, Task<EvidenceCell>> merge,
-        DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
+    /// (exclusive; null: without that end), in a view (<see cref="CellKey.Everyone"/> or a provider's id).</param>
+    /// <param name="view">The view asked for: every offer's (<see cref="CellKey.Everyone"/>), audited against its
+    /// providers' views, or one provider's.</param>
+    public static async Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, string, Task<EvidenceCell>> merge,
+        string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
-        if (from is not { } start || to is not { } end || practices.Count == 0 || !ReportQuery.IsCalendarBlock(from, to)
-            || (MonthsOf(start, end) == 1 && (practices.Count <= 1 || practices.Count > costs.Disclosure.PracticesAuditedUpTo)))
+        if (from is not { } start || to is not { } end || practices.Count == 0 || !ReportQuery.IsCalendarBlock(from, to))
         {
-            return FromCell(await merge(practices, from, to), scope, costs, measures);
+            return FromCell(await merge(practices, from, to, view), scope, costs, measures);
         }
 
         // Divided by practice up to a limit: past it (a region, the whole hub) the practices' reports are not audited
-        // with it, and the set is one unit divided by months only.
+        // with it, and the set is one unit divided by months (and providers) only.
         var area = practices.Order(StringComparer.Ordinal).ToList();
         var units = area.Count <= costs.Disclosure.PracticesAuditedUpTo ? area.Select(p => (IReadOnlyList<string>)[p]).ToList() : [area];
         var length = MonthsOf(start, end);
-        var leaves = new Dictionary<(string, int), EvidenceCell>();
-        var cells = await Task.WhenAll(units.SelectMany(u => Enumerable.Range(0, length).Select(async i => (string.Join(',', u), i, await merge(u.Count == area.Count ? practices : u, start.AddMonths(i), start.AddMonths(i + 1))))));
-        foreach (var (unit, month, cell) in cells)
+        async Task<Dictionary<(string, string, int), EvidenceCell>> Read(IEnumerable<(string View, IReadOnlyList<string> Unit, int Month)> wanted)
         {
-            leaves[(unit, month)] = cell;
+            var read = await Task.WhenAll(wanted.Select(async w => (w.View, string.Join(',', w.Unit), w.Month,
+                await merge(w.Unit.Count == area.Count ? practices : w.Unit, start.AddMonths(w.Month), start.AddMonths(w.Month + 1), w.View))));
+            return read.ToDictionary(r => (r.Item1, r.Item2, r.Month), r => r.Item4);
         }
 
+        var leaves = await Read(units.SelectMany(u => Enumerable.Range(0, length).Select(i => (view, u, i))));
         if (units.Count == 1)
         {
             area = [string.Join(',', units[0])];
         }
 
         var lattice = new ReportLattice(leaves, start, scope, costs, measures);
-        return lattice.Node(area, start, end).Report;
+        if (view == CellKey.Everyone)
+        {
+            // The providers' months each report of the lattice is audited against, read before any report is built.
+            await lattice.AddProviderLeavesAsync(area, start, end, Read);
+        }
+
+        return lattice.Node(view, area, start, end).Report;
     }
+
+    /// <summary>The same over one view only, not audited against the providers' views.</summary>
+    public static Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, Task<EvidenceCell>> merge,
+        DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures) =>
+        ForAsync(practices, (p, f, t, _) => merge(p, f, t), OneView, from, to, scope, costs, measures);
+
+    /// <summary>A view name no provider has: the lattice of a caller that gives one view only.</summary>
+    private const string OneView = "\u0001one-view";
 
     private static int MonthsOf(DateTimeOffset from, DateTimeOffset to) => ((to.Year - from.Year) * 12) + to.Month - from.Month;
 
-    /// <summary>One report of the lattice and the reports directly inside it, one list per way of dividing it (by
-    /// blocks of months, by practices).</summary>
-    private sealed record ReportNode(string Name, EvidenceCell Cell, EvidenceReport Report, IReadOnlyList<IReadOnlyList<ReportNode>> Divisions)
+    /// <summary>The figures that, from acceptance on, are one provider's each: a view's figure is the sum of them over
+    /// the views of the providers that accepted its referrals (the funnel from acceptance, times to acceptance and to
+    /// a first session, outcomes, the comparison group, the cost offset, link work and engagement). Before acceptance
+    /// (referred, why not accepted, time to a first answer) each provider's view counts its own offers, which overlap.</summary>
+    public static bool FromAcceptanceOn(string key) =>
+        !key.StartsWith("funnel-referred", StringComparison.Ordinal) && !key.StartsWith("drop:referred:", StringComparison.Ordinal)
+        && !key.StartsWith("time-to-first-answer", StringComparison.Ordinal) && !key.StartsWith("time-to-provider-answer", StringComparison.Ordinal);
+
+    /// <summary>One way of dividing a report: the reports of its parts, and whether they add up to it in every figure or
+    /// only from acceptance on (the providers' views).</summary>
+    private sealed record Division(IReadOnlyList<ReportNode> Parts, bool FromAcceptanceOnly);
+
+    /// <summary>One report of the lattice and the reports directly inside it, one division per way of dividing it (by
+    /// blocks of months, by practices, by providers).</summary>
+    /// <param name="Id">A short name for the report's figures in an audit (the report's own are unnamed).</param>
+    private sealed record ReportNode(string Name, string Id, EvidenceCell Cell, EvidenceReport Report, IReadOnlyList<Division> Divisions)
     {
-        public IEnumerable<ReportNode> Below => Divisions.SelectMany(d => d).SelectMany(c => c.Below.Prepend(c));
+        /// <summary>The report's figures, worked out once: every report above this one reads them.</summary>
+        public IReadOnlyDictionary<string, Figure> Figures { get; } = Report.Figures;
+
+        /// <summary>Every report inside this one, each once (the lattice has many paths to each).</summary>
+        public IReadOnlyList<ReportNode> Below
+        {
+            get
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var below = new List<ReportNode>();
+                var waiting = new Stack<ReportNode>(Divisions.SelectMany(d => d.Parts));
+                while (waiting.TryPop(out var node))
+                {
+                    if (seen.Add(node.Name))
+                    {
+                        below.Add(node);
+                        foreach (var part in node.Divisions.SelectMany(d => d.Parts))
+                        {
+                            waiting.Push(part);
+                        }
+                    }
+                }
+
+                return below;
+            }
+        }
     }
 
-    /// <summary>Every report inside one: each practice alone and the set, each block of months inside the period.</summary>
-    private sealed class ReportLattice(Dictionary<(string Practice, int Month), EvidenceCell> leaves, DateTimeOffset first, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
+    /// <summary>Every report inside one: each practice alone and the set, each block of months inside the period, and
+    /// (in the view of every offer) each provider's view of the same practices and months.</summary>
+    private sealed class ReportLattice(Dictionary<(string View, string Practice, int Month), EvidenceCell> leaves, DateTimeOffset first, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
     {
         private readonly Dictionary<string, ReportNode> _built = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, EvidenceCell> _cells = new(StringComparer.Ordinal);
 
-        public ReportNode Node(IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
+        /// <summary>The practices' blocks of months inside a block: its halves, quarters or months, recursively.</summary>
+        private static IEnumerable<(DateTimeOffset From, DateTimeOffset To)> Blocks(DateTimeOffset from, DateTimeOffset to)
         {
+            yield return (from, to);
             var length = MonthsOf(from, to);
-            var name = $"{string.Join(',', area)}@{from:yyyy-MM}+{length}";
-            if (_built.TryGetValue(name, out var done))
+            if (length > 1)
+            {
+                var step = Step(length);
+                for (var i = 0; i < length / step; i++)
+                {
+                    foreach (var inner in Blocks(from.AddMonths(i * step), from.AddMonths((i + 1) * step)))
+                    {
+                        yield return inner;
+                    }
+                }
+            }
+        }
+
+        private static int Step(int length) => length switch { 12 => 6, 6 => 3, _ => 1 };
+
+        /// <summary>The providers a view-of-every-offer report is audited against: those that accepted its referrals, when
+        /// there are no more than <see cref="DisclosureOptions.ProvidersAuditedUpTo"/> (a function of the report alone).</summary>
+        private IReadOnlyList<string> ProvidersOf(EvidenceCell cell) =>
+            cell.AcceptedBy.Count <= costs.Disclosure.ProvidersAuditedUpTo ? [.. cell.AcceptedBy.Keys.Order(StringComparer.Ordinal)] : [];
+
+        /// <summary>Reads the provider months every report of the lattice needs: for each report and each provider it is
+        /// audited against, that provider's cells of the report's practices and months.</summary>
+        public async Task AddProviderLeavesAsync(List<string> area, DateTimeOffset from, DateTimeOffset to,
+            Func<IEnumerable<(string View, IReadOnlyList<string> Unit, int Month)>, Task<Dictionary<(string, string, int), EvidenceCell>>> read)
+        {
+            var areas = area.Count > 1 ? area.Select(p => (IReadOnlyList<string>)[p]).Prepend(area) : [area];
+            var wanted = new HashSet<(string View, string Unit, int Month)>();
+            foreach (var places in areas)
+            {
+                foreach (var (start, end) in Blocks(from, to))
+                {
+                    foreach (var provider in ProvidersOf(CellOf(CellKey.Everyone, places, start, end)))
+                    {
+                        foreach (var unit in places)
+                        {
+                            for (var month = MonthsOf(first, start); month < MonthsOf(first, end); month++)
+                            {
+                                wanted.Add((provider, unit, month));
+                            }
+                        }
+                    }
+                }
+            }
+
+            foreach (var (key, cell) in await read(wanted.Select(w => (w.View, (IReadOnlyList<string>)w.Unit.Split(','), w.Month))))
+            {
+                leaves[key] = cell;
+            }
+        }
+
+        /// <summary>The merge of a view's leaves over these practices and months.</summary>
+        private EvidenceCell CellOf(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
+        {
+            var name = NameOf(view, area, from, to);
+            if (_cells.TryGetValue(name, out var done))
             {
                 return done;
             }
 
-            var divisions = new List<IReadOnlyList<ReportNode>>();
-            if (length > 1)
+            var (firstMonth, endMonth) = (MonthsOf(first, from), MonthsOf(first, to));
+            EvidenceCell merged;
+            if (area.Count == 1 && endMonth - firstMonth == 1)
             {
-                // The blocks directly inside: a year's halves, a half-year's quarters, a quarter's months.
-                var step = length switch { 12 => 6, 6 => 3, _ => 1 };
-                divisions.Add([.. Enumerable.Range(0, length / step).Select(i => Node(area, from.AddMonths(i * step), from.AddMonths((i + 1) * step)))]);
-            }
-
-            if (area.Count > 1)
-            {
-                divisions.Add([.. area.Select(p => Node([p], from, to))]);
-            }
-
-            var merged = new EvidenceCell();
-            if (divisions.Count == 0)
-            {
-                merged = leaves[(area[0], MonthsOf(first, from))];
+                merged = leaves[(view, area[0], firstMonth)];
             }
             else
             {
-                foreach (var child in divisions[0])
+                merged = new EvidenceCell();
+                foreach (var place in area)
                 {
-                    merged.Merge(child.Cell);
+                    for (var month = firstMonth; month < endMonth; month++)
+                    {
+                        merged.Merge(leaves[(view, place, month)]);
+                    }
                 }
 
                 merged = merged.Pruned();
             }
 
+            _cells[name] = merged;
+            return merged;
+        }
+
+        private static string NameOf(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to) =>
+            $"{view}:{string.Join(',', area)}@{from:yyyy-MM}+{MonthsOf(from, to)}";
+
+        public ReportNode Node(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
+        {
+            var length = MonthsOf(from, to);
+            var name = NameOf(view, area, from, to);
+            if (_built.TryGetValue(name, out var done))
+            {
+                return done;
+            }
+
+            var divisions = new List<Division>();
+            if (length > 1)
+            {
+                // The blocks directly inside: a year's halves, a half-year's quarters, a quarter's months.
+                var step = Step(length);
+                divisions.Add(new([.. Enumerable.Range(0, length / step).Select(i => Node(view, area, from.AddMonths(i * step), from.AddMonths((i + 1) * step)))], false));
+            }
+
+            if (area.Count > 1)
+            {
+                divisions.Add(new([.. area.Select(p => Node(view, [p], from, to))], false));
+            }
+
+            var merged = CellOf(view, area, from, to);
+            if (view == CellKey.Everyone && ProvidersOf(merged) is { Count: > 0 } providers)
+            {
+                divisions.Add(new([.. providers.Select(p => Node(p, area, from, to))], true));
+            }
+
             var own = Unprotected(merged, scope, costs, measures);
-            var node = divisions.Count == 0 ? new ReportNode(name, merged, Protected(own), []) : new ReportNode(name, merged, Against(own, divisions), divisions);
+            var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var node = divisions.Count == 0 ? new ReportNode(name, id, merged, Protected(own), []) : new ReportNode(name, id, merged, Against(own, divisions), divisions);
             _built[name] = node;
             return node;
         }
 
-        /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
-        private EvidenceReport Against(EvidenceReport own, IReadOnlyList<IReadOnlyList<ReportNode>> divisions)
+        /// <summary>A report's part of an audit, worked out once per report of the lattice: its figures and its sums
+        /// (named under the report), the zeros its parts lack, and the sums of each division of it.</summary>
+        private sealed record AuditPart(List<(string Key, Figure Figure)> Figures, List<(string Key, Figure Figure)> Zeros, List<AdditiveGroup> Groups);
+
+        private readonly Dictionary<string, AuditPart> _audits = new(StringComparer.Ordinal);
+
+        private static AuditPart PartOf(ReportNode node)
         {
-            var self = new ReportNode(string.Empty, new EvidenceCell(), own, divisions);
-            var nodes = self.Below.DistinctBy(n => n.Name, StringComparer.Ordinal).Prepend(self).ToList();
-            var figures = new Dictionary<string, Figure>(StringComparer.Ordinal);
-            var audited = new List<AdditiveGroup>();
-            static string Key(ReportNode node, string key) => node.Name.Length == 0 ? key : $"{node.Name}/{key}";
-            foreach (var node in nodes)
+            static string Key(ReportNode node, string key) => node.Id.Length == 0 ? key : $"{node.Id}/{key}";
+            var part = new AuditPart([], [], []);
+            foreach (var (key, figure) in node.Figures)
             {
-                foreach (var (key, figure) in node.Report.Figures)
-                {
-                    figures[Key(node, key)] = figure;
-                }
-
-                audited.AddRange(node.Report.Sums.Select(g => new AdditiveGroup(Key(node, g.Total), [.. g.Parts.Select(p => Key(node, p))])));
+                part.Figures.Add((Key(node, key), figure));
             }
 
-            foreach (var node in nodes)
+            part.Groups.AddRange(node.Report.Sums.Select(g => new AdditiveGroup(Key(node, g.Total), [.. g.Parts.Select(p => Key(node, p))])));
+            foreach (var division in node.Divisions)
             {
-                foreach (var children in node.Divisions)
+                foreach (var key in node.Figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
                 {
-                    foreach (var key in node.Report.Figures.Keys)
+                    foreach (var child in division.Parts.Where(c => !c.Figures.ContainsKey(key)))
                     {
-                        foreach (var child in children.Where(c => !c.Report.Figures.ContainsKey(key)))
-                        {
-                            // Not in the report inside: none there (a reason no one had that month).
-                            figures.TryAdd(Key(child, key), new Figure(0, 0));
-                        }
-
-                        audited.Add(new AdditiveGroup(Key(node, key), [.. children.Select(c => Key(c, key))]));
+                        // Not in the report inside: none there (a reason no one had that month).
+                        part.Zeros.Add((Key(child, key), new Figure(0, 0)));
                     }
+
+                    part.Groups.Add(new AdditiveGroup(Key(node, key), [.. division.Parts.Select(c => Key(c, key))]));
                 }
             }
 
+            return part;
+        }
+
+        /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
+        private EvidenceReport Against(EvidenceReport own, IReadOnlyList<Division> divisions)
+        {
+            var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, divisions);
+            var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n)).Prepend(PartOf(self)).ToList();
+            var figures = new Dictionary<string, Figure>(parts.Sum(p => p.Figures.Count), StringComparer.Ordinal);
+            foreach (var (key, figure) in parts.SelectMany(p => p.Figures))
+            {
+                figures[key] = figure;
+            }
+
+            foreach (var (key, figure) in parts.SelectMany(p => p.Zeros))
+            {
+                figures.TryAdd(key, figure);
+            }
+
+            var audited = parts.SelectMany(p => p.Groups).ToList();
             var mine = own.Figures;
             var hide = SecondarySuppression.Hide(figures, own.Sums, audited, mine.ContainsKey, costs.Rule);
             return hide.Count == 0 ? own : own.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure);
@@ -257,6 +412,7 @@ public sealed record EvidenceReport(
         .. FunnelSums,
         .. Outcomes.Concat(NhsUse).Select(c => Directions(c, "took-up")),
         .. ComparisonOutcomes.Select(c => Directions(c, "comparison-group")),
+        .. EngagementFigures.Sums,
     ];
 
     /// <summary>Every count in the report by its key (the MeasureReport's codes): the figures secondary suppression sees.</summary>
@@ -320,6 +476,7 @@ public sealed record EvidenceReport(
                 GoalsSet = lines["link-work-goals-set"],
                 GoalsMet = lines["link-work-goals-met"],
             },
+            Engagement = Engagement.Map(map),
         };
     }
 

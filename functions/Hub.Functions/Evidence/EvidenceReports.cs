@@ -59,8 +59,8 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
 
         var state = await update.CurrentAsync(cancellationToken);
         var scope = new ReportScope(query.From, query.To, filters, state.UpdatedAt);
-        var report = await EvidenceReport.ForAsync(selected, (practices, from, to) => cells.MergeAsync(practices, from, to, query.Provider ?? CellKey.Everyone, cancellationToken),
-            query.From, query.To, scope, options.Value, instruments.Measures);
+        var report = await EvidenceReport.ForAsync(selected, (practices, from, to, view) => cells.MergeAsync(practices, from, to, view, cancellationToken),
+            query.Provider ?? CellKey.Everyone, query.From, query.To, scope, options.Value, instruments.Measures);
         var rows = new List<EvidenceRow>();
         if (withRows)
         {

@@ -24,7 +24,9 @@ public sealed class ReferralFunnel
         _rows = rows;
         _rule = rule ?? DisclosureRule.Default;
         Accepted = rows.Where(r => r.Chase == ChaseResult.Accepted).ToList();
-        // Engaged: accepted and still taking part, that is not withdrawn and not reported at follow-up as never attending.
+        // Engaged: accepted and still taking part, that is not withdrawn and not saying at follow-up they never attended.
+        // From the journey and the person's own word only: a provider's report (the person declined, or stopped) is
+        // shown apart (EngagementFigures) and never taken for the person's, as the two sources are never added together.
         Engaged = Accepted.Where(TookUp).ToList();
         FollowedUp = Engaged.Where(r => r.FollowUpSent).ToList();
         Responded = FollowedUp.Where(r => r.FollowUpResult == FollowUpResult.Answered).ToList();
@@ -38,11 +40,15 @@ public sealed class ReferralFunnel
 
     public IReadOnlyList<EvidenceRow> Responded { get; }
 
-    /// <summary>Took up the referral: accepted, not withdrawn, and not reported as never attending.</summary>
+    /// <summary>Took up the referral: accepted, not withdrawn, and not saying at follow-up they never attended. What the
+    /// provider reported does not enter it (see <see cref="EngagedLabel"/>).</summary>
     public static bool TookUp(EvidenceRow row) =>
         row.Chase == ChaseResult.Accepted && row.FollowUpResult != FollowUpResult.Withdrawn && row.Attended != false;
 
     public static string DeclineLabel(string code) => DeclineCode.FromStored(code).Summary;
+
+    /// <summary>The engaged stage's label names its source, so that no reader takes it for the providers' reports.</summary>
+    public const string EngagedLabel = "Engaged (not withdrawn, and did not say at follow-up they never attended; providers' reports are shown apart)";
 
     public IReadOnlyList<FunnelStage> Stages() => StagesOf(_rows.Count, Accepted.Count, Engaged.Count, FollowedUp.Count, Responded.Count, _rule);
 
@@ -51,7 +57,7 @@ public sealed class ReferralFunnel
     [
         new("referred", "Referred", rule.Count(referred), null),
         new("accepted", "Accepted by a provider", rule.Count(accepted), rule.Count(referred)),
-        new("engaged", "Engaged (took up the activity)", rule.Count(engaged), rule.Count(accepted)),
+        new("engaged", EngagedLabel, rule.Count(engaged), rule.Count(accepted)),
         new("followed-up", "Followed up (survey sent)", rule.Count(followedUp), rule.Count(engaged)),
         new("responded", "Responded to the follow-up", rule.Count(responded), rule.Count(followedUp)),
     ];
@@ -93,7 +99,7 @@ public sealed class ReferralFunnel
         }
 
         Add("accepted", "cancelled", "Withdrawn by the practice after acceptance", counts.WithdrawnAfterAcceptance);
-        Add("accepted", "did-not-attend", "Did not attend (reported at follow-up)", counts.DidNotAttend);
+        Add("accepted", "did-not-attend", "Said at follow-up they never attended", counts.DidNotAttend);
         Add("engaged", "opted-out", "Opted out before the survey", counts.OptedOutBeforeSurvey);
         Add("engaged", "not-yet-due", "Follow-up not yet due", counts.NotYetDue, pending: true);
         Add("followed-up", "no-response", "No response", counts.NoResponse);

@@ -152,7 +152,7 @@ public static class ReportPage
     private static void AppendEngagement(StringBuilder html, EvidenceReport report)
     {
         html.Append("<h2 id=\"engagement\">Engagement</h2>")
-            .Append("<p class=\"nhsuk-body\">Whether people took part once a provider accepted them, from two sources kept apart: what the providers reported as it happened (on the handover page or through the provider API), and what the people said in their follow-up survey. The two can differ: providers report as they go and may not report at all, and only some people answer the follow-up.</p>");
+            .Append("<p class=\"nhsuk-body\">Whether people took part once a provider accepted them, from two sources kept apart: what the providers reported as it happened (on the handover page or through the provider API), and what the people said in their follow-up survey. The two can differ: providers report as they go and may not report at all, and only some people answer the follow-up. They are never added together: the funnel's engaged figure is from the referral's journey and the person's own answer, so a person a provider reports as having declined stays in it unless the referral was withdrawn or they said at follow-up they never attended.</p>");
         AppendEngagementTable(html, "Engagement reported by providers", report.Engagement.ReportedByProviders, report.Rule);
         AppendEngagementTable(html, "Engagement said by the person at follow-up", report.Engagement.SaidByPeople, report.Rule);
     }

@@ -191,6 +191,98 @@ public sealed class EngagementEvidenceTests
         Assert.All(cells.Select(c => c[Column("provider_days_to_first_session")]).Where(d => d.Length > 0), d => Assert.Matches("^[0-9]+$", d));
     }
 
+    [Fact]
+    public void Every_declared_engagement_sum_holds_on_the_true_counts_and_none_adds_a_providers_figure_to_a_persons()
+    {
+        var report = EvidenceReport.Build(new EvidencePopulation(seed: 34, referrals: 1500).Rows(), Scope, Costs, Measures);
+        var figures = report.Figures;
+        foreach (var group in EngagementFigures.Sums)
+        {
+            Assert.All(group.Members, m => Assert.True(figures.ContainsKey(m), $"{m} is not a figure of the report"));
+            Assert.Equal(figures[group.Total].Count, group.Parts.Sum(p => figures[p].Count));
+            Assert.False(group.Members.Any(m => m.StartsWith("engagement-provider-", StringComparison.Ordinal)) && group.Members.Any(m => m.StartsWith("engagement-person-", StringComparison.Ordinal)),
+                $"{group.Total} adds a provider's figure to a person's");
+            Assert.All(group.Members, m => Assert.Contains(report.Sums, g => g.Members.Contains(m)));
+        }
+
+        // Every engagement line is a figure of the report, so the secondary suppression sees it.
+        Assert.All(report.Engagement.Lines, l => Assert.True(figures.ContainsKey(l.Code), l.Code));
+        Assert.True(figures["engagement-provider-ongoing"].Count > 0 && figures["engagement-provider-not-reported"].Count > 0);
+    }
+
+    [Fact]
+    public void A_hidden_engagement_count_alone_in_its_sum_gets_another_hidden_beside_it_in_the_page_and_the_MeasureReport_alike()
+    {
+        // Forty accepted: 22 reported on (2 declined, 10 finished, 10 with no ending yet), 18 not. Under the primary rule
+        // alone the 2 declined would be the only hidden count in reported = ongoing + declined + finished + stopped.
+        var rows = Enumerable.Range(0, 40).Select(i => AcceptedRow(i, i switch
+        {
+            < 2 => new ProviderEngagement(2, Ended: ProviderEnding.Declined),
+            < 12 => new ProviderEngagement(3, Sessions: 4, Ended: ProviderEnding.Finished),
+            < 22 => new ProviderEngagement(1),
+            _ => null,
+        })).ToList();
+
+        var off = new ReportingOptions { Disclosure = new DisclosureOptions { SecondarySuppression = false } };
+        var primary = EvidenceReport.Build(rows, Scope, off, Measures).Engagement.ReportedByProviders.ToDictionary(l => l.Code);
+        Assert.True(primary["engagement-provider-declined"].Count.Suppressed);
+        Assert.Single(EndingLines, c => primary[c].Count.Suppressed);
+
+        var report = EvidenceReport.Build(rows, Scope, Costs, Measures);
+        var lines = report.Engagement.ReportedByProviders.ToDictionary(l => l.Code);
+        Assert.Equal((22, 2, 10, 10, 18), (lines["engagement-provider-reported"].Count.Count, lines["engagement-provider-declined"].Count.Count,
+            lines["engagement-provider-finished"].Count.Count, lines["engagement-provider-ongoing"].Count.Count, lines["engagement-provider-not-reported"].Count.Count));
+        Assert.Contains(EndingLines.Append("engagement-provider-reported"), c => c != "engagement-provider-declined" && lines[c].Count.Suppressed);
+        Assert.Empty(SecondarySuppression.Pinned(report.Figures, report.Sums, k => report.Figures[k].Suppressed, report.Rule));
+
+        // The page and the MeasureReport print the protected figures, line by line.
+        var page = ReportPage.Render(report);
+        var measure = EvidenceMeasureReport.From(report, ReportQuery.Everything, "snapshot", "reader");
+        foreach (var line in report.Engagement.Lines)
+        {
+            var population = measure.Group.Single(g => g.Code.Coding[0].Code == line.Code).Population.Single();
+            Assert.Equal(line.Count.Shown, population.Count);
+            Assert.Contains($"{System.Net.WebUtility.HtmlEncode(line.Label)}</td><td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">{line.Count.Display}</td>", page, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_providers_declined_report_stays_out_of_the_funnels_engaged_figure_whose_label_and_page_say_so()
+    {
+        // Ten accepted. The provider reported three as declined who never answered the follow-up, and a fourth who
+        // answered that they never attended; one more said they never attended with no provider report at all.
+        var rows = Enumerable.Range(0, 10).Select(i => AcceptedRow(i, i < 4 ? new ProviderEngagement(1, Ended: ProviderEnding.Declined) : null,
+            answeredNeverAttended: i is 3 or 9)).ToList();
+
+        var report = EvidenceReport.Build(rows, Scope, Costs, Measures);
+
+        var stages = report.Funnel.ToDictionary(s => s.Code);
+        var drops = report.Drops.ToDictionary(d => $"{d.AfterStage}:{d.Code}");
+        var provider = report.Engagement.ReportedByProviders.ToDictionary(l => l.Code);
+        var person = report.Engagement.SaidByPeople.ToDictionary(l => l.Code);
+        // The funnel is the person's word (two said they never attended): the provider's four declines do not enter it.
+        Assert.Equal((10, 8, 2), (stages["accepted"].Count.Count, stages["engaged"].Count.Count, drops["accepted:did-not-attend"].Count.Count));
+        Assert.Equal((4, 2), (provider["engagement-provider-declined"].Count.Count, person["engagement-person-not-attended"].Count.Count));
+        // Each says where it comes from, and nothing adds one source to the other.
+        Assert.Equal(ReferralFunnel.EngagedLabel, stages["engaged"].Label);
+        Assert.Contains("providers' reports are shown apart", stages["engaged"].Label, StringComparison.Ordinal);
+        Assert.Equal("Said at follow-up they never attended", drops["accepted:did-not-attend"].Label);
+        var page = ReportPage.Render(report);
+        Assert.Contains("They are never added together: the funnel's engaged figure is from the referral's journey and the person's own answer", page, StringComparison.Ordinal);
+        var measure = EvidenceMeasureReport.From(report, ReportQuery.Everything, "snapshot", "reader");
+        Assert.Equal(ReferralFunnel.EngagedLabel, measure.Group.Single(g => g.Code.Coding[0].Code == "funnel-engaged").Code.Text);
+    }
+
+    private static readonly string[] EndingLines = ["engagement-provider-ongoing", "engagement-provider-declined", "engagement-provider-finished"];
+
+    private static EvidenceRow AcceptedRow(int i, ProviderEngagement? engagement, bool answeredNeverAttended = false)
+    {
+        var offer = new ProviderOffer("prov-garden", Referred.AddMinutes(1), OfferAnswer.Accepted, Referred.AddDays(1), null);
+        return new EvidenceRow($"e-{i}", "P1", Referred, [offer], ChaseResult.Accepted, null,
+            answeredNeverAttended ? FollowUpResult.Answered : FollowUpResult.Waiting, answeredNeverAttended, answeredNeverAttended ? false : null,
+            EvidenceRow.Empty, answeredNeverAttended ? new Dictionary<string, double> { ["attended"] = 0 } : EvidenceRow.Empty, Engagement: engagement);
+    }
+
     private static Dictionary<string, int> Ons4(int satisfied, int worthwhile, int happy, int anxious) =>
         new(StringComparer.Ordinal) { ["ons4-1"] = satisfied, ["ons4-2"] = worthwhile, ["ons4-3"] = happy, ["ons4-4"] = anxious };
 
