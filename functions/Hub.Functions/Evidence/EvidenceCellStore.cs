@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text.Json;
 using Azure;
@@ -69,6 +70,7 @@ public sealed class EvidenceCellStore(HubTables tables)
     /// <exception cref="RequestFailedException">412 or 409 when another run moved the state first.</exception>
     public async Task<EvidenceState> SaveStateAsync(EvidenceState state, bool whateverIsThere = false, CancellationToken cancellationToken = default)
     {
+        Forget();
         var table = await tables.GetAsync(Table);
         var entity = new TableEntity(StateKey, StateKey)
         {
@@ -124,8 +126,12 @@ public sealed class EvidenceCellStore(HubTables tables)
     /// in entity-group transactions, each conditional on the ETags read (a writer that got there first: read again).</summary>
     public async Task ApplyAsync(EvidenceBatch batch, CancellationToken cancellationToken = default)
     {
+        Forget();
         var table = await tables.GetAsync(Table);
         var byPartition = batch.Cells.GroupBy(d => Partition(new CellKey(d.Practice, d.Month, d.View)), StringComparer.Ordinal).ToList();
+        // The partitions that got a cell from this batch (added now, or by an earlier run of it): only their practices can
+        // be new to their view's list; a view none of whose partitions did is not read for its list.
+        var gotCells = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (deltas, ct) =>
         {
             while (true)
@@ -145,6 +151,11 @@ public sealed class EvidenceCellStore(HubTables tables)
                 {
                     var key = new CellKey(delta.Practice, delta.Month, delta.View);
                     var found = existing.GetValueOrDefault(MonthKey(key.Month));
+                    if (found is null || found.GetString("LastBatch") == batch.Id)
+                    {
+                        gotCells[deltas.Key] = true;
+                    }
+
                     if (found?.GetString("LastBatch") == batch.Id)
                     {
                         continue;
@@ -174,7 +185,10 @@ public sealed class EvidenceCellStore(HubTables tables)
             }
         });
 
-        await Parallel.ForEachAsync(batch.Practices, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (view, ct) =>
+        var lists = batch.Practices
+            .Select(v => v with { Practices = v.Practices.Where(p => gotCells.ContainsKey(Partition(new CellKey(p, default, v.View)))).ToList() })
+            .Where(v => v.Practices.Count > 0).ToList();
+        await Parallel.ForEachAsync(lists, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (view, ct) =>
             await AddPracticesAsync(table, view.View, view.Practices, ct));
     }
 
@@ -212,6 +226,7 @@ public sealed class EvidenceCellStore(HubTables tables)
     /// <summary>Replaces every cell with these (a rebuild): what is not among them is deleted.</summary>
     public async Task ReplaceAllAsync(EvidenceCells cells, CancellationToken cancellationToken = default)
     {
+        Forget();
         var table = await tables.GetAsync(Table);
         var keep = new HashSet<(string, string)>();
         var byPartition = new Dictionary<string, List<TableTransactionAction>>(StringComparer.Ordinal);
@@ -260,48 +275,157 @@ public sealed class EvidenceCellStore(HubTables tables)
     }
 
     /// <summary>The merge of these practices' cells in months from <paramref name="from"/> (inclusive) to
-    /// <paramref name="to"/> (exclusive), in one view: the running totals when every practice with cells is asked for.</summary>
+    /// <paramref name="to"/> (exclusive), in one view: the running totals when every practice with cells is asked for.
+    /// A bounded period is read cell by cell (point reads, together); an open or long one by partition range.</summary>
     public async Task<EvidenceCell> MergeAsync(IReadOnlyCollection<string> practices, DateTimeOffset? from, DateTimeOffset? to, string view = CellKey.Everyone, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
+        var read = await ReadingAsync(table, cancellationToken);
         var selected = practices as IReadOnlySet<string> ?? practices.ToHashSet(StringComparer.Ordinal);
-        var withCells = await PracticesAsync(table, view, cancellationToken);
-        IEnumerable<string> partitions = withCells.Count > 0 && withCells.All(selected.Contains)
-            ? [CellKey.AllPractices]
+        // One practice's own cells are the right sum whatever else has cells: its list of practices need not be read.
+        var withCells = selected.Count == 1 ? null : await read.PracticesAsync(view, cancellationToken);
+        IEnumerable<string> partitions = withCells is null ? selected
+            : withCells.Count > 0 && withCells.All(selected.Contains) ? [CellKey.AllPractices]
             : selected.Where(withCells.Contains);
-        var first = from is { } f ? MonthKey(CellKey.MonthOf(f)) : string.Empty;
-        var end = to is { } t ? MonthKey(CellKey.MonthOf(t)) : AfterMonths;
         var merged = new EvidenceCell();
         var gate = new Lock();
-        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (practice, ct) =>
+        await ReadAsync(table, read, partitions.Select(p => Partition(new CellKey(p, default, view))), from, to, cell =>
         {
-            var partition = Partition(new CellKey(practice, default, view));
-            await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(end) < 0, cancellationToken: ct))
+            lock (gate)
             {
-                var cell = CellOf(entity);
-                lock (gate)
-                {
-                    merged.Merge(cell);
-                }
+                merged.Merge(cell);
             }
-        });
-
+        }, cancellationToken);
         return merged.Pruned();
     }
 
     /// <summary>One view's running totals over every practice, in months from <paramref name="from"/> on.</summary>
-    public async Task<EvidenceCell> TotalsAsync(string view, DateTimeOffset from, CancellationToken cancellationToken = default)
+    public Task<EvidenceCell> TotalsAsync(string view, DateTimeOffset from, CancellationToken cancellationToken = default) =>
+        TotalsAsync(view, from, null, cancellationToken);
+
+    /// <summary>One view's running totals over every practice, in months from <paramref name="from"/> to
+    /// <paramref name="to"/> (exclusive; null: every month on).</summary>
+    public async Task<EvidenceCell> TotalsAsync(string view, DateTimeOffset from, DateTimeOffset? to, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var partition = Partition(new CellKey(CellKey.AllPractices, default, view));
-        var first = MonthKey(CellKey.MonthOf(from));
+        var read = await ReadingAsync(table, cancellationToken);
         var merged = new EvidenceCell();
-        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition && e.RowKey.CompareTo(first) >= 0 && e.RowKey.CompareTo(AfterMonths) < 0, cancellationToken: cancellationToken))
+        var gate = new Lock();
+        await ReadAsync(table, read, [Partition(new CellKey(CellKey.AllPractices, default, view))], from, to, cell =>
         {
-            merged.Merge(CellOf(entity));
+            lock (gate)
+            {
+                merged.Merge(cell);
+            }
+        }, cancellationToken);
+        return merged;
+    }
+
+    // Up to three years a partition is read month by month: a point read is indexed on every store (Azurite scans the
+    // whole table for any query, even one bounded to a partition), and a report's period is a few months to a year.
+    private const int MonthsReadOneByOne = 36;
+
+    private static async Task ReadAsync(TableClient table, CellsRead read, IEnumerable<string> partitions, DateTimeOffset? from, DateTimeOffset? to, Action<EvidenceCell> take, CancellationToken cancellationToken)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        if (from is { } f && to is { } t && MonthsBetween(CellKey.MonthOf(f), CellKey.MonthOf(t)) is var months and >= 0 and <= MonthsReadOneByOne)
+        {
+            var first = CellKey.MonthOf(f);
+            var reads = partitions.SelectMany(p => Enumerable.Range(0, months).Select(i => (Partition: p, Row: MonthKey(first.AddMonths(i)))));
+            await Parallel.ForEachAsync(reads, options, async (one, ct) =>
+            {
+                if (await read.CellAsync(one.Partition, one.Row, ct) is { } cell)
+                {
+                    take(cell);
+                }
+            });
+            return;
         }
 
-        return merged;
+        var start = from is { } s ? MonthKey(CellKey.MonthOf(s)) : string.Empty;
+        var end = to is { } e ? MonthKey(CellKey.MonthOf(e)) : AfterMonths;
+        await Parallel.ForEachAsync(partitions, options, async (partition, ct) =>
+        {
+            await foreach (var entity in table.QueryAsync<TableEntity>(x => x.PartitionKey == partition && x.RowKey.CompareTo(start) >= 0 && x.RowKey.CompareTo(end) < 0, cancellationToken: ct))
+            {
+                take(CellOf(entity));
+            }
+        });
+    }
+
+    /// <summary>Whole months from one month's first day to another's (a period ending mid-month ends with that month's start).</summary>
+    private static int MonthsBetween(DateOnly first, DateOnly end) => ((end.Year - first.Year) * 12) + end.Month - first.Month;
+
+    // Cells read since the stored state last moved, shared by reports until it moves again (an update or rebuild saves
+    // the state after its cells): a report reads what the last one read only once, and reads of the same cell in flight
+    // together are one read. Cleared past this many cells, so it holds at most a few tens of MB.
+    private const int CellsKept = 20_000;
+    private readonly Lock _readGate = new();
+    private CellsRead? _read;
+
+    /// <summary>The cells as at the stored state now (one point read of the state): the reads kept for it, or new ones.</summary>
+    private async Task<CellsRead> ReadingAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        var state = await table.GetEntityIfExistsAsync<TableEntity>(StateKey, StateKey, select: ["Version"], cancellationToken: cancellationToken);
+        if (!state.HasValue || state.Value is not { } row || row.ETag == default)
+        {
+            // No state (cells being written by a first rebuild, or none): nothing to key reads to, so nothing kept.
+            return new CellsRead(table, default);
+        }
+
+        lock (_readGate)
+        {
+            if (_read is null || _read.State != row.ETag || _read.Count > CellsKept)
+            {
+                _read = new CellsRead(table, row.ETag);
+            }
+
+            return _read;
+        }
+    }
+
+    /// <summary>Forgets the cells kept (this instance has just written cells).</summary>
+    private void Forget()
+    {
+        lock (_readGate)
+        {
+            _read = null;
+        }
+    }
+
+    /// <summary>Point reads of cells and practice lists as at one stored state, each read once.</summary>
+    private sealed class CellsRead(TableClient table, ETag state)
+    {
+        private readonly ConcurrentDictionary<(string Partition, string Row), Lazy<Task<EvidenceCell?>>> _cells = new();
+        private readonly ConcurrentDictionary<string, Lazy<Task<HashSet<string>>>> _practices = new(StringComparer.Ordinal);
+
+        public ETag State { get; } = state;
+
+        public int Count => _cells.Count;
+
+        public Task<EvidenceCell?> CellAsync(string partition, string row, CancellationToken cancellationToken) =>
+            Once(_cells, (partition, row), async () =>
+            {
+                var found = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+                return found.HasValue && found.Value is { } entity ? CellOf(entity) : null;
+            });
+
+        public Task<HashSet<string>> PracticesAsync(string view, CancellationToken cancellationToken) =>
+            Once(_practices, view, () => EvidenceCellStore.PracticesAsync(table, view, cancellationToken));
+
+        private Task<T> Once<TKey, T>(ConcurrentDictionary<TKey, Lazy<Task<T>>> kept, TKey key, Func<Task<T>> read) where TKey : notnull
+        {
+            if (State == default)
+            {
+                return read();
+            }
+
+            var lazy = kept.GetOrAdd(key, _ => new Lazy<Task<T>>(read));
+            var task = lazy.Value;
+            // A read that failed (or was cancelled) is not kept: the next asks again.
+            _ = task.ContinueWith(t => kept.TryRemove(KeyValuePair.Create(key, lazy)), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            return task;
+        }
     }
 
     private static async Task<HashSet<string>> PracticesAsync(TableClient table, string view, CancellationToken cancellationToken)

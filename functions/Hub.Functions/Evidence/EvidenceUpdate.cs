@@ -137,13 +137,18 @@ public sealed partial class EvidenceUpdate(
                 return;
             }
 
-            // The entries it was counted from and the new ones noted since; its audit partition only when no copy was kept
-            // (never counted, or counted before copies were kept).
+            // The entries it was counted from and the new ones noted since. A referral never counted whose notes hold its
+            // referral-received entry (the first of every referral: intake appends it before anything else can happen to
+            // it) has its whole trail in the notes read now. Its audit partition only otherwise (never counted, and
+            // received before this run's notes; or counted before copies were kept).
+            var fresh = noted.GetValueOrDefault(referral.Key) ?? [];
             var eventsRead = stored?.Events is { } copy
-                ? Task.FromResult<IReadOnlyList<AuditEntry>>(copy.Union(noted.GetValueOrDefault(referral.Key) ?? []).OrderBy(e => e.At).ToList())
+                ? Task.FromResult<IReadOnlyList<AuditEntry>>(copy.Union(fresh).OrderBy(e => e.At).ToList())
+                : stored is null && fresh.Any(e => e.Is(AuditEventName.ReferralReceived))
+                ? Task.FromResult<IReadOnlyList<AuditEntry>>(fresh.Distinct().OrderBy(e => e.At).ToList())
                 : phases.Time("audit partitions", audit.ReadAsync(referral.Key, ct));
 
-            var answersRead = phases.Time("answers", followUps.ResponsesAsync(practice, referral.Key, ct));
+            var answersRead = phases.Time("answers", AnswersAsync(practice, referral.Key, ct));
             var connections = new List<EvidenceRow>();
             foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
             {
@@ -306,6 +311,14 @@ public sealed partial class EvidenceUpdate(
     private static readonly HashSet<AuditEventName> Counted = [.. ReferralJourney.Events];
 
     private static bool Counts(AuditEntry entry) => entry.Name is { } name && Counted.Contains(name);
+
+    /// <summary>A referral's survey answers, one point read per kind (a query, even within its practice's partition,
+    /// is a scan of the whole table on some stores).</summary>
+    private async Task<IReadOnlyList<SurveyResponse>> AnswersAsync(string practiceOds, string referralId, CancellationToken cancellationToken)
+    {
+        var reads = await Task.WhenAll(Enum.GetValues<SurveyKind>().Select(kind => followUps.GetResponseAsync(practiceOds, referralId, kind, cancellationToken)));
+        return reads.OfType<SurveyResponse>().Where(r => r.ReferralId == referralId).ToList();
+    }
 
     private async Task<EpisodeFacts?> EpisodeOfAsync(string referralId, CancellationToken cancellationToken) =>
         await episodes.GetAsync(referralId, cancellationToken) is { } episode ? EpisodeFacts.Of(episode, instruments.FollowUp) : null;
