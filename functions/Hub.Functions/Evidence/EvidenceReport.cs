@@ -413,6 +413,11 @@ public sealed record EvidenceReport(
         .. Outcomes.Concat(NhsUse).Select(c => Directions(c, "took-up")),
         .. ComparisonOutcomes.Select(c => Directions(c, "comparison-group")),
         .. EngagementFigures.Sums,
+        // The link workers' assessments and the onward comparison print improved, unchanged and worse beside their
+        // paired count too: the same sums, so one hidden direction cannot be had from the other three.
+        .. LinkWork.Assessments.Select(c => Directions(c, "link-worker-assessment")),
+        .. LinkWork.Onward.TookUp.Select(c => Directions(c, "onward-took-up")),
+        .. LinkWork.Onward.None.Select(c => Directions(c, "onward-none")),
     ];
 
     /// <summary>Every count in the report by its key (the MeasureReport's codes): the figures secondary suppression sees.</summary>
@@ -475,6 +480,16 @@ public sealed record EvidenceReport(
                 PeopleConnected = lines["link-work-people-connected"],
                 GoalsSet = lines["link-work-goals-set"],
                 GoalsMet = lines["link-work-goals-met"],
+                ConnectionsStarted = lines["link-work-connections-started"],
+                PeopleAssessed = lines["link-work-people-assessed"],
+                Assessments = link.Assessments.Select(c => Change(c, "link-worker-assessment")).ToList(),
+                Onward = link.Onward with
+                {
+                    TookUpPeople = map("onward-took-up-people", link.Onward.TookUpPeople),
+                    NonePeople = map("onward-none-people", link.Onward.NonePeople),
+                    TookUp = link.Onward.TookUp.Select(c => Change(c, "onward-took-up")).ToList(),
+                    None = link.Onward.None.Select(c => Change(c, "onward-none")).ToList(),
+                },
             },
             Engagement = Engagement.Map(map),
         };

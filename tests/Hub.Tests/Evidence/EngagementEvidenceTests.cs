@@ -247,6 +247,37 @@ public sealed class EngagementEvidenceTests
     }
 
     [Fact]
+    public void A_hidden_direction_of_the_link_workers_assessments_gets_another_hidden_beside_it_in_the_page_and_the_MeasureReport_alike()
+    {
+        // Twelve people assessed twice: ten rose in life satisfaction, two fell. The two are hidden by the primary rule;
+        // with the paired count and the ten shown, paired - improved - unchanged would give them back.
+        var rows = Enumerable.Range(0, 12).Select(i =>
+        {
+            var row = LinkWorkRow(i, tookUp: true, assessments: 2);
+            var last = new Dictionary<string, double>(row.Episode!.LastAssessment!) { ["ons4-life-satisfaction"] = i < 2 ? 3 : 6 };
+            return row with { Episode = row.Episode with { LastAssessment = last } };
+        }).ToList();
+
+        var off = new ReportingOptions { Disclosure = new DisclosureOptions { SecondarySuppression = false } };
+        var primary = EvidenceReport.Build(rows, Scope, off, Measures).LinkWork.Assessments.Single(c => c.Code == "ons4-life-satisfaction");
+        Assert.Equal((true, false, false), (primary.Worse.Suppressed, primary.Improved.Suppressed, primary.Paired.Suppressed));
+
+        var report = EvidenceReport.Build(rows, Scope, Costs, Measures);
+        var assessed = report.LinkWork.Assessments.Single(c => c.Code == "ons4-life-satisfaction");
+        Assert.Equal((12, 10, 2), (assessed.Paired.Count, assessed.Improved.Count, assessed.Worse.Count));
+        Assert.True(assessed.Worse.Suppressed);
+        Assert.True(assessed.Improved.Suppressed || assessed.Paired.Suppressed, "a second figure of paired = improved + unchanged + worse is hidden");
+        Assert.Empty(SecondarySuppression.Pinned(report.Figures, report.Sums, k => report.Figures[k].Suppressed, report.Rule));
+
+        // The MeasureReport prints the same protected figures in the link worker's group.
+        var measure = EvidenceMeasureReport.From(report, ReportQuery.Everything, "snapshot", "reader");
+        var group = measure.Group.Single(g => g.Code.Coding.Any(c => c.Code == "ons4-life-satisfaction") && g.Code.Coding[1].Code == "link-worker-assessment");
+        var strata = group.Stratifier.Single().Stratum.ToDictionary(s => s.Value.Coding[0].Code!, s => s.Population.Single().Count);
+        Assert.Equal((assessed.Improved.Shown, assessed.Worse.Shown), (strata["improved"], strata["worse"]));
+        Assert.Equal(assessed.Paired.Shown, group.Population.First().Count);
+    }
+
+    [Fact]
     public void A_providers_declined_report_stays_out_of_the_funnels_engaged_figure_whose_label_and_page_say_so()
     {
         // Ten accepted. The provider reported three as declined who never answered the follow-up, and a fourth who
