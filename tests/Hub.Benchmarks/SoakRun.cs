@@ -320,7 +320,8 @@ public static class SoakRun
                               + $", down {(restarts.Count == 0 ? "-" : $"{restarts.Min(r => r.Down.TotalSeconds):F0}–{restarts.Max(r => r.Down.TotalSeconds):F0} s")}; "
                               + $"{hub.Engine.Redelivered} work items a dead worker held given back after {redeliverAfter.TotalSeconds:F0} s; requests that died with the process {hub.PagesDied}");
             Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
-            Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
+            Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count} "
+                              + $"(in {duplicates.Select(d => d[..d.IndexOf(':', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Count()} referrals)");
             Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count} ({parkedOrHeld} with an operator-visible reason); a person gave up waiting: {driverFailures.Count}");
             foreach (var line in wrong.Concat(stuck).Concat(duplicates).Concat(driverFailures).Take(60))
             {
@@ -400,7 +401,7 @@ public static class SoakRun
         var url = ProviderLinks.Find(offer, action)!;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(hub, async () =>
+            var status = await PageStatusAsync(hub, life, async () =>
             {
                 var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
                 return (await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields)).Status;
@@ -418,7 +419,7 @@ public static class SoakRun
         var optOut = new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(hub, async () =>
+            var status = await PageStatusAsync(hub, life, async () =>
             {
                 var page = await SurveyLinks.OpenAsync(hub, url);
                 var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
@@ -438,7 +439,7 @@ public static class SoakRun
 
     /// <summary>A person's request on a hub that is up; when the process dies under it (an exception, or an error page
     /// from a dying process), the person sends it again once the hub is back, up to five times.</summary>
-    private static async Task<T> AcrossRestartsAsync<T>(SoakHub hub, Func<Task<T>> request, Func<T, bool>? failed = null)
+    private static async Task<T> AcrossRestartsAsync<T>(SoakHub hub, Func<Task<T>> request, Func<T, bool>? failed = null, Life? life = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -450,6 +451,7 @@ public static class SoakRun
                 if (failed?.Invoke(answer) is true && hub.DiedSince(kills) && attempt < 5)
                 {
                     hub.PageDied();
+                    life?.Did.Enqueue("(died with the process, sent again)");
                     continue;
                 }
 
@@ -458,16 +460,17 @@ public static class SoakRun
             catch (Exception) when (hub.DiedSince(kills) && attempt < 5)
             {
                 hub.PageDied();
+                life?.Did.Enqueue("(died with the process, sent again)");
             }
         }
     }
 
     /// <summary>What the person sees of a page: its status, or a 500 when the engine could not be reached under it.</summary>
-    private static async Task<int> PageStatusAsync(SoakHub hub, Func<Task<int>> open)
+    private static async Task<int> PageStatusAsync(SoakHub hub, Life life, Func<Task<int>> open)
     {
         try
         {
-            return await AcrossRestartsAsync(hub, open, status => status >= 500);
+            return await AcrossRestartsAsync(hub, open, status => status >= 500, life);
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or TimeoutException or IOException)
         {
