@@ -233,7 +233,7 @@ public static class SoakRun
                 HeartbeatAsync(hub, index, faults, stopwatch, stop.Token));
             var restarting = RestartsAsync(hub, seed, redeliverAfter, restarts, stopwatch, stopRestarts.Token);
 
-            var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, string ReferralId)>();
+            var outcomes = new ConcurrentDictionary<string, (Scenario Scenario, Life Life)>();
             var driverFailures = new ConcurrentBag<string>();
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
@@ -252,7 +252,7 @@ public static class SoakRun
                         driverFailures.Add($"{life.ReferralId}: {scenarios[i]}: {ex.Message}");
                     }
 
-                    outcomes[life.ReferralId!] = (scenarios[i], life.ReferralId!);
+                    outcomes[life.ReferralId!] = (scenarios[i], life);
                     if (outcomes.Count % 25 == 0)
                     {
                         Console.WriteLine($"  {outcomes.Count} referrals driven after {stopwatch.Elapsed.TotalMinutes:F1} min ({driverFailures.Count} waits given up)");
@@ -274,7 +274,7 @@ public static class SoakRun
             final = await Task.WhenAll(outcomes.Keys.Select(id => WaitEndedAsync(hub, id, TimeSpan.Zero)));
             var instances = outcomes.Keys.Zip(final).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
             var held = await hub.Get<ReferralHolds>().ListAsync();
-            foreach (var (referralId, (scenario, _)) in outcomes)
+            foreach (var (referralId, (scenario, life)) in outcomes)
             {
                 var instance = instances[referralId];
                 if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Completed })
@@ -297,12 +297,14 @@ public static class SoakRun
                 ended[output] = ended.GetValueOrDefault(output) + 1;
                 if (output != Expected[scenario])
                 {
-                    wrong.Add($"{referralId}: {scenario} ended {output}");
-                    // What happened to it, to tell a hub fault from a person who gave up: its emails (step and
-                    // SendGrid's answer) and its audit trail, ids and codes only.
-                    wrong.Add("      emails: " + string.Join(", ", index.Of(referralId).Select(e => $"{e.Step} {e.Email.RespondedWith}")));
+                    // One entry per referral; what happened to it (to tell a hub fault from a person who gave up: its
+                    // emails, step and SendGrid's answer, and its audit trail, ids and codes only) goes on its detail lines.
                     var trail = await hub.Get<AuditTrail>().ReadAsync(referralId);
-                    wrong.Add("      audit:  " + string.Join(", ", trail.Select(a => $"{a.At:HH:mm:ss} {a.Event}{(a.Outcome is null ? string.Empty : $" ({a.Outcome})")}")));
+                    wrong.Add(string.Join("\n    ",
+                        $"{referralId}: {scenario} ended {output}",
+                        "      emails: " + string.Join(", ", index.Of(referralId).Select(e => $"{e.Step} {e.Email.RespondedWith}")),
+                        "      person: " + string.Join(", ", life.Did),
+                        "      audit:  " + string.Join(", ", trail.Select(a => $"{a.At:HH:mm:ss} {a.Event}{(a.Outcome is null ? string.Empty : $" ({a.Outcome})")}"))));
                 }
             }
 
@@ -318,7 +320,8 @@ public static class SoakRun
                               + $", down {(restarts.Count == 0 ? "-" : $"{restarts.Min(r => r.Down.TotalSeconds):F0}–{restarts.Max(r => r.Down.TotalSeconds):F0} s")}; "
                               + $"{hub.Engine.Redelivered} work items a dead worker held given back after {redeliverAfter.TotalSeconds:F0} s; requests that died with the process {hub.PagesDied}");
             Console.WriteLine("  faults:    " + string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}")) + $", storage-dropped {hub.Storage.Injected}");
-            Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count}");
+            Console.WriteLine($"  emails:    {index.Count} requests to SendGrid, {index.Accepted} accepted; steps sent twice: {duplicates.Count} "
+                              + $"(in {duplicates.Select(d => d[..d.IndexOf(':', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Count()} referrals)");
             Console.WriteLine($"  held now:  {held.Count}; wrong end state: {wrong.Count}; not ended: {stuck.Count} ({parkedOrHeld} with an operator-visible reason); a person gave up waiting: {driverFailures.Count}");
             foreach (var line in wrong.Concat(stuck).Concat(duplicates).Concat(driverFailures).Take(60))
             {
@@ -348,6 +351,9 @@ public static class SoakRun
     private sealed class Life
     {
         public string? ReferralId { get; set; }
+
+        /// <summary>What the person did and what each page answered, in order (for a referral that ends wrong).</summary>
+        public ConcurrentQueue<string> Did { get; } = new();
     }
 
     private static async Task DriveAsync(SoakHub hub, DurableTaskClient raising, EmailIndex index, Scenario scenario, Random random, Life life)
@@ -368,38 +374,39 @@ public static class SoakRun
                 }, random.NextDouble() < 0.5 ? 3 : 1);
                 return;
             case Scenario.DeclinedThenNoResponse:
-                await AnswerAsync(hub, raising, first.Email, "Decline", random, ("reason", "no-capacity"));
+                await AnswerAsync(hub, raising, first.Email, "Decline", random, life, ("reason", "no-capacity"));
                 var second = await index.WaitAsync(referralId, e => e.Step.StartsWith("offer-", StringComparison.Ordinal) && e.Step != first.Step, "the second offer");
-                await AnswerAsync(hub, raising, second.Email, "Accept", random);
+                await AnswerAsync(hub, raising, second.Email, "Accept", random, life);
                 return;
             default:
-                await AnswerAsync(hub, raising, first.Email, "Accept", random);
+                await AnswerAsync(hub, raising, first.Email, "Accept", random, life);
                 break;
         }
 
         var survey = await index.WaitAsync(referralId, e => e.Step.StartsWith("survey-follow-up-survey", StringComparison.Ordinal), "the follow-up survey");
         if (scenario == Scenario.OptedOut)
         {
-            await SendSurveyAsync(hub, raising, SurveyLinks.OptOut(survey.Email)!, random, []);
+            await SendSurveyAsync(hub, raising, SurveyLinks.OptOut(survey.Email)!, random, [], life, survey.Step);
         }
         else
         {
-            await SendSurveyAsync(hub, raising, SurveyLinks.Survey(survey.Email)!, random, Journey.FollowUpAnswers);
+            await SendSurveyAsync(hub, raising, SurveyLinks.Survey(survey.Email)!, random, Journey.FollowUpAnswers, life, survey.Step);
         }
     }
 
     /// <summary>The provider opens the link and confirms; when the page fails (the task hub refused the event), clicks
     /// again now and then, and otherwise leaves it to the reconciler.</summary>
-    private static async Task AnswerAsync(SoakHub hub, DurableTaskClient raising, RecordedEmail offer, string action, Random random, params (string Name, string Value)[] fields)
+    private static async Task AnswerAsync(SoakHub hub, DurableTaskClient raising, RecordedEmail offer, string action, Random random, Life life, params (string Name, string Value)[] fields)
     {
         var url = ProviderLinks.Find(offer, action)!;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(hub, async () =>
+            var status = await PageStatusAsync(hub, life, async () =>
             {
                 var (_, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, url);
                 return (await ProviderLinks.PostAsync(hub, raising, ProviderLinks.Token(url), csrf, cookie, fields)).Status;
             });
+            life.Did.Enqueue($"{action} {status}");
             if (status < 500 || random.NextDouble() < 0.5)
             {
                 return;
@@ -407,12 +414,12 @@ public static class SoakRun
         }
     }
 
-    private static async Task SendSurveyAsync(SoakHub hub, DurableTaskClient raising, string url, Random random, (string, string)[] fields)
+    private static async Task SendSurveyAsync(SoakHub hub, DurableTaskClient raising, string url, Random random, (string, string)[] fields, Life life, string step)
     {
         var optOut = new Uri(url).AbsolutePath.EndsWith("opt-out", StringComparison.Ordinal);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var status = await PageStatusAsync(hub, async () =>
+            var status = await PageStatusAsync(hub, life, async () =>
             {
                 var page = await SurveyLinks.OpenAsync(hub, url);
                 var cookie = page.Headers.SetCookie.ToString().Split(';')[0];
@@ -422,6 +429,7 @@ public static class SoakRun
                 request.Headers.Cookie = cookie;
                 return (await TestHub.CallAsync(request, r => optOut ? hub.Function<SurveyHttp>().SubmitOptOut(r, raising) : hub.Function<SurveyHttp>().Submit(r, raising))).Status;
             });
+            life.Did.Enqueue($"{(optOut ? "opt-out" : "answers")} to {step} {status}");
             if (status < 500 || random.NextDouble() < 0.5)
             {
                 return;
@@ -431,7 +439,7 @@ public static class SoakRun
 
     /// <summary>A person's request on a hub that is up; when the process dies under it (an exception, or an error page
     /// from a dying process), the person sends it again once the hub is back, up to five times.</summary>
-    private static async Task<T> AcrossRestartsAsync<T>(SoakHub hub, Func<Task<T>> request, Func<T, bool>? failed = null)
+    private static async Task<T> AcrossRestartsAsync<T>(SoakHub hub, Func<Task<T>> request, Func<T, bool>? failed = null, Life? life = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -443,6 +451,7 @@ public static class SoakRun
                 if (failed?.Invoke(answer) is true && hub.DiedSince(kills) && attempt < 5)
                 {
                     hub.PageDied();
+                    life?.Did.Enqueue("(died with the process, sent again)");
                     continue;
                 }
 
@@ -451,16 +460,17 @@ public static class SoakRun
             catch (Exception) when (hub.DiedSince(kills) && attempt < 5)
             {
                 hub.PageDied();
+                life?.Did.Enqueue("(died with the process, sent again)");
             }
         }
     }
 
     /// <summary>What the person sees of a page: its status, or a 500 when the engine could not be reached under it.</summary>
-    private static async Task<int> PageStatusAsync(SoakHub hub, Func<Task<int>> open)
+    private static async Task<int> PageStatusAsync(SoakHub hub, Life life, Func<Task<int>> open)
     {
         try
         {
-            return await AcrossRestartsAsync(hub, open, status => status >= 500);
+            return await AcrossRestartsAsync(hub, open, status => status >= 500, life);
         }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or ObjectDisposedException or TimeoutException or IOException)
         {

@@ -22,6 +22,8 @@ public sealed record FollowUpState(
 
 /// <summary>One survey's answers, as the evidence reports read them: a score per measure code (totals included), whether
 /// every item was answered, and where the answers came from. The FHIR resources made from them are in the document store.</summary>
+/// <param name="DocumentName">The resources' document in the document store: one per attempt at recording, so that two
+/// submissions of the same survey never write over each other's (null for rows written before, under the kind's name).</param>
 public sealed record SurveyResponse(
     string ReferralId,
     string PracticeOds,
@@ -33,7 +35,8 @@ public sealed record SurveyResponse(
     IReadOnlyDictionary<string, decimal> Measures,
     int DocumentChunks,
     WriteBackState WriteBack,
-    string? WriteBackDetail = null);
+    string? WriteBackDetail = null,
+    string? DocumentName = null);
 
 public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
 {
@@ -126,17 +129,20 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
             return false;
         }
 
-        var chunks = await documents.WriteAsync(response.ReferralId, DocumentName(response.Kind), resourcesJson, cancellationToken);
+        // A document of its own, then the row pointing to it: the row added first (the only one kept) names whole resources.
+        var name = $"{DocumentName(response.Kind)}-{Guid.NewGuid():N}";
+        var chunks = await documents.WriteAsync(response.ReferralId, name, resourcesJson, cancellationToken);
         var table = await tables.GetAsync(SurveyResponses);
-        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
         await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
         try
         {
-            await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks }), cancellationToken);
+            await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks, DocumentName = name }), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
+            // Another submission's row came first: its document stands, this one's is nobody's.
+            await documents.DeleteAsync(response.ReferralId, name, chunks, CancellationToken.None);
             return false;
         }
     }
@@ -191,7 +197,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
     }
 
     public Task<string?> ReadResourcesAsync(SurveyResponse response, CancellationToken cancellationToken = default) =>
-        documents.ReadAsync(response.ReferralId, DocumentName(response.Kind), response.DocumentChunks, cancellationToken);
+        documents.ReadAsync(response.ReferralId, response.DocumentName ?? DocumentName(response.Kind), response.DocumentChunks, cancellationToken);
 
     private static string RowKey(string referralId, SurveyKind kind) => $"{referralId}-{kind.Spelling()}";
 
@@ -208,6 +214,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         ["DocumentChunks"] = r.DocumentChunks,
         ["WriteBack"] = r.WriteBack.Spelling(),
         ["WriteBackDetail"] = r.WriteBackDetail,
+        ["DocumentName"] = r.DocumentName,
     };
 
     private static SurveyResponse ToResponse(TableEntity e) => new(
@@ -221,5 +228,6 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         JsonSerializer.Deserialize<Dictionary<string, decimal>>(e.GetString("Measures") ?? "{}") ?? [],
         e.GetInt32("DocumentChunks") ?? 1,
         StoredSpelling.Parse<WriteBackState>(e.GetString("WriteBack")),
-        e.GetString("WriteBackDetail"));
+        e.GetString("WriteBackDetail"),
+        e.GetString("DocumentName"));
 }

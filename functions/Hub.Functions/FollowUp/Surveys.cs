@@ -31,7 +31,7 @@ public sealed record SurveyView(SurveyState State, LinkClaims? Claims, ReferralR
 /// follow-up orchestration. A link's GET only shows; the POST acts. What is stored is then told through a pending event
 /// (<see cref="PendingEvents"/>): a repeat POST, or the reconciler, delivers what was stored and not delivered.</summary>
 public sealed class Surveys(SignedLinks links, FollowUpStore followUps, ReferralDocuments documents, QuestionnaireLibrary questionnaires,
-    SurveyRecorder recorder, LinkUses linkUses, ProviderDirectory providers, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time)
+    SurveyRecorder recorder, ProviderDirectory providers, AuditTrail audit, PendingEvents pendingEvents, TimeProvider time)
 {
     /// <summary>The pending events' keys: one submission per survey kind, one opt-out, per follow-up.</summary>
     public static string SubmittedKey(SurveyKind kind) => $"{FollowUpOrchestration.SurveySubmittedEvent}-{kind.Spelling()}";
@@ -110,24 +110,15 @@ public sealed class Surveys(SignedLinks links, FollowUpStore followUps, Referral
             return (view, answers);
         }
 
-        var claims = view.Claims!;
-        var kind = StoredSpelling.Parse<SurveyKind>(claims.SubjectId);
-        var use = new LinkUse(claims.ReferralId, claims.Audience, claims.SubjectId, "survey", time.GetUtcNow());
-        if (await linkUses.TryUseAsync(use, cancellationToken) is not null)
+        // The stored answers are their own once-guard (the first kept stay), with nothing taken before them: a marker taken
+        // first would outlive a process that died before storing the answers, and turn the person's resend away unrecorded.
+        var kind = StoredSpelling.Parse<SurveyKind>(view.Claims!.SubjectId);
+        var source = view.Administered ? AnswerSource.Provider : AnswerSource.Patient;
+        if (!await recorder.RecordAsync(view.Record!, view.Referral!, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), WriteBackState.Pending, cancellationToken))
         {
-            return (view with { State = SurveyState.AlreadyReceived }, answers);
-        }
-
-        try
-        {
-            var source = view.Administered ? AnswerSource.Provider : AnswerSource.Patient;
-            await recorder.RecordAsync(view.Record!, view.Referral!, view.Questionnaire!, kind, source, answers.Answers, answers.Complete, time.GetUtcNow(), WriteBackState.Pending, cancellationToken);
-        }
-        catch
-        {
-            // Nothing was kept: let the same link be used again.
-            await linkUses.ReleaseUseAsync(use, CancellationToken.None);
-            throw;
+            // Sent twice at once: the other submission's answers were kept, and are the ones told.
+            var kept = await followUps.GetResponseAsync(view.Record!.PracticeOds, view.Claims.ReferralId, kind, cancellationToken);
+            return (await TellAnswersAsync(view, kept?.Complete ?? answers.Complete, durable, cancellationToken), null);
         }
 
         return (await TellAnswersAsync(view, answers.Complete, durable, cancellationToken), answers);

@@ -1,7 +1,12 @@
+using System.Runtime.CompilerServices;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Hub.FollowUp;
 using Hub.Platform;
 using Hub.Referrals;
 using Hub.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace Hub.Tests.FollowUp;
@@ -11,13 +16,46 @@ namespace Hub.Tests.FollowUp;
 /// undelivered event at once.</summary>
 public sealed class SurveyDeliveryHub : TestHub
 {
+    public ProcessDeath DiesStoringAnswers { get; } = new(FollowUpStore.SurveyResponses);
+
     protected override void Setup(HubSetup hub) =>
         hub.FastChase().FastFollowUp()
             .Set("FollowUp:Reminders:0", "00:10:00")
             .Set("FollowUp:Reminders:1", "00:20:00")
             .Set("FollowUp:SurveyWindow", "00:30:00")
             .Set("FollowUp:BaselineWindow", "00:30:00")
-            .Set("PendingEvents:GracePeriod", "00:00:00");
+            .Set("PendingEvents:GracePeriod", "00:00:00")
+            .AddServices(s => s.Configure<TableClientOptions>("Default", o => o.AddPolicy(DiesStoringAnswers, HttpPipelinePosition.PerCall)));
+
+    /// <summary>The process dies (for the calls made under <see cref="Armed"/> only) as it writes to one table: that write
+    /// and every storage call after it fail, so nothing the dead request meant to undo can be undone.</summary>
+    public sealed class ProcessDeath(string table) : HttpPipelineSynchronousPolicy
+    {
+        private readonly AsyncLocal<StrongBox<bool>?> _dying = new();
+
+        /// <summary>Arms the death for the calls that flow from here (the test's own request, not the orchestrations').</summary>
+        public void Armed() => _dying.Value = new StrongBox<bool>(false);
+
+        public void Disarmed() => _dying.Value = null;
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (_dying.Value is not { } dead)
+            {
+                return;
+            }
+
+            if (message.Request.Method == RequestMethod.Post && message.Request.Uri.Path.Contains(table, StringComparison.Ordinal))
+            {
+                dead.Value = true;
+            }
+
+            if (dead.Value)
+            {
+                throw new IOException("The process died.");
+            }
+        }
+    }
 }
 
 /// <summary>Answers stored are answers delivered: when the task hub cannot be reached as the answers (or an opt-out) are
@@ -40,6 +78,58 @@ public sealed class SurveyDeliveryTests(SurveyDeliveryHub hub) : IClassFixture<S
         Assert.Contains("Thank you: your answers have been received", again.Body, StringComparison.Ordinal);
 
         await AnsweredOnceAsync(referralId, taskId);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Answers_whose_process_died_before_storing_them_are_recorded_when_the_form_is_sent_again()
+    {
+        var (referralId, taskId, _) = await hub.AcceptedAsync(Journey.GiveEmail);
+        var url = await FollowUpSurveyAsync(referralId);
+        var (cookie, csrf) = await SurveyLinks.OpenFormAsync(hub, url);
+
+        hub.DiesStoringAnswers.Armed();
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => SurveyLinks.PostAsync(hub, hub.Durable, url, cookie, csrf, Journey.FollowUpAnswers));
+        }
+        finally
+        {
+            hub.DiesStoringAnswers.Disarmed();
+        }
+
+        Assert.Null(await hub.ResponseAsync(referralId, "follow-up"));
+        // The person sends the form again once the hub is back: the answers are kept and told, not turned away as received.
+        var again = await SurveyLinks.PostAsync(hub, hub.Durable, url, cookie, csrf, Journey.FollowUpAnswers);
+        Assert.Contains("Thank you: your answers have been received", again.Body, StringComparison.Ordinal);
+        Assert.NotNull(await hub.ResponseAsync(referralId, "follow-up"));
+
+        await AnsweredOnceAsync(referralId, taskId);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Answers_sent_twice_at_once_are_kept_once_with_whole_resources()
+    {
+        var (referralId, taskId, _) = await hub.AcceptedAsync(Journey.GiveEmail);
+        var url = await FollowUpSurveyAsync(referralId);
+        var forms = await System.Threading.Tasks.Task.WhenAll(SurveyLinks.OpenFormAsync(hub, url), SurveyLinks.OpenFormAsync(hub, url));
+        (string, string)[] other = [.. Journey.FollowUpAnswers.Select(a => a.Item1 == "sessions" ? (a.Item1, "2") : a)];
+
+        var pages = await System.Threading.Tasks.Task.WhenAll(
+            SurveyLinks.PostAsync(hub, hub.Durable, url, forms[0].Cookie, forms[0].Csrf, Journey.FollowUpAnswers),
+            SurveyLinks.PostAsync(hub, hub.Durable, url, forms[1].Cookie, forms[1].Csrf, other));
+
+        Assert.All(pages, p => Assert.Contains("your answers have been received", p.Body, StringComparison.Ordinal));
+        await AnsweredOnceAsync(referralId, taskId);
+        // The resources the row points to are the kept answers' own, whichever submission was kept.
+        var kept = (await hub.ResponseAsync(referralId, "follow-up"))!;
+        var resources = await hub.Get<SurveyRecorder>().ResourcesAsync(kept);
+        var sessions = resources.OfType<Hl7.Fhir.Model.Observation>().Single(o => o.Code.Coding.Any(c => c.Code == "sessions-attended")).Value switch
+        {
+            Hl7.Fhir.Model.Quantity q => q.Value,
+            Hl7.Fhir.Model.Integer i => i.Value,
+            var value => throw new InvalidOperationException($"sessions-attended as {value?.TypeName}"),
+        };
+        Assert.Equal(kept.Measures["sessions-attended"], sessions);
     }
 
     [Fact]
