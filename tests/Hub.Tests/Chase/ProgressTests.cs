@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hub.Access;
 using Hub.Chase;
@@ -11,7 +10,7 @@ namespace Hub.Tests.Chase;
 /// <summary>The accepting provider reports progress on the handover page: each report moves the Task (Gravity's
 /// performer statuses, the hub's businessStatus, statusReason where required) and the audit trail, the referrer is told at
 /// the points that matter, and a stale or replayed form does nothing twice.</summary>
-public sealed partial class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub>
+public sealed class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub>
 {
     /// <summary>Accepted by Alpha, the follow-up settled (waiting for its date), and the accept link that opens the handover.</summary>
     private async Task<(string ReferralId, string TaskId, string Reference, string Link)> AcceptedAsync()
@@ -26,24 +25,14 @@ public sealed partial class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub
     /// <summary>Opens the handover page and sends its progress form with <paramref name="fields"/>.</summary>
     private async Task<(HttpAnswer Answer, string Form)> ReportAsync(string link, params (string Name, string Value)[] fields)
     {
-        var (page, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
-        Assert.Equal(200, page.Status);
-        var sequence = Sequence().Match(page.Body).Groups[1].Value;
-        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
-        return (await PostAsync(form, cookie), $"{cookie}\n{form}");
+        var (answer, form, cookie) = await ProviderLinks.ReportProgressAsync(hub, link, fields);
+        return (answer, $"{cookie}\n{form}");
     }
 
-    private async Task<HttpAnswer> PostAsync(string form, string cookie)
-    {
-        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
-        request.Headers.Cookie = cookie;
-        return await TestHub.CallAsync(request, r => hub.Function<ProviderProgressHttp>().Report(r));
-    }
+    private Task<HttpAnswer> PostAsync(string form, string cookie) => ProviderLinks.PostProgressAsync(hub, form, cookie);
 
     private Task<HttpAnswer> ReplayAsync(string saved) => PostAsync(saved.Split('\n')[1], saved.Split('\n')[0]);
 
-    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
-    private static partial Regex Sequence();
 
     private static string Business(FhirTask task) => task.BusinessStatus.Coding[0].Code!;
 
@@ -140,7 +129,7 @@ public sealed partial class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub
         var version = (await hub.TaskAsync(taskId)).Meta.VersionId;
 
         var replayed = await ReplayAsync(saved);
-        var stale = await PostAsync($"report=contacted&t={Uri.EscapeDataString(ProviderLinks.Token(link))}&n={Sequence().Match(stalePage.Body).Groups[1].Value}&csrf={staleCsrf}", staleCookie);
+        var stale = await PostAsync($"report=contacted&t={Uri.EscapeDataString(ProviderLinks.Token(link))}&n={ProviderLinks.ProgressSequence(stalePage.Body)}&csrf={staleCsrf}", staleCookie);
 
         Assert.Equal(409, replayed.Status);
         Assert.Contains("This page was out of date", replayed.Body, StringComparison.Ordinal);

@@ -175,6 +175,27 @@ public static class ProviderLinks
         return (page, cookie, csrf);
     }
 
+    /// <summary>The accepting provider reports progress on the handover page its accept link opens: waits for the page
+    /// with its progress form, posts the form back with the given fields, and returns the answer and what was posted
+    /// (so a test can post it again).</summary>
+    public static async Task<(HttpAnswer Answer, string Form, string Cookie)> ReportProgressAsync(TestHub hub, string link, params (string Name, string Value)[] fields)
+    {
+        var (page, cookie, csrf) = await Eventually.ValueAsync(() => OpenFormAsync(hub, link), p => p.Page.Status == 200 && ProgressSequence(p.Page.Body) is not null,
+            what: "the handover page with its progress form");
+        var form = string.Join('&', fields.Append(("t", Token(link))).Append(("n", ProgressSequence(page.Body)!)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
+        return (await PostProgressAsync(hub, form, cookie), form, cookie);
+    }
+
+    /// <summary>The progress form's sequence number: a stale or replayed form carries an old one.</summary>
+    public static string? ProgressSequence(string page) => Regex.Match(page, "name=\"n\" value=\"(\\d+)\"") is { Success: true } m ? m.Groups[1].Value : null;
+
+    public static async Task<HttpAnswer> PostProgressAsync(TestHub hub, string form, string cookie)
+    {
+        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
+        request.Headers.Cookie = cookie;
+        return await TestHub.CallAsync(request, r => hub.Function<ProviderProgressHttp>().Report(r));
+    }
+
     public static Task<HttpAnswer> PostAsync(TestHub hub, string token, string csrf, string cookie, params (string Name, string Value)[] fields) =>
         PostAsync(hub, hub.Durable, token, csrf, cookie, fields);
 

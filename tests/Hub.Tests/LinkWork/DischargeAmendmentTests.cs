@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hub.FollowUp;
 using Hub.LinkWork;
@@ -14,7 +13,7 @@ namespace Hub.Tests.LinkWork;
 /// <summary>Issue 16: an onward connection that changes after the discharge reached the GP record is sent again, as a new
 /// entry with its new outcome and Task status, once per change however often the change is seen; codes only without
 /// consent; through the discharge's outbox, so a refusal is parked for operators and written on their retry.</summary>
-public sealed partial class DischargeAmendmentTests(EpisodeWriteBackHub hub) : IClassFixture<EpisodeWriteBackHub>
+public sealed class DischargeAmendmentTests(EpisodeWriteBackHub hub) : IClassFixture<EpisodeWriteBackHub>
 {
     private const string Arts = "amendment-canvas-arts";
     private static readonly string[] Words = ["allotment", "grandson", "Meet people", "Canvas", "Richard", "SMITH", "reports"];
@@ -45,19 +44,9 @@ public sealed partial class DischargeAmendmentTests(EpisodeWriteBackHub hub) : I
     }
 
     /// <summary>The connection's provider reports on the handover page its accept link opens.</summary>
-    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields)
-    {
-        var (page, cookie, csrf) = await Eventually.ValueAsync(() => ProviderLinks.OpenFormAsync(hub, link), p => p.Page.Status == 200 && Sequence().IsMatch(p.Page.Body),
-            what: "the handover page with its progress form");
-        var sequence = Sequence().Match(page.Body).Groups[1].Value;
-        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
-        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
-        request.Headers.Cookie = cookie;
-        Assert.Equal(200, (await TestHub.CallAsync(request, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r))).Status);
-    }
+    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
+        Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
-    private static partial Regex Sequence();
 
     private List<Observation> Entries(string id) =>
         [.. hub.Practice.All<Observation>().Where(o => o.Identifier.Any(i => i.System == EpisodeGpEntries.IdSystem && i.Value == id))];

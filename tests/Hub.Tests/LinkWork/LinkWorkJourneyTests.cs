@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hub.Chase;
 using Hub.FollowUp;
@@ -33,7 +32,7 @@ public sealed class LinkWorkJourneyHub : TestHub
 /// plan with two goals and an assessment, connects the person onward twice (one connection declined and rerouted, then
 /// accepted; the other accepted and its first session reported), is reminded of the review, and discharges; the GP's
 /// Task carries the message back and the GP record gets it all as coded entries.</summary>
-public sealed partial class LinkWorkJourneyTests(LinkWorkJourneyHub hub) : IClassFixture<LinkWorkJourneyHub>
+public sealed class LinkWorkJourneyTests(LinkWorkJourneyHub hub) : IClassFixture<LinkWorkJourneyHub>
 {
     private const string LinkWorkers = LinkWorkJourneyHub.LinkWorkers;
     private const string GardenA = "journey-allotment-friends";
@@ -71,20 +70,9 @@ public sealed partial class LinkWorkJourneyTests(LinkWorkJourneyHub hub) : IClas
     }
 
     /// <summary>The accepting provider reports progress on the handover page its accept link opens.</summary>
-    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields)
-    {
-        var (page, cookie, csrf) = await Eventually.ValueAsync(() => ProviderLinks.OpenFormAsync(hub, link), p => p.Page.Status == 200 && Sequence().IsMatch(p.Page.Body),
-            what: "the handover page with its progress form");
-        var sequence = Sequence().Match(page.Body).Groups[1].Value;
-        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
-        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
-        request.Headers.Cookie = cookie;
-        var answer = await TestHub.CallAsync(request, r => hub.Function<ProviderProgressHttp>().Report(r));
-        Assert.Equal(200, answer.Status);
-    }
+    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
+        Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
-    private static partial Regex Sequence();
 
     private static string? Output(FhirTask task, string type) => task.Output.SingleOrDefault(o => o.Type.Text == type)?.Value switch
     {

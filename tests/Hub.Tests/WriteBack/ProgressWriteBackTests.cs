@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hub.Platform.Fhir;
 using Hub.Tests.Infrastructure;
@@ -16,7 +15,7 @@ public sealed class ProgressWriteBackHub : TestHub
 
 /// <summary>The provider's declined, started and finished go into the GP record as coded entries, through the outcome
 /// write-back's conditional transaction; without consent codes only; retried while the practice's server is down.</summary>
-public sealed partial class ProgressWriteBackTests(ProgressWriteBackHub hub) : IClassFixture<ProgressWriteBackHub>
+public sealed class ProgressWriteBackTests(ProgressWriteBackHub hub) : IClassFixture<ProgressWriteBackHub>
 {
     private static readonly string[] Narrative = ["Richard", "SMITH", "Smith", "Sandmoor", "01131231234", "richard.smith@example.com", "reports that"];
 
@@ -28,20 +27,9 @@ public sealed partial class ProgressWriteBackTests(ProgressWriteBackHub hub) : I
         return (referralId, link);
     }
 
-    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields)
-    {
-        var (page, cookie, csrf) = await ProviderLinks.OpenFormAsync(hub, link);
-        Assert.Equal(200, page.Status);
-        var sequence = Sequence().Match(page.Body).Groups[1].Value;
-        var form = string.Join('&', fields.Append(("t", ProviderLinks.Token(link))).Append(("n", sequence)).Append(("csrf", csrf)).Select(f => $"{f.Item1}={Uri.EscapeDataString(f.Item2)}"));
-        var request = HttpCall.Request("POST", "/api/provider/progress", TestHub.Utf8(form), "application/x-www-form-urlencoded");
-        request.Headers.Cookie = cookie;
-        var answer = await TestHub.CallAsync(request, r => hub.Function<Hub.Chase.ProviderProgressHttp>().Report(r));
-        Assert.Equal(200, answer.Status);
-    }
+    private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
+        Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-    [GeneratedRegex("name=\"n\" value=\"(\\d+)\"")]
-    private static partial Regex Sequence();
 
     private List<Observation> Written(string referralId) =>
         hub.Practice.All<Observation>().Where(o => o.Identifier.Any(i => i.System == GpProgressResources.IdSystem && i.Value.StartsWith(referralId, StringComparison.Ordinal))).ToList();
