@@ -101,11 +101,7 @@ public sealed class GpWriteOutbox(AuditTrail audit, TimeProvider time, IOptions<
     /// <summary>An operator's retry of a parked write: pending again now, with a fresh give-up clock, counted.</summary>
     public void Requeue(TableEntity row)
     {
-        var now = time.GetUtcNow();
-        row["State"] = WriteBackState.Pending.Spelling();
-        row["Attempts"] = 0;
-        row["MadeAt"] = now;
-        row["NextAttempt"] = now;
+        var now = PendingNow(row);
         row["Retries"] = (row.GetInt32("Retries") ?? 0) + 1;
         row["RetriedAt"] = now;
     }
@@ -114,13 +110,20 @@ public sealed class GpWriteOutbox(AuditTrail audit, TimeProvider time, IOptions<
     /// retry): pending now, with a fresh give-up clock and no retries counted yet.</summary>
     public void Renew(TableEntity row)
     {
+        PendingNow(row);
+        row["Retries"] = 0;
+        row["Detail"] = null;
+    }
+
+    /// <summary>Pending from now, with no attempts made and a fresh give-up clock.</summary>
+    private DateTimeOffset PendingNow(TableEntity row)
+    {
         var now = time.GetUtcNow();
         row["State"] = WriteBackState.Pending.Spelling();
         row["Attempts"] = 0;
         row["MadeAt"] = now;
         row["NextAttempt"] = now;
-        row["Retries"] = 0;
-        row["Detail"] = null;
+        return now;
     }
 
     /// <summary>The parked rows of a table (refused or unreachable), of one partition when given.</summary>
