@@ -33,7 +33,6 @@ public sealed class ProgressTests(ChaseHub hub) : IClassFixture<ChaseHub>
 
     private Task<HttpAnswer> ReplayAsync(string saved) => PostAsync(saved.Split('\n')[1], saved.Split('\n')[0]);
 
-
     private static string Business(FhirTask task) => task.BusinessStatus.Coding[0].Code!;
 
     [Fact]

@@ -47,7 +47,6 @@ public sealed class DischargeAmendmentTests(EpisodeWriteBackHub hub) : IClassFix
     private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
         Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-
     private List<Observation> Entries(string id) =>
         [.. hub.Practice.All<Observation>().Where(o => o.Identifier.Any(i => i.System == EpisodeGpEntries.IdSystem && i.Value == id))];
 
@@ -148,5 +147,14 @@ public sealed class DischargeAmendmentTests(EpisodeWriteBackHub hub) : IClassFix
         }
 
         Assert.Equal(1, Sent(amendmentId));
+
+        // The parking was logged (ids only) and nothing of the person reached logs or traces.
+        var exported = string.Join('\n', hub.Telemetry.Spans.Select(s => $"{s.DisplayName} {string.Join(' ', s.TagObjects.Select(t => $"{t.Key}={t.Value}"))}"))
+                       + '\n' + string.Join('\n', hub.Telemetry.LogLines);
+        Assert.Contains(hub.Telemetry.LogLines, l => l.Contains(referralId, StringComparison.Ordinal));
+        foreach (var personal in new[] { "allotment", "grandson", "Meet people", "Richard", "Smith", ReferralExamples.ValidNhsNumber, "@" })
+        {
+            Assert.DoesNotContain(personal, exported, StringComparison.OrdinalIgnoreCase);
+        }
     }
 }

@@ -10,9 +10,13 @@ namespace Hub.Tests.LinkWork;
 /// <summary>A link-work hub with a practice FHIR server to write the discharge to, retried in seconds.</summary>
 public sealed class EpisodeWriteBackHub : TestHub
 {
+    /// <summary>Every span and log line, as an exporter would see them.</summary>
+    public TelemetryCapture Telemetry { get; } = new();
+
     protected override void Setup(HubSetup hub) => hub.FastChase().WithPracticeFhirServer().Set("Links:Lifetime", "00:30:00")
         .Set("WriteBack:ProgressFirstRetryAfter", "00:00:00.500")
-        .Set("WriteBack:ProgressLongestRetryAfter", "00:00:01");
+        .Set("WriteBack:ProgressLongestRetryAfter", "00:00:01")
+        .CaptureTelemetry(Telemetry);
 }
 
 /// <summary>Closing the episode writes the discharge to the GP record as coded entries: the close reason with what was

@@ -73,7 +73,6 @@ public sealed class LinkWorkJourneyTests(LinkWorkJourneyHub hub) : IClassFixture
     private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
         Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-
     private static string? Output(FhirTask task, string type) => task.Output.SingleOrDefault(o => o.Type.Text == type)?.Value switch
     {
         UnsignedInt n => n.Value?.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -30,7 +30,6 @@ public sealed class ProgressWriteBackTests(ProgressWriteBackHub hub) : IClassFix
     private async System.Threading.Tasks.Task ReportAsync(string link, params (string Name, string Value)[] fields) =>
         Assert.Equal(200, (await ProviderLinks.ReportProgressAsync(hub, link, fields)).Answer.Status);
 
-
     private List<Observation> Written(string referralId) =>
         hub.Practice.All<Observation>().Where(o => o.Identifier.Any(i => i.System == GpProgressResources.IdSystem && i.Value.StartsWith(referralId, StringComparison.Ordinal))).ToList();
 
