@@ -40,7 +40,7 @@ public sealed record ViewPractices(string View, IReadOnlyList<string> Practices)
 public sealed record EvidenceBatch(string Id, DateTimeOffset? Watermark, IReadOnlyList<CellDelta> Cells, IReadOnlyList<RowChange> Rows, IReadOnlyList<ViewPractices> Practices, int ReferralsAdded);
 
 /// <summary>The evidence cells in Table storage: one entity per view, practice and month of referral (partition
-/// <c>{view}|{practice}</c>, row <c>yyyy-MM</c>), each a gzipped <see cref="EvidenceCell"/>; each view's running totals
+/// <c>{view}|{practice}</c>, row <c>yyyy-MM|{view}|{practice}</c>), each a gzipped <see cref="EvidenceCell"/>; each view's running totals
 /// over every practice under practice <c>*</c>, with the list of practices they cover. A report reads the cells it
 /// covers and merges them: its memory and reads grow with the months and practices asked for, never with referrals.</summary>
 public sealed class EvidenceCellStore(HubTables tables)
@@ -50,6 +50,14 @@ public sealed class EvidenceCellStore(HubTables tables)
     private const string PracticesRow = "practices";
     // Row keys of months sort below this; the practices row ('p…') sorts above.
     private const string AfterMonths = "9999";
+
+    /// <summary>How cells are keyed, part of <see cref="EvidenceUpdate.Counting"/>: a state counted under another layout
+    /// is rebuilt by the next update, and until then its cells are read under the old keys.</summary>
+    /// <remarks>A cell's row key starts with its month (so a partition's months read as a range) and ends with its
+    /// partition, so no two cells share a row key. Azurite finds one entity by its row key and then walks every entity
+    /// with that row key for the partition: with the month alone, each point read walked that month's cells of every
+    /// practice and view, and grew with the table. On Azure Table storage the key changes nothing.</remarks>
+    public const string Layout = "rows:month|partition";
     private const int PieceBytes = 63 * 1024;
     private const int PiecesPerEntity = 11;
 
@@ -138,7 +146,7 @@ public sealed class EvidenceCellStore(HubTables tables)
             {
                 // Point reads, together: a day touches one to a few months of most partitions.
                 var existing = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-                foreach (var read in await Task.WhenAll(deltas.Select(d => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, MonthKey(d.Month), cancellationToken: ct))))
+                foreach (var read in await Task.WhenAll(deltas.Select(d => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, RowOf(deltas.Key, d.Month), cancellationToken: ct))))
                 {
                     if (read.HasValue && read.Value is { } entity)
                     {
@@ -150,7 +158,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                 foreach (var delta in deltas)
                 {
                     var key = new CellKey(delta.Practice, delta.Month, delta.View);
-                    var found = existing.GetValueOrDefault(MonthKey(key.Month));
+                    var found = existing.GetValueOrDefault(RowOf(deltas.Key, key.Month));
                     if (found is null || found.GetString("LastBatch") == batch.Id)
                     {
                         gotCells[deltas.Key] = true;
@@ -331,7 +339,7 @@ public sealed class EvidenceCellStore(HubTables tables)
         if (from is { } f && to is { } t && MonthsBetween(CellKey.MonthOf(f), CellKey.MonthOf(t)) is var months and >= 0 and <= MonthsReadOneByOne)
         {
             var first = CellKey.MonthOf(f);
-            var reads = partitions.SelectMany(p => Enumerable.Range(0, months).Select(i => (Partition: p, Row: MonthKey(first.AddMonths(i)))));
+            var reads = partitions.SelectMany(p => Enumerable.Range(0, months).Select(i => (Partition: p, Row: read.RowOf(p, first.AddMonths(i)))));
             await Parallel.ForEachAsync(reads, options, async (one, ct) =>
             {
                 if (await read.CellAsync(one.Partition, one.Row, ct) is { } cell)
@@ -366,18 +374,21 @@ public sealed class EvidenceCellStore(HubTables tables)
     /// <summary>The cells as at the stored state now (one point read of the state): the reads kept for it, or new ones.</summary>
     private async Task<CellsRead> ReadingAsync(TableClient table, CancellationToken cancellationToken)
     {
-        var state = await table.GetEntityIfExistsAsync<TableEntity>(StateKey, StateKey, select: ["Version"], cancellationToken: cancellationToken);
+        var state = await table.GetEntityIfExistsAsync<TableEntity>(StateKey, StateKey, select: ["Version", "Counting"], cancellationToken: cancellationToken);
         if (!state.HasValue || state.Value is not { } row || row.ETag == default)
         {
             // No state (cells being written by a first rebuild, or none): nothing to key reads to, so nothing kept.
-            return new CellsRead(table, default);
+            return new CellsRead(table, default, MonthOnlyRows: false);
         }
+
+        // Cells counted before this layout keep their old row keys until the next update rebuilds them.
+        var monthOnly = row.GetString("Counting") is not { } counting || !counting.Contains(Layout, StringComparison.Ordinal);
 
         lock (_readGate)
         {
             if (_read is null || _read.State != row.ETag || _read.Count > CellsKept)
             {
-                _read = new CellsRead(table, row.ETag);
+                _read = new CellsRead(table, row.ETag, monthOnly);
             }
 
             return _read;
@@ -394,8 +405,11 @@ public sealed class EvidenceCellStore(HubTables tables)
     }
 
     /// <summary>Point reads of cells and practice lists as at one stored state, each read once.</summary>
-    private sealed class CellsRead(TableClient table, ETag state)
+    private sealed class CellsRead(TableClient table, ETag state, bool MonthOnlyRows)
     {
+        /// <summary>The row key of a partition's month as these cells were written.</summary>
+        public string RowOf(string partition, DateOnly month) => MonthOnlyRows ? MonthKey(month) : EvidenceCellStore.RowOf(partition, month);
+
         private readonly ConcurrentDictionary<(string Partition, string Row), Lazy<Task<EvidenceCell?>>> _cells = new();
         private readonly ConcurrentDictionary<string, Lazy<Task<HashSet<string>>>> _practices = new(StringComparer.Ordinal);
 
@@ -486,11 +500,14 @@ public sealed class EvidenceCellStore(HubTables tables)
 
     private static string MonthKey(DateOnly month) => month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
+    private static string RowOf(string partition, DateOnly month) => $"{MonthKey(month)}|{partition}";
+
     private static CellKey? KeyOf(TableEntity entity)
     {
         var bar = entity.PartitionKey.LastIndexOf('|');
         if (bar < 0 || entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal)
-            || !DateOnly.TryParseExact(entity.RowKey + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month))
+            || entity.RowKey.Length < 7 || (entity.RowKey.Length > 7 && entity.RowKey[7] != '|')
+            || !DateOnly.TryParseExact(entity.RowKey[..7] + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month))
         {
             return null;
         }
@@ -500,7 +517,8 @@ public sealed class EvidenceCellStore(HubTables tables)
 
     private static TableEntity EntityOf(CellKey key, EvidenceCell cell, string? batch)
     {
-        var entity = new TableEntity(Partition(key), MonthKey(key.Month)) { ["LastBatch"] = batch };
+        var partition = Partition(key);
+        var entity = new TableEntity(partition, RowOf(partition, key.Month)) { ["LastBatch"] = batch };
         Fill(entity, Pack(cell, EvidenceJson.Default.EvidenceCell), 0, whole: true);
         return entity;
     }

@@ -24,7 +24,7 @@ public sealed partial class EvidenceUpdate(
 
     /// <summary>This version's way of counting: changes from the index, rows kept with the audit entries of these
     /// events. Stored evidence counted another way (before the index, or from another list of events) is rebuilt once.</summary>
-    public static readonly string Counting = "referral-changes:" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()));
+    public static readonly string Counting = "referral-changes;" + EvidenceCellStore.Layout + ":" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()));
     private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>What the last run did (for the operator's answer, the benchmark and the tests).</summary>

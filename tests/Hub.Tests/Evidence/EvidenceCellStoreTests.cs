@@ -15,7 +15,7 @@ public sealed class EvidenceCellStoreTests(TestHub hub) : IClassFixture<TestHub>
     public async System.Threading.Tasks.Task A_period_read_cell_by_cell_sums_the_same_months_as_one_read_by_range()
     {
         var store = hub.Get<EvidenceCellStore>();
-        await store.SaveStateAsync(new EvidenceState(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, 0), whateverIsThere: true);
+        await store.SaveStateAsync(new EvidenceState(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, 0) { Counting = EvidenceUpdate.Counting }, whateverIsThere: true);
         var cells = new[] { (Month(2024, 1), 1), (Month(2024, 2), 10), (Month(2024, 3), 100), (Month(2021, 6), 1000) }
             .Select(c => new CellDelta("P31002", CellKey.MonthOf(c.Item1), CellKey.Everyone, new EvidenceCell { Referred = c.Item2 })).ToList();
         await store.ApplyAsync(new EvidenceBatch("b-periods", null, cells, [], [new ViewPractices(CellKey.Everyone, ["P31002"])], 0));
@@ -42,7 +42,7 @@ public sealed class EvidenceCellStoreTests(TestHub hub) : IClassFixture<TestHub>
             new(id, null, [new CellDelta("P31001", may, CellKey.Everyone, new EvidenceCell { Referred = referred })], [], [new ViewPractices(CellKey.Everyone, ["P31001"])], 0);
         async System.Threading.Tasks.Task<int> Read() => (await reader.MergeAsync(["P31001"], Month(2024, 5), Month(2024, 6))).Referred;
 
-        await writer.SaveStateAsync(new EvidenceState(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, 0), whateverIsThere: true);
+        await writer.SaveStateAsync(new EvidenceState(1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, 0) { Counting = EvidenceUpdate.Counting }, whateverIsThere: true);
         await writer.ApplyAsync(Batch("b-kept-1", 2));
         var state = await writer.SaveStateAsync((await writer.StateAsync())! with { Version = 2 });
         Assert.Equal(2, await Read());

@@ -112,6 +112,56 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Cells_stored_under_the_earlier_month_only_row_keys_are_read_until_the_next_update_keys_them_uniquely()
+    {
+        await new EvidencePopulation(seed: 23, referrals: 120, practices: ["P30201", "P30202"]).WriteAsync(hub.Get<HubTables>());
+        var update = hub.Get<EvidenceUpdate>();
+        var store = hub.Get<EvidenceCellStore>();
+        await update.UpdateAsync();
+        var current = await CellsAsync(store);
+        var march = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var marchMerged = await store.MergeAsync(["P30201"], march, march.AddMonths(1));
+        Assert.True(marchMerged.Referred > 0, "The population has referrals at P30201 in March 2026.");
+        var marchCell = Canonical(JsonSerializer.SerializeToNode(marchMerged.Pruned())!).ToJsonString();
+
+        // The table as the previous version left it: every cell's row key its month alone, and a state counted then.
+        var table = await hub.Get<HubTables>().GetAsync(EvidenceCellStore.Table);
+        await foreach (var entity in table.QueryAsync<TableEntity>())
+        {
+            if (entity.RowKey.Length > 7 && entity.RowKey[7] == '|')
+            {
+                await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey);
+                entity.RowKey = entity.RowKey[..7];
+                await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+            }
+        }
+
+        var state = (await store.StateAsync())!;
+        await store.SaveStateAsync(state with { Counting = "referral-changes:" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling())) }, whateverIsThere: true);
+
+        // Reports read the old keys meanwhile: a month read cell by cell, and the whole period by range.
+        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync(["P30201"], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        Assert.Equal(current, await CellsAsync(store));
+
+        await update.UpdateAsync();
+        Assert.True(update.LastRun!.Rebuild);
+        Assert.Equal(current, await CellsAsync(store));
+        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync(["P30201"], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        var rowKeys = new List<string>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey != "state", select: ["PartitionKey", "RowKey"]))
+        {
+            if (!entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal) && entity.RowKey != "practices")
+            {
+                rowKeys.Add(entity.RowKey);
+                Assert.EndsWith("|" + entity.PartitionKey, entity.RowKey);
+            }
+        }
+
+        Assert.NotEmpty(rowKeys);
+        Assert.Equal(rowKeys.Count, rowKeys.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task A_batch_applied_twice_after_a_stop_counts_once()
     {
         var store = hub.Get<EvidenceCellStore>();
