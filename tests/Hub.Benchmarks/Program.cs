@@ -36,13 +36,23 @@ if (args.Length > 0 && args[0] == "evidence-load")
     return await EvidenceLoadRun.RunAsync(referrals, practices, day);
 }
 
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-lattice [referrals] [practices] [repeats]
+//                                                                      -> the disclosure audit of block reports, in memory
+if (args.Length > 0 && args[0] == "evidence-lattice")
+{
+    var referrals = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+    var practices = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
+    var repeats = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    return await EvidenceLatticeRun.RunAsync(referrals, practices, repeats);
+}
+
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national [referrals a year] [years]
 //                                                                      -> evidence cells at national scale, in memory
 if (args.Length > 0 && args[0] == "evidence-national")
 {
     var perYear = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_300_000;
     var years = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
-    return EvidenceNationalRun.Run(perYear, years);
+    return await EvidenceNationalRun.RunAsync(perYear, years);
 }
 
 // dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national-day [day's new referrals] [earlier referrals moving on]

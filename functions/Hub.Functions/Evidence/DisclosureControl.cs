@@ -148,132 +148,365 @@ public static class SecondarySuppression
     /// figure may be alone in (the report's own), <paramref name="audited"/> every group the attacker's check uses.</summary>
     public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> lonely, IReadOnlyList<AdditiveGroup> audited, Func<string, bool> mayHide, DisclosureRule rule)
     {
-        var hidden = new HashSet<string>(StringComparer.Ordinal);
-        bool Holds(AdditiveGroup g) => g.Members.All(figures.ContainsKey) && g.Parts.Sum(p => (long)figures[p].Count) == figures[g.Total].Count;
-        var own = lonely.Where(Holds).ToList();
-        var sums = audited.Where(Holds).ToList();
-        bool Hidden(string key) => hidden.Contains(key) || figures[key].Suppressed;
-        bool Hideable(string key) => mayHide(key) && !Hidden(key) && figures[key].Count > 0 && figures[key].Shown is > 0;
+        var numbered = new AuditFigures();
+        var present = figures.Select(f => numbered.Set(f.Key, f.Value)).ToList();
+        var hide = Hide(numbered, present, [.. lonely.Select(numbered.Sum)], [.. audited.Select(numbered.Sum)], id => mayHide(numbered.KeyOf(id)), rule);
+        return hide.Select(numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
+    }
 
-        string? picked = null;
-        bool HideIn(AdditiveGroup group)
-        {
-            var part = group.Parts.Where(Hideable).OrderBy(p => figures[p].Count).FirstOrDefault();
-            var pick = part ?? (Hideable(group.Total) ? group.Total : null);
-            picked = pick;
-            return pick is not null && hidden.Add(pick);
-        }
-
+    /// <summary>The same over numbered figures: the figures <paramref name="present"/> are this audit's (a figure named
+    /// only in a sum is not), and the numbers of the figures to hide come back. A lattice of reports numbers its
+    /// figures once and audits each report over its own and those inside it, without naming any figure again.</summary>
+    public static IReadOnlyList<int> Hide(AuditFigures figures, IEnumerable<int> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSum> audited, Func<int, bool> mayHide, DisclosureRule rule)
+    {
         if (!rule.Options.SecondarySuppression)
         {
-            return hidden;
+            return [];
+        }
+
+        var audit = new Audit(figures, present, lonely, audited);
+        var n = audit.Count;
+        var hidden = new bool[n];
+        var mayHideHere = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            mayHideHere[i] = mayHide(audit.Ids[i]);
+        }
+
+        bool Hidden(int i) => hidden[i] || audit.Figures[i].Suppressed;
+        bool Hideable(int i) => mayHideHere[i] && !Hidden(i) && audit.Figures[i].Count > 0 && audit.Figures[i].Shown is > 0;
+
+        // The smallest hideable part of a sum (ties in the sum's order), else its total; false when there is none.
+        var picked = -1;
+        bool HideIn(int g)
+        {
+            var pick = -1;
+            foreach (var p in audit.PartsOf(g))
+            {
+                if (Hideable(p) && (pick < 0 || audit.Figures[p].Count < audit.Figures[pick].Count))
+                {
+                    pick = p;
+                }
+            }
+
+            if (pick < 0 && Hideable(audit.Totals[g]))
+            {
+                pick = audit.Totals[g];
+            }
+
+            picked = pick;
+            if (pick < 0)
+            {
+                return false;
+            }
+
+            hidden[pick] = true;
+            return true;
+        }
+
+        // No hidden figure alone among the non-zero members of one of the report's own sums.
+        var mark = new int[n];
+        Array.Fill(mark, -1);
+        var token = 0;
+        bool Counts(int m)
+        {
+            if (mark[m] == token)
+            {
+                return false;
+            }
+
+            mark[m] = token;
+            return audit.Figures[m].Count > 0 && Hidden(m);
         }
 
         for (var changed = true; changed;)
         {
             changed = false;
-            foreach (var group in own)
+            foreach (var g in audit.Lonely)
             {
-                var nonZero = group.Members.Distinct(StringComparer.Ordinal).Where(k => figures[k].Count > 0).ToList();
-                if (nonZero.Count(Hidden) == 1)
+                token++;
+                var alone = Counts(audit.Totals[g]) ? 1 : 0;
+                foreach (var p in audit.PartsOf(g))
                 {
-                    changed |= HideIn(group);
+                    alone += Counts(p) ? 1 : 0;
+                }
+
+                if (alone == 1)
+                {
+                    changed |= HideIn(g);
                 }
             }
         }
 
-        var byMember = sums.SelectMany(g => g.Members.Distinct(StringComparer.Ordinal).Select(m => (m, g))).ToLookup(x => x.m, x => x.g, StringComparer.Ordinal);
-        var check = new IntervalCheck(figures, sums);
+        var round = new bool[n];
+        bool HidBeside(int pin)
+        {
+            foreach (var g in audit.SumsOf(pin))
+            {
+                if (round[audit.Totals[g]])
+                {
+                    return true;
+                }
+
+                foreach (var p in audit.PartsOf(g))
+                {
+                    if (round[p])
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        bool HideInSumsOf(int member)
+        {
+            foreach (var g in audit.SumsOf(member))
+            {
+                if (HideIn(g))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Failing its own sums, the sums of the figures beside it (totals first, in each sum's order).
+        bool HideNear(int pin)
+        {
+            foreach (var g in audit.SumsOf(pin))
+            {
+                if (HideInSumsOf(audit.Totals[g]))
+                {
+                    return true;
+                }
+
+                foreach (var p in audit.PartsOf(g))
+                {
+                    if (HideInSumsOf(p))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         while (true)
         {
             // A figure pinned: hide beside it where it is pinned; failing that, the report's own figures in its sums.
             // Every pinned figure in one round (the check is costly over a whole lattice), but not one whose sums
             // already got a figure hidden this round: that may have freed it.
-            var before = hidden.Count;
-            var round = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var pin in check.Pinned(Hidden, rule))
+            var found = false;
+            Array.Clear(round);
+            foreach (var pin in audit.Pinned(Hidden, rule))
             {
-                if (byMember[pin].Any(g => g.Members.Any(round.Contains)))
+                if (HidBeside(pin))
                 {
                     continue;
                 }
 
-                if ((byMember[pin].Any(HideIn) || byMember[pin].SelectMany(g => g.Members).SelectMany(m => byMember[m]).Any(HideIn)) && picked is not null)
+                if ((HideInSumsOf(pin) || HideNear(pin)) && picked >= 0)
                 {
-                    round.Add(picked);
+                    round[picked] = true;
+                    found = true;
                 }
             }
 
-            if (hidden.Count == before)
+            if (!found)
             {
-                return hidden;
+                return [.. Enumerable.Range(0, n).Where(i => hidden[i]).Select(i => audit.Ids[i])];
             }
         }
     }
 
     /// <summary>The hidden figures an attacker holding every published figure of the report and every group pins to
     /// one value, in key order.</summary>
-    public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule) =>
-        new IntervalCheck(figures, sums).Pinned(hidden, rule);
-
-    /// <summary>The attacker's check over figures and sums indexed once (a report audited with every report inside it
-    /// holds tens of thousands of each, checked again after every figure hidden): intervals narrowed by a worklist, so a
-    /// sum is looked at again only when one of its members narrowed.</summary>
-    private sealed class IntervalCheck
+    public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
     {
-        private readonly string[] _keys;
-        private readonly Figure[] _figures;
-        private readonly int[] _totals;
-        private readonly int[][] _parts;
-        private readonly int[][] _sumsOf;
+        var numbered = new AuditFigures();
+        var present = figures.Select(f => numbered.Set(f.Key, f.Value)).ToList();
+        var audit = new Audit(numbered, present, [], [.. sums.Select(numbered.Sum)], holdingOnly: false);
+        return audit.Pinned(i => hidden(numbered.KeyOf(audit.Ids[i])), rule).Select(i => numbered.KeyOf(audit.Ids[i])).ToList();
+    }
 
-        public IntervalCheck(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums)
+    /// <summary>One audit's figures and sums, numbered from 0 in the audit (flat arrays: an audit of a report with every
+    /// report inside it holds hundreds of thousands of each): the sums that hold on the true counts, the sums each
+    /// figure is in, and the attacker's check over them.</summary>
+    private sealed class Audit
+    {
+        private readonly AuditFigures _numbered;
+        private readonly int[] _partStart;
+        private readonly int[] _parts;
+        private readonly int _audited;
+        private readonly int[] _sumStart;
+        private readonly int[] _sums;
+
+        public Audit(AuditFigures numbered, IEnumerable<int> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSum> audited, bool holdingOnly = true)
         {
-            _keys = [.. figures.Keys];
-            var index = new Dictionary<string, int>(_keys.Length, StringComparer.Ordinal);
-            for (var i = 0; i < _keys.Length; i++)
+            _numbered = numbered;
+            var local = numbered.BeginAudit();
+            var ids = new List<int>();
+            var totals = new List<int>();
+            var partStart = new List<int> { 0 };
+            var parts = new List<int>();
+            try
             {
-                index[_keys[i]] = i;
-            }
-
-            _figures = [.. _keys.Select(k => figures[k])];
-            _totals = [.. sums.Select(g => index[g.Total])];
-            _parts = [.. sums.Select(g => g.Parts.Select(p => index[p]).ToArray())];
-            var sumsOf = _keys.Select(_ => new List<int>()).ToArray();
-            for (var g = 0; g < sums.Count; g++)
-            {
-                foreach (var member in _parts[g].Prepend(_totals[g]).Distinct())
+                foreach (var id in present)
                 {
-                    sumsOf[member].Add(g);
+                    if (local[id] < 0)
+                    {
+                        local[id] = ids.Count;
+                        ids.Add(id);
+                    }
+                }
+
+                Ids = [.. ids];
+                Figures = new Figure[Ids.Length];
+                for (var i = 0; i < Ids.Length; i++)
+                {
+                    Figures[i] = numbered.FigureOf(Ids[i]);
+                }
+
+                // A sum whose figures are all in the audit and that holds on their true counts; false leaves it out.
+                bool Add(AuditSum sum)
+                {
+                    var total = local[sum.Total];
+                    var from = parts.Count;
+                    long count = 0;
+                    foreach (var part in sum.Parts)
+                    {
+                        var p = local[part];
+                        if (p < 0)
+                        {
+                            parts.RemoveRange(from, parts.Count - from);
+                            return false;
+                        }
+
+                        parts.Add(p);
+                        count += Figures[p].Count;
+                    }
+
+                    if (total < 0 || (holdingOnly && count != Figures[total].Count))
+                    {
+                        parts.RemoveRange(from, parts.Count - from);
+                        return false;
+                    }
+
+                    totals.Add(total);
+                    partStart.Add(parts.Count);
+                    return true;
+                }
+
+                // The report's own sums first, then every sum the check uses (a sum in both is held twice).
+                var own = new List<int>();
+                foreach (var sum in lonely)
+                {
+                    if (Add(sum))
+                    {
+                        own.Add(totals.Count - 1);
+                    }
+                }
+
+                Lonely = [.. own];
+                _audited = totals.Count;
+                foreach (var sum in audited)
+                {
+                    Add(sum);
+                }
+            }
+            finally
+            {
+                foreach (var id in ids)
+                {
+                    local[id] = -1;
                 }
             }
 
-            _sumsOf = [.. sumsOf.Select(l => l.ToArray())];
-        }
+            Totals = [.. totals];
+            _partStart = [.. partStart];
+            _parts = [.. parts];
 
-        public List<string> Pinned(Func<string, bool> hidden, DisclosureRule rule)
-        {
-            var isHidden = _keys.Select(hidden).ToArray();
-            var low = new long[_keys.Length];
-            var high = new long[_keys.Length];
-            for (var i = 0; i < _keys.Length; i++)
+            // Each figure's audited sums, each once (a figure can be a sum's total and one of its parts), in order:
+            // counted, then filled.
+            var last = new int[Ids.Length];
+            _sumStart = new int[Ids.Length + 1];
+            void Each(Action<int, int> member)
             {
-                (low[i], high[i]) = Interval(_figures[i], isHidden[i], rule);
+                Array.Fill(last, -1);
+                for (var g = _audited; g < Totals.Length; g++)
+                {
+                    last[Totals[g]] = g;
+                    member(Totals[g], g);
+                    for (var k = _partStart[g]; k < _partStart[g + 1]; k++)
+                    {
+                        if (last[_parts[k]] != g)
+                        {
+                            last[_parts[k]] = g;
+                            member(_parts[k], g);
+                        }
+                    }
+                }
             }
 
-            var waiting = new Queue<int>(Enumerable.Range(0, _totals.Length));
-            var queued = new bool[_totals.Length];
+            Each((m, _) => _sumStart[m + 1]++);
+            for (var i = 0; i < Ids.Length; i++)
+            {
+                _sumStart[i + 1] += _sumStart[i];
+            }
+
+            _sums = new int[_sumStart[Ids.Length]];
+            var next = _sumStart[..^1];
+            Each((m, g) => _sums[next[m]++] = g);
+        }
+
+        public int Count => Ids.Length;
+
+        /// <summary>The audit's figures by their number in the audit, and their numbers among all figures.</summary>
+        public int[] Ids { get; }
+
+        public Figure[] Figures { get; }
+
+        public int[] Totals { get; }
+
+        /// <summary>The report's own sums that hold (the first ones; the sums the check uses come after them).</summary>
+        public int[] Lonely { get; } = [];
+
+        public ReadOnlySpan<int> PartsOf(int g) => _parts.AsSpan(_partStart[g], _partStart[g + 1] - _partStart[g]);
+
+        /// <summary>The audited sums a figure is in, in the audit's order.</summary>
+        public ReadOnlySpan<int> SumsOf(int figure) => _sums.AsSpan(_sumStart[figure], _sumStart[figure + 1] - _sumStart[figure]);
+
+        /// <summary>The attacker's check: intervals narrowed by a worklist, so a sum is looked at again only when one
+        /// of its members narrowed. The hidden figures it pins, in key order.</summary>
+        public List<int> Pinned(Func<int, bool> hidden, DisclosureRule rule)
+        {
+            var n = Ids.Length;
+            var isHidden = new bool[n];
+            var low = new long[n];
+            var high = new long[n];
+            for (var i = 0; i < n; i++)
+            {
+                isHidden[i] = hidden(i);
+                (low[i], high[i]) = Interval(Figures[i], isHidden[i], rule);
+            }
+
+            var waiting = new Queue<int>(Enumerable.Range(_audited, Totals.Length - _audited));
+            var queued = new bool[Totals.Length];
             Array.Fill(queued, true);
-            bool Tighten(int key, long newLow, long newHigh)
+            void Tighten(int key, long newLow, long newHigh)
             {
                 (newLow, newHigh) = (Math.Max(low[key], newLow), Math.Min(high[key], newHigh));
                 if ((newLow == low[key] && newHigh == high[key]) || newLow > newHigh)
                 {
-                    return false;
+                    return;
                 }
 
                 (low[key], high[key]) = (newLow, newHigh);
-                foreach (var g in _sumsOf[key])
+                foreach (var g in SumsOf(key))
                 {
                     if (!queued[g])
                     {
@@ -281,31 +514,29 @@ public static class SecondarySuppression
                         waiting.Enqueue(g);
                     }
                 }
-
-                return true;
             }
 
             while (waiting.TryDequeue(out var g))
             {
                 queued[g] = false;
-                var total = _totals[g];
+                var total = Totals[g];
                 var (totalLow, totalHigh) = (low[total], high[total]);
                 long partsLow = 0, partsHigh = 0;
-                foreach (var p in _parts[g])
+                foreach (var p in PartsOf(g))
                 {
                     partsLow += low[p];
                     partsHigh += high[p];
                 }
 
                 Tighten(total, partsLow, partsHigh);
-                foreach (var p in _parts[g])
+                foreach (var p in PartsOf(g))
                 {
                     var (ownLow, ownHigh) = (low[p], high[p]);
                     Tighten(p, totalLow - (partsHigh - ownHigh), totalHigh - (partsLow - ownLow));
                 }
             }
 
-            return [.. Enumerable.Range(0, _keys.Length).Where(i => isHidden[i] && low[i] >= high[i]).Select(i => _keys[i]).Order(StringComparer.Ordinal)];
+            return [.. Enumerable.Range(0, n).Where(i => isHidden[i] && low[i] >= high[i]).OrderBy(i => _numbered.KeyOf(Ids[i]), StringComparer.Ordinal)];
         }
     }
 
@@ -327,5 +558,60 @@ public static class SecondarySuppression
         var low = (long)Math.Ceiling(shown - (step / 2.0));
         var high = (long)Math.Ceiling(shown + (step / 2.0)) - 1;
         return (Math.Max(low, rule.Options.SuppressUpTo + 1), high);
+    }
+}
+
+/// <summary>A sum over numbered figures (<see cref="AuditFigures"/>).</summary>
+public readonly record struct AuditSum(int Total, int[] Parts);
+
+/// <summary>Figures numbered once by name, so that many audits over overlapping reports (the reports inside a longer
+/// period or a scheme, each audited with every report inside it) share them instead of naming every figure again.
+/// Not for use by two audits at once: each audit borrows its scratch space.</summary>
+public sealed class AuditFigures
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _keys = [];
+    private readonly List<Figure> _figures = [];
+    private int[] _local = [];
+
+    public string KeyOf(int id) => _keys[id];
+
+    public Figure FigureOf(int id) => _figures[id];
+
+    /// <summary>The number of the figure named <paramref name="key"/>, holding <paramref name="figure"/> from now on.</summary>
+    public int Set(string key, Figure figure)
+    {
+        var id = IdOf(key);
+        _figures[id] = figure;
+        return id;
+    }
+
+    /// <summary>The number of a name; a name only a sum uses is numbered too (an audit it is not present in leaves the
+    /// sum out).</summary>
+    public int IdOf(string key)
+    {
+        if (!_ids.TryGetValue(key, out var id))
+        {
+            id = _keys.Count;
+            _ids[key] = id;
+            _keys.Add(key);
+            _figures.Add(default);
+        }
+
+        return id;
+    }
+
+    public AuditSum Sum(AdditiveGroup group) => new(IdOf(group.Total), [.. group.Parts.Select(IdOf)]);
+
+    /// <summary>Every figure's place in a new audit, none yet (-1); the audit sets back to -1 what it set.</summary>
+    internal int[] BeginAudit()
+    {
+        if (_local.Length < _keys.Count)
+        {
+            _local = new int[Math.Max(_keys.Count, _local.Length * 2)];
+            Array.Fill(_local, -1);
+        }
+
+        return _local;
     }
 }

@@ -275,63 +275,102 @@ public sealed record EvidenceReport(
 
             var own = Unprotected(merged, scope, costs, measures);
             var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var node = divisions.Count == 0 ? new ReportNode(name, id, merged, Protected(own), []) : new ReportNode(name, id, merged, Against(own, divisions), divisions);
+            var node = divisions.Count == 0 ? new ReportNode(name, id, merged, Protected(own), []) : new ReportNode(name, id, merged, Against(name, own, divisions), divisions);
             _built[name] = node;
             return node;
         }
 
         /// <summary>A report's part of an audit, worked out once per report of the lattice: its figures and its sums
-        /// (named under the report), the zeros its parts lack, and the sums of each division of it.</summary>
-        private sealed record AuditPart(List<(string Key, Figure Figure)> Figures, List<(string Key, Figure Figure)> Zeros, List<AdditiveGroup> Groups);
+        /// (named under the report), the zeros its parts lack, and the sums of each division of it, numbered among the
+        /// lattice's figures.</summary>
+        private sealed record AuditPart(List<int> Figures, List<int> Zeros, List<AuditSum> Groups);
 
         private readonly Dictionary<string, AuditPart> _audits = new(StringComparer.Ordinal);
 
-        private static AuditPart PartOf(ReportNode node)
+        /// <summary>Every figure of the lattice's reports, numbered once (a report's own, unnamed, by the one being audited).</summary>
+        private readonly AuditFigures _numbered = new();
+
+        /// <summary>Each report's figures by key, numbered under the report's id (<c>{id}/{key}</c>) once it is built,
+        /// with the zeros of keys it lacks that a report above it asked for.</summary>
+        private readonly Dictionary<string, Dictionary<string, int>> _ids = new(StringComparer.Ordinal);
+
+        /// <summary>Each report's division sums (a key and the numbers of its parts' figures) and the zeros they need,
+        /// the same whether the report is audited itself or inside another.</summary>
+        private readonly Dictionary<string, (List<(string Key, int[] Parts)> Sums, List<int> Zeros)> _divided = new(StringComparer.Ordinal);
+
+        private Dictionary<string, int> IdsOf(ReportNode node)
         {
-            static string Key(ReportNode node, string key) => node.Id.Length == 0 ? key : $"{node.Id}/{key}";
-            var part = new AuditPart([], [], []);
-            foreach (var (key, figure) in node.Figures)
+            if (!_ids.TryGetValue(node.Name, out var ids))
             {
-                part.Figures.Add((Key(node, key), figure));
+                ids = new Dictionary<string, int>(node.Figures.Count, StringComparer.Ordinal);
+                foreach (var (key, figure) in node.Figures)
+                {
+                    ids[key] = _numbered.Set($"{node.Id}/{key}", figure);
+                }
+
+                _ids[node.Name] = ids;
             }
 
-            part.Groups.AddRange(node.Report.Sums.Select(g => new AdditiveGroup(Key(node, g.Total), [.. g.Parts.Select(p => Key(node, p))])));
-            foreach (var division in node.Divisions)
+            return ids;
+        }
+
+        private (List<(string Key, int[] Parts)> Sums, List<int> Zeros) DividedOf(string name, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions)
+        {
+            if (_divided.TryGetValue(name, out var done))
             {
-                foreach (var key in node.Figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
+                return done;
+            }
+
+            var sums = new List<(string Key, int[] Parts)>();
+            var zeros = new List<int>();
+            foreach (var division in divisions)
+            {
+                var children = division.Parts.Select(IdsOf).ToList();
+                foreach (var key in figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
                 {
-                    foreach (var child in division.Parts.Where(c => !c.Figures.ContainsKey(key)))
+                    var parts = new int[children.Count];
+                    for (var c = 0; c < children.Count; c++)
                     {
-                        // Not in the report inside: none there (a reason no one had that month).
-                        part.Zeros.Add((Key(child, key), new Figure(0, 0)));
+                        if (!children[c].TryGetValue(key, out parts[c]))
+                        {
+                            // Not in the report inside: none there (a reason no one had that month).
+                            parts[c] = _numbered.Set($"{division.Parts[c].Id}/{key}", new Figure(0, 0));
+                            zeros.Add(parts[c]);
+                        }
                     }
 
-                    part.Groups.Add(new AdditiveGroup(Key(node, key), [.. division.Parts.Select(c => Key(c, key))]));
+                    sums.Add((key, parts));
                 }
             }
 
+            return _divided[name] = (sums, zeros);
+        }
+
+        /// <summary>A report's part of an audit: its figures and sums, the zeros its parts lack, and its division sums.
+        /// The report being audited is unnamed (its figures are its own keys, not yet protected).</summary>
+        private AuditPart PartOf(ReportNode node, string name)
+        {
+            var ids = node.Id.Length == 0 ? node.Figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal) : IdsOf(node);
+            var part = new AuditPart([.. ids.Values], [], []);
+            int Id(string key) => ids.TryGetValue(key, out var id) ? id : _numbered.IdOf(node.Id.Length == 0 ? key : $"{node.Id}/{key}");
+            part.Groups.AddRange(node.Report.Sums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])));
+            var (sums, zeros) = DividedOf(name, node.Figures, node.Divisions);
+            part.Zeros.AddRange(zeros);
+            part.Groups.AddRange(sums.Select(d => new AuditSum(ids[d.Key], d.Parts)));
             return part;
         }
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
-        private EvidenceReport Against(EvidenceReport own, IReadOnlyList<Division> divisions)
+        private EvidenceReport Against(string name, EvidenceReport own, IReadOnlyList<Division> divisions)
         {
             var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, divisions);
-            var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n)).Prepend(PartOf(self)).ToList();
-            var figures = new Dictionary<string, Figure>(parts.Sum(p => p.Figures.Count), StringComparer.Ordinal);
-            foreach (var (key, figure) in parts.SelectMany(p => p.Figures))
-            {
-                figures[key] = figure;
-            }
-
-            foreach (var (key, figure) in parts.SelectMany(p => p.Zeros))
-            {
-                figures.TryAdd(key, figure);
-            }
-
+            var mine = PartOf(self, name);
+            var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n, n.Name)).Prepend(mine).ToList();
+            var present = parts.SelectMany(p => p.Figures).Concat(parts.SelectMany(p => p.Zeros));
             var audited = parts.SelectMany(p => p.Groups).ToList();
-            var mine = own.Figures;
-            var hide = SecondarySuppression.Hide(figures, own.Sums, audited, mine.ContainsKey, costs.Rule);
+            var ours = mine.Figures.ToHashSet();
+            var hide = SecondarySuppression.Hide(_numbered, present, [.. own.Sums.Select(_numbered.Sum)], audited, ours.Contains, costs.Rule)
+                .Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
             return hide.Count == 0 ? own : own.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure);
         }
     }
