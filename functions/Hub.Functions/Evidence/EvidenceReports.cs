@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Hub.Access;
 using Hub.FollowUp;
 using Hub.Providers;
@@ -59,8 +63,7 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
 
         var state = await update.CurrentAsync(cancellationToken);
         var scope = new ReportScope(query.From, query.To, filters, state.UpdatedAt);
-        var report = await EvidenceReport.ForAsync(selected, (practices, from, to, view) => cells.MergeAsync(practices, from, to, view, cancellationToken),
-            query.Provider ?? CellKey.Everyone, query.From, query.To, scope, options.Value, instruments.Measures);
+        var report = (await ProtectedAsync(state, selected, query.Provider ?? CellKey.Everyone, query.From, query.To, scope, cancellationToken)) with { Scope = scope };
         var rows = new List<EvidenceRow>();
         if (withRows)
         {
@@ -78,5 +81,39 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
         }
 
         return new ReportAnswer(report, rows, query, null, state.Id);
+    }
+
+    /// <summary>Reports already protected, for the state they were made at: a report's figures change only when the cells
+    /// do (an update or a rebuild moves the state), and its disclosure audit is what costs (every report inside it is
+    /// audited too). The page, its charts and the MeasureReport of one question, and every reader of the same scheme's
+    /// period, get the same figures from one audit. Emptied when the state moves; bounded.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task<EvidenceReport>>> _protected = new(StringComparer.Ordinal);
+    private long _protectedAt = -1;
+    private const int ProtectedKept = 256;
+
+    private async Task<EvidenceReport> ProtectedAsync(EvidenceState state, IReadOnlyCollection<string> practices, string view, DateTimeOffset? from, DateTimeOffset? to,
+        ReportScope scope, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _protectedAt, state.Version) != state.Version || _protected.Count > ProtectedKept)
+        {
+            _protected.Clear();
+        }
+
+        // The question, hashed: a hub-wide key's practice list is long.
+        var question = string.Join('\n', state.Version.ToString(CultureInfo.InvariantCulture), state.UpdatedAt.ToString("O", CultureInfo.InvariantCulture), view, from?.ToString("O", CultureInfo.InvariantCulture), to?.ToString("O", CultureInfo.InvariantCulture),
+            string.Join(',', practices.Order(StringComparer.Ordinal)));
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(question)));
+        // One audit for readers asking together; not tied to the first reader's request, so its leaving cancels no one's.
+        var made = _protected.GetOrAdd(key, _ => new Lazy<Task<EvidenceReport>>(() => EvidenceReport.ForAsync(practices,
+            (p, f, t, v) => cells.MergeAsync(p, f, t, v, CancellationToken.None), view, from, to, scope, options.Value, instruments.Measures)));
+        try
+        {
+            return await made.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (made.Value.IsFaulted || made.Value.IsCanceled)
+        {
+            _protected.TryRemove(new KeyValuePair<string, Lazy<Task<EvidenceReport>>>(key, made));
+            throw;
+        }
     }
 }
