@@ -177,10 +177,13 @@ public sealed partial class ReferralIntake(
             await onward.AddAsync(new OnwardChild(onwardOf.Parent.ReferralId, reservation.ReferralId, facts.PracticeOds, reservation.TaskId, onwardOf.RequesterId), cancellationToken);
         }
 
+        // One note in the changes index for the three: the audit entry's, with the practice. A row whose entry failed
+        // is unnoted, and uncounted either way (the evidence counts a referral from its received entry); the sender's
+        // repeat takes the reservation over and writes both again.
         await System.Threading.Tasks.Task.WhenAll(
-            referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), cancellationToken),
+            referrals.SaveAsync(record, fhir.Serialize(document, FhirFormat.Json), noted: true, cancellationToken),
             tasks.CreateIfAbsentAsync(facts.PracticeOds, reservation.TaskId, reservation.ReferralId, fhir.Serialize(task, FhirFormat.Json), cancellationToken),
-            audit.AppendAsync(reservation.ReferralId, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken));
+            audit.AppendAsync(reservation.ReferralId, facts.PracticeOds, LifecycleEvent.ReferralReceived(caller.ClientId, channel), cancellationToken));
 
         // The orchestration only once its Task exists (its first step moves that Task). The reservation is marked stored
         // side by side with the start (one round trip of waiting instead of two): whoever reads a stored reservation

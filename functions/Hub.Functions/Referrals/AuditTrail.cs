@@ -38,9 +38,17 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
     public Task AppendAsync(string referralId, LifecycleEvent auditEvent, CancellationToken cancellationToken = default) =>
         AppendAsync(referralId, auditEvent.Name.Spelling(), auditEvent.Actor.Spelling, auditEvent.Outcome, auditEvent.OnceKey, cancellationToken);
 
+    /// <summary>The same, its note in the changes index naming the referral's practice too (a referral's first entry,
+    /// whose note stands for the referral row written beside it).</summary>
+    public Task AppendAsync(string referralId, string practiceOds, LifecycleEvent auditEvent, CancellationToken cancellationToken = default) =>
+        AppendNotedAsync(referralId, practiceOds, auditEvent.Name.Spelling(), auditEvent.Actor.Spelling, auditEvent.Outcome, auditEvent.OnceKey, cancellationToken);
+
     /// <summary>Appends an event outside a referral's lifecycle (keys, schemes, providers).</summary>
     /// <param name="onceKey">For steps that may run twice (Durable activities run at least once): the same key is recorded once.</param>
-    public async Task AppendAsync(string referralId, string auditEvent, string actor, string? outcome = null, string? onceKey = null, CancellationToken cancellationToken = default)
+    public Task AppendAsync(string referralId, string auditEvent, string actor, string? outcome = null, string? onceKey = null, CancellationToken cancellationToken = default) =>
+        AppendNotedAsync(referralId, null, auditEvent, actor, outcome, onceKey, cancellationToken);
+
+    private async Task AppendNotedAsync(string referralId, string? practiceOds, string auditEvent, string actor, string? outcome, string? onceKey, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(AuditTrail.Table);
         var at = time.GetUtcNow();
@@ -58,7 +66,7 @@ public sealed class AuditTrail(HubTables tables, TimeProvider time)
         }
 
         // After the entry, never before: a note holds only entries the trail has (see ReferralChanges).
-        await _changes.NoteAsync([new ReferralNote(referralId, Entry: entry, EntryKey: rowKey)], cancellationToken);
+        await _changes.NoteAsync([new ReferralNote(referralId, practiceOds, entry, rowKey)], cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(string referralId, CancellationToken cancellationToken = default)

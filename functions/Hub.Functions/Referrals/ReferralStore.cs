@@ -103,7 +103,12 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
     /// </list>
     /// A crash or failure at any point leaves the row pointing at a whole document: the old one or the new.</summary>
     /// <returns>The record as stored, with its new ETag.</returns>
-    public async Task<ReferralRecord> SaveAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default)
+    public Task<ReferralRecord> SaveAsync(ReferralRecord record, string submissionJson, CancellationToken cancellationToken = default) =>
+        SaveAsync(record, submissionJson, noted: false, cancellationToken);
+
+    /// <summary>The same; <paramref name="noted"/>: the caller notes the change itself (a first save whose audit entry,
+    /// written beside it, notes the referral with its practice), so no note of its own.</summary>
+    public async Task<ReferralRecord> SaveAsync(ReferralRecord record, string submissionJson, bool noted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(submissionJson);
@@ -118,7 +123,11 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
 
         var saved = record with { DocumentName = name, DocumentChunks = chunks, InlineDocument = inline };
         var table = await tables.GetAsync(ReferralStore.Table);
-        await new ReferralChanges(tables).NoteAsync(record.ReferralId, record.PracticeOds, cancellationToken);
+        if (!noted)
+        {
+            await new ReferralChanges(tables).NoteAsync(record.ReferralId, record.PracticeOds, cancellationToken);
+        }
+
         var replaced = record;
         try
         {
