@@ -77,46 +77,12 @@ public static class EvidenceNationalRun
                      ("report: the whole hub-year (6,300 practices)", everyone, lastYear, lastYear.AddYears(1)),
                  })
         {
-            var times = new List<double>();
-            long allocated = 0;
             var repeats = practices.Count > 1_000 ? Repeats / 4 : Repeats;
-            for (var r = 0; r < repeats + 1; r++)
-            {
-                var bytes = GC.GetAllocatedBytesForCurrentThread();
-                clock.Restart();
-                var cell = cells.Merge(practices, from, to);
-                var report = EvidenceReport.FromCell(cell, new ReportScope(from, to, [], DateTimeOffset.UtcNow), costs, measures);
-                _ = EvidenceMeasureReport.From(report, ReportQuery.Everything, "bench", "bench");
-                if (r > 0)
-                {
-                    // The first run of each loads the code; the figures are the runs after it.
-                    times.Add(clock.Elapsed.TotalMilliseconds);
-                    allocated = Math.Max(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
-                }
-            }
-
-            times.Sort();
-            table.Add((what + ", merged alone", Invariant($"p50 {Percentile(times, 0.5):0.0} ms, p95 {Percentile(times, 0.95):0.0} ms, {allocated / 1048576.0:0.0} MB allocated per report ({times.Count} runs)")));
-
+            var scope = new ReportScope(from, to, [], DateTimeOffset.UtcNow);
+            table.Add((what + ", merged alone", await TimedAsync(repeats, () => Task.FromResult(EvidenceReport.FromCell(cells.Merge(practices, from, to), scope, costs, measures)))));
             // The same report as the hub serves it: protected against the reports inside it (the disclosure lattice).
-            times.Clear();
-            allocated = 0;
-            for (var r = 0; r < (repeats / 4) + 2; r++)
-            {
-                var bytes = GC.GetAllocatedBytesForCurrentThread();
-                clock.Restart();
-                var report = await EvidenceReport.ForAsync(practices, (p, f, t, v) => Task.FromResult(cells.Merge(p, f, t, v)), CellKey.Everyone, from, to,
-                    new ReportScope(from, to, [], DateTimeOffset.UtcNow), costs, measures);
-                _ = EvidenceMeasureReport.From(report, ReportQuery.Everything, "bench", "bench");
-                if (r > 0)
-                {
-                    times.Add(clock.Elapsed.TotalMilliseconds);
-                    allocated = Math.Max(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
-                }
-            }
-
-            times.Sort();
-            table.Add((what + ", protected as served", Invariant($"p50 {Percentile(times, 0.5):0.0} ms, p95 {Percentile(times, 0.95):0.0} ms, {allocated / 1048576.0:0.0} MB allocated per report ({times.Count} runs)")));
+            table.Add((what + ", protected as served", await TimedAsync((repeats / 4) + 1, () =>
+                EvidenceReport.ForAsync(practices, (p, f, t, v) => Task.FromResult(cells.Merge(p, f, t, v)), CellKey.Everyone, from, to, scope, costs, measures))));
         }
 
         process.Refresh();
@@ -128,6 +94,28 @@ public static class EvidenceNationalRun
         }
 
         return 0;
+    }
+
+    /// <summary>A report made and mapped to its MeasureReport this many times after a first run that loads the code:
+    /// p50, p95 and the most one run allocated.</summary>
+    private static async Task<string> TimedAsync(int repeats, Func<Task<EvidenceReport>> report)
+    {
+        var times = new List<double>();
+        long allocated = 0;
+        for (var r = 0; r <= repeats; r++)
+        {
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var clock = Stopwatch.StartNew();
+            _ = EvidenceMeasureReport.From(await report(), ReportQuery.Everything, "bench", "bench");
+            if (r > 0)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+                allocated = Math.Max(allocated, GC.GetAllocatedBytesForCurrentThread() - bytes);
+            }
+        }
+
+        times.Sort();
+        return Invariant($"p50 {Percentile(times, 0.5):0.0} ms, p95 {Percentile(times, 0.95):0.0} ms, {allocated / 1048576.0:0.0} MB allocated per report ({times.Count} runs)");
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

@@ -118,10 +118,52 @@ public sealed partial class EvidenceUpdate(
             }
         }
 
+        // The day in batches of a bounded number of referrals, each journalled and applied whole before the next is
+        // read: memory follows the batch, not the day. Only the last batch moves the watermark, so a run that stops
+        // between batches is read again from the old one by the next (a referral already counted changes nothing).
+        var unplaced = 0;
+        var (referralsFound, cellsWritten) = (0, 0);
+        var batches = changed.Chunk(Math.Max(1, options.Value.UpdateBatchReferrals)).ToList();
+        if (batches.Count == 0)
+        {
+            // Nothing noted: one empty batch still moves the watermark and the state.
+            batches.Add([]);
+        }
+
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var last = b == batches.Count - 1;
+            var (found, batch) = await CountBatchAsync(state, batches[b], last ? watermark : state.Watermark, noted, onward, phases, () => Interlocked.Increment(ref unplaced), cancellationToken);
+            if (batch.Rows.Count > 0)
+            {
+                await cells.SaveBatchAsync(batch, cancellationToken);
+                state = await cells.SaveStateAsync(state with { PendingBatch = batch.Id }, cancellationToken: cancellationToken);
+            }
+
+            phases.Done("journal batch");
+            state = await FinishAsync(state, batch, cancellationToken, phases);
+            (referralsFound, cellsWritten) = (referralsFound + found, cellsWritten + batch.Cells.Count);
+        }
+
+        await responsiveness.CountAsync(cancellationToken);
+        phases.Done("provider responsiveness");
+        // Notes read long ago are tidied a day at a time (a month is kept, to look back on what a run read).
+        var forgotten = state.Watermark!.Value - options.Value.UpdateOverlap - KeptChanges;
+        await changes.ForgetAsync(forgotten - TimeSpan.FromDays(1), forgotten, cancellationToken);
+        phases.Done("tidy old notes");
+        LastRun = new EvidenceRun(false, changed.Count, referralsFound, cellsWritten, unplaced, clock.Elapsed) { Phases = phases.Summary(), Batches = batches.Count };
+        LogUpdated(logger, changed.Count, referralsFound, cellsWritten, unplaced, clock.ElapsedMilliseconds);
+        return state;
+    }
+
+    /// <summary>Reads one batch of the referrals noted (their stored rows and sources) and counts what changed in their
+    /// cells: the batch to journal, and how many rows changed.</summary>
+    private async Task<(int Found, EvidenceBatch Batch)> CountBatchAsync(EvidenceState state, KeyValuePair<string, string?>[] referrals, DateTimeOffset? watermark,
+        Dictionary<string, List<AuditEntry>> noted, OnwardLinks onward, Phases phases, Action unplaced, CancellationToken cancellationToken)
+    {
         var found = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var copied = new ConcurrentBag<RowChange>();
-        var unplaced = 0;
-        await Parallel.ForEachAsync(changed, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (referral, ct) =>
+        await Parallel.ForEachAsync(referrals, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (referral, ct) =>
         {
             // Its stored contribution and its practice in one read; its sources read together.
             var storedRead = phases.Time("stored rows", rows.StoredAsync(referral.Key, ct));
@@ -133,7 +175,7 @@ public sealed partial class EvidenceUpdate(
                 // Noted, never counted, and no practice known: not a referral's change (an admin event shares the
                 // audit trail), or a referral whose record is not saved yet; saving it notes it again, with its practice.
                 await episodeRead;
-                Interlocked.Increment(ref unplaced);
+                unplaced();
                 return;
             }
 
@@ -196,23 +238,7 @@ public sealed partial class EvidenceUpdate(
                 .GroupBy(v => v.View, StringComparer.Ordinal).Select(g => new ViewPractices(g.Key, g.Select(v => v.PracticeOds).Distinct(StringComparer.Ordinal).ToList())).ToList(),
             found.Sum(c => (c.Old is null ? 0 : -1) + (c.Change.Row is null ? 0 : 1)));
         phases.Done("count deltas");
-        if (batch.Rows.Count > 0)
-        {
-            await cells.SaveBatchAsync(batch, cancellationToken);
-            state = await cells.SaveStateAsync(state with { PendingBatch = batch.Id }, cancellationToken: cancellationToken);
-        }
-
-        phases.Done("journal batch");
-        state = await FinishAsync(state, batch, cancellationToken, phases);
-        await responsiveness.CountAsync(cancellationToken);
-        phases.Done("provider responsiveness");
-        // Notes read long ago are tidied a day at a time (a month is kept, to look back on what a run read).
-        var forgotten = state.Watermark!.Value - options.Value.UpdateOverlap - KeptChanges;
-        await changes.ForgetAsync(forgotten - TimeSpan.FromDays(1), forgotten, cancellationToken);
-        phases.Done("tidy old notes");
-        LastRun = new EvidenceRun(false, changed.Count, found.Count, batch.Cells.Count, unplaced, clock.Elapsed) { Phases = phases.Summary() };
-        LogUpdated(logger, changed.Count, found.Count, batch.Cells.Count, unplaced, clock.ElapsedMilliseconds);
-        return state;
+        return (found.Count, batch);
     }
 
     /// <summary>Applies a batch (cells, then rows, then the state that says it is done) and tidies it away.</summary>
@@ -361,20 +387,33 @@ public sealed record EvidenceRun(bool Rebuild, int Touched, int Changed, int Cel
 {
     /// <summary>Where an update's time went: each step's wall time, and the summed time of each kind of read.</summary>
     public string Phases { get; init; } = string.Empty;
+
+    /// <summary>The batches an update cut its referrals into (<see cref="ReportingOptions.UpdateBatchReferrals"/>).</summary>
+    public int Batches { get; init; } = 1;
 }
 
 /// <summary>Wall time per step of an update, and the summed duration of each kind of concurrent read.</summary>
 internal sealed class Phases
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly List<string> _steps = [];
+    private readonly List<(string Step, TimeSpan Took)> _steps = [];
     private readonly ConcurrentDictionary<string, long> _reads = new(StringComparer.Ordinal);
     private TimeSpan _last;
 
+    /// <summary>A step done: its time is added to the same step's in earlier batches.</summary>
     public void Done(string step)
     {
         var now = _clock.Elapsed;
-        _steps.Add(System.FormattableString.Invariant($"{step} {(now - _last).TotalMilliseconds:N0} ms"));
+        var at = _steps.FindIndex(s => s.Step == step);
+        if (at < 0)
+        {
+            _steps.Add((step, now - _last));
+        }
+        else
+        {
+            _steps[at] = (step, _steps[at].Took + (now - _last));
+        }
+
         _last = now;
     }
 
@@ -386,7 +425,7 @@ internal sealed class Phases
         return result;
     }
 
-    public string Summary() => string.Join("; ", _steps) + " | summed read time: "
+    public string Summary() => string.Join("; ", _steps.Select(s => System.FormattableString.Invariant($"{s.Step} {s.Took.TotalMilliseconds:N0} ms"))) + " | summed read time: "
         + string.Join(", ", _reads.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => System.FormattableString.Invariant($"{r.Key} {Stopwatch.GetElapsedTime(0, r.Value).TotalSeconds:N1} s")));
 }
 

@@ -28,5 +28,9 @@ public sealed class ReportingOptions
     /// changes nothing; a longer overlap only reads more.</summary>
     public TimeSpan UpdateOverlap { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How many referrals an evidence update reads and counts in one batch (default 5,000): each batch is
+    /// journalled and applied before the next is read, so an update's memory follows this, not the day's changes.</summary>
+    public int UpdateBatchReferrals { get; set; } = 5_000;
+
     public bool CostsConfigured => GpAppointmentCost > 0 && AeAttendanceCost > 0 && ProgrammeCostPerReferral > 0;
 }

@@ -176,7 +176,7 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal((2, 1), (cell.Referred, cell.Accepted));
     }
 
-    private static async System.Threading.Tasks.Task AssertFiguresAsync(IReadOnlyList<EvidenceRow> rows, EvidenceCellStore store, MeasureCatalogue measures)
+    internal static async System.Threading.Tasks.Task AssertFiguresAsync(IReadOnlyList<EvidenceRow> rows, EvidenceCellStore store, MeasureCatalogue measures)
     {
         var practices = rows.Select(r => r.PracticeOds).Distinct().ToList();
         EvidenceCellsTests.AssertSame(EvidenceReport.Build(rows, Scope, Costs, measures),
