@@ -30,6 +30,10 @@ public sealed record CellDelta(string Practice, DateOnly Month, string View, Evi
 public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRow? Row, bool FirstSeen)
 {
     public IReadOnlyList<Hub.Referrals.AuditEntry>? Events { get; init; }
+
+    /// <summary>The row is the one already stored (only the entries it was counted from grew): its index entry is
+    /// written again, its practice's copy is left as it is.</summary>
+    public bool SameRow { get; init; }
 }
 
 /// <summary>A view's practices that have cells (a report asking for all of them reads the running totals).</summary>

@@ -62,7 +62,7 @@ public sealed class EvidenceRowStore(HubTables tables)
     public async Task SaveAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var actions = changes.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
+        var actions = changes.Where(c => !c.SameRow).Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
             .Concat(changes.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events)));
         await SubmitAsync(table, actions, cancellationToken);
     }

@@ -210,7 +210,7 @@ public sealed partial class EvidenceUpdate(
             else if (stored.Events is null || stored.Events.Count != events.Count)
             {
                 // The same figures from more entries (or no copy kept yet): keep the entries, change no cell.
-                copied.Add(change);
+                copied.Add(change with { SameRow = true });
             }
         });
 
