@@ -118,7 +118,7 @@ public static class EvidenceNationalRun
         return Invariant($"p50 {Percentile(times, 0.5):0.0} ms, p95 {Percentile(times, 0.95):0.0} ms, {allocated / 1048576.0:0.0} MB allocated per report ({times.Count} runs)");
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    internal static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     /// <summary>Referrals as the evidence sees them, made one at a time from the referral's number: the same number
     /// gives the same referral, so a day's "moved on" rows are the rows counted before.</summary>

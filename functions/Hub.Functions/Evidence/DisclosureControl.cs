@@ -148,8 +148,7 @@ public static class SecondarySuppression
     /// figure may be alone in (the report's own), <paramref name="audited"/> every group the attacker's check uses.</summary>
     public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> lonely, IReadOnlyList<AdditiveGroup> audited, Func<string, bool> mayHide, DisclosureRule rule)
     {
-        var numbered = new AuditFigures();
-        var present = figures.Select(f => numbered.Set(f.Key, f.Value)).ToList();
+        var (numbered, present) = Numbered(figures);
         var hide = Hide(numbered, present, [.. lonely.Select(numbered.Sum)], [.. audited.Select(numbered.Sum)], id => mayHide(numbered.KeyOf(id)), rule);
         return hide.Select(numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
     }
@@ -327,10 +326,16 @@ public static class SecondarySuppression
     /// one value, in key order.</summary>
     public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
     {
-        var numbered = new AuditFigures();
-        var present = figures.Select(f => numbered.Set(f.Key, f.Value)).ToList();
+        var (numbered, present) = Numbered(figures);
         var audit = new Audit(numbered, present, [], [.. sums.Select(numbered.Sum)], holdingOnly: false);
         return audit.Pinned(i => hidden(numbered.KeyOf(audit.Ids[i])), rule).Select(i => numbered.KeyOf(audit.Ids[i])).ToList();
+    }
+
+    /// <summary>One report's named figures, numbered: the numbering, and every figure's number (all present).</summary>
+    private static (AuditFigures Numbered, List<int> Present) Numbered(IReadOnlyDictionary<string, Figure> figures)
+    {
+        var numbered = new AuditFigures();
+        return (numbered, [.. figures.Select(f => numbered.Set(f.Key, f.Value))]);
     }
 
     /// <summary>One audit's figures and sums, numbered from 0 in the audit (flat arrays: an audit of a report with every

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -84,27 +85,30 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
     }
 
     /// <summary>Reports already protected, for the state they were made at: a report's figures change only when the cells
-    /// do (an update or a rebuild moves the state), and its disclosure audit is what costs (every report inside it is
-    /// audited too). The page, its charts and the MeasureReport of one question, and every reader of the same scheme's
-    /// period, get the same figures from one audit. Emptied when the state moves; bounded.</summary>
-    private readonly ConcurrentDictionary<string, Lazy<Task<EvidenceReport>>> _protected = new(StringComparer.Ordinal);
-    private long _protectedAt = -1;
+    /// do (an update or a rebuild writes the state again), and its disclosure audit is what costs (every report inside it
+    /// is audited too). The page, its charts and the MeasureReport of one question, and every reader of the same scheme's
+    /// period, get the same figures from one audit. Kept under the stored state's ETag, as the cell store keeps the cells
+    /// it read; a new state starts an empty set; bounded.</summary>
+    private KeptReports _kept = new(default, new(StringComparer.Ordinal));
     private const int ProtectedKept = 256;
+
+    private sealed record KeptReports(ETag State, ConcurrentDictionary<string, Lazy<Task<EvidenceReport>>> Reports);
 
     private async Task<EvidenceReport> ProtectedAsync(EvidenceState state, IReadOnlyCollection<string> practices, string view, DateTimeOffset? from, DateTimeOffset? to,
         ReportScope scope, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _protectedAt, state.Version) != state.Version || _protected.Count > ProtectedKept)
+        var kept = _kept;
+        if (kept.State != state.ETag || kept.Reports.Count > ProtectedKept)
         {
-            _protected.Clear();
+            _kept = kept = new KeptReports(state.ETag, new(StringComparer.Ordinal));
         }
 
         // The question, hashed: a hub-wide key's practice list is long.
-        var question = string.Join('\n', state.Version.ToString(CultureInfo.InvariantCulture), state.UpdatedAt.ToString("O", CultureInfo.InvariantCulture), view, from?.ToString("O", CultureInfo.InvariantCulture), to?.ToString("O", CultureInfo.InvariantCulture),
+        var question = string.Join('\n', view, from?.ToString("O", CultureInfo.InvariantCulture), to?.ToString("O", CultureInfo.InvariantCulture),
             string.Join(',', practices.Order(StringComparer.Ordinal)));
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(question)));
         // One audit for readers asking together; not tied to the first reader's request, so its leaving cancels no one's.
-        var made = _protected.GetOrAdd(key, _ => new Lazy<Task<EvidenceReport>>(() => EvidenceReport.ForAsync(practices,
+        var made = kept.Reports.GetOrAdd(key, _ => new Lazy<Task<EvidenceReport>>(() => EvidenceReport.ForAsync(practices,
             (p, f, t, v) => cells.MergeAsync(p, f, t, v, CancellationToken.None), view, from, to, scope, options.Value, instruments.Measures)));
         try
         {
@@ -112,7 +116,7 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
         }
         catch (Exception) when (made.Value.IsFaulted || made.Value.IsCanceled)
         {
-            _protected.TryRemove(new KeyValuePair<string, Lazy<Task<EvidenceReport>>>(key, made));
+            kept.Reports.TryRemove(new KeyValuePair<string, Lazy<Task<EvidenceReport>>>(key, made));
             throw;
         }
     }
