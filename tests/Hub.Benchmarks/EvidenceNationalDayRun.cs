@@ -35,7 +35,10 @@ public static class EvidenceNationalDayRun
     private const int Years = 5;
     private const int PerYear = 1_300_000;
 
-    public static async Task<int> RunAsync(int dayReferrals, int movedOn)
+    /// <param name="heapLimitMb">When set, the day's update runs in a process of its own whose managed heap is limited
+    /// to this (<c>DOTNET_GCHeapHardLimit</c>), over this run's tables: what the update needs, apart from the harness's
+    /// generator and in-memory truth. It completes or fails with an out-of-memory error.</param>
+    public static async Task<int> RunAsync(int dayReferrals, int movedOn, int? heapLimitMb = null)
     {
         var hub = new NationalHub();
         await hub.InitializeAsync();
@@ -112,17 +115,28 @@ public static class EvidenceNationalDayRun
             var expectedChanged = dayReferrals + touched.Count(r => !EvidenceRowStore.Same(
                 ReferralJourney.From(r.ReferralId, r.PracticeOds, r.Events, r.Responses),
                 ReferralJourney.From(r.ReferralId, r.PracticeOds, [.. r.Events, late[r.ReferralId]], r.Responses)));
-            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var heap = await HeapPeak.StartAsync();
-            clock.Restart();
-            await update.UpdateAsync();
-            var took = clock.Elapsed.TotalMilliseconds;
-            var peak = await heap.StopAsync();
-            var run = update.LastRun!;
-            Row((Invariant($"DAILY UPDATE: {run.Touched:N0} referrals read, {run.Changed:N0} changed (expected {expectedChanged:N0}), {run.Cells:N0} cells written"),
-                Invariant($"{Ms(took)}, {Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, managed heap at most {Mb(peak)} above the harness's")));
-            Row(("  where the update's time went", run.Phases));
-            ok &= run.Changed == expectedChanged;
+            if (heapLimitMb is { } limit)
+            {
+                var child = await UpdateInProcessOfItsOwnAsync(hub.Run, limit);
+                ok &= child is not null && child.Changed == expectedChanged;
+                Row((Invariant($"DAILY UPDATE in a process of its own, managed heap limited to {limit:N0} MB"), child is null ? "DID NOT COMPLETE (see its output above)"
+                    : Invariant($"{child.Touched:N0} referrals read, {child.Changed:N0} changed (expected {expectedChanged:N0}), {child.Cells:N0} cells written: {Ms(child.Milliseconds)}, {Mb(child.Allocated)} allocated, managed heap at most {Mb(child.HeapPeak)} above the started hub's, {Mb(child.HeapAfterLastFullCollection)} after its last full collection, gen 0/1/2 collections {child.Collections}, peak working set {Mb(child.PeakWorkingSet)}")));
+                Row(("  where the update's time went", child?.Phases ?? "-"));
+            }
+            else
+            {
+                var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                var heap = await HeapPeak.StartAsync();
+                clock.Restart();
+                await update.UpdateAsync();
+                var took = clock.Elapsed.TotalMilliseconds;
+                var peak = await heap.StopAsync();
+                var run = update.LastRun!;
+                Row((Invariant($"DAILY UPDATE: {run.Touched:N0} referrals read, {run.Changed:N0} changed (expected {expectedChanged:N0}), {run.Cells:N0} cells written"),
+                    Invariant($"{Ms(took)}, {Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, managed heap at most {Mb(peak)} above the harness's")));
+                Row(("  where the update's time went", run.Phases));
+                ok &= run.Changed == expectedChanged;
+            }
 
             // (d) The truth, counted in memory, against the stored cells.
             var truth = history;
@@ -206,6 +220,77 @@ public static class EvidenceNationalDayRun
         }
     }
 
+    /// <summary>The day's update in a child process (this program, <c>evidence-national-day-update</c>) over the run's
+    /// tables, its managed heap limited; null when it did not complete.</summary>
+    private static async Task<UpdateMeasured?> UpdateInProcessOfItsOwnAsync(string run, int heapLimitMb)
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(EvidenceNationalDayRun).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("evidence-national-day-update");
+        start.ArgumentList.Add(run);
+        start.Environment["DOTNET_GCHeapHardLimit"] = Invariant($"0x{heapLimitMb * 1024L * 1024:X}");
+        start.Environment[Azurite.ExternalConnectionSetting] = (await Azurite.SharedAsync()).ConnectionString;
+        using var child = Process.Start(start)!;
+        var errors = child.StandardError.ReadToEndAsync();
+        UpdateMeasured? measured = null;
+        while (await child.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(ChildResult, StringComparison.Ordinal))
+            {
+                measured = System.Text.Json.JsonSerializer.Deserialize<UpdateMeasured>(line[ChildResult.Length..]);
+            }
+            else
+            {
+                Console.WriteLine("  update process: " + line);
+            }
+        }
+
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0 && (await errors).Split('\n').FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) is { } failure)
+        {
+            Console.WriteLine("  update process failed: " + failure);
+        }
+
+        return child.ExitCode == 0 ? measured : null;
+    }
+
+    private const string ChildResult = "UPDATE-MEASURED ";
+
+    /// <summary>The child's side: the update over another process's tables, measured, its figures on one line.</summary>
+    public static async Task<int> UpdateAsync(string run)
+    {
+        var hub = new NationalHub(run);
+        await hub.InitializeAsync();
+        try
+        {
+            var update = hub.Get<EvidenceUpdate>();
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var heap = await HeapPeak.StartAsync();
+            var clock = Stopwatch.StartNew();
+            await update.UpdateAsync();
+            var took = clock.Elapsed.TotalMilliseconds;
+            var peak = await heap.StopAsync();
+            var run1 = update.LastRun!;
+            var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+            var measured = new UpdateMeasured(run1.Touched, run1.Changed, run1.Cells, took, run1.Phases, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore, peak,
+                full.Index == 0 ? 0 : full.HeapSizeBytes, Invariant($"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"), Process.GetCurrentProcess().PeakWorkingSet64);
+            Console.WriteLine(ChildResult + System.Text.Json.JsonSerializer.Serialize(measured));
+            return 0;
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+        }
+    }
+
+    private sealed record UpdateMeasured(int Touched, int Changed, int Cells, double Milliseconds, string Phases, long Allocated, long HeapPeak, long HeapAfterLastFullCollection,
+        string Collections, long PeakWorkingSet);
+
     /// <summary>As the audit trail's append does, after each entry: its note, with the entry, in the changes index.</summary>
     private static Task NoteEntriesAsync(ReferralChanges changes, EvidencePopulation population) =>
         changes.NoteAsync(population.Referrals.SelectMany(r => r.Events.Select((e, i) => new ReferralNote(r.ReferralId, r.PracticeOds, e, Invariant($"{e.At.UtcTicks:D19}-{i:D3}")))).ToList());
@@ -262,6 +347,15 @@ public static class EvidenceNationalDayRun
 
     private sealed class NationalHub : TestHub
     {
+        public NationalHub()
+        {
+        }
+
+        public NationalHub(string run)
+            : base(run)
+        {
+        }
+
         protected override void Setup(HubSetup hub) =>
             hub.Set("Reporting:GpAppointmentCost", "40")
                 .Set("Reporting:AeAttendanceCost", "200")

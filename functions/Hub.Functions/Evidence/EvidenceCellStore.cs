@@ -31,9 +31,16 @@ public sealed record RowChange(string ReferralId, string PracticeOds, EvidenceRo
 {
     public IReadOnlyList<Hub.Referrals.AuditEntry>? Events { get; init; }
 
+    /// <summary>The answers' scores and episode facts it was counted from, kept beside the row.</summary>
+    public JourneySources? Sources { get; init; }
+
     /// <summary>The row is the one already stored (only the entries it was counted from grew): its index entry is
     /// written again, its practice's copy is left as it is.</summary>
     public bool SameRow { get; init; }
+
+    /// <summary>Its index entry already holds this row (it was read from there, with its entries' copy): only the copies
+    /// need writing.</summary>
+    public bool IndexHoldsRow { get; init; }
 }
 
 /// <summary>A view's practices that have cells (a report asking for all of them reads the running totals).</summary>
@@ -185,7 +192,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                 {
                     foreach (var group in Transactions(actions))
                     {
-                        await table.SubmitTransactionAsync(group, ct);
+                        await table.SubmitAsync(group, ct);
                     }
 
                     break;
@@ -260,7 +267,7 @@ public sealed class EvidenceCellStore(HubTables tables)
         {
             foreach (var chunk in actions.Chunk(100))
             {
-                await table.SubmitTransactionAsync(chunk, ct);
+                await table.SubmitAsync(chunk, ct);
             }
         });
 

@@ -43,7 +43,8 @@ public sealed class EvidenceRowStore(HubTables tables)
             var events = entry.GetString("Events") is { } json
                 ? JsonSerializer.Deserialize(json, EvidenceJson.Default.ListString)!.Select(e => ReferralChanges.Unspell(referralId, e)).ToList()
                 : null;
-            return new StoredRow(practice, RowOf(entry), events);
+            var sources = entry.GetString("Sources") is { } kept ? JsonSerializer.Deserialize(kept, EvidenceJson.Default.JourneySources) : null;
+            return new StoredRow(practice, RowOf(entry), events) { Sources = sources };
         }
 
         var (known, row) = await GetAsync(practice, referralId, cancellationToken);
@@ -62,8 +63,8 @@ public sealed class EvidenceRowStore(HubTables tables)
     public async Task SaveAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var actions = changes.Where(c => !c.SameRow).Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row))
-            .Concat(changes.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events)));
+        var actions = changes.Where(c => !c.SameRow).Select(c => Replace(EntityOf(c.PracticeOds, c.ReferralId, c.Row)))
+            .Concat(changes.Select(c => c is { SameRow: true, IndexHoldsRow: true } ? CopiesOf(IndexOf(c)) : Replace(IndexOf(c))));
         await SubmitAsync(table, actions, cancellationToken);
     }
 
@@ -72,9 +73,9 @@ public sealed class EvidenceRowStore(HubTables tables)
     {
         var table = await tables.GetAsync(Table);
         var keep = new HashSet<(string, string)>();
-        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(c => IndexOf(c.ReferralId, c.PracticeOds, c.Row, c.Events))).ToList();
+        var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(IndexOf)).ToList();
         keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
-        await SubmitAsync(table, entities, cancellationToken);
+        await SubmitAsync(table, entities.Select(Replace), cancellationToken);
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             if (!keep.Contains((entity.PartitionKey, entity.RowKey)))
@@ -101,33 +102,45 @@ public sealed class EvidenceRowStore(HubTables tables)
         }
     }
 
-    private static async Task SubmitAsync(TableClient table, IEnumerable<TableEntity> entities, CancellationToken cancellationToken)
+    private static async Task SubmitAsync(TableClient table, IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
-        var byPartition = entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal).ToList();
+        var byPartition = actions.GroupBy(a => a.Entity.PartitionKey, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (partition, ct) =>
         {
             foreach (var chunk in partition.Chunk(100))
             {
-                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct);
+                await table.SubmitAsync(chunk, ct);
             }
         });
     }
 
+    private static TableTransactionAction Replace(TableEntity entity) => new(TableTransactionActionType.UpsertReplace, entity);
+
+    /// <summary>An index entry whose row is unchanged: only its copies of the entries and sources are sent (merged), the
+    /// row it already holds stays. Replaced whole when a copy is left out as too long, so no stale copy outlives it.</summary>
+    private static TableTransactionAction CopiesOf(TableEntity index) =>
+        index["Events"] is null || index["Sources"] is null
+            ? Replace(index)
+            : new(TableTransactionActionType.UpsertMerge, new TableEntity(index.PartitionKey, index.RowKey) { ["Events"] = index["Events"], ["Sources"] = index["Sources"] });
+
     private static string IndexPartition(string referralId) => $"@{referralId[Math.Max(0, referralId.Length - 2)..]}";
 
     /// <summary>The index entry: the practice, a copy of the row (<c>Counted</c> says the copy is there, even when the
-    /// row is null) and of the audit entries it was counted from (ids and codes; left out when too long for one
-    /// property: the update then reads the audit partition), so an update reads a referral's stored contribution in one
-    /// read and its new entries from the changes index.</summary>
-    private static TableEntity IndexOf(string referralId, string practiceOds, EvidenceRow? row, IReadOnlyList<AuditEntry>? events)
+    /// row is null), of the audit entries it was counted from (ids and codes; left out when too long for one
+    /// property: the update then reads the audit partition) and of its other sources (scores and episode facts, no
+    /// free text; left out likewise), so an update reads a referral's stored contribution in one read, its new entries
+    /// from the changes index, and its answers and episode only when a note says they were written.</summary>
+    private static TableEntity IndexOf(RowChange change)
     {
-        var copy = events is null ? null : JsonSerializer.Serialize(events.Select(ReferralChanges.Spell).ToList(), EvidenceJson.Default.ListString);
-        return new(IndexPartition(referralId), referralId)
+        var copy = change.Events is not { } events ? null : JsonSerializer.Serialize(events.Select(ReferralChanges.Spell).ToList(), EvidenceJson.Default.ListString);
+        var sources = change.Sources is null ? null : JsonSerializer.Serialize(change.Sources, EvidenceJson.Default.JourneySources);
+        return new(IndexPartition(change.ReferralId), change.ReferralId)
         {
-            ["Practice"] = practiceOds,
+            ["Practice"] = change.PracticeOds,
             ["Counted"] = true,
-            ["Row"] = row is null ? null : JsonSerializer.Serialize(row, EvidenceJson.Default.EvidenceRow),
+            ["Row"] = change.Row is null ? null : JsonSerializer.Serialize(change.Row, EvidenceJson.Default.EvidenceRow),
             ["Events"] = copy is { Length: < 30_000 } ? copy : null,
+            ["Sources"] = sources is { Length: < 30_000 } ? sources : null,
         };
     }
 
@@ -140,6 +153,11 @@ public sealed class EvidenceRowStore(HubTables tables)
     private static EvidenceRow? RowOf(TableEntity entity) =>
         entity.GetString("Row") is { } json ? JsonSerializer.Deserialize(json, EvidenceJson.Default.EvidenceRow) : null;
 
+    /// <summary>Two copies of a referral's sources are the same (their stored forms are equal).</summary>
+    public static bool Same(JourneySources? a, JourneySources? b) =>
+        (a is null && b is null) || (a is not null && b is not null
+            && JsonSerializer.Serialize(a, EvidenceJson.Default.JourneySources) == JsonSerializer.Serialize(b, EvidenceJson.Default.JourneySources));
+
     /// <summary>Two rows count the same in every cell (their stored forms are equal).</summary>
     public static bool Same(EvidenceRow? a, EvidenceRow? b) =>
         (a is null && b is null) || (a is not null && b is not null
@@ -148,4 +166,8 @@ public sealed class EvidenceRowStore(HubTables tables)
 
 /// <summary>A referral's contribution as last counted: its practice, its row (null: seen, no row yet) and the audit
 /// entries it was counted from (null: not kept, read the audit partition).</summary>
-public sealed record StoredRow(string PracticeOds, EvidenceRow? Row, IReadOnlyList<AuditEntry>? Events);
+public sealed record StoredRow(string PracticeOds, EvidenceRow? Row, IReadOnlyList<AuditEntry>? Events)
+{
+    /// <summary>The answers' scores and episode facts it was counted from (null: not kept, read them).</summary>
+    public JourneySources? Sources { get; init; }
+}

@@ -99,11 +99,13 @@ public sealed partial class EvidenceUpdate(
         // The next watermark is taken before reading: a change noted while this run reads is read again next time.
         var watermark = ReferralChanges.Now();
         var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var noted = new Dictionary<string, List<AuditEntry>>(StringComparer.Ordinal);
+        var noted = new Dictionary<string, Noted>(StringComparer.Ordinal);
         await foreach (var change in changes.SinceAsync(state.Watermark!.Value - options.Value.UpdateOverlap, cancellationToken))
         {
             changed[change.ReferralId] = change.PracticeOds ?? changed.GetValueOrDefault(change.ReferralId);
-            (noted.TryGetValue(change.ReferralId, out var list) ? list : noted[change.ReferralId] = []).AddRange(change.Events.Where(Counts));
+            var note = noted.TryGetValue(change.ReferralId, out var seen) ? seen : noted[change.ReferralId] = new Noted([], []);
+            note.Entries.AddRange(change.Events.Where(Counts));
+            note.Sources.UnionWith(change.Sources);
         }
 
         phases.Done("changes index");
@@ -159,38 +161,42 @@ public sealed partial class EvidenceUpdate(
     /// <summary>Reads one batch of the referrals noted (their stored rows and sources) and counts what changed in their
     /// cells: the batch to journal, and how many rows changed.</summary>
     private async Task<(int Found, EvidenceBatch Batch)> CountBatchAsync(EvidenceState state, KeyValuePair<string, string?>[] referrals, DateTimeOffset? watermark,
-        Dictionary<string, List<AuditEntry>> noted, OnwardLinks onward, Phases phases, Action unplaced, CancellationToken cancellationToken)
+        Dictionary<string, Noted> noted, OnwardLinks onward, Phases phases, Action unplaced, CancellationToken cancellationToken)
     {
         var found = new ConcurrentBag<(RowChange Change, EvidenceRow? Old)>();
         var copied = new ConcurrentBag<RowChange>();
         await Parallel.ForEachAsync(referrals, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (referral, ct) =>
         {
-            // Its stored contribution and its practice in one read; its sources read together.
-            var storedRead = phases.Time("stored rows", rows.StoredAsync(referral.Key, ct));
-            var episodeRead = phases.Time("episodes", EpisodeOfAsync(referral.Key, ct));
-            var stored = await storedRead;
+            // Its stored contribution, its practice and the sources it was counted from, in one read.
+            var stored = await phases.Time("stored rows", rows.StoredAsync(referral.Key, ct));
             var practice = referral.Value ?? stored?.PracticeOds;
             if (practice is null)
             {
                 // Noted, never counted, and no practice known: not a referral's change (an admin event shares the
                 // audit trail), or a referral whose record is not saved yet; saving it notes it again, with its practice.
-                await episodeRead;
                 unplaced();
                 return;
             }
+
+            // Its answers and episode are read again only when a note says they were written (each store notes before
+            // it writes, so a write this run missed is noted inside the next run's overlap) or no copy was kept.
+            var note = noted.GetValueOrDefault(referral.Key) ?? new Noted([], []);
+            var kept = stored?.Sources;
+            var episodeRead = kept is not null && !note.Sources.Contains(NotedSource.Episode)
+                ? Task.FromResult(kept.Episode)
+                : phases.Time("episodes", EpisodeOfAsync(referral.Key, ct));
+            var answersRead = kept is not null && !note.Sources.Contains(NotedSource.Answers) ? null : phases.Time("answers", AnswersAsync(practice, referral.Key, ct));
 
             // The entries it was counted from and the new ones noted since. A referral never counted whose notes hold its
             // referral-received entry (the first of every referral: intake appends it before anything else can happen to
             // it) has its whole trail in the notes read now. Its audit partition only otherwise (never counted, and
             // received before this run's notes; or counted before copies were kept).
-            var fresh = noted.GetValueOrDefault(referral.Key) ?? [];
+            var fresh = note.Entries;
             var eventsRead = stored?.Events is { } copy
                 ? Task.FromResult<IReadOnlyList<AuditEntry>>(copy.Union(fresh).OrderBy(e => e.At).ToList())
                 : stored is null && fresh.Any(e => e.Is(AuditEventName.ReferralReceived))
                 ? Task.FromResult<IReadOnlyList<AuditEntry>>(fresh.Distinct().OrderBy(e => e.At).ToList())
                 : phases.Time("audit partitions", audit.ReadAsync(referral.Key, ct));
-
-            var answersRead = phases.Time("answers", AnswersAsync(practice, referral.Key, ct));
             var connections = new List<EvidenceRow>();
             foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
             {
@@ -201,16 +207,18 @@ public sealed partial class EvidenceUpdate(
             }
 
             var events = (await eventsRead).Where(Counts).ToList();
-            var now = ReferralJourney.From(referral.Key, practice, events, await answersRead, onward.ParentIdOf(referral.Key), connections, await episodeRead);
-            var change = new RowChange(referral.Key, practice, now, stored is null) { Events = events };
+            var sources = answersRead is null ? kept! with { Episode = await episodeRead } : JourneySources.Of(await answersRead, await episodeRead);
+            var now = ReferralJourney.From(referral.Key, practice, events, sources, onward.ParentIdOf(referral.Key), connections);
+            var change = new RowChange(referral.Key, practice, now, stored is null) { Events = events, Sources = sources };
             if (stored is null || stored.PracticeOds != practice || !EvidenceRowStore.Same(stored.Row, now))
             {
                 found.Add((change, stored?.Row));
             }
-            else if (stored.Events is null || stored.Events.Count != events.Count)
+            else if (stored.Events is null || stored.Events.Count != events.Count || !EvidenceRowStore.Same(kept, sources))
             {
-                // The same figures from more entries (or no copy kept yet): keep the entries, change no cell.
-                copied.Add(change with { SameRow = true });
+                // The same figures from more entries or other sources (an episode before acceptance), or no copy kept
+                // yet: keep the copies, change no cell.
+                copied.Add(change with { SameRow = true, IndexHoldsRow = stored.Events is not null });
             }
         });
 
@@ -312,14 +320,18 @@ public sealed partial class EvidenceUpdate(
         {
             var connections = (onward.ChildrenOf.GetValueOrDefault(referralId) ?? [])
                 .Select(child => ReferralJourney.From(child, practice, events.GetValueOrDefault(child) ?? [], [], referralId)).OfType<EvidenceRow>().ToList();
-            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], responses.GetValueOrDefault(referralId) ?? [],
-                onward.ParentIdOf(referralId), connections, episodeRows.GetValueOrDefault(referralId));
+            var sources = JourneySources.Of(responses.GetValueOrDefault(referralId) ?? [], episodeRows.GetValueOrDefault(referralId));
+            var row = ReferralJourney.From(referralId, practice, events.GetValueOrDefault(referralId) ?? [], sources, onward.ParentIdOf(referralId), connections);
             if (row is not null)
             {
                 counted.Add(row);
             }
 
-            all.Add(new RowChange(referralId, practice, row, true) { Events = (events.GetValueOrDefault(referralId) ?? []).OrderBy(e => e.At).ToList() });
+            all.Add(new RowChange(referralId, practice, row, true)
+            {
+                Events = (events.GetValueOrDefault(referralId) ?? []).OrderBy(e => e.At).ToList(),
+                Sources = sources,
+            });
         }
 
         events.Clear();
@@ -366,6 +378,10 @@ public sealed partial class EvidenceUpdate(
 
         return links;
     }
+
+    /// <summary>What the changes index noted for one referral since the watermark: its new audit entries, and which of
+    /// its other sources were written.</summary>
+    private sealed record Noted(List<AuditEntry> Entries, HashSet<NotedSource> Sources);
 
     private sealed record OnwardLinks(Dictionary<string, (string ReferralId, string PracticeOds)> ParentOf, Dictionary<string, List<string>> ChildrenOf)
     {
@@ -433,6 +449,7 @@ internal sealed class Phases
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EvidenceRow))]
 [JsonSerializable(typeof(EpisodeFacts))]
+[JsonSerializable(typeof(JourneySources))]
 [JsonSerializable(typeof(EvidenceCell))]
 [JsonSerializable(typeof(EvidenceBatch))]
 [JsonSerializable(typeof(List<string>))]

@@ -24,8 +24,14 @@ public static class ReferralJourney
     /// <param name="connections">The rows of this referral's onward connections (each read with this referral as its parent).</param>
     /// <returns>Null when the events hold no <c>referral-received</c> (not a referral, or one whose intake never finished).</returns>
     public static EvidenceRow? From(string referralId, string practiceOds, IEnumerable<AuditEntry> events, IEnumerable<SurveyResponse> responses,
-        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null, EpisodeFacts? episode = null)
+        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null, EpisodeFacts? episode = null) =>
+        From(referralId, practiceOds, events, JourneySources.Of(responses, episode), parentReferralId, connections);
+
+    /// <param name="sources">What the journey reads besides the audit trail, as read now or as kept from the last count.</param>
+    public static EvidenceRow? From(string referralId, string practiceOds, IEnumerable<AuditEntry> events, JourneySources sources,
+        string? parentReferralId = null, IReadOnlyCollection<EvidenceRow>? connections = null)
     {
+        var episode = sources.Episode;
         DateTimeOffset? referredAt = null;
         var offers = new List<ProviderOffer>();
         var clicks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -135,8 +141,7 @@ public static class ReferralJourney
             _ => FollowUpResult.Waiting,
         };
 
-        var baseline = Scores(responses, SurveyKind.Baseline);
-        var followUp = Scores(responses, SurveyKind.FollowUp);
+        var (baseline, followUp) = (sources.Baseline, sources.FollowUp);
         connections ??= [];
         return new EvidenceRow(referralId, practiceOds, referredAt.Value, offers, chase, firstSession, followUpResult, surveySent, Attended(followUp), baseline, followUp,
             parentReferralId, connections.Count, connections.Count(c => c.Chase == ChaseResult.Accepted), accepted ? episode : null,
@@ -208,6 +213,22 @@ public static class ReferralJourney
         var i = offers.FindIndex(o => o.ProviderId == provider);
         offers[i] = offers[i] with { Answer = answer, AnsweredAt = at, DeclineReason = reason };
     }
+
+}
+
+/// <summary>What a referral's journey is read from besides its audit trail: the scores of its baseline and follow-up
+/// answers (empty when not answered) and its link worker's episode. Kept beside the referral's counted row, so an update
+/// whose notes say only that audit entries were appended reads neither again.</summary>
+public sealed record JourneySources(IReadOnlyDictionary<string, double> Baseline, IReadOnlyDictionary<string, double> FollowUp, EpisodeFacts? Episode)
+{
+    public static JourneySources Of(IEnumerable<SurveyResponse> responses, EpisodeFacts? episode)
+    {
+        var all = responses as IReadOnlyCollection<SurveyResponse> ?? responses.ToList();
+        return new(Scores(all, SurveyKind.Baseline), Scores(all, SurveyKind.FollowUp), episode);
+    }
+
+    /// <summary>These sources with the answers read again.</summary>
+    public JourneySources WithAnswers(IEnumerable<SurveyResponse> responses) => Of(responses, Episode);
 
     private static Dictionary<string, double> Scores(IEnumerable<SurveyResponse> responses, SurveyKind kind) =>
         responses.FirstOrDefault(r => r.Kind == kind)?.Measures.ToDictionary(m => m.Key, m => (double)m.Value, StringComparer.Ordinal)

@@ -133,7 +133,7 @@ public sealed class FollowUpStore(HubTables tables, DocumentStore documents)
         var name = $"{DocumentName(response.Kind)}-{Guid.NewGuid():N}";
         var chunks = await documents.WriteAsync(response.ReferralId, name, resourcesJson, cancellationToken);
         var table = await tables.GetAsync(SurveyResponses);
-        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, cancellationToken);
+        await new ReferralChanges(tables).NoteAsync(response.ReferralId, response.PracticeOds, NotedSource.Answers, cancellationToken);
         try
         {
             await table.AddEntityAsync(EntityOf(response with { DocumentChunks = chunks, DocumentName = name }), cancellationToken);

@@ -56,7 +56,7 @@ public sealed class EpisodeStore(HubTables tables)
         };
         try
         {
-            await new ReferralChanges(tables).NoteAsync(episode.ReferralId, cancellationToken: cancellationToken);
+            await new ReferralChanges(tables).NoteAsync(episode.ReferralId, source: NotedSource.Episode, cancellationToken: cancellationToken);
             if (episode.ETag == default)
             {
                 await table.AddEntityAsync(entity, cancellationToken);

@@ -5,12 +5,28 @@ using Hub.Platform.Storage;
 
 namespace Hub.Referrals;
 
-/// <summary>One referral noted as changed: its id, its practice when the writer knew it, when it was noted, and the
-/// audit entries appended for it in that hour (ids and codes, as the audit trail holds them).</summary>
-public sealed record ReferralChange(string ReferralId, string? PracticeOds, DateTimeOffset At, IReadOnlyList<AuditEntry> Events);
+/// <summary>One referral noted as changed: its id, its practice when the writer knew it, when it was noted, the
+/// audit entries appended for it in that hour (ids and codes, as the audit trail holds them), and which of its other
+/// sources were written in that hour since the time asked for.</summary>
+public sealed record ReferralChange(string ReferralId, string? PracticeOds, DateTimeOffset At, IReadOnlyList<AuditEntry> Events)
+{
+    public IReadOnlySet<NotedSource> Sources { get; init; } = new HashSet<NotedSource>();
+}
 
-/// <summary>A note to write: the referral, its practice when known, and the audit entry just appended (with its row key).</summary>
-public sealed record ReferralNote(string ReferralId, string? PracticeOds = null, AuditEntry? Entry = null, string? EntryKey = null);
+/// <summary>A note to write: the referral, its practice when known, the audit entry just appended (with its row key),
+/// and the source beside the audit trail about to be written, when it is one.</summary>
+public sealed record ReferralNote(string ReferralId, string? PracticeOds = null, AuditEntry? Entry = null, string? EntryKey = null, NotedSource? Source = null);
+
+/// <summary>What a referral's evidence is read from besides its audit trail. A note names the one it announces, so a
+/// reader that kept a copy of a source reads it again only when a note says it was written.</summary>
+public enum NotedSource
+{
+    /// <summary>A survey's answers (baseline or follow-up).</summary>
+    Answers,
+
+    /// <summary>A link worker's episode.</summary>
+    Episode,
+}
 
 /// <summary>Which referrals changed when: one small row per referral per hour it changed in (partition the hour
 /// <c>yyyyMMddHH</c>, row the referral id), written by the stores at the moment they append an audit event, save a
@@ -31,8 +47,8 @@ public sealed class ReferralChanges(HubTables tables)
     public static DateTimeOffset Now() => TimeProvider.System.GetUtcNow();
 
     /// <summary>Notes that the referral changed now (merging: a note without a practice keeps the one already there).</summary>
-    public Task NoteAsync(string referralId, string? practiceOds = null, CancellationToken cancellationToken = default) =>
-        NoteAsync([new ReferralNote(referralId, practiceOds)], cancellationToken);
+    public Task NoteAsync(string referralId, string? practiceOds = null, NotedSource? source = null, CancellationToken cancellationToken = default) =>
+        NoteAsync([new ReferralNote(referralId, practiceOds, Source: source)], cancellationToken);
 
     /// <summary>Notes many referrals at once (the audit trail's one entry; a bulk import): one merged row per referral
     /// in the current hour's partition, in entity-group transactions.</summary>
@@ -53,6 +69,13 @@ public sealed class ReferralChanges(HubTables tables)
                 if (note is { Entry: { } entry, EntryKey: { } key })
                 {
                     entity[EntryProperty(key)] = Spell(entry);
+                }
+
+                if (note.Source is { } source)
+                {
+                    // When, not whether: the hour's row is merged by later notes, so a reader compares this time with
+                    // its own watermark rather than take the row's latest time for every source it names.
+                    entity[SourceProperty(source)] = at;
                 }
             }
 
@@ -78,6 +101,8 @@ public sealed class ReferralChanges(HubTables tables)
         return new AuditEntry(referralId, parts[0], parts[1], new DateTimeOffset(long.Parse(parts[2], CultureInfo.InvariantCulture), TimeSpan.Zero), parts[3].Length == 0 ? null : parts[3]);
     }
 
+    private static string SourceProperty(NotedSource source) => $"Wrote{source}At";
+
     private static string EntryProperty(string entryKey) =>
         "E" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(entryKey)), 0, 12);
 
@@ -93,7 +118,8 @@ public sealed class ReferralChanges(HubTables tables)
             await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 var entries = row.Keys.Where(k => k.Length == 25 && k[0] == 'E').Select(k => Unspell(row.RowKey, row.GetString(k))).ToList();
-                yield return new ReferralChange(row.RowKey, row.GetString("PracticeOds"), row.GetDateTimeOffset("At") ?? hour, entries);
+                var sources = Enum.GetValues<NotedSource>().Where(s => row.GetDateTimeOffset(SourceProperty(s)) >= since).ToHashSet();
+                yield return new ReferralChange(row.RowKey, row.GetString("PracticeOds"), row.GetDateTimeOffset("At") ?? hour, entries) { Sources = sources };
             }
         }
     }

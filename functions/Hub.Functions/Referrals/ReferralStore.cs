@@ -125,7 +125,7 @@ public sealed class ReferralStore(HubTables tables, DocumentStore documents)
         var table = await tables.GetAsync(ReferralStore.Table);
         if (!noted)
         {
-            await new ReferralChanges(tables).NoteAsync(record.ReferralId, record.PracticeOds, cancellationToken);
+            await new ReferralChanges(tables).NoteAsync(record.ReferralId, record.PracticeOds, cancellationToken: cancellationToken);
         }
 
         var replaced = record;

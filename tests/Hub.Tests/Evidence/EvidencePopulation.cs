@@ -91,7 +91,7 @@ public sealed class EvidencePopulation
     public async Task WriteAsync(HubTables tables)
     {
         // The hub's stores note each referral they write in the referral-changes index, before writing it.
-        await new ReferralChanges(tables).NoteAsync(Referrals.Select(r => new ReferralNote(r.ReferralId, r.PracticeOds)).ToList());
+        await new ReferralChanges(tables).NoteAsync(Referrals.Select(r => new ReferralNote(r.ReferralId, r.PracticeOds, Source: r.Responses.Count > 0 ? NotedSource.Answers : null)).ToList());
         var referrals = await tables.GetAsync(ReferralStore.Table);
         var audit = await tables.GetAsync(AuditTrail.Table);
         var responses = await tables.GetAsync(FollowUpStore.SurveyResponses);

@@ -36,11 +36,21 @@ public class TestHub : IAsyncLifetime
     private PageServer? _pages;
 
     public TestHub()
+        : this(Guid.NewGuid().ToString("N")[..10])
     {
-        var run = Guid.NewGuid().ToString("N")[..10];
+    }
+
+    /// <summary>A hub over the tables and queue of another's run (<see cref="Run"/>): a benchmark measures one step of
+    /// its own run in a process of its own.</summary>
+    protected TestHub(string run)
+    {
+        Run = run;
         TablePrefix = $"t{run}";
         QueueName = $"referrals-{run}";
     }
+
+    /// <summary>What names this hub's tables and queue.</summary>
+    public string Run { get; }
 
     public string TablePrefix { get; }
 
