@@ -213,7 +213,6 @@ public static class ReferralJourney
         var i = offers.FindIndex(o => o.ProviderId == provider);
         offers[i] = offers[i] with { Answer = answer, AnsweredAt = at, DeclineReason = reason };
     }
-
 }
 
 /// <summary>What a referral's journey is read from besides its audit trail: the scores of its baseline and follow-up
@@ -226,9 +225,6 @@ public sealed record JourneySources(IReadOnlyDictionary<string, double> Baseline
         var all = responses as IReadOnlyCollection<SurveyResponse> ?? responses.ToList();
         return new(Scores(all, SurveyKind.Baseline), Scores(all, SurveyKind.FollowUp), episode);
     }
-
-    /// <summary>These sources with the answers read again.</summary>
-    public JourneySources WithAnswers(IEnumerable<SurveyResponse> responses) => Of(responses, Episode);
 
     private static Dictionary<string, double> Scores(IEnumerable<SurveyResponse> responses, SurveyKind kind) =>
         responses.FirstOrDefault(r => r.Kind == kind)?.Measures.ToDictionary(m => m.Key, m => (double)m.Value, StringComparer.Ordinal)

@@ -101,7 +101,13 @@ public sealed class ReferralChanges(HubTables tables)
         return new AuditEntry(referralId, parts[0], parts[1], new DateTimeOffset(long.Parse(parts[2], CultureInfo.InvariantCulture), TimeSpan.Zero), parts[3].Length == 0 ? null : parts[3]);
     }
 
-    private static string SourceProperty(NotedSource source) => $"Wrote{source}At";
+    // Stored property names, spelled here once (never from the enum's member names, which may be renamed).
+    private static string SourceProperty(NotedSource source) => source switch
+    {
+        NotedSource.Answers => "WroteAnswersAt",
+        NotedSource.Episode => "WroteEpisodeAt",
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "Not a noted source."),
+    };
 
     private static string EntryProperty(string entryKey) =>
         "E" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(entryKey)), 0, 12);
