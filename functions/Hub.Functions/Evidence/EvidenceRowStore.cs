@@ -154,14 +154,14 @@ public sealed class EvidenceRowStore(HubTables tables)
         entity.GetString("Row") is { } json ? JsonSerializer.Deserialize(json, EvidenceJson.Default.EvidenceRow) : null;
 
     /// <summary>Two copies of a referral's sources are the same (their stored forms are equal).</summary>
-    public static bool Same(JourneySources? a, JourneySources? b) =>
-        (a is null && b is null) || (a is not null && b is not null
-            && JsonSerializer.Serialize(a, EvidenceJson.Default.JourneySources) == JsonSerializer.Serialize(b, EvidenceJson.Default.JourneySources));
+    public static bool Same(JourneySources? a, JourneySources? b) => SameStored(a, b, EvidenceJson.Default.JourneySources);
 
     /// <summary>Two rows count the same in every cell (their stored forms are equal).</summary>
-    public static bool Same(EvidenceRow? a, EvidenceRow? b) =>
-        (a is null && b is null) || (a is not null && b is not null
-            && JsonSerializer.Serialize(a, EvidenceJson.Default.EvidenceRow) == JsonSerializer.Serialize(b, EvidenceJson.Default.EvidenceRow));
+    public static bool Same(EvidenceRow? a, EvidenceRow? b) => SameStored(a, b, EvidenceJson.Default.EvidenceRow);
+
+    private static bool SameStored<T>(T? a, T? b, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class =>
+        (a is null && b is null) || (a is not null && b is not null && JsonSerializer.Serialize(a, type) == JsonSerializer.Serialize(b, type));
 }
 
 /// <summary>A referral's contribution as last counted: its practice, its row (null: seen, no row yet) and the audit

@@ -81,14 +81,9 @@ public sealed class ReferralChanges(HubTables tables)
 
             return new TableTransactionAction(TableTransactionActionType.UpsertMerge, entity);
         }).ToList();
-        if (actions.Count == 1)
-        {
-            await table.UpsertEntityAsync(actions[0].Entity, TableUpdateMode.Merge, cancellationToken);
-            return;
-        }
-
+        // One note (the usual case: one entry appended) is one plain merge; more go in transactions of 100.
         await Parallel.ForEachAsync(actions.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, ct) =>
-            await table.SubmitTransactionAsync(chunk, ct));
+            await table.SubmitAsync(chunk, ct));
     }
 
     /// <summary>An audit entry in one string (event, actor, time, outcome): for notes and for readers' copies.</summary>
@@ -145,7 +140,7 @@ public sealed class ReferralChanges(HubTables tables)
 
             foreach (var chunk in keys.Chunk(100))
             {
-                await table.SubmitTransactionAsync(chunk, cancellationToken);
+                await table.SubmitAsync(chunk, cancellationToken);
             }
         }
     }
