@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using MeasureReport = Hl7.Fhir.Model.MeasureReport;
+using Azure.Core;
+using Azure.Data.Tables;
 using Hub.Access;
+using Microsoft.Extensions.DependencyInjection;
 using Hub.Evidence;
 using Hub.FollowUp;
 using Hub.Platform.Storage;
@@ -122,6 +125,7 @@ public static class EvidenceNationalDayRun
                 Row((Invariant($"DAILY UPDATE in a process of its own, managed heap limited to {limit:N0} MB"), child is null ? "DID NOT COMPLETE (see its output above)"
                     : Invariant($"{child.Touched:N0} referrals read, {child.Changed:N0} changed (expected {expectedChanged:N0}), {child.Cells:N0} cells written: {Ms(child.Milliseconds)}, {Mb(child.Allocated)} allocated, managed heap at most {Mb(child.HeapPeak)} above the started hub's, {Mb(child.HeapAfterLastFullCollection)} after its last full collection, gen 0/1/2 collections {child.Collections}, peak working set {Mb(child.PeakWorkingSet)}")));
                 Row(("  where the update's time went", child?.Phases ?? "-"));
+                Row(("  its storage requests (with the hub's start-up)", child?.Requests ?? "-"));
             }
             else
             {
@@ -278,7 +282,10 @@ public static class EvidenceNationalDayRun
             var run1 = update.LastRun!;
             var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
             var measured = new UpdateMeasured(run1.Touched, run1.Changed, run1.Cells, took, run1.Phases, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore, peak,
-                full.Index == 0 ? 0 : full.HeapSizeBytes, Invariant($"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"), Process.GetCurrentProcess().PeakWorkingSet64);
+                full.Index == 0 ? 0 : full.HeapSizeBytes, Invariant($"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"), Process.GetCurrentProcess().PeakWorkingSet64)
+            {
+                Requests = hub.Requests.Summary(),
+            };
             Console.WriteLine(ChildResult + System.Text.Json.JsonSerializer.Serialize(measured));
             return 0;
         }
@@ -289,7 +296,11 @@ public static class EvidenceNationalDayRun
     }
 
     private sealed record UpdateMeasured(int Touched, int Changed, int Cells, double Milliseconds, string Phases, long Allocated, long HeapPeak, long HeapAfterLastFullCollection,
-        string Collections, long PeakWorkingSet);
+        string Collections, long PeakWorkingSet)
+    {
+        /// <summary>Its storage requests (hub start-up's included), by table and kind.</summary>
+        public string Requests { get; init; } = string.Empty;
+    }
 
     /// <summary>As the audit trail's append does, after each entry: its note, with the entry, in the changes index.</summary>
     private static Task NoteEntriesAsync(ReferralChanges changes, EvidencePopulation population) =>
@@ -356,8 +367,12 @@ public static class EvidenceNationalDayRun
         {
         }
 
+        /// <summary>The storage requests this hub makes (the child's: its update's).</summary>
+        public RequestCensus Requests { get; } = new();
+
         protected override void Setup(HubSetup hub) =>
-            hub.Set("Reporting:GpAppointmentCost", "40")
+            hub.AddServices(s => s.Configure<TableClientOptions>("Default", o => o.AddPolicy(Requests, HttpPipelinePosition.PerRetry)))
+                .Set("Reporting:GpAppointmentCost", "40")
                 .Set("Reporting:AeAttendanceCost", "200")
                 .Set("Reporting:ProgrammeCostPerReferral", "300")
                 // Each step is written moments before the next update: a live hub re-reads 10 minutes of a 24-hour day.

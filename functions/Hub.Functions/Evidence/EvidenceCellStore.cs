@@ -183,9 +183,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                     var cell = found is null ? new EvidenceCell() : CellOf(found);
                     cell.Merge(delta.Delta);
                     var entity = EntityOf(key, cell.Pruned(), batch.Id);
-                    actions.Add((found is null
-                        ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, found.ETag), SizeOf(entity)));
+                    actions.Add((found is null ? new TableTransactionAction(TableTransactionActionType.Add, entity) : EntityRewrite.UpdateOf(entity, found), SizeOf(entity)));
                 }
 
                 try

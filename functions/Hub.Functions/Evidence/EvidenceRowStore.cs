@@ -114,7 +114,8 @@ public sealed class EvidenceRowStore(HubTables tables)
         });
     }
 
-    private static TableTransactionAction Replace(TableEntity entity) => new(TableTransactionActionType.UpsertReplace, entity);
+    /// <summary>Leaves exactly this entity stored (each kind of entity here names every property it can hold).</summary>
+    private static TableTransactionAction Replace(TableEntity entity) => EntityRewrite.UpsertOf(entity);
 
     /// <summary>An index entry whose row is unchanged: only its copies of the entries and sources are sent (merged), the
     /// row it already holds stays. Replaced whole when a copy is left out as too long, so no stale copy outlives it.</summary>

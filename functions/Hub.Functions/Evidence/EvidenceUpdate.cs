@@ -22,9 +22,10 @@ public sealed partial class EvidenceUpdate(
 {
     private static readonly TimeSpan KeptChanges = TimeSpan.FromDays(30);
 
-    /// <summary>This version's way of counting: changes from the index, rows kept with the audit entries of these
-    /// events. Stored evidence counted another way (before the index, or from another list of events) is rebuilt once.</summary>
-    public static readonly string Counting = "referral-changes;" + EvidenceCellStore.Layout + ":" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()));
+    /// <summary>This version's way of counting: changes from the index (whose notes say when answers and episodes were
+    /// written), rows kept with the audit entries of these events. Stored evidence counted another way (before the
+    /// index, before notes named sources, or from another list of events) is rebuilt once.</summary>
+    public static readonly string Counting = "referral-changes;sources-noted;" + EvidenceCellStore.Layout + ":" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()));
     private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>What the last run did (for the operator's answer, the benchmark and the tests).</summary>
@@ -178,25 +179,28 @@ public sealed partial class EvidenceUpdate(
                 return;
             }
 
-            // Its answers and episode are read again only when a note says they were written (each store notes before
-            // it writes, so a write this run missed is noted inside the next run's overlap) or no copy was kept.
-            var note = noted.GetValueOrDefault(referral.Key) ?? new Noted([], []);
-            var kept = stored?.Sources;
-            var episodeRead = kept is not null && !note.Sources.Contains(NotedSource.Episode)
-                ? Task.FromResult(kept.Episode)
-                : phases.Time("episodes", EpisodeOfAsync(referral.Key, ct));
-            var answersRead = kept is not null && !note.Sources.Contains(NotedSource.Answers) ? null : phases.Time("answers", AnswersAsync(practice, referral.Key, ct));
-
             // The entries it was counted from and the new ones noted since. A referral never counted whose notes hold its
             // referral-received entry (the first of every referral: intake appends it before anything else can happen to
             // it) has its whole trail in the notes read now. Its audit partition only otherwise (never counted, and
             // received before this run's notes; or counted before copies were kept).
+            var note = noted.GetValueOrDefault(referral.Key) ?? new Noted([], []);
             var fresh = note.Entries;
+            var wholeInNotes = stored is null && fresh.Any(e => e.Is(AuditEventName.ReferralReceived));
             var eventsRead = stored?.Events is { } copy
                 ? Task.FromResult<IReadOnlyList<AuditEntry>>(copy.Union(fresh).OrderBy(e => e.At).ToList())
-                : stored is null && fresh.Any(e => e.Is(AuditEventName.ReferralReceived))
+                : wholeInNotes
                 ? Task.FromResult<IReadOnlyList<AuditEntry>>(fresh.Distinct().OrderBy(e => e.At).ToList())
                 : phases.Time("audit partitions", audit.ReadAsync(referral.Key, ct));
+
+            // Its answers and episode are read again only when a note says they were written (each store notes before
+            // it writes, so a write this run missed is noted inside the next run's overlap) or no copy was kept. A
+            // referral whose whole trail is in these notes has had every write to its sources noted in them too (none
+            // can come before its referral-received entry): with none noted, it has none yet.
+            var kept = stored?.Sources ?? (wholeInNotes ? JourneySources.None : null);
+            var episodeRead = kept is not null && !note.Sources.Contains(NotedSource.Episode)
+                ? Task.FromResult(kept.Episode)
+                : phases.Time("episodes", EpisodeOfAsync(referral.Key, ct));
+            var answersRead = kept is not null && !note.Sources.Contains(NotedSource.Answers) ? null : phases.Time("answers", AnswersAsync(practice, referral.Key, ct));
             var connections = new List<EvidenceRow>();
             foreach (var child in onward.ChildrenOf.GetValueOrDefault(referral.Key) ?? [])
             {

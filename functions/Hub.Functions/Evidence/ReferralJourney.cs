@@ -220,6 +220,9 @@ public static class ReferralJourney
 /// whose notes say only that audit entries were appended reads neither again.</summary>
 public sealed record JourneySources(IReadOnlyDictionary<string, double> Baseline, IReadOnlyDictionary<string, double> FollowUp, EpisodeFacts? Episode)
 {
+    /// <summary>No answers and no episode (a referral none of whose sources has been written yet).</summary>
+    public static JourneySources None => Of([], null);
+
     public static JourneySources Of(IEnumerable<SurveyResponse> responses, EpisodeFacts? episode)
     {
         var all = responses as IReadOnlyCollection<SurveyResponse> ?? responses.ToList();

@@ -131,3 +131,52 @@ public sealed class KeptSourcesTests(CountedRequestsHub hub) : IClassFixture<Cou
         Assert.Equal(new DateOnly(2026, 3, 2), accepted.Episode?.FirstContact);
     }
 }
+
+/// <summary>A referral new since the last update, whose whole trail is in the notes read (its referral-received entry
+/// among them), has no kept copy of its sources: its answers and episode are read only when a note says they were
+/// written, since every write to them is noted after that first entry.</summary>
+public sealed class NewReferralSourcesTests(CountedRequestsHub hub) : IClassFixture<CountedRequestsHub>
+{
+    private static readonly string[] Practices = ["P30501", "P30502"];
+
+    [Fact]
+    public async System.Threading.Tasks.Task New_referrals_have_their_answers_read_only_when_noted_and_count_as_the_truth()
+    {
+        var tables = hub.Get<HubTables>();
+        var update = hub.Get<EvidenceUpdate>();
+        var measures = hub.Get<QuestionnaireLibrary>().Measures;
+        var changes = hub.Get<ReferralChanges>();
+        await update.UpdateAsync();
+
+        // Referrals received since, none answered yet: their entries noted as the audit trail's append notes them.
+        var unanswered = new EvidencePopulation(seed: 31, referrals: 30, practices: Practices);
+        foreach (var referral in unanswered.Referrals)
+        {
+            referral.Responses.Clear();
+        }
+
+        await WriteWithEntriesNotedAsync(unanswered);
+        hub.Requests.Counted();
+        await update.UpdateAsync();
+        Assert.Equal(30, update.LastRun!.Changed);
+        Assert.Equal(0, hub.Requests.To(FollowUpStore.SurveyResponses));
+        Assert.Equal(0, hub.Requests.To(EpisodeStore.Table));
+        Assert.Equal(0, hub.Requests.To(AuditTrail.Table));
+        await StoredCellsTests.AssertFiguresAsync(unanswered.Rows(), hub.Get<EvidenceCellStore>(), measures);
+
+        // Referrals received and answered since (baselines with the referral, some follow-ups): noted, read, counted.
+        var answered = new EvidencePopulation(seed: 32, referrals: 30, practices: Practices);
+        Assert.Contains(answered.Referrals, r => r.Responses.Count > 0);
+        await WriteWithEntriesNotedAsync(answered);
+        hub.Requests.Counted();
+        await update.UpdateAsync();
+        Assert.True(hub.Requests.To(FollowUpStore.SurveyResponses) > 0, "the answers noted were not read");
+        await StoredCellsTests.AssertFiguresAsync([.. unanswered.Rows(), .. answered.Rows()], hub.Get<EvidenceCellStore>(), measures);
+
+        async System.Threading.Tasks.Task WriteWithEntriesNotedAsync(EvidencePopulation population)
+        {
+            await population.WriteAsync(tables);
+            await changes.NoteAsync(population.Referrals.SelectMany(r => r.Events.Select((e, i) => new ReferralNote(r.ReferralId, r.PracticeOds, e, $"{e.At.UtcTicks:D19}-{i:D3}"))).ToList());
+        }
+    }
+}

@@ -49,4 +49,45 @@ public sealed class EntityGroupTests(TestHub hub) : IClassFixture<TestHub>
         await table.SubmitAsync(Enumerable.Range(0, count).Select(i => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, $"r{i}"), ETag.All)).ToList());
         Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(partition, "r0")).HasValue);
     }
+
+    /// <summary>A rewrite leaves exactly the new entity stored, whether it goes as a merge (it sets every stored
+    /// property) or as a replace (a property it drops or sets to null must not survive), and stays conditional.</summary>
+    [Fact]
+    public async System.Threading.Tasks.Task A_rewrite_leaves_exactly_the_new_entity_as_a_merge_or_a_replace()
+    {
+        var table = hub.Get<HubTables>().Service.GetTableClient($"{hub.TablePrefix}EntityRewrite");
+        await table.CreateIfNotExistsAsync();
+        await table.AddEntityAsync(new TableEntity("p", "r") { ["A"] = "one", ["B"] = new byte[] { 1, 2 } });
+        async System.Threading.Tasks.Task<TableEntity> StoredAsync() => (await table.GetEntityAsync<TableEntity>("p", "r")).Value;
+        static string[] Properties(TableEntity e) => [.. e.Keys.Where(k => k is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag")).Order(StringComparer.Ordinal)];
+
+        // Every stored property set again, and one more: a merge, and what is stored is the new entity.
+        var stored = await StoredAsync();
+        var grown = EntityRewrite.UpdateOf(new TableEntity("p", "r") { ["A"] = "two", ["B"] = new byte[] { 3 }, ["C"] = 3, ["D"] = null }, stored);
+        Assert.Equal(TableTransactionActionType.UpdateMerge, grown.ActionType);
+        await table.SubmitAsync([grown]);
+        var afterGrown = await StoredAsync();
+        Assert.Equal(["A", "B", "C"], Properties(afterGrown));
+        Assert.Equal(("two", "03", 3), (afterGrown.GetString("A"), Convert.ToHexString(afterGrown.GetBinary("B")), afterGrown.GetInt32("C")));
+
+        // Its ETag is spent: the same rewrite again is refused, and nothing changes.
+        var stale = await Assert.ThrowsAnyAsync<RequestFailedException>(() => table.SubmitAsync([grown]));
+        Assert.Equal(412, stale.Status);
+
+        // One stored property dropped and one set to null: a replace, and neither survives.
+        var shrunk = EntityRewrite.UpdateOf(new TableEntity("p", "r") { ["A"] = "three", ["B"] = null }, afterGrown);
+        Assert.Equal(TableTransactionActionType.UpdateReplace, shrunk.ActionType);
+        await table.SubmitAsync([shrunk]);
+        Assert.Equal(["A"], Properties(await StoredAsync()));
+
+        // An upsert naming every property: a merge when each is set, a replace when one is null.
+        var full = EntityRewrite.UpsertOf(new TableEntity("p", "r") { ["A"] = "four", ["B"] = new byte[] { 4 } });
+        Assert.Equal(TableTransactionActionType.UpsertMerge, full.ActionType);
+        await table.SubmitAsync([full]);
+        Assert.Equal(["A", "B"], Properties(await StoredAsync()));
+        var withNull = EntityRewrite.UpsertOf(new TableEntity("p", "r") { ["A"] = "five", ["B"] = null });
+        Assert.Equal(TableTransactionActionType.UpsertReplace, withNull.ActionType);
+        await table.SubmitAsync([withNull]);
+        Assert.Equal(["A"], Properties(await StoredAsync()));
+    }
 }
