@@ -63,8 +63,8 @@ public sealed class EvidenceRowStore(HubTables tables)
     public async Task SaveAsync(IReadOnlyList<RowChange> changes, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
-        var actions = changes.Where(c => !c.SameRow).Select(c => Replace(EntityOf(c.PracticeOds, c.ReferralId, c.Row)))
-            .Concat(changes.Select(c => c is { SameRow: true, IndexHoldsRow: true } ? CopiesOf(IndexOf(c)) : Replace(IndexOf(c))));
+        var actions = changes.Where(c => !c.SameRow).Select(c => Rewrite(EntityOf(c.PracticeOds, c.ReferralId, c.Row)))
+            .Concat(changes.Select(c => c is { SameRow: true, IndexHoldsRow: true } ? CopiesOf(IndexOf(c)) : Rewrite(IndexOf(c))));
         await SubmitAsync(table, actions, cancellationToken);
     }
 
@@ -75,7 +75,7 @@ public sealed class EvidenceRowStore(HubTables tables)
         var keep = new HashSet<(string, string)>();
         var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(IndexOf)).ToList();
         keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
-        await SubmitAsync(table, entities.Select(Replace), cancellationToken);
+        await SubmitAsync(table, entities.Select(Rewrite), cancellationToken);
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             if (!keep.Contains((entity.PartitionKey, entity.RowKey)))
@@ -115,13 +115,13 @@ public sealed class EvidenceRowStore(HubTables tables)
     }
 
     /// <summary>Leaves exactly this entity stored (each kind of entity here names every property it can hold).</summary>
-    private static TableTransactionAction Replace(TableEntity entity) => EntityRewrite.UpsertOf(entity);
+    private static TableTransactionAction Rewrite(TableEntity entity) => EntityRewrite.UpsertOf(entity);
 
     /// <summary>An index entry whose row is unchanged: only its copies of the entries and sources are sent (merged), the
     /// row it already holds stays. Replaced whole when a copy is left out as too long, so no stale copy outlives it.</summary>
     private static TableTransactionAction CopiesOf(TableEntity index) =>
         index["Events"] is null || index["Sources"] is null
-            ? Replace(index)
+            ? Rewrite(index)
             : new(TableTransactionActionType.UpsertMerge, new TableEntity(index.PartitionKey, index.RowKey) { ["Events"] = index["Events"], ["Sources"] = index["Sources"] });
 
     private static string IndexPartition(string referralId) => $"@{referralId[Math.Max(0, referralId.Length - 2)..]}";
