@@ -165,7 +165,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                     }
                 }
 
-                var actions = new List<(TableTransactionAction Action, int Bytes)>();
+                var actions = new List<TableTransactionAction>();
                 foreach (var delta in deltas)
                 {
                     var key = new CellKey(delta.Practice, delta.Month, delta.View);
@@ -183,12 +183,12 @@ public sealed class EvidenceCellStore(HubTables tables)
                     var cell = found is null ? new EvidenceCell() : CellOf(found);
                     cell.Merge(delta.Delta);
                     var entity = EntityOf(key, cell.Pruned(), batch.Id);
-                    actions.Add((found is null ? new TableTransactionAction(TableTransactionActionType.Add, entity) : EntityRewrite.UpdateOf(entity, found), SizeOf(entity)));
+                    actions.Add(found is null ? new TableTransactionAction(TableTransactionActionType.Add, entity) : EntityRewrite.UpdateOf(entity, found));
                 }
 
                 try
                 {
-                    foreach (var group in Transactions(actions))
+                    foreach (var group in EntityGroup.Transactions(actions))
                     {
                         await table.SubmitAsync(group, ct);
                     }
@@ -212,62 +212,15 @@ public sealed class EvidenceCellStore(HubTables tables)
     /// <summary>How many requests an update keeps in flight (reads of referrals, cell partitions, row transactions).</summary>
     internal const int Parallelism = 32;
 
-    // An entity-group transaction holds at most 100 entities and 4 MiB; cells of running totals can be large.
-    private const int TransactionBytes = 3 * 1024 * 1024;
-
-    private static IEnumerable<List<TableTransactionAction>> Transactions(List<(TableTransactionAction Action, int Bytes)> actions)
-    {
-        var group = new List<TableTransactionAction>();
-        var bytes = 0;
-        foreach (var (action, size) in actions)
-        {
-            if (group.Count > 0 && (group.Count == 100 || bytes + size > TransactionBytes))
-            {
-                yield return group;
-                group = [];
-                bytes = 0;
-            }
-
-            group.Add(action);
-            bytes += size;
-        }
-
-        if (group.Count > 0)
-        {
-            yield return group;
-        }
-    }
-
-    private static int SizeOf(TableEntity entity) => ((IDictionary<string, object>)entity).Values.Sum(v => v is byte[] b ? b.Length * 4 / 3 : 64) + 256;
-
     /// <summary>Replaces every cell with these (a rebuild): what is not among them is deleted.</summary>
     public async Task ReplaceAllAsync(EvidenceCells cells, CancellationToken cancellationToken = default)
     {
         Forget();
         var table = await tables.GetAsync(Table);
-        var keep = new HashSet<(string, string)>();
-        var byPartition = new Dictionary<string, List<TableTransactionAction>>(StringComparer.Ordinal);
-        foreach (var (key, cell) in cells.Entries)
-        {
-            var entity = EntityOf(key, cell.Pruned(), null);
-            keep.Add((entity.PartitionKey, entity.RowKey));
-            Add(byPartition, entity);
-        }
-
-        foreach (var (view, practices) in cells.PracticesByView)
-        {
-            var entity = PracticesEntity(view, practices);
-            keep.Add((entity.PartitionKey, entity.RowKey));
-            Add(byPartition, entity);
-        }
-
-        await Parallel.ForEachAsync(byPartition.Values, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (actions, ct) =>
-        {
-            foreach (var chunk in actions.Chunk(100))
-            {
-                await table.SubmitAsync(chunk, ct);
-            }
-        });
+        var entities = cells.Entries.Select(e => EntityOf(e.Key, e.Cell.Pruned(), null))
+            .Concat(cells.PracticesByView.Select(v => PracticesEntity(v.View, v.Practices))).ToList();
+        var keep = entities.Select(e => (e.PartitionKey, e.RowKey)).ToHashSet();
+        await table.SubmitByPartitionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), parallelism: 8, cancellationToken);
 
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
@@ -496,11 +449,6 @@ public sealed class EvidenceCellStore(HubTables tables)
         var entity = new TableEntity(Partition(new CellKey(CellKey.AllPractices, default, view)), PracticesRow);
         Fill(entity, Pack(practices.Order(StringComparer.Ordinal).ToList(), EvidenceJson.Default.ListString), 0, whole: true);
         return entity;
-    }
-
-    private static void Add(Dictionary<string, List<TableTransactionAction>> byPartition, TableEntity entity)
-    {
-        (byPartition.TryGetValue(entity.PartitionKey, out var list) ? list : byPartition[entity.PartitionKey] = []).Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
     }
 
     private static string Partition(CellKey key) => $"{key.View}|{key.PracticeOds}";

@@ -65,7 +65,7 @@ public sealed class EvidenceRowStore(HubTables tables)
         var table = await tables.GetAsync(Table);
         var actions = changes.Where(c => !c.SameRow).Select(c => Rewrite(EntityOf(c.PracticeOds, c.ReferralId, c.Row)))
             .Concat(changes.Select(c => c is { SameRow: true, IndexHoldsRow: true } ? CopiesOf(IndexOf(c)) : Rewrite(IndexOf(c))));
-        await SubmitAsync(table, actions, cancellationToken);
+        await table.SubmitByPartitionAsync(actions, EvidenceCellStore.Parallelism, cancellationToken);
     }
 
     /// <summary>Replaces every stored row with these (a rebuild).</summary>
@@ -75,7 +75,7 @@ public sealed class EvidenceRowStore(HubTables tables)
         var keep = new HashSet<(string, string)>();
         var entities = rows.Select(c => EntityOf(c.PracticeOds, c.ReferralId, c.Row)).Concat(rows.Select(IndexOf)).ToList();
         keep.UnionWith(entities.Select(e => (e.PartitionKey, e.RowKey)));
-        await SubmitAsync(table, entities.Select(Rewrite), cancellationToken);
+        await table.SubmitByPartitionAsync(entities.Select(Rewrite), EvidenceCellStore.Parallelism, cancellationToken);
         await foreach (var entity in table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             if (!keep.Contains((entity.PartitionKey, entity.RowKey)))
@@ -100,18 +100,6 @@ public sealed class EvidenceRowStore(HubTables tables)
                 }
             }
         }
-    }
-
-    private static async Task SubmitAsync(TableClient table, IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken)
-    {
-        var byPartition = actions.GroupBy(a => a.Entity.PartitionKey, StringComparer.Ordinal).ToList();
-        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = EvidenceCellStore.Parallelism, CancellationToken = cancellationToken }, async (partition, ct) =>
-        {
-            foreach (var chunk in partition.Chunk(100))
-            {
-                await table.SubmitAsync(chunk, ct);
-            }
-        });
     }
 
     /// <summary>Leaves exactly this entity stored (each kind of entity here names every property it can hold).</summary>

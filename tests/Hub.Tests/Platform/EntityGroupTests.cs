@@ -90,4 +90,42 @@ public sealed class EntityGroupTests(TestHub hub) : IClassFixture<TestHub>
         await table.SubmitAsync([withNull]);
         Assert.Equal(["A"], Properties(await StoredAsync()));
     }
+
+    /// <summary>Actions on many partitions go partition by partition, each cut into transactions the service takes:
+    /// at most 100 entities, and a request body under 4 MiB even when each entity is a few hundred KB (a rebuild's
+    /// running totals), all written.</summary>
+    [Fact]
+    public async System.Threading.Tasks.Task Actions_by_partition_go_in_transactions_of_at_most_100_entities_and_under_4_MiB()
+    {
+        var bodies = new BatchBodies();
+        var options = new TableClientOptions();
+        options.AddPolicy(bodies, Azure.Core.HttpPipelinePosition.PerCall);
+        var table = new TableClient((await Azurite.SharedAsync()).ConnectionString, $"{hub.TablePrefix}EntityGroupSplit", options);
+        await table.CreateIfNotExistsAsync();
+        var piece = new byte[63 * 1024];
+        Random.Shared.NextBytes(piece);
+        var large = Enumerable.Range(0, 14).Select(i => new TableEntity("large", $"r{i:D3}") { ["P0"] = piece, ["P1"] = piece, ["P2"] = piece, ["P3"] = piece });
+        var small = Enumerable.Range(0, 250).Select(i => new TableEntity("small", $"r{i:D3}") { ["Value"] = i });
+        await table.SubmitByPartitionAsync(large.Concat(small).Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)).ToList(), parallelism: 2);
+
+        Assert.Equal(14, await table.QueryAsync<TableEntity>(e => e.PartitionKey == "large", select: ["RowKey"]).CountAsync());
+        Assert.Equal(250, await table.QueryAsync<TableEntity>(e => e.PartitionKey == "small", select: ["RowKey"]).CountAsync());
+        Assert.NotEmpty(bodies.Sizes);
+        Assert.All(bodies.Sizes, size => Assert.True(size < 4L * 1024 * 1024, $"A transaction's body was {size:N0} bytes, over the service's 4 MiB."));
+        Assert.Equal(3, bodies.Sizes.Count(size => size < 200_000));   // the small partition: 100, 100 and 50
+        Assert.True(bodies.Sizes.Count >= 5, "14 entities of 336 KB each (base64) fit in no fewer than 2 transactions of under 4 MiB.");
+    }
+
+    private sealed class BatchBodies : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        public System.Collections.Concurrent.ConcurrentBag<long> Sizes { get; } = [];
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message)
+        {
+            if (message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal) && message.Request.Content is { } content && content.TryComputeLength(out var length))
+            {
+                Sizes.Add(length);
+            }
+        }
+    }
 }

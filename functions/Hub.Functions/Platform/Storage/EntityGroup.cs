@@ -31,4 +31,54 @@ public static class EntityGroup
             _ => throw new ArgumentOutOfRangeException(nameof(actions), type, "Not a table action."),
         });
     }
+
+    /// <summary>Submits actions on any number of partitions: each partition's in as few transactions as fit
+    /// (<see cref="Transactions"/>), one after another; partitions side by side, this many at a time.</summary>
+    public static async Task SubmitByPartitionAsync(this TableClient table, IEnumerable<TableTransactionAction> actions, int parallelism, CancellationToken cancellationToken = default)
+    {
+        var byPartition = actions.GroupBy(a => a.Entity.PartitionKey, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (partition, ct) =>
+        {
+            foreach (var group in Transactions(partition))
+            {
+                await table.SubmitAsync(group, ct);
+            }
+        });
+    }
+
+    /// <summary>One partition's actions cut into entity-group transactions: at most 100 entities each, and a request
+    /// body kept under the service's 4 MiB (cells of running totals are hundreds of KB; base64 and the multipart
+    /// framing add a third and more).</summary>
+    public static IEnumerable<List<TableTransactionAction>> Transactions(IEnumerable<TableTransactionAction> actions)
+    {
+        var group = new List<TableTransactionAction>();
+        var bytes = 0L;
+        foreach (var action in actions)
+        {
+            var size = SizeOf(action.Entity);
+            if (group.Count > 0 && (group.Count == MaxActions || bytes + size > MaxBytes))
+            {
+                yield return group;
+                group = [];
+                bytes = 0;
+            }
+
+            group.Add(action);
+            bytes += size;
+        }
+
+        if (group.Count > 0)
+        {
+            yield return group;
+        }
+    }
+
+    private const int MaxActions = 100;
+    private const long MaxBytes = 3 * 1024 * 1024;
+
+    /// <summary>About what an entity adds to a transaction's body: binary goes as base64, text as UTF-8 (escaping
+    /// aside), every other value as a short JSON literal, and each entity's part headers.</summary>
+    private static long SizeOf(ITableEntity entity) => 256 + (entity is IDictionary<string, object> values
+        ? values.Sum(v => v.Key.Length + 32L + v.Value switch { byte[] b => (b.Length + 2) / 3 * 4, string t => System.Text.Encoding.UTF8.GetByteCount(t), _ => 32 })
+        : 1024);
 }
