@@ -50,25 +50,31 @@ public sealed record ViewPractices(string View, IReadOnlyList<string> Practices)
 /// by the next one exactly once: a cell records the last batch it took, and skips that batch when it meets it again.</summary>
 public sealed record EvidenceBatch(string Id, DateTimeOffset? Watermark, IReadOnlyList<CellDelta> Cells, IReadOnlyList<RowChange> Rows, IReadOnlyList<ViewPractices> Practices, int ReferralsAdded);
 
-/// <summary>The evidence cells in Table storage: one entity per view, practice and month of referral (partition
-/// <c>{view}|{practice}</c>, row <c>yyyy-MM|{view}|{practice}</c>), each a gzipped <see cref="EvidenceCell"/>; each view's running totals
-/// over every practice under practice <c>*</c>, with the list of practices they cover. A report reads the cells it
-/// covers and merges them: its memory and reads grow with the months and practices asked for, never with referrals.</summary>
+/// <summary>The evidence cells in Table storage, gzipped <see cref="EvidenceCell"/>s. A practice's year of one view is one
+/// entity (partition <c>{view}|{practice}</c>, row <c>yyyy|{view}|{practice}</c>), each month its own properties; each
+/// view's running totals over every practice are one entity a month under practice <c>*</c> (row
+/// <c>yyyy-MM|{view}|*</c>: a national month's totals are hundreds of KB, so a year of them fits no entity), beside the
+/// list of practices they cover. A report reads the entities it covers and merges their months: its memory and reads
+/// grow with the months and practices asked for, never with referrals.</summary>
 public sealed class EvidenceCellStore(HubTables tables)
 {
     public const string Table = "EvidenceCells";
     private const string StateKey = "state";
     private const string PracticesRow = "practices";
-    // Row keys of months sort below this; the practices row ('p…') sorts above.
+    // Row keys of years and months sort below this; the practices row ('p…') sorts above.
     private const string AfterMonths = "9999";
 
     /// <summary>How cells are keyed, part of <see cref="EvidenceUpdate.Counting"/>: a state counted under another layout
     /// is rebuilt by the next update, and until then its cells are read under the old keys.</summary>
-    /// <remarks>A cell's row key starts with its month (so a partition's months read as a range) and ends with its
-    /// partition, so no two cells share a row key. Azurite finds one entity by its row key and then walks every entity
-    /// with that row key for the partition: with the month alone, each point read walked that month's cells of every
-    /// practice and view, and grew with the table. On Azure Table storage the key changes nothing.</remarks>
-    public const string Layout = "rows:month|partition";
+    /// <remarks>A row key starts with its year or month (so a partition's periods read as a range) and ends with its
+    /// partition, so no two entities share a row key: Azurite finds one entity by its row key and then walks every entity
+    /// with that row key. A practice's year in one entity makes a scheme-year 150 point reads instead of 1,800, and a
+    /// day's update one read and one merge (of the months it changed) per practice and view.</remarks>
+    public const string Layout = "rows:practice-year|partition";
+
+    /// <summary>The layout before <see cref="Layout"/>: every cell an entity of its own, row <c>yyyy-MM|{partition}</c>
+    /// (and before that, the month alone).</summary>
+    private const string MonthLayout = "rows:month|partition";
     private const int PieceBytes = 63 * 1024;
     private const int PiecesPerEntity = 11;
 
@@ -153,11 +159,12 @@ public sealed class EvidenceCellStore(HubTables tables)
         var gotCells = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (deltas, ct) =>
         {
+            var byRow = deltas.GroupBy(d => RowOf(deltas.Key, d.Month), StringComparer.Ordinal).ToList();
             while (true)
             {
-                // Point reads, together: a day touches one to a few months of most partitions.
+                // Point reads, together: a day touches one to a few months (one or two years) of most partitions.
                 var existing = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-                foreach (var read in await Task.WhenAll(deltas.Select(d => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, RowOf(deltas.Key, d.Month), cancellationToken: ct))))
+                foreach (var read in await Task.WhenAll(byRow.Select(r => table.GetEntityIfExistsAsync<TableEntity>(deltas.Key, r.Key, cancellationToken: ct))))
                 {
                     if (read.HasValue && read.Value is { } entity)
                     {
@@ -166,10 +173,9 @@ public sealed class EvidenceCellStore(HubTables tables)
                 }
 
                 var actions = new List<TableTransactionAction>();
-                foreach (var delta in deltas)
+                foreach (var row in byRow)
                 {
-                    var key = new CellKey(delta.Practice, delta.Month, delta.View);
-                    var found = existing.GetValueOrDefault(RowOf(deltas.Key, key.Month));
+                    var found = existing.GetValueOrDefault(row.Key);
                     if (found is null || found.GetString("LastBatch") == batch.Id)
                     {
                         gotCells[deltas.Key] = true;
@@ -180,9 +186,15 @@ public sealed class EvidenceCellStore(HubTables tables)
                         continue;
                     }
 
-                    var cell = found is null ? new EvidenceCell() : CellOf(found);
-                    cell.Merge(delta.Delta);
-                    var entity = EntityOf(key, cell.Pruned(), batch.Id);
+                    var entity = found is null ? new TableEntity(deltas.Key, row.Key) : Copy(found);
+                    entity["LastBatch"] = batch.Id;
+                    foreach (var delta in row)
+                    {
+                        var cell = found is not null && CellAt(found, delta.Month) is { } stored ? stored : new EvidenceCell();
+                        cell.Merge(delta.Delta);
+                        Put(entity, delta.Month, cell.Pruned());
+                    }
+
                     actions.Add(found is null ? new TableTransactionAction(TableTransactionActionType.Add, entity) : EntityRewrite.UpdateOf(entity, found));
                 }
 
@@ -197,7 +209,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                 }
                 catch (RequestFailedException ex) when (ex.Status is 409 or 412)
                 {
-                    // Another writer got there first: read the partition again (cells already written skip this batch).
+                    // Another writer got there first: read the partition again (entities already written skip this batch).
                 }
             }
         });
@@ -217,7 +229,17 @@ public sealed class EvidenceCellStore(HubTables tables)
     {
         Forget();
         var table = await tables.GetAsync(Table);
-        var entities = cells.Entries.Select(e => EntityOf(e.Key, e.Cell.Pruned(), null))
+        var entities = cells.Entries.GroupBy(e => (Partition: Partition(e.Key), Row: RowOf(Partition(e.Key), e.Key.Month)))
+            .Select(g =>
+            {
+                var entity = new TableEntity(g.Key.Partition, g.Key.Row) { ["LastBatch"] = null };
+                foreach (var e in g)
+                {
+                    Put(entity, e.Key.Month, e.Cell.Pruned());
+                }
+
+                return entity;
+            })
             .Concat(cells.PracticesByView.Select(v => PracticesEntity(v.View, v.Practices))).ToList();
         var keep = entities.Select(e => (e.PartitionKey, e.RowKey)).ToHashSet();
         await table.SubmitByPartitionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), parallelism: 8, cancellationToken);
@@ -237,9 +259,10 @@ public sealed class EvidenceCellStore(HubTables tables)
         var table = await tables.GetAsync(Table);
         await foreach (var entity in table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
         {
-            if (KeyOf(entity) is { } key)
+            foreach (var (month, cell) in CellsOf(entity))
             {
-                yield return (key, CellOf(entity));
+                var bar = entity.PartitionKey.LastIndexOf('|');
+                yield return (new CellKey(entity.PartitionKey[(bar + 1)..], month, entity.PartitionKey[..bar]), cell);
             }
         }
     }
@@ -291,34 +314,40 @@ public sealed class EvidenceCellStore(HubTables tables)
         return merged;
     }
 
-    // Up to three years a partition is read month by month: a point read is indexed on every store (Azurite scans the
-    // whole table for any query, even one bounded to a partition), and a report's period is a few months to a year.
+    // Up to three years a partition is read by point reads (a month or a year an entity): a point read is indexed on
+    // every store (Azurite scans the whole table for any query, even one bounded to a partition), and a report's period
+    // is a few months to a year.
     private const int MonthsReadOneByOne = 36;
 
     private static async Task ReadAsync(TableClient table, CellsRead read, IEnumerable<string> partitions, DateTimeOffset? from, DateTimeOffset? to, Action<EvidenceCell> take, CancellationToken cancellationToken)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-        if (from is { } f && to is { } t && MonthsBetween(CellKey.MonthOf(f), CellKey.MonthOf(t)) is var months and >= 0 and <= MonthsReadOneByOne)
+        var first = from is { } f ? CellKey.MonthOf(f) : DateOnly.MinValue;
+        var end = to is { } t ? CellKey.MonthOf(t) : DateOnly.MaxValue;
+        void TakeWithin(IReadOnlyList<(DateOnly Month, EvidenceCell Cell)> cells)
         {
-            var first = CellKey.MonthOf(f);
-            var reads = partitions.SelectMany(p => Enumerable.Range(0, months).Select(i => (Partition: p, Row: read.RowOf(p, first.AddMonths(i)))));
-            await Parallel.ForEachAsync(reads, options, async (one, ct) =>
+            foreach (var (month, cell) in cells)
             {
-                if (await read.CellAsync(one.Partition, one.Row, ct) is { } cell)
+                if (month >= first && month < end)
                 {
                     take(cell);
                 }
-            });
+            }
+        }
+
+        if (from is not null && to is not null && MonthsBetween(first, end) is var months and >= 0 and <= MonthsReadOneByOne)
+        {
+            var reads = partitions.SelectMany(p => Enumerable.Range(0, months).Select(i => (Partition: p, Row: read.RowOf(p, first.AddMonths(i))))).Distinct();
+            await Parallel.ForEachAsync(reads, options, async (one, ct) => TakeWithin(await read.CellsAsync(one.Partition, one.Row, ct)));
             return;
         }
 
-        var start = from is { } s ? MonthKey(CellKey.MonthOf(s)) : string.Empty;
-        var end = to is { } e ? MonthKey(CellKey.MonthOf(e)) : AfterMonths;
         await Parallel.ForEachAsync(partitions, options, async (partition, ct) =>
         {
-            await foreach (var entity in table.QueryAsync<TableEntity>(x => x.PartitionKey == partition && x.RowKey.CompareTo(start) >= 0 && x.RowKey.CompareTo(end) < 0, cancellationToken: ct))
+            var (start, stop) = read.RowsOf(partition, from is null ? null : first, to is null ? null : end);
+            await foreach (var entity in table.QueryAsync<TableEntity>(x => x.PartitionKey == partition && x.RowKey.CompareTo(start) >= 0 && x.RowKey.CompareTo(stop) < 0, cancellationToken: ct))
             {
-                take(CellOf(entity));
+                TakeWithin(CellsOf(entity));
             }
         });
     }
@@ -327,8 +356,8 @@ public sealed class EvidenceCellStore(HubTables tables)
     private static int MonthsBetween(DateOnly first, DateOnly end) => ((end.Year - first.Year) * 12) + end.Month - first.Month;
 
     // Cells read since the stored state last moved, shared by reports until it moves again (an update or rebuild saves
-    // the state after its cells): a report reads what the last one read only once, and reads of the same cell in flight
-    // together are one read. Cleared past this many cells, so it holds at most a few tens of MB.
+    // the state after its cells): a report reads what the last one read only once, and reads of the same entity in
+    // flight together are one read. Cleared past this many cells, so it holds at most a few tens of MB.
     private const int CellsKept = 20_000;
     private readonly Lock _readGate = new();
     private CellsRead? _read;
@@ -340,17 +369,20 @@ public sealed class EvidenceCellStore(HubTables tables)
         if (!state.HasValue || state.Value is not { } row || row.ETag == default)
         {
             // No state (cells being written by a first rebuild, or none): nothing to key reads to, so nothing kept.
-            return new CellsRead(table, default, MonthOnlyRows: false);
+            return new CellsRead(table, default, Keys.PracticeYears);
         }
 
-        // Cells counted before this layout keep their old row keys until the next update rebuilds them.
-        var monthOnly = row.GetString("Counting") is not { } counting || !counting.Contains(Layout, StringComparison.Ordinal);
+        // Cells counted under an earlier layout keep their old row keys until the next update rebuilds them.
+        var counting = row.GetString("Counting") ?? string.Empty;
+        var keys = counting.Contains(Layout, StringComparison.Ordinal) ? Keys.PracticeYears
+            : counting.Contains(MonthLayout, StringComparison.Ordinal) ? Keys.MonthAndPartition
+            : Keys.MonthOnly;
 
         lock (_readGate)
         {
             if (_read is null || _read.State != row.ETag || _read.Count > CellsKept)
             {
-                _read = new CellsRead(table, row.ETag, monthOnly);
+                _read = new CellsRead(table, row.ETag, keys);
             }
 
             return _read;
@@ -366,24 +398,56 @@ public sealed class EvidenceCellStore(HubTables tables)
         }
     }
 
-    /// <summary>Point reads of cells and practice lists as at one stored state, each read once.</summary>
-    private sealed class CellsRead(TableClient table, ETag state, bool MonthOnlyRows)
+    /// <summary>How the stored cells are keyed: this version's <see cref="Layout"/>, or an earlier one's.</summary>
+    private enum Keys
     {
-        /// <summary>The row key of a partition's month as these cells were written.</summary>
-        public string RowOf(string partition, DateOnly month) => MonthOnlyRows ? MonthKey(month) : EvidenceCellStore.RowOf(partition, month);
+        /// <summary>Row <c>yyyy-MM</c>, a cell an entity (before <see cref="MonthLayout"/>).</summary>
+        MonthOnly,
 
-        private readonly ConcurrentDictionary<(string Partition, string Row), Lazy<Task<EvidenceCell?>>> _cells = new();
+        /// <summary>Row <c>yyyy-MM|{partition}</c>, a cell an entity (<see cref="MonthLayout"/>).</summary>
+        MonthAndPartition,
+
+        /// <summary>A practice's year an entity, the running totals a month an entity (<see cref="Layout"/>).</summary>
+        PracticeYears,
+    }
+
+    /// <summary>Point reads of cells and practice lists as at one stored state, each read once.</summary>
+    private sealed class CellsRead(TableClient table, ETag state, Keys keys)
+    {
+        private readonly ConcurrentDictionary<(string Partition, string Row), Lazy<Task<IReadOnlyList<(DateOnly Month, EvidenceCell Cell)>>>> _cells = new();
         private readonly ConcurrentDictionary<string, Lazy<Task<HashSet<string>>>> _practices = new(StringComparer.Ordinal);
+        private int _count;
 
         public ETag State { get; } = state;
 
-        public int Count => _cells.Count;
+        /// <summary>How many cells are kept.</summary>
+        public int Count => Volatile.Read(ref _count);
 
-        public Task<EvidenceCell?> CellAsync(string partition, string row, CancellationToken cancellationToken) =>
+        /// <summary>The row key of the entity holding a partition's month, as these cells were written.</summary>
+        public string RowOf(string partition, DateOnly month) => keys switch
+        {
+            Keys.MonthOnly => MonthKey(month),
+            Keys.MonthAndPartition => $"{MonthKey(month)}|{partition}",
+            _ => EvidenceCellStore.RowOf(partition, month),
+        };
+
+        /// <summary>The range of row keys holding a partition's months from <paramref name="first"/> (inclusive) to
+        /// <paramref name="end"/> (exclusive); null: unbounded. It may hold more months (a year's entity), never fewer.</summary>
+        public (string Start, string Stop) RowsOf(string partition, DateOnly? first, DateOnly? end)
+        {
+            var years = keys == Keys.PracticeYears && !IsTotals(partition);
+            var start = first is not { } f ? string.Empty : years ? YearKey(f.Year) : MonthKey(f);
+            var stop = end is not { } e ? AfterMonths : years ? YearKey(e.Month == 1 ? e.Year : e.Year + 1) : MonthKey(e);
+            return (start, stop);
+        }
+
+        public Task<IReadOnlyList<(DateOnly Month, EvidenceCell Cell)>> CellsAsync(string partition, string row, CancellationToken cancellationToken) =>
             Once(_cells, (partition, row), async () =>
             {
                 var found = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
-                return found.HasValue && found.Value is { } entity ? CellOf(entity) : null;
+                var cells = found.HasValue && found.Value is { } entity ? CellsOf(entity) : [];
+                Interlocked.Add(ref _count, Math.Max(1, cells.Count));
+                return (IReadOnlyList<(DateOnly Month, EvidenceCell Cell)>)cells;
             });
 
         public Task<HashSet<string>> PracticesAsync(string view, CancellationToken cancellationToken) =>
@@ -453,46 +517,111 @@ public sealed class EvidenceCellStore(HubTables tables)
 
     private static string Partition(CellKey key) => $"{key.View}|{key.PracticeOds}";
 
+    /// <summary>A view's running totals over every practice (a month an entity), not one practice's cells (a year an entity).</summary>
+    private static bool IsTotals(string partition) => partition.EndsWith("|" + CellKey.AllPractices, StringComparison.Ordinal);
+
     private static string BatchPartition(string id) => $"batch|{id}";
 
     private static string MonthKey(DateOnly month) => month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string RowOf(string partition, DateOnly month) => $"{MonthKey(month)}|{partition}";
+    private static string YearKey(int year) => year.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static CellKey? KeyOf(TableEntity entity)
+    /// <summary>The row key of the entity that holds a partition's month under this version's <see cref="Layout"/>.</summary>
+    private static string RowOf(string partition, DateOnly month) =>
+        IsTotals(partition) ? $"{MonthKey(month)}|{partition}" : $"{YearKey(month.Year)}|{partition}";
+
+    /// <summary>The cells an entity holds, by month: its one month (a month's entity, under any layout) or the months of
+    /// its year; none when it is not a cell's entity (the state, a batch's chunk, a practice list).</summary>
+    private static List<(DateOnly Month, EvidenceCell Cell)> CellsOf(TableEntity entity)
     {
+        var row = entity.RowKey;
         var bar = entity.PartitionKey.LastIndexOf('|');
-        if (bar < 0 || entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal)
-            || entity.RowKey.Length < 7 || (entity.RowKey.Length > 7 && entity.RowKey[7] != '|')
-            || !DateOnly.TryParseExact(entity.RowKey[..7] + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month))
+        if (bar < 0 || entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal))
         {
-            return null;
+            return [];
         }
 
-        return new CellKey(entity.PartitionKey[(bar + 1)..], month, entity.PartitionKey[..bar]);
+        if (row.Length >= 7 && (row.Length == 7 || row[7] == '|')
+            && DateOnly.TryParseExact(row[..7] + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month))
+        {
+            using var packed = new MemoryStream();
+            Drain(entity, packed, MonthPiece);
+            return [(month, Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell))];
+        }
+
+        if (row.Length > 4 && row[4] == '|' && int.TryParse(row.AsSpan(0, 4), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var year))
+        {
+            var cells = new List<(DateOnly Month, EvidenceCell Cell)>();
+            for (var m = 1; m <= 12; m++)
+            {
+                using var packed = new MemoryStream();
+                Drain(entity, packed, p => YearPiece(new DateOnly(year, m, 1), p));
+                if (packed.Length > 0 && Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell) is { } cell)
+                {
+                    cells.Add((new DateOnly(year, m, 1), cell));
+                }
+            }
+
+            return cells;
+        }
+
+        return [];
     }
 
-    private static TableEntity EntityOf(CellKey key, EvidenceCell cell, string? batch)
-    {
-        var partition = Partition(key);
-        var entity = new TableEntity(partition, RowOf(partition, key.Month)) { ["LastBatch"] = batch };
-        Fill(entity, Pack(cell, EvidenceJson.Default.EvidenceCell), 0, whole: true);
-        return entity;
-    }
-
-    private static EvidenceCell CellOf(TableEntity entity)
+    /// <summary>One month's cell in the entity that holds it under this <see cref="Layout"/> (its own, or its year's);
+    /// null when there is none.</summary>
+    private static EvidenceCell? CellAt(TableEntity entity, DateOnly month)
     {
         using var packed = new MemoryStream();
-        Drain(entity, packed);
-        return Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell);
+        Drain(entity, packed, PiecesOf(entity.PartitionKey, month));
+        return packed.Length == 0 ? null : Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell);
     }
 
-    /// <returns>The offset after what this entity holds.</returns>
-    private static int Fill(TableEntity entity, byte[] bytes, int offset, bool whole = false)
+    /// <summary>Sets a month's cell in the entity that holds it under this <see cref="Layout"/>, in place of what it held.</summary>
+    private static void Put(TableEntity entity, DateOnly month, EvidenceCell cell)
     {
+        var piece = PiecesOf(entity.PartitionKey, month);
+        for (var p = 0; p < PiecesPerEntity; p++)
+        {
+            entity.Remove(piece(p));
+        }
+
+        Fill(entity, Pack(cell, EvidenceJson.Default.EvidenceCell), 0, whole: true, piece);
+        if (entity.Select(p => p.Value).OfType<byte[]>().Sum(b => b.Length) > PiecesPerEntity * PieceBytes)
+        {
+            throw new InvalidOperationException($"The evidence cells of {entity.PartitionKey} in {entity.RowKey[..4]} pack to more bytes than one entity holds.");
+        }
+    }
+
+    /// <summary>The names of a month's pieces in its entity: a month's entity holds one cell, a year's one per month.</summary>
+    private static Func<int, string> PiecesOf(string partition, DateOnly month) => IsTotals(partition) ? MonthPiece : p => YearPiece(month, p);
+
+    /// <summary>The stored entity's properties (not its keys or ETag), to change and write back.</summary>
+    private static TableEntity Copy(TableEntity stored)
+    {
+        var copy = new TableEntity(stored.PartitionKey, stored.RowKey);
+        foreach (var (key, value) in stored)
+        {
+            if (key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                copy[key] = value;
+            }
+        }
+
+        return copy;
+    }
+
+    private static string MonthPiece(int piece) => $"Piece{piece:D2}";
+
+    private static string YearPiece(DateOnly month, int piece) => $"M{month.Month:D2}P{piece:D2}";
+
+    /// <returns>The offset after what this entity holds.</returns>
+    private static int Fill(TableEntity entity, byte[] bytes, int offset, bool whole = false, Func<int, string>? name = null)
+    {
+        name ??= MonthPiece;
         for (var piece = 0; piece < PiecesPerEntity && offset < bytes.Length; piece++, offset += PieceBytes)
         {
-            entity[$"Piece{piece:D2}"] = bytes.AsSpan(offset, Math.Min(PieceBytes, bytes.Length - offset)).ToArray();
+            entity[name(piece)] = bytes.AsSpan(offset, Math.Min(PieceBytes, bytes.Length - offset)).ToArray();
         }
 
         if (whole && offset < bytes.Length)
@@ -503,9 +632,10 @@ public sealed class EvidenceCellStore(HubTables tables)
         return offset;
     }
 
-    private static void Drain(TableEntity entity, Stream into)
+    private static void Drain(TableEntity entity, Stream into, Func<int, string>? name = null)
     {
-        for (var piece = 0; piece < PiecesPerEntity && entity.GetBinary($"Piece{piece:D2}") is { } bytes; piece++)
+        name ??= MonthPiece;
+        for (var piece = 0; piece < PiecesPerEntity && entity.GetBinary(name(piece)) is { } bytes; piece++)
         {
             into.Write(bytes);
         }

@@ -22,12 +22,14 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
     public async System.Threading.Tasks.Task Cells_kept_by_updates_give_todays_figures_change_only_where_events_fall_and_rebuild_the_same()
     {
         var measures = hub.Get<QuestionnaireLibrary>().Measures;
-        var population = new EvidencePopulation(seed: 21, referrals: 400, practices: Practices);
-        await population.WriteAsync(hub.Get<HubTables>());
         var update = hub.Get<EvidenceUpdate>();
         var store = hub.Get<EvidenceCellStore>();
+        // Referrals the class's other tests counted before this one (the order of tests in a class is not fixed).
+        var earlier = (await store.StateAsync())?.Referrals ?? 0;
+        var population = new EvidencePopulation(seed: 21, referrals: 400, practices: Practices);
+        await population.WriteAsync(hub.Get<HubTables>());
         var first = await update.UpdateAsync();
-        Assert.Equal(400, first.Referrals);
+        Assert.Equal(earlier + 400, first.Referrals);
 
         // Today's figures (rows in memory) and the stored cells' figures agree: the whole hub, one practice-month, one provider.
         var rows = population.Rows();
@@ -45,7 +47,7 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         await arrivals.WriteAsync(hub.Get<HubTables>());
 
         var second = await update.UpdateAsync();
-        Assert.Equal(403, second.Referrals);
+        Assert.Equal(earlier + 403, second.Referrals);
         Assert.False(update.LastRun!.Rebuild);
         Assert.Equal(4, update.LastRun.Changed);
         var after = await CellsAsync(store);
@@ -81,7 +83,7 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         await update.UpdateAsync();
         Assert.Contains(moved.ReferralId, await ChangedAsync(hub));
         Assert.Equal(0, update.LastRun!.Changed);
-        Assert.Equal(403, (await store.StateAsync())!.Referrals);
+        Assert.Equal(earlier + 403, (await store.StateAsync())!.Referrals);
         Assert.Equal(after, await CellsAsync(store));
 
         // A rebuild from the audit trail (the operator's command) gives the very same cells.
@@ -89,7 +91,7 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Equal(200, rebuilt.Status);
         using var answer = JsonDocument.Parse(rebuilt.Body);
         Assert.True(answer.RootElement.GetProperty("rebuilt").GetBoolean());
-        Assert.Equal(403, answer.RootElement.GetProperty("referrals").GetInt32());
+        Assert.Equal(earlier + 403, answer.RootElement.GetProperty("referrals").GetInt32());
         Assert.Equal(after, await CellsAsync(store));
     }
 
@@ -111,42 +113,71 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.False(update.LastRun!.Rebuild);
     }
 
-    [Fact]
-    public async System.Threading.Tasks.Task Cells_stored_under_the_earlier_month_only_row_keys_are_read_until_the_next_update_keys_them_uniquely()
+    [Theory]
+    [InlineData("month-only", 23, "P30201", "P30202")]
+    [InlineData("month|partition", 24, "P30211", "P30212")]
+    public async System.Threading.Tasks.Task Cells_stored_under_an_earlier_layout_are_read_until_the_next_update_keys_a_practice_year_an_entity(string layout, int seed, string practice, string other)
     {
-        await new EvidencePopulation(seed: 23, referrals: 120, practices: ["P30201", "P30202"]).WriteAsync(hub.Get<HubTables>());
+        await new EvidencePopulation(seed, referrals: 120, practices: [practice, other]).WriteAsync(hub.Get<HubTables>());
         var update = hub.Get<EvidenceUpdate>();
         var store = hub.Get<EvidenceCellStore>();
         await update.UpdateAsync();
         var current = await CellsAsync(store);
         var march = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-        var marchMerged = await store.MergeAsync(["P30201"], march, march.AddMonths(1));
-        Assert.True(marchMerged.Referred > 0, "The population has referrals at P30201 in March 2026.");
+        var marchMerged = await store.MergeAsync([practice], march, march.AddMonths(1));
+        Assert.True(marchMerged.Referred > 0, $"The population has referrals at {practice} in March 2026.");
         var marchCell = Canonical(JsonSerializer.SerializeToNode(marchMerged.Pruned())!).ToJsonString();
+        var yearMerged = Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync([practice, other], march.AddMonths(-2), march.AddMonths(10))).Pruned())!).ToJsonString();
 
-        // The table as the previous version left it: every cell's row key its month alone, and a state counted then.
+        // The table as an earlier version left it: every cell an entity of its own, row keyed by its month (alone, or
+        // followed by its partition), pieces named Piece00…; and a state counted then.
         var table = await hub.Get<HubTables>().GetAsync(EvidenceCellStore.Table);
+        var monthOnly = layout == "month-only";
         await foreach (var entity in table.QueryAsync<TableEntity>())
         {
-            if (entity.RowKey.Length > 7 && entity.RowKey[7] == '|')
+            var year = entity.RowKey.Length > 4 && entity.RowKey[4] == '|';
+            var month = entity.RowKey.Length > 7 && entity.RowKey[7] == '|';
+            if (!year && !month || entity.PartitionKey.StartsWith("batch|", StringComparison.Ordinal))
             {
-                await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey);
-                entity.RowKey = entity.RowKey[..7];
+                continue;
+            }
+
+            await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey);
+            if (month)
+            {
+                entity.RowKey = monthOnly ? entity.RowKey[..7] : entity.RowKey;
                 await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+                continue;
+            }
+
+            foreach (var m in Enumerable.Range(1, 12).Where(m => entity.ContainsKey($"M{m:D2}P00")))
+            {
+                var monthKey = $"{entity.RowKey[..4]}-{m:D2}";
+                var cell = new TableEntity(entity.PartitionKey, monthOnly ? monthKey : $"{monthKey}|{entity.PartitionKey}") { ["LastBatch"] = entity.GetString("LastBatch") };
+                for (var piece = 0; entity.GetBinary($"M{m:D2}P{piece:D2}") is { } bytes; piece++)
+                {
+                    cell[$"Piece{piece:D2}"] = bytes;
+                }
+
+                await table.UpsertEntityAsync(cell, TableUpdateMode.Replace);
             }
         }
 
         var state = (await store.StateAsync())!;
-        await store.SaveStateAsync(state with { Counting = "referral-changes:" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling())) }, whateverIsThere: true);
+        var counting = monthOnly ? "referral-changes:" + string.Join(',', ReferralJourney.Events.Select(e => e.Spelling()))
+            : EvidenceUpdate.Counting.Replace(EvidenceCellStore.Layout, "rows:month|partition", StringComparison.Ordinal);
+        await store.SaveStateAsync(state with { Counting = counting }, whateverIsThere: true);
 
-        // Reports read the old keys meanwhile: a month read cell by cell, and the whole period by range.
-        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync(["P30201"], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        // Reports read the old keys meanwhile: a month read cell by cell, a year of two practices, and everything by range.
+        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync([practice], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        Assert.Equal(yearMerged, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync([practice, other], march.AddMonths(-2), march.AddMonths(10))).Pruned())!).ToJsonString());
         Assert.Equal(current, await CellsAsync(store));
 
         await update.UpdateAsync();
         Assert.True(update.LastRun!.Rebuild);
         Assert.Equal(current, await CellsAsync(store));
-        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync(["P30201"], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        Assert.Equal(marchCell, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync([practice], march, march.AddMonths(1))).Pruned())!).ToJsonString());
+        Assert.Equal(yearMerged, Canonical(JsonSerializer.SerializeToNode((await store.MergeAsync([practice, other], march.AddMonths(-2), march.AddMonths(10))).Pruned())!).ToJsonString());
         var rowKeys = new List<string>();
         await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey != "state", select: ["PartitionKey", "RowKey"]))
         {
@@ -154,6 +185,8 @@ public sealed class StoredCellsTests(TestHub hub) : IClassFixture<TestHub>
             {
                 rowKeys.Add(entity.RowKey);
                 Assert.EndsWith("|" + entity.PartitionKey, entity.RowKey);
+                // A practice's cells a year an entity; the running totals (practice *) a month an entity.
+                Assert.Equal(entity.PartitionKey.EndsWith("|*", StringComparison.Ordinal) ? '-' : '|', entity.RowKey[4]);
             }
         }
 

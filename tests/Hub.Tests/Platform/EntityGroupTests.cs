@@ -74,6 +74,15 @@ public sealed class EntityGroupTests(TestHub hub) : IClassFixture<TestHub>
         var stale = await Assert.ThrowsAnyAsync<RequestFailedException>(() => table.SubmitAsync([grown]));
         Assert.Equal(412, stale.Status);
 
+        // One property changed among unchanged ones (a month in a year's entity): the merge carries that one alone, and
+        // what is stored is still the whole new entity.
+        var oneChanged = EntityRewrite.UpdateOf(new TableEntity("p", "r") { ["A"] = "two", ["B"] = new byte[] { 3 }, ["C"] = 4 }, afterGrown);
+        Assert.Equal(TableTransactionActionType.UpdateMerge, oneChanged.ActionType);
+        Assert.Equal(["C"], Properties(oneChanged.Entity as TableEntity ?? throw new InvalidOperationException("A TableEntity was rewritten.")));
+        await table.SubmitAsync([oneChanged]);
+        afterGrown = await StoredAsync();
+        Assert.Equal(("two", "03", 4), (afterGrown.GetString("A"), Convert.ToHexString(afterGrown.GetBinary("B")), afterGrown.GetInt32("C")));
+
         // One stored property dropped and one set to null: a replace, and neither survives.
         var shrunk = EntityRewrite.UpdateOf(new TableEntity("p", "r") { ["A"] = "three", ["B"] = null }, afterGrown);
         Assert.Equal(TableTransactionActionType.UpdateReplace, shrunk.ActionType);

@@ -8,10 +8,12 @@ namespace Hub.Platform.Storage;
 /// either in the same time.</summary>
 public static class EntityRewrite
 {
-    /// <summary>The conditional update (on the stored entity's ETag) that leaves exactly <paramref name="next"/> stored.</summary>
+    /// <summary>The conditional update (on the stored entity's ETag) that leaves exactly <paramref name="next"/> stored.
+    /// A merge carries only the properties whose values differ from the stored ones (an entity holding a year of
+    /// months sends the months that changed).</summary>
     public static TableTransactionAction UpdateOf(TableEntity next, TableEntity stored) =>
         stored.Keys.All(k => IsKey(k) || next.TryGetValue(k, out var value) && value is not null)
-            ? new(TableTransactionActionType.UpdateMerge, WithoutNulls(next), stored.ETag)
+            ? new(TableTransactionActionType.UpdateMerge, ChangedFrom(next, stored), stored.ETag)
             : new(TableTransactionActionType.UpdateReplace, next, stored.ETag);
 
     /// <summary>The upsert that leaves exactly <paramref name="next"/> stored, for an entity that names every property
@@ -23,12 +25,12 @@ public static class EntityRewrite
 
     private static bool IsKey(string property) => property is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
-    private static TableEntity WithoutNulls(TableEntity entity)
+    private static TableEntity ChangedFrom(TableEntity next, TableEntity stored)
     {
-        var copy = new TableEntity(entity.PartitionKey, entity.RowKey);
-        foreach (var (key, value) in entity)
+        var copy = new TableEntity(next.PartitionKey, next.RowKey);
+        foreach (var (key, value) in next)
         {
-            if (!IsKey(key) && value is not null)
+            if (!IsKey(key) && value is not null && !(stored.TryGetValue(key, out var was) && Same(value, was)))
             {
                 copy[key] = value;
             }
@@ -36,4 +38,10 @@ public static class EntityRewrite
 
         return copy;
     }
+
+    // Values as read back compare by value (binary by its bytes); a type that reads back as another (an Int32 set as
+    // Int64) compares unequal and is simply sent again.
+    private static bool Same(object value, object? stored) => value is byte[] bytes
+        ? stored is byte[] storedBytes && bytes.AsSpan().SequenceEqual(storedBytes)
+        : value.Equals(stored);
 }
