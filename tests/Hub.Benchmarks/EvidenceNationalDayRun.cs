@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MeasureReport = Hl7.Fhir.Model.MeasureReport;
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Hub.Access;
@@ -55,6 +56,7 @@ public static class EvidenceNationalDayRun
 
         try
         {
+            var started = ReferralChanges.Now();
             var measures = hub.Get<QuestionnaireLibrary>().Measures;
             var tables = hub.Get<HubTables>();
             var store = hub.Get<EvidenceCellStore>();
@@ -98,6 +100,11 @@ public static class EvidenceNationalDayRun
             await update.UpdateAsync();
             Row((Invariant($"update counting them ({update.LastRun!.Touched:N0} read, {update.LastRun.Changed:N0} changed, {update.LastRun.Cells:N0} cells)"), Ms(clock.Elapsed.TotalMilliseconds)));
             Row(("  where that update's time went", update.LastRun.Phases));
+
+            // Their notes, read by that update, go back a day (where a live hub's would be, months back): the day's notes are
+            // then rows of their own, not merged into this hour's rows that already hold each referral's earlier entries.
+            var aged = await AgeNotesAsync(tables, started);
+            Row(("  their notes in the changes index moved a day back (counted already)", Invariant($"{aged:N0} rows")));
 
             // (c) The day: new referrals, and a later event on earlier accepted ones.
             var day = new EvidencePopulation(9_017, dayReferrals, practices, providers: providers);
@@ -300,6 +307,38 @@ public static class EvidenceNationalDayRun
     {
         /// <summary>Its storage requests (hub start-up's included), by table and kind.</summary>
         public string Requests { get; init; } = string.Empty;
+    }
+
+    /// <summary>Moves the changes index's rows of the hours since <paramref name="since"/> to the same hours a day
+    /// before (their <c>At</c> too), so no update after the one that read them reads them again.</summary>
+    private static async Task<int> AgeNotesAsync(HubTables tables, DateTimeOffset since)
+    {
+        var table = await tables.GetAsync(ReferralChanges.Table);
+        var moved = 0;
+        for (var hour = since.AddHours(-1); hour <= ReferralChanges.Now(); hour = hour.AddHours(1))
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ReferralChanges.Bucket(hour)}")))
+            {
+                rows.Add(row);
+            }
+
+            var back = ReferralChanges.Bucket(hour.AddDays(-1));
+            await Parallel.ForEachAsync(rows.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
+            {
+                await table.SubmitTransactionAsync(chunk.Select(r =>
+                {
+                    var copy = EntityRewrite.CopyOf(r);
+                    copy.PartitionKey = back;
+                    copy["At"] = (r.GetDateTimeOffset("At") ?? hour).AddDays(-1);
+                    return new TableTransactionAction(TableTransactionActionType.UpsertReplace, copy);
+                }), ct);
+                await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), ct);
+            });
+            moved += rows.Count;
+        }
+
+        return moved;
     }
 
     /// <summary>As the audit trail's append does, after each entry: its note, with the entry, in the changes index.</summary>

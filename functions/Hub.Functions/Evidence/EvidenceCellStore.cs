@@ -186,7 +186,7 @@ public sealed class EvidenceCellStore(HubTables tables)
                         continue;
                     }
 
-                    var entity = found is null ? new TableEntity(deltas.Key, row.Key) : Copy(found);
+                    var entity = found is null ? new TableEntity(deltas.Key, row.Key) : EntityRewrite.CopyOf(found);
                     entity["LastBatch"] = batch.Id;
                     foreach (var delta in row)
                     {
@@ -595,21 +595,6 @@ public sealed class EvidenceCellStore(HubTables tables)
 
     /// <summary>The names of a month's pieces in its entity: a month's entity holds one cell, a year's one per month.</summary>
     private static Func<int, string> PiecesOf(string partition, DateOnly month) => IsTotals(partition) ? MonthPiece : p => YearPiece(month, p);
-
-    /// <summary>The stored entity's properties (not its keys or ETag), to change and write back.</summary>
-    private static TableEntity Copy(TableEntity stored)
-    {
-        var copy = new TableEntity(stored.PartitionKey, stored.RowKey);
-        foreach (var (key, value) in stored)
-        {
-            if (key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
-            {
-                copy[key] = value;
-            }
-        }
-
-        return copy;
-    }
 
     private static string MonthPiece(int piece) => $"Piece{piece:D2}";
 

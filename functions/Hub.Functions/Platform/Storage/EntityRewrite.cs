@@ -23,6 +23,22 @@ public static class EntityRewrite
             ? new(TableTransactionActionType.UpsertMerge, next)
             : new(TableTransactionActionType.UpsertReplace, next);
 
+    /// <summary>A stored entity's properties under its keys, without what the service sets (timestamp, ETag): to change
+    /// some and write it back with <see cref="UpdateOf"/>.</summary>
+    public static TableEntity CopyOf(TableEntity stored)
+    {
+        var copy = new TableEntity(stored.PartitionKey, stored.RowKey);
+        foreach (var (key, value) in stored)
+        {
+            if (!IsKey(key))
+            {
+                copy[key] = value;
+            }
+        }
+
+        return copy;
+    }
+
     private static bool IsKey(string property) => property is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
     private static TableEntity ChangedFrom(TableEntity next, TableEntity stored)
