@@ -42,7 +42,7 @@ public static class EvidenceNationalDayRun
     /// <param name="heapLimitMb">When set, the day's update runs in a process of its own whose managed heap is limited
     /// to this (<c>DOTNET_GCHeapHardLimit</c>), over this run's tables: what the update needs, apart from the harness's
     /// generator and in-memory truth. It completes or fails with an out-of-memory error.</param>
-    public static async Task<int> RunAsync(int dayReferrals, int movedOn, int? heapLimitMb = null)
+    public static async Task<int> RunAsync(int dayReferrals, int movedOn, int? heapLimitMb = null, int? updateBatch = null)
     {
         var hub = new NationalHub();
         await hub.InitializeAsync();
@@ -127,7 +127,7 @@ public static class EvidenceNationalDayRun
                 ReferralJourney.From(r.ReferralId, r.PracticeOds, [.. r.Events, late[r.ReferralId]], r.Responses)));
             if (heapLimitMb is { } limit)
             {
-                var child = await UpdateInProcessOfItsOwnAsync(hub.Run, limit);
+                var child = await UpdateInProcessOfItsOwnAsync(hub.Run, limit, updateBatch);
                 ok &= child is not null && child.Changed == expectedChanged;
                 Row((Invariant($"DAILY UPDATE in a process of its own, managed heap limited to {limit:N0} MB"), child is null ? "DID NOT COMPLETE (see its output above)"
                     : Invariant($"{child.Touched:N0} referrals read, {child.Changed:N0} changed (expected {expectedChanged:N0}), {child.Cells:N0} cells written: {Ms(child.Milliseconds)}, {Mb(child.Allocated)} allocated, managed heap at most {Mb(child.HeapPeak)} above the started hub's, {Mb(child.HeapAfterLastFullCollection)} after its last full collection, gen 0/1/2 collections {child.Collections}, peak working set {Mb(child.PeakWorkingSet)}")));
@@ -233,7 +233,7 @@ public static class EvidenceNationalDayRun
 
     /// <summary>The day's update in a child process (this program, <c>evidence-national-day-update</c>) over the run's
     /// tables, its managed heap limited; null when it did not complete.</summary>
-    private static async Task<UpdateMeasured?> UpdateInProcessOfItsOwnAsync(string run, int heapLimitMb)
+    private static async Task<UpdateMeasured?> UpdateInProcessOfItsOwnAsync(string run, int heapLimitMb, int? updateBatch)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -246,6 +246,10 @@ public static class EvidenceNationalDayRun
         start.ArgumentList.Add(run);
         start.Environment["DOTNET_GCHeapHardLimit"] = Invariant($"0x{heapLimitMb * 1024L * 1024:X}");
         start.Environment[Azurite.ExternalConnectionSetting] = (await Azurite.SharedAsync()).ConnectionString;
+        if (updateBatch is { } referrals)
+        {
+            start.Environment[UpdateBatchSetting] = Invariant($"{referrals}");
+        }
         using var child = Process.Start(start)!;
         var errors = child.StandardError.ReadToEndAsync();
         UpdateMeasured? measured = null;
@@ -409,12 +413,21 @@ public static class EvidenceNationalDayRun
         /// <summary>The storage requests this hub makes (the child's: its update's).</summary>
         public RequestCensus Requests { get; } = new();
 
-        protected override void Setup(HubSetup hub) =>
+        protected override void Setup(HubSetup hub)
+        {
             hub.AddServices(s => s.Configure<TableClientOptions>("Default", o => o.AddPolicy(Requests, HttpPipelinePosition.PerRetry)))
                 .Set("Reporting:GpAppointmentCost", "40")
                 .Set("Reporting:AeAttendanceCost", "200")
                 .Set("Reporting:ProgrammeCostPerReferral", "300")
                 // Each step is written moments before the next update: a live hub re-reads 10 minutes of a 24-hour day.
                 .Set("Reporting:UpdateOverlap", "00:00:01");
+            if (Environment.GetEnvironmentVariable(UpdateBatchSetting) is { Length: > 0 } batch)
+            {
+                hub.Set("Reporting:UpdateBatchReferrals", batch);
+            }
+        }
     }
+
+    /// <summary>The child's <c>Reporting:UpdateBatchReferrals</c>, when the run gives one (the hub's default otherwise).</summary>
+    private const string UpdateBatchSetting = "HUB_BENCHMARK_UPDATE_BATCH";
 }

@@ -55,7 +55,7 @@ if (args.Length > 0 && args[0] == "evidence-national")
     return await EvidenceNationalRun.RunAsync(perYear, years);
 }
 
-// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national-day [day's new referrals] [earlier referrals moving on] [heap limit MB]
+// dotnet run -c Release --project tests/Hub.Benchmarks -- evidence-national-day [day's new referrals] [earlier referrals moving on] [heap limit MB] [update batch]
 //                                                                      -> a national day's evidence update and reports over Azurite; with
 //                                                                         a heap limit, the update runs in a process of its own under it
 if (args.Length > 0 && args[0] == "evidence-national-day")
@@ -63,7 +63,8 @@ if (args.Length > 0 && args[0] == "evidence-national-day")
     var day = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3_600;
     var moved = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
     int? heapLimit = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : null;
-    return await EvidenceNationalDayRun.RunAsync(day, moved, heapLimit);
+    int? updateBatch = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : null;
+    return await EvidenceNationalDayRun.RunAsync(day, moved, heapLimit, updateBatch);
 }
 
 // (its own child: the day's update over the tables of run [run], in a process whose heap the parent limited)
