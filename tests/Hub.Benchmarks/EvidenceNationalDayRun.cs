@@ -22,8 +22,8 @@ namespace Hub.Benchmarks;
 /// a year over 6,300 practices: the 2.4% of <see cref="EvidenceNationalRun.NationalPopulation"/>'s 6.5 million referrals
 /// that fall in the scheme), with their running totals and practice lists, written by
 /// <see cref="EvidenceCellStore.ReplaceAllAsync"/>. The other 6,150 practices' history is written as one pseudo-practice
-/// per other scheme, so the running totals are national; every history referral's row and audit trail are <em>not</em> written: neither a
-/// report nor an update reads them.</item>
+/// per other scheme, so the running totals are national; every history referral's row and audit trail are <em>not</em>
+/// written: neither a report nor an update reads them.</item>
 /// <item><b>the earlier referrals</b>: referrals from earlier in the year at practices all over England (6,300 practices,
 /// 1,260 providers), their records, audit trails and answers written as the hub writes them (changes index included),
 /// then counted by an update (rows stored, cells and running totals updated).</item>
@@ -47,6 +47,7 @@ public static class EvidenceNationalDayRun
     /// <param name="heapLimitMb">When set, the day's update runs in a process of its own whose managed heap is limited
     /// to this (<c>DOTNET_GCHeapHardLimit</c>), over this run's tables: what the update needs, apart from the harness's
     /// generator and in-memory truth. It completes or fails with an out-of-memory error.</param>
+    /// <param name="updateBatch">That process's <c>Reporting:UpdateBatchReferrals</c> (the hub's default when null).</param>
     public static async Task<int> RunAsync(int dayReferrals, int movedOn, int? heapLimitMb = null, int? updateBatch = null)
     {
         var hub = new NationalHub();
@@ -264,6 +265,7 @@ public static class EvidenceNationalDayRun
         {
             start.Environment[UpdateBatchSetting] = Invariant($"{referrals}");
         }
+
         using var child = Process.Start(start)!;
         var errors = child.StandardError.ReadToEndAsync();
         UpdateMeasured? measured = null;
