@@ -344,17 +344,14 @@ public static class EvidenceNationalDayRun
             }
 
             var back = ReferralChanges.Bucket(hour.AddDays(-1));
-            await Parallel.ForEachAsync(rows.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
+            await table.SubmitByPartitionAsync(rows.Select(r =>
             {
-                await table.SubmitTransactionAsync(chunk.Select(r =>
-                {
-                    var copy = EntityRewrite.CopyOf(r);
-                    copy.PartitionKey = back;
-                    copy["At"] = (r.GetDateTimeOffset("At") ?? hour).AddDays(-1);
-                    return new TableTransactionAction(TableTransactionActionType.UpsertReplace, copy);
-                }), ct);
-                await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), ct);
-            });
+                var copy = EntityRewrite.CopyOf(r);
+                copy.PartitionKey = back;
+                copy["At"] = (r.GetDateTimeOffset("At") ?? hour).AddDays(-1);
+                return new TableTransactionAction(TableTransactionActionType.UpsertReplace, copy);
+            }), parallelism: 8);
+            await table.SubmitByPartitionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), parallelism: 8);
             moved += rows.Count;
         }
 

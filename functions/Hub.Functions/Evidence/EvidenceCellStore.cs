@@ -554,9 +554,7 @@ public sealed class EvidenceCellStore(HubTables tables)
             var cells = new List<(DateOnly Month, EvidenceCell Cell)>();
             for (var m = 1; m <= 12; m++)
             {
-                using var packed = new MemoryStream();
-                Drain(entity, packed, p => YearPiece(new DateOnly(year, m, 1), p));
-                if (packed.Length > 0 && Unpack(packed.ToArray(), EvidenceJson.Default.EvidenceCell) is { } cell)
+                if (CellAt(entity, new DateOnly(year, m, 1)) is { } cell)
                 {
                     cells.Add((new DateOnly(year, m, 1), cell));
                 }
