@@ -139,24 +139,19 @@ public static class SecondarySuppression
     /// true counts (or name a figure the report does not have) are left out: an identity that is not one protects nothing.</summary>
     public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IEnumerable<AdditiveGroup> groups, DisclosureRule rule)
     {
-        var sums = groups.ToList();
-        return Hide(figures, sums, sums, _ => true, rule);
-    }
-
-    /// <summary>The same over a report and figures already published elsewhere (the blocks inside a longer period):
-    /// only figures <paramref name="mayHide"/> allows are hidden; <paramref name="lonely"/> are the groups no hidden
-    /// figure may be alone in (the report's own), <paramref name="audited"/> every group the attacker's check uses.</summary>
-    public static IReadOnlySet<string> Hide(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> lonely, IReadOnlyList<AdditiveGroup> audited, Func<string, bool> mayHide, DisclosureRule rule)
-    {
         var (numbered, present) = Numbered(figures);
-        var hide = Hide(numbered, present, [.. lonely.Select(numbered.Sum)], [.. audited.Select(numbered.Sum)], id => mayHide(numbered.KeyOf(id)), rule);
+        var sums = groups.Select(numbered.Sum).ToList();
+        var hide = Hide(numbered, [present], sums, [sums], rule);
         return hide.Select(numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The same over numbered figures: the figures <paramref name="present"/> are this audit's (a figure named
-    /// only in a sum is not), and the numbers of the figures to hide come back. A lattice of reports numbers its
-    /// figures once and audits each report over its own and those inside it, without naming any figure again.</summary>
-    public static IReadOnlyList<int> Hide(AuditFigures figures, IEnumerable<int> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSum> audited, Func<int, bool> mayHide, DisclosureRule rule)
+    /// <summary>The same over numbered figures, for a report and figures already published elsewhere (the reports
+    /// inside it): the figures of the first list in <paramref name="present"/> are the report's own, and only they are
+    /// hidden; the other lists are the figures of the reports inside it (a figure named only in a sum is not present).
+    /// <paramref name="lonely"/> are the report's own sums, no hidden figure may be alone in; <paramref name="audited"/>
+    /// every sum the attacker's check uses. The numbers of the figures to hide come back. A lattice of reports numbers
+    /// its figures once and audits each report over its own and those inside it, without naming any figure again.</summary>
+    public static IReadOnlyList<int> Hide(AuditFigures figures, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<IReadOnlyList<AuditSum>> audited, DisclosureRule rule)
     {
         if (!rule.Options.SecondarySuppression)
         {
@@ -166,14 +161,9 @@ public static class SecondarySuppression
         var audit = new Audit(figures, present, lonely, audited);
         var n = audit.Count;
         var hidden = new bool[n];
-        var mayHideHere = new bool[n];
-        for (var i = 0; i < n; i++)
-        {
-            mayHideHere[i] = mayHide(audit.Ids[i]);
-        }
 
         bool Hidden(int i) => hidden[i] || audit.Figures[i].Suppressed;
-        bool Hideable(int i) => mayHideHere[i] && !Hidden(i) && audit.Figures[i].Count > 0 && audit.Figures[i].Shown is > 0;
+        bool Hideable(int i) => i < audit.Own && !Hidden(i) && audit.Figures[i].Count > 0 && audit.Figures[i].Shown is > 0;
 
         // The smallest hideable part of a sum (ties in the sum's order), else its total; false when there is none.
         var picked = -1;
@@ -327,7 +317,7 @@ public static class SecondarySuppression
     public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
     {
         var (numbered, present) = Numbered(figures);
-        var audit = new Audit(numbered, present, [], [.. sums.Select(numbered.Sum)], holdingOnly: false);
+        var audit = new Audit(numbered, [present], [], [[.. sums.Select(numbered.Sum)]], holdingOnly: false);
         return audit.Pinned(i => hidden(numbered.KeyOf(audit.Ids[i])), rule).Select(i => numbered.KeyOf(audit.Ids[i])).ToList();
     }
 
@@ -350,22 +340,31 @@ public static class SecondarySuppression
         private readonly int[] _sumStart;
         private readonly int[] _sums;
 
-        public Audit(AuditFigures numbered, IEnumerable<int> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSum> audited, bool holdingOnly = true)
+        public Audit(AuditFigures numbered, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<IReadOnlyList<AuditSum>> audited, bool holdingOnly = true)
         {
             _numbered = numbered;
             var local = numbered.BeginAudit();
-            var ids = new List<int>();
-            var totals = new List<int>();
-            var partStart = new List<int> { 0 };
-            var parts = new List<int>();
+            var ids = new List<int>(present.Sum(p => p.Count));
+            var sumCount = lonely.Count + audited.Sum(a => a.Count);
+            var totals = new List<int>(sumCount);
+            var partStart = new List<int>(sumCount + 1) { 0 };
+            var parts = new List<int>(sumCount * 4);
             try
             {
-                foreach (var id in present)
+                foreach (var list in present)
                 {
-                    if (local[id] < 0)
+                    foreach (var id in list)
                     {
-                        local[id] = ids.Count;
-                        ids.Add(id);
+                        if (local[id] < 0)
+                        {
+                            local[id] = ids.Count;
+                            ids.Add(id);
+                        }
+                    }
+
+                    if (Own < 0)
+                    {
+                        Own = ids.Count;
                     }
                 }
 
@@ -418,9 +417,12 @@ public static class SecondarySuppression
 
                 Lonely = [.. own];
                 _audited = totals.Count;
-                foreach (var sum in audited)
+                foreach (var list in audited)
                 {
-                    Add(sum);
+                    foreach (var sum in list)
+                    {
+                        Add(sum);
+                    }
                 }
             }
             finally
@@ -439,36 +441,55 @@ public static class SecondarySuppression
             // counted, then filled.
             var last = new int[Ids.Length];
             _sumStart = new int[Ids.Length + 1];
-            void Each(Action<int, int> member)
+            // Counting when next is null, filling otherwise (no delegate: it runs for every figure of every sum).
+            var sums = Array.Empty<int>();
+            void Each(int[]? next)
             {
                 Array.Fill(last, -1);
                 for (var g = _audited; g < Totals.Length; g++)
                 {
-                    last[Totals[g]] = g;
-                    member(Totals[g], g);
+                    var total = Totals[g];
+                    last[total] = g;
+                    Member(total, g, next);
                     for (var k = _partStart[g]; k < _partStart[g + 1]; k++)
                     {
-                        if (last[_parts[k]] != g)
+                        var part = _parts[k];
+                        if (last[part] != g)
                         {
-                            last[_parts[k]] = g;
-                            member(_parts[k], g);
+                            last[part] = g;
+                            Member(part, g, next);
                         }
                     }
                 }
             }
 
-            Each((m, _) => _sumStart[m + 1]++);
+            void Member(int m, int g, int[]? next)
+            {
+                if (next is null)
+                {
+                    _sumStart[m + 1]++;
+                }
+                else
+                {
+                    sums[next[m]++] = g;
+                }
+            }
+
+            Each(null);
             for (var i = 0; i < Ids.Length; i++)
             {
                 _sumStart[i + 1] += _sumStart[i];
             }
 
-            _sums = new int[_sumStart[Ids.Length]];
-            var next = _sumStart[..^1];
-            Each((m, g) => _sums[next[m]++] = g);
+            _sums = sums = new int[_sumStart[Ids.Length]];
+            Each(_sumStart[..^1]);
         }
 
         public int Count => Ids.Length;
+
+        /// <summary>The audit's own figures are numbered first, from 0 to this (the first list present): the only ones
+        /// it hides.</summary>
+        public int Own { get; } = -1;
 
         /// <summary>The audit's figures by their number in the audit, and their numbers among all figures.</summary>
         public int[] Ids { get; }
@@ -571,15 +592,17 @@ public readonly record struct AuditSum(int Total, int[] Parts);
 
 /// <summary>Figures numbered once by name, so that many audits over overlapping reports (the reports inside a longer
 /// period or a scheme, each audited with every report inside it) share them instead of naming every figure again.
+/// A figure of a report inside another is named <c>{report}/{key}</c> (<see cref="Add"/>): its name is only put
+/// together when asked for, since a lattice holds millions of them and its audits order only the few they pin by name.
 /// Not for use by two audits at once: each audit borrows its scratch space.</summary>
 public sealed class AuditFigures
 {
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly List<string> _keys = [];
+    private readonly List<(string? Report, string Key)> _names = [];
     private readonly List<Figure> _figures = [];
     private int[] _local = [];
 
-    public string KeyOf(int id) => _keys[id];
+    public string KeyOf(int id) => _names[id] is (null, var key) ? key : $"{_names[id].Report}/{_names[id].Key}";
 
     public Figure FigureOf(int id) => _figures[id];
 
@@ -591,15 +614,27 @@ public sealed class AuditFigures
         return id;
     }
 
+    /// <summary>The figure's value from now on.</summary>
+    public void Set(int id, Figure figure) => _figures[id] = figure;
+
+    /// <summary>A new number for the figure <paramref name="key"/> of the report <paramref name="report"/>: the caller
+    /// keeps it (by report and key), and asks for each name once.</summary>
+    public int Add(string report, string key, Figure figure)
+    {
+        _names.Add((report, key));
+        _figures.Add(figure);
+        return _names.Count - 1;
+    }
+
     /// <summary>The number of a name; a name only a sum uses is numbered too (an audit it is not present in leaves the
     /// sum out).</summary>
     public int IdOf(string key)
     {
         if (!_ids.TryGetValue(key, out var id))
         {
-            id = _keys.Count;
+            id = _names.Count;
             _ids[key] = id;
-            _keys.Add(key);
+            _names.Add((null, key));
             _figures.Add(default);
         }
 
@@ -611,9 +646,9 @@ public sealed class AuditFigures
     /// <summary>Every figure's place in a new audit, none yet (-1); the audit sets back to -1 what it set.</summary>
     internal int[] BeginAudit()
     {
-        if (_local.Length < _keys.Count)
+        if (_local.Length < _names.Count)
         {
-            _local = new int[Math.Max(_keys.Count, _local.Length * 2)];
+            _local = new int[Math.Max(_names.Count, _local.Length * 2)];
             Array.Fill(_local, -1);
         }
 

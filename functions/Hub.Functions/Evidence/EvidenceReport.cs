@@ -117,10 +117,9 @@ public sealed record EvidenceReport(
     /// <summary>One report of the lattice and the reports directly inside it, one division per way of dividing it (by
     /// blocks of months, by practices, by providers).</summary>
     /// <param name="Id">A short name for the report's figures in an audit (the report's own are unnamed).</param>
-    private sealed record ReportNode(string Name, string Id, EvidenceCell Cell, EvidenceReport Report, IReadOnlyList<Division> Divisions)
+    /// <param name="Figures">The report's figures, worked out once: every report above this one reads them.</param>
+    private sealed record ReportNode(string Name, string Id, EvidenceCell Cell, EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures, IReadOnlyList<Division> Divisions)
     {
-        /// <summary>The report's figures, worked out once: every report above this one reads them.</summary>
-        public IReadOnlyDictionary<string, Figure> Figures { get; } = Report.Figures;
 
         /// <summary>Every report inside this one, each once (the lattice has many paths to each).</summary>
         public IReadOnlyList<ReportNode> Below
@@ -275,7 +274,8 @@ public sealed record EvidenceReport(
 
             var own = Unprotected(merged, scope, costs, measures);
             var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var node = divisions.Count == 0 ? new ReportNode(name, id, merged, Protected(own), []) : new ReportNode(name, id, merged, Against(name, own, divisions), divisions);
+            var (report, figures) = divisions.Count == 0 ? Protected(own, own.Figures) : Against(name, own, divisions);
+            var node = new ReportNode(name, id, merged, report, figures, divisions);
             _built[name] = node;
             return node;
         }
@@ -298,6 +298,10 @@ public sealed record EvidenceReport(
         /// the same whether the report is audited itself or inside another.</summary>
         private readonly Dictionary<string, (List<(string Key, int[] Parts)> Sums, List<int> Zeros)> _divided = new(StringComparer.Ordinal);
 
+        /// <summary>Names under a report's id that are not among its figures, numbered once each: the zeros reports
+        /// above it need for keys it lacks, and the keys its own sums name that it lacks (the same number when both).</summary>
+        private readonly Dictionary<string, Dictionary<string, int>> _lacking = new(StringComparer.Ordinal);
+
         private Dictionary<string, int> IdsOf(ReportNode node)
         {
             if (!_ids.TryGetValue(node.Name, out var ids))
@@ -305,13 +309,29 @@ public sealed record EvidenceReport(
                 ids = new Dictionary<string, int>(node.Figures.Count, StringComparer.Ordinal);
                 foreach (var (key, figure) in node.Figures)
                 {
-                    ids[key] = _numbered.Set($"{node.Id}/{key}", figure);
+                    ids[key] = _numbered.Add(node.Id, key, figure);
                 }
 
                 _ids[node.Name] = ids;
             }
 
             return ids;
+        }
+
+        /// <summary>The number of <c>{id}/{key}</c> for a key the report <paramref name="id"/> lacks.</summary>
+        private int LackingOf(string id, string key)
+        {
+            if (!_lacking.TryGetValue(id, out var lacking))
+            {
+                _lacking[id] = lacking = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+
+            if (!lacking.TryGetValue(key, out var number))
+            {
+                lacking[key] = number = _numbered.Add(id, key, default);
+            }
+
+            return number;
         }
 
         private (List<(string Key, int[] Parts)> Sums, List<int> Zeros) DividedOf(string name, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions)
@@ -334,7 +354,8 @@ public sealed record EvidenceReport(
                         if (!children[c].TryGetValue(key, out parts[c]))
                         {
                             // Not in the report inside: none there (a reason no one had that month).
-                            parts[c] = _numbered.Set($"{division.Parts[c].Id}/{key}", new Figure(0, 0));
+                            parts[c] = LackingOf(division.Parts[c].Id, key);
+                            _numbered.Set(parts[c], new Figure(0, 0));
                             zeros.Add(parts[c]);
                         }
                     }
@@ -352,7 +373,7 @@ public sealed record EvidenceReport(
         {
             var ids = node.Id.Length == 0 ? node.Figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal) : IdsOf(node);
             var part = new AuditPart([.. ids.Values], [], []);
-            int Id(string key) => ids.TryGetValue(key, out var id) ? id : _numbered.IdOf(node.Id.Length == 0 ? key : $"{node.Id}/{key}");
+            int Id(string key) => ids.TryGetValue(key, out var id) ? id : node.Id.Length == 0 ? _numbered.IdOf(key) : LackingOf(node.Id, key);
             part.Groups.AddRange(node.Report.Sums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])));
             var (sums, zeros) = DividedOf(name, node.Figures, node.Divisions);
             part.Zeros.AddRange(zeros);
@@ -361,17 +382,14 @@ public sealed record EvidenceReport(
         }
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
-        private EvidenceReport Against(string name, EvidenceReport own, IReadOnlyList<Division> divisions)
+        private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyList<Division> divisions)
         {
-            var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, divisions);
+            var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, own.Figures, divisions);
             var mine = PartOf(self, name);
             var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n, n.Name)).Prepend(mine).ToList();
-            var present = parts.SelectMany(p => p.Figures).Concat(parts.SelectMany(p => p.Zeros));
-            var audited = parts.SelectMany(p => p.Groups).ToList();
-            var ours = mine.Figures.ToHashSet();
-            var hide = SecondarySuppression.Hide(_numbered, present, [.. own.Sums.Select(_numbered.Sum)], audited, ours.Contains, costs.Rule)
-                .Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
-            return hide.Count == 0 ? own : own.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure);
+            var hide = SecondarySuppression.Hide(_numbered, [.. parts.Select(p => p.Figures), .. parts.Select(p => p.Zeros)], [.. own.Sums.Select(_numbered.Sum)],
+                [.. parts.Select(p => p.Groups)], costs.Rule).Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
+            return Hiding(own, self.Figures, hide);
         }
     }
 
@@ -537,9 +555,14 @@ public sealed record EvidenceReport(
     /// <summary>The report under the whole disclosure rule: the primary rule has hidden small counts as each figure was
     /// made; here <see cref="SecondarySuppression"/> hides the figures that would let a sum give one of them back. Every
     /// output prints the result, so the page, the MeasureReport and the charts hide the same figures.</summary>
-    private static EvidenceReport Protected(EvidenceReport report)
-    {
-        var hide = SecondarySuppression.Hide(report.Figures, report.Sums, report.Rule);
-        return hide.Count == 0 ? report : report.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure);
-    }
+    private static EvidenceReport Protected(EvidenceReport report) => Protected(report, report.Figures).Report;
+
+    /// <summary>The same, given the report's figures; with the protected report's figures, so that a lattice of reports
+    /// works each report's figures out once.</summary>
+    private static (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Protected(EvidenceReport report, IReadOnlyDictionary<string, Figure> figures) =>
+        Hiding(report, figures, SecondarySuppression.Hide(figures, report.Sums, report.Rule));
+
+    private static (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Hiding(EvidenceReport report, IReadOnlyDictionary<string, Figure> figures, IReadOnlySet<string> hide) =>
+        hide.Count == 0 ? (report, figures) : (report.Map((key, figure) => hide.Contains(key) ? figure.Hidden() : figure),
+            figures.ToDictionary(f => f.Key, f => hide.Contains(f.Key) ? f.Value.Hidden() : f.Value, StringComparer.Ordinal));
 }
