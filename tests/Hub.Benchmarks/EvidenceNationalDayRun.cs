@@ -32,11 +32,18 @@ namespace Hub.Benchmarks;
 /// <see cref="EvidenceUpdate.UpdateAsync"/>.</item>
 /// <item><b>check</b>: the stored running totals and one scheme practice's cells equal the same cells counted in memory.</item>
 /// <item><b>reports</b>: <see cref="EvidenceReports.ForAsync"/> and the MeasureReport for one practice-month, the scheme-year
-/// (150 practices, 12 months each) and the hub-year (every practice: the running totals), p50 / p95 of 40 each.</item>
+/// (150 practices, 12 months each), a PCN-year (5 of its practices) and an area-year (40 of them), both audited practice by
+/// practice, and the hub-year (every practice: the running totals), p50 / p95 of 40 each.</item>
 /// </list></summary>
 public static class EvidenceNationalDayRun
 {
     private const int Requests = 40;
+
+    /// <summary>A primary care network's practices (England's PCNs hold about 30,000 to 50,000 patients: a few practices).</summary>
+    private const int Pcn = 5;
+
+    /// <summary>A set near the most that is audited practice by practice (<see cref="DisclosureOptions.PracticesAuditedUpTo"/>).</summary>
+    private const int Area = 40;
     private const int Years = 5;
     private const int PerYear = 1_300_000;
 
@@ -186,6 +193,9 @@ public static class EvidenceNationalDayRun
                      {
                          (Invariant($"practice-month ({scheme[7]}, 2025-03)"), (IReadOnlyList<string>)[scheme[7]], march, march.AddMonths(1)),
                          (Invariant($"scheme-year ({scheme.Count} practices, 2025)"), scheme, year, year.AddYears(1)),
+                         // Sets of up to 64 practices are audited practice by practice: a PCN's few, and an area's many.
+                         (Invariant($"PCN-year ({Pcn} practices of the scheme, 2025)"), scheme.Take(Pcn).ToList(), year, year.AddYears(1)),
+                         (Invariant($"area-year ({Area} practices of the scheme, 2025)"), scheme.Take(Area).ToList(), year, year.AddYears(1)),
                          (Invariant($"hub-year (all {practices.Count:N0} practices, 2025: the national running totals)"), everywhere, year, year.AddYears(1)),
                      })
             {

@@ -141,7 +141,7 @@ public static class SecondarySuppression
     {
         var (numbered, present) = Numbered(figures);
         var sums = groups.Select(numbered.Sum).ToList();
-        var hide = Hide(numbered, [present], sums, [sums], rule);
+        var hide = Hide(numbered, [present], sums, [new AuditSums(sums)], rule);
         return hide.Select(numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
     }
 
@@ -151,7 +151,7 @@ public static class SecondarySuppression
     /// <paramref name="lonely"/> are the report's own sums, no hidden figure may be alone in; <paramref name="audited"/>
     /// every sum the attacker's check uses. The numbers of the figures to hide come back. A lattice of reports numbers
     /// its figures once and audits each report over its own and those inside it, without naming any figure again.</summary>
-    public static IReadOnlyList<int> Hide(AuditFigures figures, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<IReadOnlyList<AuditSum>> audited, DisclosureRule rule)
+    public static IReadOnlyList<int> Hide(AuditFigures figures, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSums> audited, DisclosureRule rule)
     {
         if (!rule.Options.SecondarySuppression)
         {
@@ -317,7 +317,7 @@ public static class SecondarySuppression
     public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
     {
         var (numbered, present) = Numbered(figures);
-        var audit = new Audit(numbered, [present], [], [[.. sums.Select(numbered.Sum)]], holdingOnly: false);
+        var audit = new Audit(numbered, [present], [], [new AuditSums([.. sums.Select(numbered.Sum)])], holdingOnly: false);
         return audit.Pinned(i => hidden(numbered.KeyOf(audit.Ids[i])), rule).Select(i => numbered.KeyOf(audit.Ids[i])).ToList();
     }
 
@@ -340,7 +340,7 @@ public static class SecondarySuppression
         private readonly int[] _sumStart;
         private readonly int[] _sums;
 
-        public Audit(AuditFigures numbered, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<IReadOnlyList<AuditSum>> audited, bool holdingOnly = true)
+        public Audit(AuditFigures numbered, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSums> audited, bool holdingOnly = true)
         {
             _numbered = numbered;
             var local = numbered.BeginAudit();
@@ -348,7 +348,7 @@ public static class SecondarySuppression
             var sumCount = lonely.Count + audited.Sum(a => a.Count);
             var totals = new List<int>(sumCount);
             var partStart = new List<int>(sumCount + 1) { 0 };
-            var parts = new List<int>(sumCount * 4);
+            var parts = new List<int>(lonely.Sum(l => l.Parts.Length) + audited.Sum(a => a.PartCount));
             try
             {
                 foreach (var list in present)
@@ -376,12 +376,12 @@ public static class SecondarySuppression
                 }
 
                 // A sum whose figures are all in the audit and that holds on their true counts; false leaves it out.
-                bool Add(AuditSum sum)
+                bool Add(int sumTotal, ReadOnlySpan<int> sumParts)
                 {
-                    var total = local[sum.Total];
+                    var total = local[sumTotal];
                     var from = parts.Count;
                     long count = 0;
-                    foreach (var part in sum.Parts)
+                    foreach (var part in sumParts)
                     {
                         var p = local[part];
                         if (p < 0)
@@ -409,7 +409,7 @@ public static class SecondarySuppression
                 var own = new List<int>();
                 foreach (var sum in lonely)
                 {
-                    if (Add(sum))
+                    if (Add(sum.Total, sum.Parts))
                     {
                         own.Add(totals.Count - 1);
                     }
@@ -419,9 +419,9 @@ public static class SecondarySuppression
                 _audited = totals.Count;
                 foreach (var list in audited)
                 {
-                    foreach (var sum in list)
+                    for (var g = 0; g < list.Count; g++)
                     {
-                        Add(sum);
+                        Add(list.TotalOf(g), list.PartsOf(g));
                     }
                 }
             }
@@ -590,6 +590,38 @@ public static class SecondarySuppression
 /// <summary>A sum over numbered figures (<see cref="AuditFigures"/>).</summary>
 public readonly record struct AuditSum(int Total, int[] Parts);
 
+/// <summary>Sums over numbered figures stored flat, one array of totals and one of all their parts: a lattice keeps
+/// hundreds of thousands of sums of a few parts each, and one array per sum would weigh more than its parts.</summary>
+public sealed class AuditSums
+{
+    private readonly int[] _totals;
+    private readonly int[] _starts;
+    private readonly int[] _parts;
+
+    public AuditSums(IReadOnlyCollection<AuditSum> sums)
+    {
+        _totals = new int[sums.Count];
+        _starts = new int[sums.Count + 1];
+        _parts = new int[sums.Sum(s => s.Parts.Length)];
+        var g = 0;
+        foreach (var sum in sums)
+        {
+            _totals[g] = sum.Total;
+            sum.Parts.CopyTo(_parts, _starts[g]);
+            _starts[g + 1] = _starts[g] + sum.Parts.Length;
+            g++;
+        }
+    }
+
+    public int Count => _totals.Length;
+
+    public int PartCount => _parts.Length;
+
+    public int TotalOf(int g) => _totals[g];
+
+    public ReadOnlySpan<int> PartsOf(int g) => _parts.AsSpan(_starts[g], _starts[g + 1] - _starts[g]);
+}
+
 /// <summary>Figures numbered once by name, so that many audits over overlapping reports (the reports inside a longer
 /// period or a scheme, each audited with every report inside it) share them instead of naming every figure again.
 /// A figure of a report inside another is named <c>{report}/{key}</c> (<see cref="Add"/>): its name is only put
@@ -597,33 +629,75 @@ public readonly record struct AuditSum(int Total, int[] Parts);
 /// Not for use by two audits at once: each audit borrows its scratch space.</summary>
 public sealed class AuditFigures
 {
+    // Stored in chunks, not lists: a lattice numbers millions of figures, and a list's doubling would hold up to twice
+    // that and copy it on the large object heap as it grows.
+    private const int ChunkBits = 16;
+    private const int ChunkMask = (1 << ChunkBits) - 1;
+
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly List<(string? Report, string Key)> _names = [];
-    private readonly List<Figure> _figures = [];
+    private readonly List<string[]> _keys = [];
+    private readonly List<Figure[]> _figures = [];
+
+    // The report each figure is named under, by runs of numbers (a report's figures are numbered together).
+    private readonly List<int> _runFirst = [];
+    private readonly List<string?> _runReport = [];
+    private int _count;
     private int[] _local = [];
 
-    public string KeyOf(int id) => _names[id] is (null, var key) ? key : $"{_names[id].Report}/{_names[id].Key}";
+    public string KeyOf(int id)
+    {
+        var run = _runFirst.BinarySearch(id);
+        var report = _runReport[run >= 0 ? run : ~run - 1];
+        var key = _keys[id >> ChunkBits][id & ChunkMask];
+        return report is null ? key : $"{report}/{key}";
+    }
 
-    public Figure FigureOf(int id) => _figures[id];
+    public Figure FigureOf(int id) => _figures[id >> ChunkBits][id & ChunkMask];
 
     /// <summary>The number of the figure named <paramref name="key"/>, holding <paramref name="figure"/> from now on.</summary>
     public int Set(string key, Figure figure)
     {
         var id = IdOf(key);
-        _figures[id] = figure;
+        Set(id, figure);
         return id;
     }
 
     /// <summary>The figure's value from now on.</summary>
-    public void Set(int id, Figure figure) => _figures[id] = figure;
+    public void Set(int id, Figure figure) => _figures[id >> ChunkBits][id & ChunkMask] = figure;
 
     /// <summary>A new number for the figure <paramref name="key"/> of the report <paramref name="report"/>: the caller
     /// keeps it (by report and key), and asks for each name once.</summary>
-    public int Add(string report, string key, Figure figure)
+    public int Add(string report, string key, Figure figure) => Append(report, key, figure);
+
+    private int Append(string? report, string key, Figure figure)
     {
-        _names.Add((report, key));
-        _figures.Add(figure);
-        return _names.Count - 1;
+        var id = _count++;
+        var (chunk, at) = (id >> ChunkBits, id & ChunkMask);
+        if (chunk == _keys.Count)
+        {
+            // The first chunk grows as a list would, so that one report's few hundred figures stay small.
+            var size = chunk == 0 ? 256 : 1 << ChunkBits;
+            _keys.Add(new string[size]);
+            _figures.Add(new Figure[size]);
+        }
+        else if (at == _keys[chunk].Length)
+        {
+            var size = Math.Min(at * 2, 1 << ChunkBits);
+            var (keys, figures) = (_keys[chunk], _figures[chunk]);
+            Array.Resize(ref keys, size);
+            Array.Resize(ref figures, size);
+            (_keys[chunk], _figures[chunk]) = (keys, figures);
+        }
+
+        _keys[^1][id & ChunkMask] = key;
+        _figures[^1][id & ChunkMask] = figure;
+        if (_runReport.Count == 0 || !ReferenceEquals(_runReport[^1], report))
+        {
+            _runFirst.Add(id);
+            _runReport.Add(report);
+        }
+
+        return id;
     }
 
     /// <summary>The number of a name; a name only a sum uses is numbered too (an audit it is not present in leaves the
@@ -632,10 +706,8 @@ public sealed class AuditFigures
     {
         if (!_ids.TryGetValue(key, out var id))
         {
-            id = _names.Count;
+            id = Append(null, key, default);
             _ids[key] = id;
-            _names.Add((null, key));
-            _figures.Add(default);
         }
 
         return id;
@@ -646,9 +718,9 @@ public sealed class AuditFigures
     /// <summary>Every figure's place in a new audit, none yet (-1); the audit sets back to -1 what it set.</summary>
     internal int[] BeginAudit()
     {
-        if (_local.Length < _names.Count)
+        if (_local.Length < _count)
         {
-            _local = new int[Math.Max(_names.Count, _local.Length * 2)];
+            _local = new int[Math.Max(_count, _local.Length * 2)];
             Array.Fill(_local, -1);
         }
 

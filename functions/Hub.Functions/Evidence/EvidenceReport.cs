@@ -89,7 +89,7 @@ public sealed record EvidenceReport(
             await lattice.AddProviderLeavesAsync(area, start, end, Read);
         }
 
-        return lattice.Node(view, area, start, end).Report;
+        return lattice.ReportOf(view, area, start, end);
     }
 
     /// <summary>The same over one view only, not audited against the providers' views.</summary>
@@ -117,8 +117,10 @@ public sealed record EvidenceReport(
     /// <summary>One report of the lattice and the reports directly inside it, one division per way of dividing it (by
     /// blocks of months, by practices, by providers).</summary>
     /// <param name="Id">A short name for the report's figures in an audit (the report's own are unnamed).</param>
-    /// <param name="Figures">The report's figures, worked out once: every report above this one reads them.</param>
-    private sealed record ReportNode(string Name, string Id, EvidenceCell Cell, EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures, IReadOnlyList<Division> Divisions)
+    /// <remarks>Only names: what a report above it needs of it (its figures' numbers, its part of an audit) is worked out
+    /// when it is built and kept by the lattice, and its report and cell are let go, so that a lattice of thousands of
+    /// reports holds numbers, not reports.</remarks>
+    private sealed record ReportNode(string Name, string Id, IReadOnlyList<Division> Divisions)
     {
 
         /// <summary>Every report inside this one, each once (the lattice has many paths to each).</summary>
@@ -244,7 +246,18 @@ public sealed record EvidenceReport(
         private static string NameOf(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to) =>
             $"{view}:{string.Join(',', area)}@{from:yyyy-MM}+{MonthsOf(from, to)}";
 
-        public ReportNode Node(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
+        private string? _wanted;
+        private EvidenceReport? _report;
+
+        /// <summary>The protected report of these practices and months in this view: the top of the lattice.</summary>
+        public EvidenceReport ReportOf(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
+        {
+            _wanted = NameOf(view, area, from, to);
+            Node(view, area, from, to);
+            return _report!;
+        }
+
+        private ReportNode Node(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
         {
             var length = MonthsOf(from, to);
             var name = NameOf(view, area, from, to);
@@ -272,10 +285,20 @@ public sealed record EvidenceReport(
                 divisions.Add(new([.. providers.Select(p => Node(p, area, from, to))], true));
             }
 
+            // The merge is not needed again once its report is made (a report above merges the months it covers).
+            _cells.Remove(name);
             var own = Unprotected(merged, scope, costs, measures);
             var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var (report, figures) = divisions.Count == 0 ? Protected(own, own.Figures) : Against(name, own, divisions);
-            var node = new ReportNode(name, id, merged, report, figures, divisions);
+            if (name == _wanted)
+            {
+                _report = report;
+            }
+
+            var node = new ReportNode(name, id, divisions);
+            _ids[name] = IdsOf(id, figures);
+            _audits[name] = PartOf(id, _ids[name], report.Sums, figures, divisions, name);
+            _divided.Remove(name);
             _built[name] = node;
             return node;
         }
@@ -283,7 +306,7 @@ public sealed record EvidenceReport(
         /// <summary>A report's part of an audit, worked out once per report of the lattice: its figures and its sums
         /// (named under the report), the zeros its parts lack, and the sums of each division of it, numbered among the
         /// lattice's figures.</summary>
-        private sealed record AuditPart(List<int> Figures, List<int> Zeros, List<AuditSum> Groups);
+        private sealed record AuditPart(int[] Figures, int[] Zeros, AuditSums Groups);
 
         private readonly Dictionary<string, AuditPart> _audits = new(StringComparer.Ordinal);
 
@@ -302,17 +325,13 @@ public sealed record EvidenceReport(
         /// above it need for keys it lacks, and the keys its own sums name that it lacks (the same number when both).</summary>
         private readonly Dictionary<string, Dictionary<string, int>> _lacking = new(StringComparer.Ordinal);
 
-        private Dictionary<string, int> IdsOf(ReportNode node)
+        /// <summary>A report's figures numbered under its id, once, when it is built.</summary>
+        private Dictionary<string, int> IdsOf(string id, IReadOnlyDictionary<string, Figure> figures)
         {
-            if (!_ids.TryGetValue(node.Name, out var ids))
+            var ids = new Dictionary<string, int>(figures.Count, StringComparer.Ordinal);
+            foreach (var (key, figure) in figures)
             {
-                ids = new Dictionary<string, int>(node.Figures.Count, StringComparer.Ordinal);
-                foreach (var (key, figure) in node.Figures)
-                {
-                    ids[key] = _numbered.Add(node.Id, key, figure);
-                }
-
-                _ids[node.Name] = ids;
+                ids[key] = _numbered.Add(id, key, figure);
             }
 
             return ids;
@@ -345,7 +364,7 @@ public sealed record EvidenceReport(
             var zeros = new List<int>();
             foreach (var division in divisions)
             {
-                var children = division.Parts.Select(IdsOf).ToList();
+                var children = division.Parts.Select(p => _ids[p.Name]).ToList();
                 foreach (var key in figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
                 {
                     var parts = new int[children.Count];
@@ -368,28 +387,34 @@ public sealed record EvidenceReport(
         }
 
         /// <summary>A report's part of an audit: its figures and sums, the zeros its parts lack, and its division sums.
-        /// The report being audited is unnamed (its figures are its own keys, not yet protected).</summary>
-        private AuditPart PartOf(ReportNode node, string name)
+        /// The report being audited is unnamed (id empty: its figures are its own keys, not yet protected).</summary>
+        private AuditPart PartOf(string reportId, Dictionary<string, int> ids, IReadOnlyList<AdditiveGroup> reportSums, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions, string name)
         {
-            var ids = node.Id.Length == 0 ? node.Figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal) : IdsOf(node);
-            var part = new AuditPart([.. ids.Values], [], []);
-            int Id(string key) => ids.TryGetValue(key, out var id) ? id : node.Id.Length == 0 ? _numbered.IdOf(key) : LackingOf(node.Id, key);
-            part.Groups.AddRange(node.Report.Sums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])));
-            var (sums, zeros) = DividedOf(name, node.Figures, node.Divisions);
-            part.Zeros.AddRange(zeros);
-            part.Groups.AddRange(sums.Select(d => new AuditSum(ids[d.Key], d.Parts)));
-            return part;
+            int Id(string key) => ids.TryGetValue(key, out var id) ? id : reportId.Length == 0 ? _numbered.IdOf(key) : LackingOf(reportId, key);
+            var (sums, zeros) = DividedOf(name, figures, divisions);
+            List<AuditSum> groups = [.. reportSums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])), .. sums.Select(d => new AuditSum(ids[d.Key], d.Parts))];
+            return new AuditPart([.. ids.Values], [.. zeros], new AuditSums(groups));
         }
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
         private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyList<Division> divisions)
         {
-            var self = new ReportNode(string.Empty, string.Empty, new EvidenceCell(), own, own.Figures, divisions);
-            var mine = PartOf(self, name);
-            var parts = self.Below.Select(n => _audits.TryGetValue(n.Name, out var done) ? done : _audits[n.Name] = PartOf(n, n.Name)).Prepend(mine).ToList();
-            var hide = SecondarySuppression.Hide(_numbered, [.. parts.Select(p => p.Figures), .. parts.Select(p => p.Zeros)], [.. own.Sums.Select(_numbered.Sum)],
+            var figures = own.Figures;
+            var sums = own.Sums;
+            var mine = PartOf(string.Empty, figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal), sums, figures, divisions, name);
+            var parts = new ReportNode(string.Empty, string.Empty, divisions).Below.Select(n => _audits[n.Name]).Prepend(mine).ToList();
+            if (name == _wanted)
+            {
+                // The last and largest audit: every report inside is built, so their cells and names can go before it.
+                leaves.Clear();
+                _cells.Clear();
+                _ids.Clear();
+                _lacking.Clear();
+            }
+
+            var hide = SecondarySuppression.Hide(_numbered, [.. parts.Select(p => p.Figures), .. parts.Select(p => p.Zeros)], [.. sums.Select(_numbered.Sum)],
                 [.. parts.Select(p => p.Groups)], costs.Rule).Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
-            return Hiding(own, self.Figures, hide);
+            return Hiding(own, figures, hide);
         }
     }
 
