@@ -122,7 +122,6 @@ public sealed record EvidenceReport(
     /// reports holds numbers, not reports.</remarks>
     private sealed record ReportNode(string Name, string Id, IReadOnlyList<Division> Divisions)
     {
-
         /// <summary>Every report inside this one, each once (the lattice has many paths to each).</summary>
         public IReadOnlyList<ReportNode> Below
         {
@@ -292,13 +291,17 @@ public sealed record EvidenceReport(
             var (report, figures) = divisions.Count == 0 ? Protected(own, own.Figures) : Against(name, own, divisions);
             if (name == _wanted)
             {
+                // The top: no report above it needs its numbers.
                 _report = report;
             }
+            else
+            {
+                _ids[name] = IdsOf(id, figures);
+                _audits[name] = PartOf(id, _ids[name], report.Sums, figures, divisions, name);
+            }
 
-            var node = new ReportNode(name, id, divisions);
-            _ids[name] = IdsOf(id, figures);
-            _audits[name] = PartOf(id, _ids[name], report.Sums, figures, divisions, name);
             _divided.Remove(name);
+            var node = new ReportNode(name, id, divisions);
             _built[name] = node;
             return node;
         }
