@@ -333,6 +333,11 @@ public static class SecondarySuppression
     /// figure is in, and the attacker's check over them.</summary>
     private sealed class Audit
     {
+        // A figure's place in the audit while it is built: its number from 0, or one of these.
+        private const int Absent = -1;
+        private const int LeftOutZero = -2;
+        private const int KeptZero = -3;
+
         private readonly AuditFigures _numbered;
         private readonly int[] _partStart;
         private readonly int[] _parts;
@@ -345,17 +350,59 @@ public static class SecondarySuppression
             _numbered = numbered;
             var local = numbered.BeginAudit();
             var ids = new List<int>(present.Sum(p => p.Count));
+            // Figures other than numbered ones, set back to -1 at the end with them.
+            var marked = new List<int>();
             var sumCount = lonely.Count + audited.Sum(a => a.Count);
             var totals = new List<int>(sumCount);
             var partStart = new List<int>(sumCount + 1) { 0 };
             var parts = new List<int>(lonely.Sum(l => l.Parts.Length) + audited.Sum(a => a.PartCount));
             try
             {
+                // A zero is exact, never hidden and never narrows, so it adds nothing to what the check finds: zeros
+                // are left out of the audit, and out of the sums they are parts of (most of a lattice's figures are
+                // zeros: a provider's view of one practice in one month). Kept are the zeros of the report's own sums
+                // (lonely, and the first of audited): hiding looks beside a pinned figure through them, and every sum
+                // holding one of the report's own figures is among them.
+                void Keep(int id)
+                {
+                    if (local[id] == Absent && IsZero(numbered.FigureOf(id)))
+                    {
+                        local[id] = KeptZero;
+                        marked.Add(id);
+                    }
+                }
+
+                if (holdingOnly)
+                {
+                    foreach (var sum in lonely)
+                    {
+                        Keep(sum.Total);
+                        foreach (var part in sum.Parts)
+                        {
+                            Keep(part);
+                        }
+                    }
+
+                    for (var g = 0; g < (audited.Count > 0 ? audited[0].Count : 0); g++)
+                    {
+                        Keep(audited[0].TotalOf(g));
+                        foreach (var part in audited[0].PartsOf(g))
+                        {
+                            Keep(part);
+                        }
+                    }
+                }
+
                 foreach (var list in present)
                 {
                     foreach (var id in list)
                     {
-                        if (local[id] < 0)
+                        if (local[id] == Absent && holdingOnly && IsZero(numbered.FigureOf(id)))
+                        {
+                            local[id] = LeftOutZero;
+                            marked.Add(id);
+                        }
+                        else if (local[id] is Absent or KeptZero)
                         {
                             local[id] = ids.Count;
                             ids.Add(id);
@@ -384,6 +431,11 @@ public static class SecondarySuppression
                     foreach (var part in sumParts)
                     {
                         var p = local[part];
+                        if (p == LeftOutZero)
+                        {
+                            continue;
+                        }
+
                         if (p < 0)
                         {
                             parts.RemoveRange(from, parts.Count - from);
@@ -394,6 +446,7 @@ public static class SecondarySuppression
                         count += Figures[p].Count;
                     }
 
+                    // A zero total left out: its parts are zeros too if it holds, and it says nothing.
                     if (total < 0 || (holdingOnly && count != Figures[total].Count))
                     {
                         parts.RemoveRange(from, parts.Count - from);
@@ -429,7 +482,12 @@ public static class SecondarySuppression
             {
                 foreach (var id in ids)
                 {
-                    local[id] = -1;
+                    local[id] = Absent;
+                }
+
+                foreach (var id in marked)
+                {
+                    local[id] = Absent;
                 }
             }
 
@@ -486,6 +544,8 @@ public static class SecondarySuppression
         }
 
         public int Count => Ids.Length;
+
+        private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
 
         /// <summary>The audit's own figures are numbered first, from 0 to this (the first list present): the only ones
         /// it hides.</summary>

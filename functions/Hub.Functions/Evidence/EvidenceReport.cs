@@ -265,6 +265,25 @@ public sealed record EvidenceReport(
                 return done;
             }
 
+            var merged = CellOf(view, area, from, to);
+            var own = Unprotected(merged, scope, costs, measures);
+            var ownFigures = own.Figures;
+            var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (ownFigures.Values.All(IsZero))
+            {
+                // No one: it hides nothing, and it adds nothing to an audit above it (every figure of it is a zero in
+                // every sum it is in, and the reports inside it are empty too). Half of a lattice is empty: a
+                // provider's view of one practice in a month it had no offers from there.
+                _cells.Remove(name);
+                _empty.Add(name);
+                if (name == _wanted)
+                {
+                    _report = own;
+                }
+
+                return _built[name] = new ReportNode(name, id, []);
+            }
+
             var divisions = new List<Division>();
             if (length > 1)
             {
@@ -278,7 +297,6 @@ public sealed record EvidenceReport(
                 divisions.Add(new([.. area.Select(p => Node(view, [p], from, to))], false));
             }
 
-            var merged = CellOf(view, area, from, to);
             if (view == CellKey.Everyone && ProvidersOf(merged) is { Count: > 0 } providers)
             {
                 divisions.Add(new([.. providers.Select(p => Node(p, area, from, to))], true));
@@ -286,9 +304,7 @@ public sealed record EvidenceReport(
 
             // The merge is not needed again once its report is made (a report above merges the months it covers).
             _cells.Remove(name);
-            var own = Unprotected(merged, scope, costs, measures);
-            var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var (report, figures) = divisions.Count == 0 ? Protected(own, own.Figures) : Against(name, own, divisions);
+            var (report, figures) = divisions.Count == 0 ? Protected(own, ownFigures) : Against(name, own, ownFigures, divisions);
             if (name == _wanted)
             {
                 // The top: no report above it needs its numbers.
@@ -297,7 +313,7 @@ public sealed record EvidenceReport(
             else
             {
                 _ids[name] = IdsOf(id, figures);
-                _audits[name] = PartOf(id, _ids[name], report.Sums, figures, divisions, name);
+                _audits[name] = InsidePart(id, _ids[name], report.Sums, figures, divisions, name);
             }
 
             _divided.Remove(name);
@@ -309,9 +325,12 @@ public sealed record EvidenceReport(
         /// <summary>A report's part of an audit, worked out once per report of the lattice: its figures and its sums
         /// (named under the report), the zeros its parts lack, and the sums of each division of it, numbered among the
         /// lattice's figures.</summary>
-        private sealed record AuditPart(int[] Figures, int[] Zeros, AuditSums Groups);
+        private sealed record AuditPart(int[] Figures, int[] NonZero, int[] Zeros, AuditSums Sums, AuditSums SumsFurtherIn, AuditSums Divided);
 
         private readonly Dictionary<string, AuditPart> _audits = new(StringComparer.Ordinal);
+
+        /// <summary>The reports of the lattice with no one in them (every figure a zero).</summary>
+        private readonly HashSet<string> _empty = new(StringComparer.Ordinal);
 
         /// <summary>Every figure of the lattice's reports, numbered once (a report's own, unnamed, by the one being audited).</summary>
         private readonly AuditFigures _numbered = new();
@@ -367,7 +386,9 @@ public sealed record EvidenceReport(
             var zeros = new List<int>();
             foreach (var division in divisions)
             {
-                var children = division.Parts.Select(p => _ids[p.Name]).ToList();
+                // An empty report inside is left out of the sums: its parts would all be zeros.
+                var inside = division.Parts.Where(p => !_empty.Contains(p.Name)).ToList();
+                var children = inside.Select(p => _ids[p.Name]).ToList();
                 foreach (var key in figures.Keys.Where(k => !division.FromAcceptanceOnly || FromAcceptanceOn(k)))
                 {
                     var parts = new int[children.Count];
@@ -376,7 +397,7 @@ public sealed record EvidenceReport(
                         if (!children[c].TryGetValue(key, out parts[c]))
                         {
                             // Not in the report inside: none there (a reason no one had that month).
-                            parts[c] = LackingOf(division.Parts[c].Id, key);
+                            parts[c] = LackingOf(inside[c].Id, key);
                             _numbered.Set(parts[c], new Figure(0, 0));
                             zeros.Add(parts[c]);
                         }
@@ -389,23 +410,46 @@ public sealed record EvidenceReport(
             return _divided[name] = (sums, zeros);
         }
 
-        /// <summary>A report's part of an audit: its figures and sums, the zeros its parts lack, and its division sums.
-        /// The report being audited is unnamed (id empty: its figures are its own keys, not yet protected).</summary>
-        private AuditPart PartOf(string reportId, Dictionary<string, int> ids, IReadOnlyList<AdditiveGroup> reportSums, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions, string name)
+        /// <summary>The audited report's own part of its audit, whole: its figures (unnamed: its own keys, not yet
+        /// protected), the zeros its parts lack, its sums and the sums of each division of it.</summary>
+        private (int[] Figures, int[] Zeros, AuditSums Sums) OwnPart(Dictionary<string, int> ids, IReadOnlyList<AdditiveGroup> reportSums, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions, string name)
         {
-            int Id(string key) => ids.TryGetValue(key, out var id) ? id : reportId.Length == 0 ? _numbered.IdOf(key) : LackingOf(reportId, key);
+            int Id(string key) => ids.TryGetValue(key, out var id) ? id : _numbered.IdOf(key);
             var (sums, zeros) = DividedOf(name, figures, divisions);
             List<AuditSum> groups = [.. reportSums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])), .. sums.Select(d => new AuditSum(ids[d.Key], d.Parts))];
-            return new AuditPart([.. ids.Values], [.. zeros], new AuditSums(groups));
+            return ([.. ids.Values], [.. zeros], new AuditSums(groups));
         }
 
-        /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
-        private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyList<Division> divisions)
+        /// <summary>A report's part of the audits of reports above it, named under its id. SecondarySuppression leaves
+        /// out of an audit every zero but those of the audited report's own sums (a zero is exact and never narrows),
+        /// and those are the figures of that report and of the reports directly inside it: so the zeros are left out
+        /// here once, for a report further inside (most of a lattice's figures are zeros), and kept for one directly
+        /// inside (its own sums whole; its division sums are a level further in).</summary>
+        private AuditPart InsidePart(string reportId, Dictionary<string, int> ids, IReadOnlyList<AdditiveGroup> reportSums, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions, string name)
         {
-            var figures = own.Figures;
+            int Id(string key) => ids.TryGetValue(key, out var id) ? id : LackingOf(reportId, key);
+            bool Zero(int id) => IsZero(_numbered.FigureOf(id));
+            var (sums, zeros) = DividedOf(name, figures, divisions);
+            var whole = reportSums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])).ToList();
+            // A zero of its own leaves its sums (one whose total is a zero says nothing); a key it lacks stays, as
+            // whether it is present depends on the reports above.
+            var own = new HashSet<int>(ids.Values);
+            var further = whole.Where(g => !(own.Contains(g.Total) && Zero(g.Total)))
+                .Select(g => g with { Parts = [.. g.Parts.Where(p => !(own.Contains(p) && Zero(p)))] }).ToList();
+            var divided = sums.Where(d => !Zero(ids[d.Key])).Select(d => new AuditSum(ids[d.Key], [.. d.Parts.Where(p => !Zero(p))])).ToList();
+            return new AuditPart([.. ids.Values], [.. ids.Values.Where(i => !Zero(i))], [.. zeros], new AuditSums(whole), new AuditSums(further), new AuditSums(divided));
+        }
+
+        private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
+
+        /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
+        private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions)
+        {
             var sums = own.Sums;
-            var mine = PartOf(string.Empty, figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal), sums, figures, divisions, name);
-            var parts = new ReportNode(string.Empty, string.Empty, divisions).Below.Select(n => _audits[n.Name]).Prepend(mine).ToList();
+            var mine = OwnPart(figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal), sums, figures, divisions, name);
+            var direct = divisions.SelectMany(d => d.Parts).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            var below = new ReportNode(string.Empty, string.Empty, divisions).Below.Where(n => !_empty.Contains(n.Name))
+                .Select(n => (Part: _audits[n.Name], Direct: direct.Contains(n.Name))).ToList();
             if (name == _wanted)
             {
                 // The last and largest audit: every report inside is built, so their cells and names can go before it.
@@ -415,8 +459,15 @@ public sealed record EvidenceReport(
                 _lacking.Clear();
             }
 
-            var hide = SecondarySuppression.Hide(_numbered, [.. parts.Select(p => p.Figures), .. parts.Select(p => p.Zeros)], [.. sums.Select(_numbered.Sum)],
-                [.. parts.Select(p => p.Groups)], costs.Rule).Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
+            List<IReadOnlyList<int>> present = [mine.Figures, .. below.Select(b => b.Direct ? b.Part.Figures : b.Part.NonZero), mine.Zeros, .. below.Select(b => b.Part.Zeros)];
+            List<AuditSums> audited = [mine.Sums];
+            foreach (var (part, isDirect) in below)
+            {
+                audited.Add(isDirect ? part.Sums : part.SumsFurtherIn);
+                audited.Add(part.Divided);
+            }
+
+            var hide = SecondarySuppression.Hide(_numbered, present, [.. sums.Select(_numbered.Sum)], audited, costs.Rule).Select(_numbered.KeyOf).ToHashSet(StringComparer.Ordinal);
             return Hiding(own, figures, hide);
         }
     }
