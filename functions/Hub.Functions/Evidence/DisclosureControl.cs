@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace Hub.Evidence;
@@ -158,7 +159,7 @@ public static class SecondarySuppression
             return [];
         }
 
-        var audit = new Audit(figures, present, lonely, audited);
+        using var audit = new Audit(figures, present, lonely, audited);
         var n = audit.Count;
         var hidden = new bool[n];
 
@@ -307,7 +308,7 @@ public static class SecondarySuppression
 
             if (!found)
             {
-                return [.. Enumerable.Range(0, n).Where(i => hidden[i]).Select(i => audit.Ids[i])];
+                return [.. Enumerable.Range(0, n).Where(i => hidden[i]).Select(audit.IdOf)];
             }
         }
     }
@@ -317,8 +318,8 @@ public static class SecondarySuppression
     public static IEnumerable<string> Pinned(IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, Func<string, bool> hidden, DisclosureRule rule)
     {
         var (numbered, present) = Numbered(figures);
-        var audit = new Audit(numbered, [present], [], [new AuditSums([.. sums.Select(numbered.Sum)])], holdingOnly: false);
-        return audit.Pinned(i => hidden(numbered.KeyOf(audit.Ids[i])), rule).Select(i => numbered.KeyOf(audit.Ids[i])).ToList();
+        using var audit = new Audit(numbered, [present], [], [new AuditSums([.. sums.Select(numbered.Sum)])], holdingOnly: false);
+        return audit.Pinned(i => hidden(numbered.KeyOf(audit.IdOf(i))), rule).Select(i => numbered.KeyOf(audit.IdOf(i))).ToList();
     }
 
     /// <summary>One report's named figures, numbered: the numbering, and every figure's number (all present).</summary>
@@ -330,8 +331,9 @@ public static class SecondarySuppression
 
     /// <summary>One audit's figures and sums, numbered from 0 in the audit (flat arrays: an audit of a report with every
     /// report inside it holds hundreds of thousands of each): the sums that hold on the true counts, the sums each
-    /// figure is in, and the attacker's check over them.</summary>
-    private sealed class Audit
+    /// figure is in, and the attacker's check over them. Its arrays are rented (<see cref="ArrayPool{T}"/>): a lattice
+    /// runs thousands of audits one after another, and new arrays would be garbage as large as the audit each time.</summary>
+    private sealed class Audit : IDisposable
     {
         // A figure's place in the audit while it is built: its number from 0, or one of these.
         private const int Absent = -1;
@@ -339,23 +341,53 @@ public static class SecondarySuppression
         private const int KeptZero = -3;
 
         private readonly AuditFigures _numbered;
+        private readonly int[] _ids;
+        private readonly Figure[] _figures;
+        private readonly int[] _totals;
         private readonly int[] _partStart;
         private readonly int[] _parts;
         private readonly int _audited;
         private readonly int[] _sumStart;
         private readonly int[] _sums;
+        private readonly int[] _lonely;
 
         public Audit(AuditFigures numbered, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSums> audited, bool holdingOnly = true)
         {
             _numbered = numbered;
             var local = numbered.BeginAudit();
-            var ids = new List<int>(present.Sum(p => p.Count));
-            // Figures other than numbered ones, set back to -1 at the end with them.
+            var presentCount = 0;
+            foreach (var list in present)
+            {
+                presentCount += list.Count;
+            }
+
+            var sumCount = lonely.Count;
+            var partCount = 0;
+            foreach (var sum in lonely)
+            {
+                partCount += sum.Parts.Length;
+            }
+
+            foreach (var list in audited)
+            {
+                sumCount += list.Count;
+                partCount += list.PartCount;
+            }
+
+            _ids = Rent<int>(presentCount);
+            _totals = Rent<int>(sumCount);
+            _partStart = Rent<int>(sumCount + 1);
+            _parts = Rent<int>(partCount);
+            _lonely = Rent<int>(lonely.Count);
+            _figures = [];
+            _sumStart = [];
+            _sums = [];
+            // Figures other than numbered ones, set back to Absent at the end with them.
             var marked = new List<int>();
-            var sumCount = lonely.Count + audited.Sum(a => a.Count);
-            var totals = new List<int>(sumCount);
-            var partStart = new List<int>(sumCount + 1) { 0 };
-            var parts = new List<int>(lonely.Sum(l => l.Parts.Length) + audited.Sum(a => a.PartCount));
+            var n = 0;
+            var sums = 0;
+            var parts = 0;
+            _partStart[0] = 0;
             try
             {
                 // A zero is exact, never hidden and never narrows, so it adds nothing to what the check finds: zeros
@@ -404,29 +436,29 @@ public static class SecondarySuppression
                         }
                         else if (local[id] is Absent or KeptZero)
                         {
-                            local[id] = ids.Count;
-                            ids.Add(id);
+                            local[id] = n;
+                            _ids[n++] = id;
                         }
                     }
 
                     if (Own < 0)
                     {
-                        Own = ids.Count;
+                        Own = n;
                     }
                 }
 
-                Ids = [.. ids];
-                Figures = new Figure[Ids.Length];
-                for (var i = 0; i < Ids.Length; i++)
+                Count = n;
+                _figures = Rent<Figure>(n);
+                for (var i = 0; i < n; i++)
                 {
-                    Figures[i] = numbered.FigureOf(Ids[i]);
+                    _figures[i] = numbered.FigureOf(_ids[i]);
                 }
 
                 // A sum whose figures are all in the audit and that holds on their true counts; false leaves it out.
                 bool Add(int sumTotal, ReadOnlySpan<int> sumParts)
                 {
                     var total = local[sumTotal];
-                    var from = parts.Count;
+                    var from = parts;
                     long count = 0;
                     foreach (var part in sumParts)
                     {
@@ -438,38 +470,36 @@ public static class SecondarySuppression
 
                         if (p < 0)
                         {
-                            parts.RemoveRange(from, parts.Count - from);
+                            parts = from;
                             return false;
                         }
 
-                        parts.Add(p);
-                        count += Figures[p].Count;
+                        _parts[parts++] = p;
+                        count += _figures[p].Count;
                     }
 
                     // A zero total left out: its parts are zeros too if it holds, and it says nothing.
-                    if (total < 0 || (holdingOnly && count != Figures[total].Count))
+                    if (total < 0 || (holdingOnly && count != _figures[total].Count))
                     {
-                        parts.RemoveRange(from, parts.Count - from);
+                        parts = from;
                         return false;
                     }
 
-                    totals.Add(total);
-                    partStart.Add(parts.Count);
+                    _totals[sums++] = total;
+                    _partStart[sums] = parts;
                     return true;
                 }
 
                 // The report's own sums first, then every sum the check uses (a sum in both is held twice).
-                var own = new List<int>();
                 foreach (var sum in lonely)
                 {
                     if (Add(sum.Total, sum.Parts))
                     {
-                        own.Add(totals.Count - 1);
+                        _lonely[LonelyCount++] = sums - 1;
                     }
                 }
 
-                Lonely = [.. own];
-                _audited = totals.Count;
+                _audited = sums;
                 foreach (var list in audited)
                 {
                     for (var g = 0; g < list.Count; g++)
@@ -480,9 +510,9 @@ public static class SecondarySuppression
             }
             finally
             {
-                foreach (var id in ids)
+                for (var i = 0; i < n; i++)
                 {
-                    local[id] = Absent;
+                    local[_ids[i]] = Absent;
                 }
 
                 foreach (var id in marked)
@@ -491,75 +521,118 @@ public static class SecondarySuppression
                 }
             }
 
-            Totals = [.. totals];
-            _partStart = [.. partStart];
-            _parts = [.. parts];
+            SumCount = sums;
 
             // Each figure's audited sums, each once (a figure can be a sum's total and one of its parts), in order:
             // counted, then filled.
-            var last = new int[Ids.Length];
-            _sumStart = new int[Ids.Length + 1];
-            // Counting when next is null, filling otherwise (no delegate: it runs for every figure of every sum).
-            var sums = Array.Empty<int>();
-            void Each(int[]? next)
+            var last = Rent<int>(n);
+            _sumStart = Rent<int>(n + 1);
+            try
             {
-                Array.Fill(last, -1);
-                for (var g = _audited; g < Totals.Length; g++)
+                Array.Clear(_sumStart, 0, n + 1);
+                // Counting when next is null, filling otherwise (no delegate: it runs for every figure of every sum).
+                var memberOf = Array.Empty<int>();
+                void Each(int[]? next)
                 {
-                    var total = Totals[g];
-                    last[total] = g;
-                    Member(total, g, next);
-                    for (var k = _partStart[g]; k < _partStart[g + 1]; k++)
+                    Array.Fill(last, -1, 0, n);
+                    for (var g = _audited; g < SumCount; g++)
                     {
-                        var part = _parts[k];
-                        if (last[part] != g)
+                        var total = _totals[g];
+                        last[total] = g;
+                        Member(total, g, next);
+                        for (var k = _partStart[g]; k < _partStart[g + 1]; k++)
                         {
-                            last[part] = g;
-                            Member(part, g, next);
+                            var part = _parts[k];
+                            if (last[part] != g)
+                            {
+                                last[part] = g;
+                                Member(part, g, next);
+                            }
                         }
                     }
                 }
-            }
 
-            void Member(int m, int g, int[]? next)
-            {
-                if (next is null)
+                void Member(int m, int g, int[]? next)
                 {
-                    _sumStart[m + 1]++;
+                    if (next is null)
+                    {
+                        _sumStart[m + 1]++;
+                    }
+                    else
+                    {
+                        memberOf[next[m]++] = g;
+                    }
                 }
-                else
+
+                Each(null);
+                for (var i = 0; i < n; i++)
                 {
-                    sums[next[m]++] = g;
+                    _sumStart[i + 1] += _sumStart[i];
+                }
+
+                _sums = memberOf = Rent<int>(_sumStart[n]);
+                var next = Rent<int>(n);
+                try
+                {
+                    Array.Copy(_sumStart, next, n);
+                    Each(next);
+                }
+                finally
+                {
+                    Return(next);
                 }
             }
-
-            Each(null);
-            for (var i = 0; i < Ids.Length; i++)
+            finally
             {
-                _sumStart[i + 1] += _sumStart[i];
+                Return(last);
             }
-
-            _sums = sums = new int[_sumStart[Ids.Length]];
-            Each(_sumStart[..^1]);
         }
 
-        public int Count => Ids.Length;
+        /// <summary>The audit's figures (numbered from 0).</summary>
+        public int Count { get; }
+
+        /// <summary>The sums that hold, the report's own first.</summary>
+        private int SumCount { get; }
+
+        private int LonelyCount { get; set; }
 
         private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
+
+        private static T[] Rent<T>(int length) => length == 0 ? [] : ArrayPool<T>.Shared.Rent(length);
+
+        private static void Return<T>(T[] array)
+        {
+            if (array.Length > 0)
+            {
+                ArrayPool<T>.Shared.Return(array);
+            }
+        }
+
+        public void Dispose()
+        {
+            Return(_ids);
+            Return(_figures);
+            Return(_totals);
+            Return(_partStart);
+            Return(_parts);
+            Return(_lonely);
+            Return(_sumStart);
+            Return(_sums);
+        }
 
         /// <summary>The audit's own figures are numbered first, from 0 to this (the first list present): the only ones
         /// it hides.</summary>
         public int Own { get; } = -1;
 
-        /// <summary>The audit's figures by their number in the audit, and their numbers among all figures.</summary>
-        public int[] Ids { get; }
+        /// <summary>A figure's number among all figures, by its number in the audit.</summary>
+        public int IdOf(int figure) => _ids[figure];
 
-        public Figure[] Figures { get; }
+        public ReadOnlySpan<Figure> Figures => _figures.AsSpan(0, Count);
 
-        public int[] Totals { get; }
+        public ReadOnlySpan<int> Totals => _totals.AsSpan(0, SumCount);
 
         /// <summary>The report's own sums that hold (the first ones; the sums the check uses come after them).</summary>
-        public int[] Lonely { get; } = [];
+        public ReadOnlySpan<int> Lonely => _lonely.AsSpan(0, LonelyCount);
 
         public ReadOnlySpan<int> PartsOf(int g) => _parts.AsSpan(_partStart[g], _partStart[g + 1] - _partStart[g]);
 
@@ -570,59 +643,90 @@ public static class SecondarySuppression
         /// of its members narrowed. The hidden figures it pins, in key order.</summary>
         public List<int> Pinned(Func<int, bool> hidden, DisclosureRule rule)
         {
-            var n = Ids.Length;
-            var isHidden = new bool[n];
-            var low = new long[n];
-            var high = new long[n];
-            for (var i = 0; i < n; i++)
+            var n = Count;
+            var checks = SumCount - _audited;
+            var isHidden = Rent<bool>(n);
+            var low = Rent<long>(n);
+            var high = Rent<long>(n);
+            // Each sum is waiting at most once at a time, so a ring of one place per sum holds them all.
+            var waiting = Rent<int>(checks);
+            var queued = Rent<bool>(SumCount);
+            try
             {
-                isHidden[i] = hidden(i);
-                (low[i], high[i]) = Interval(Figures[i], isHidden[i], rule);
-            }
-
-            var waiting = new Queue<int>(Enumerable.Range(_audited, Totals.Length - _audited));
-            var queued = new bool[Totals.Length];
-            Array.Fill(queued, true);
-            void Tighten(int key, long newLow, long newHigh)
-            {
-                (newLow, newHigh) = (Math.Max(low[key], newLow), Math.Min(high[key], newHigh));
-                if ((newLow == low[key] && newHigh == high[key]) || newLow > newHigh)
+                for (var i = 0; i < n; i++)
                 {
-                    return;
+                    isHidden[i] = hidden(i);
+                    (low[i], high[i]) = Interval(_figures[i], isHidden[i], rule);
                 }
 
-                (low[key], high[key]) = (newLow, newHigh);
-                foreach (var g in SumsOf(key))
+                var (head, waitingCount) = (0, checks);
+                for (var k = 0; k < checks; k++)
                 {
-                    if (!queued[g])
+                    waiting[k] = _audited + k;
+                }
+
+                Array.Fill(queued, true, 0, SumCount);
+                void Tighten(int key, long newLow, long newHigh)
+                {
+                    (newLow, newHigh) = (Math.Max(low[key], newLow), Math.Min(high[key], newHigh));
+                    if ((newLow == low[key] && newHigh == high[key]) || newLow > newHigh)
                     {
-                        queued[g] = true;
-                        waiting.Enqueue(g);
+                        return;
+                    }
+
+                    (low[key], high[key]) = (newLow, newHigh);
+                    foreach (var g in SumsOf(key))
+                    {
+                        if (!queued[g])
+                        {
+                            queued[g] = true;
+                            waiting[(head + waitingCount++) % checks] = g;
+                        }
                     }
                 }
-            }
 
-            while (waiting.TryDequeue(out var g))
+                while (waitingCount > 0)
+                {
+                    var g = waiting[head];
+                    head = (head + 1) % checks;
+                    waitingCount--;
+                    queued[g] = false;
+                    var total = _totals[g];
+                    var (totalLow, totalHigh) = (low[total], high[total]);
+                    long partsLow = 0, partsHigh = 0;
+                    foreach (var p in PartsOf(g))
+                    {
+                        partsLow += low[p];
+                        partsHigh += high[p];
+                    }
+
+                    Tighten(total, partsLow, partsHigh);
+                    foreach (var p in PartsOf(g))
+                    {
+                        var (ownLow, ownHigh) = (low[p], high[p]);
+                        Tighten(p, totalLow - (partsHigh - ownHigh), totalHigh - (partsLow - ownLow));
+                    }
+                }
+
+                var pinned = new List<int>();
+                for (var i = 0; i < n; i++)
+                {
+                    if (isHidden[i] && low[i] >= high[i])
+                    {
+                        pinned.Add(i);
+                    }
+                }
+
+                return [.. pinned.OrderBy(i => _numbered.KeyOf(_ids[i]), StringComparer.Ordinal)];
+            }
+            finally
             {
-                queued[g] = false;
-                var total = Totals[g];
-                var (totalLow, totalHigh) = (low[total], high[total]);
-                long partsLow = 0, partsHigh = 0;
-                foreach (var p in PartsOf(g))
-                {
-                    partsLow += low[p];
-                    partsHigh += high[p];
-                }
-
-                Tighten(total, partsLow, partsHigh);
-                foreach (var p in PartsOf(g))
-                {
-                    var (ownLow, ownHigh) = (low[p], high[p]);
-                    Tighten(p, totalLow - (partsHigh - ownHigh), totalHigh - (partsLow - ownLow));
-                }
+                Return(isHidden);
+                Return(low);
+                Return(high);
+                Return(waiting);
+                Return(queued);
             }
-
-            return [.. Enumerable.Range(0, n).Where(i => isHidden[i] && low[i] >= high[i]).OrderBy(i => _numbered.KeyOf(Ids[i]), StringComparer.Ordinal)];
         }
     }
 
