@@ -218,7 +218,8 @@ public sealed class HttpIntakeTests(TestHub hub) : IClassFixture<TestHub>
         var keyId = key.Split('_')[1];
 
         Assert.Equal(401, (await PostAsync("/api/fhir/ServiceRequest", Json(ServiceRequest()), FhirMediaTypes.Json, null)).Status);
-        Assert.Equal(401, (await PostAsync("/api/fhir/ServiceRequest", Json(ServiceRequest()), FhirMediaTypes.Json, key[..^2] + "00")).Status);
+        // A wrong key: the right one with its last two characters changed (to ones it does not already end with).
+        Assert.Equal(401, (await PostAsync("/api/fhir/ServiceRequest", Json(ServiceRequest()), FhirMediaTypes.Json, key[..^2] + (key.EndsWith("00", StringComparison.Ordinal) ? "11" : "00"))).Status);
 
         var rotated = await keys.RotateAsync(keyId, TimeSpan.FromHours(1));
         Assert.NotNull(rotated);
