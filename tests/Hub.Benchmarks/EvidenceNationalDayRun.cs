@@ -241,6 +241,36 @@ public static class EvidenceNationalDayRun
                 Row((Invariant($"  its {months} months of cells alone, read from the table as the report reads them"), Ms(readAlone)));
             }
 
+            // (f) The warm-up: the state moves (saved again, as an update saves it; the same cells), the questions asked
+            // above are audited again at the new state, then another instance (its own cell store and kept reports)
+            // answers them first: from what the warm-up kept, reading its cells.
+            await store.SaveStateAsync((await store.StateAsync())!);
+            clock.Restart();
+            var warmed = await hub.Get<EvidenceWarmUp>().WarmAsync();
+            Row((Invariant($"warm-up after the state moved: the questions asked above audited again"), Invariant($"{warmed} reports, {Ms(clock.Elapsed.TotalMilliseconds)}")));
+            var otherCells = ActivatorUtilities.CreateInstance<EvidenceCellStore>(hub.Services);
+            var otherReports = ActivatorUtilities.CreateInstance<EvidenceReports>(hub.Services, otherCells);
+            foreach (var (label, over) in new[]
+                     {
+                         (Invariant($"scheme-year ({scheme.Count} practices)"), scheme),
+                         (Invariant($"PCN-year ({Pcn} practices)"), scheme.Take(Pcn).ToList()),
+                         (Invariant($"area-year ({Area} practices)"), scheme.Take(Area).ToList()),
+                     })
+            {
+                var caller = new Caller("national-day", "k1", over.ToHashSet(StringComparer.Ordinal));
+                var query = new ReportQuery([], [], null, year, year.AddYears(1));
+                var bytes = GC.GetTotalAllocatedBytes(precise: true);
+                var heap = await HeapPeak.StartAsync();
+                clock.Restart();
+                var answer = await otherReports.ForAsync(caller, query);
+                var report = EvidenceMeasureReport.From(answer.Report!, query, answer.SnapshotId!, caller.ClientId);
+                var took = clock.Elapsed.TotalMilliseconds;
+                var peak = await heap.StopAsync();
+                ok &= report is MeasureReport;
+                Row((Invariant($"report, {label}, 2025, warmed: first on another instance after the state moved"),
+                    Invariant($"{took:N0} ms; {Mb(GC.GetTotalAllocatedBytes(precise: true) - bytes)} allocated, managed heap at most {Mb(peak)} above the harness's")));
+            }
+
             Row(("peak working set of the process (hub, harness, generator and the in-memory truth)", Mb(Process.GetCurrentProcess().PeakWorkingSet64)));
             Console.WriteLine(Invariant($"Evidence national day on Azurite: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(ok ? "all answers as expected" : "SOME STEPS FAILED or answers wrong")}"));
             foreach (var (what, figure) in table)

@@ -292,7 +292,7 @@ public static class SecondarySuppression
             // already got a figure hidden this round: that may have freed it.
             var found = false;
             Array.Clear(round);
-            foreach (var pin in audit.Pinned(Hidden, rule))
+            foreach (var pin in audit.Pinned(hidden, rule))
             {
                 if (HidBeside(pin))
                 {
@@ -319,7 +319,13 @@ public static class SecondarySuppression
     {
         var (numbered, present) = Numbered(figures);
         using var audit = new Audit(numbered, [present], [], [new AuditSums([.. sums.Select(numbered.Sum)])], holdingOnly: false);
-        return audit.Pinned(i => hidden(numbered.KeyOf(audit.IdOf(i))), rule).Select(i => numbered.KeyOf(audit.IdOf(i))).ToList();
+        var hiddenNow = new bool[audit.Count];
+        for (var i = 0; i < audit.Count; i++)
+        {
+            hiddenNow[i] = hidden(numbered.KeyOf(audit.IdOf(i)));
+        }
+
+        return audit.Pinned(hiddenNow, rule).Select(i => numbered.KeyOf(audit.IdOf(i))).ToList();
     }
 
     /// <summary>One report's named figures, numbered: the numbering, and every figure's number (all present).</summary>
@@ -641,7 +647,8 @@ public static class SecondarySuppression
 
         /// <summary>The attacker's check: intervals narrowed by a worklist, so a sum is looked at again only when one
         /// of its members narrowed. The hidden figures it pins, in key order.</summary>
-        public List<int> Pinned(Func<int, bool> hidden, DisclosureRule rule)
+        /// <param name="hidden">The figures hidden besides those the primary rule suppressed.</param>
+        public List<int> Pinned(bool[] hidden, DisclosureRule rule)
         {
             var n = Count;
             var checks = SumCount - _audited;
@@ -655,7 +662,7 @@ public static class SecondarySuppression
             {
                 for (var i = 0; i < n; i++)
                 {
-                    isHidden[i] = hidden(i);
+                    isHidden[i] = hidden[i] || _figures[i].Suppressed;
                     (low[i], high[i]) = Interval(_figures[i], isHidden[i], rule);
                 }
 
@@ -680,7 +687,8 @@ public static class SecondarySuppression
                         if (!queued[g])
                         {
                             queued[g] = true;
-                            waiting[(head + waitingCount++) % checks] = g;
+                            var at = head + waitingCount++;
+                            waiting[at < checks ? at : at - checks] = g;
                         }
                     }
                 }
@@ -688,7 +696,7 @@ public static class SecondarySuppression
                 while (waitingCount > 0)
                 {
                     var g = waiting[head];
-                    head = (head + 1) % checks;
+                    head = head + 1 == checks ? 0 : head + 1;
                     waitingCount--;
                     queued[g] = false;
                     var total = _totals[g];

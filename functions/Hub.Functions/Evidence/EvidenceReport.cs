@@ -56,8 +56,11 @@ public sealed record EvidenceReport(
     /// (exclusive; null: without that end), in a view (<see cref="CellKey.Everyone"/> or a provider's id).</param>
     /// <param name="view">The view asked for: every offer's (<see cref="CellKey.Everyone"/>), audited against its
     /// providers' views, or one provider's.</param>
+    /// <param name="hidden">What the audit of this report hid at the state of the cells <paramref name="merge"/> reads
+    /// (<see cref="HiddenOf"/>, kept by <see cref="ReportQuestions"/>): given, the report is made from its own cells
+    /// with those figures hidden, the same report without auditing again.</param>
     public static async Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, string, Task<EvidenceCell>> merge,
-        string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures)
+        string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures, IReadOnlySet<string>? hidden = null)
     {
         if (from is not { } start || to is not { } end || practices.Count == 0 || !ReportQuery.IsCalendarBlock(from, to))
         {
@@ -83,6 +86,11 @@ public sealed record EvidenceReport(
         }
 
         var lattice = new ReportLattice(leaves, start, scope, costs, measures);
+        if (hidden is not null)
+        {
+            return lattice.ReportWith(view, area, start, end, hidden);
+        }
+
         if (view == CellKey.Everyone)
         {
             // The providers' months each report of the lattice is audited against, read before any report is built.
@@ -91,6 +99,12 @@ public sealed record EvidenceReport(
 
         return lattice.ReportOf(view, area, start, end);
     }
+
+    /// <summary>The keys of the figures a protected report hides (by the primary rule and by the audit): what
+    /// <see cref="ForAsync(IReadOnlyCollection{string}, Func{IReadOnlyCollection{string}, DateTimeOffset?, DateTimeOffset?, string, Task{EvidenceCell}}, string, DateTimeOffset?, DateTimeOffset?, ReportScope, ReportingOptions, MeasureCatalogue, IReadOnlySet{string}?)"/>
+    /// needs to make it again from the same cells.</summary>
+    public static IReadOnlyList<string> HiddenOf(EvidenceReport report) =>
+        [.. report.Figures.Where(f => f.Value.Suppressed).Select(f => f.Key).Order(StringComparer.Ordinal)];
 
     /// <summary>The same over one view only, not audited against the providers' views.</summary>
     public static Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, Task<EvidenceCell>> merge,
@@ -248,6 +262,14 @@ public sealed record EvidenceReport(
         private string? _wanted;
         private EvidenceReport? _report;
 
+        /// <summary>The report of these practices and months in this view with these figures hidden: the top of the
+        /// lattice when they are what its audit hid (hiding one the primary rule hid already changes nothing).</summary>
+        public EvidenceReport ReportWith(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to, IReadOnlySet<string> hidden)
+        {
+            var own = Unprotected(CellOf(view, area, from, to), scope, costs, measures);
+            return Hiding(own, own.Figures, hidden).Report;
+        }
+
         /// <summary>The protected report of these practices and months in this view: the top of the lattice.</summary>
         public EvidenceReport ReportOf(string view, IReadOnlyList<string> area, DateTimeOffset from, DateTimeOffset to)
         {
@@ -304,7 +326,9 @@ public sealed record EvidenceReport(
 
             // The merge is not needed again once its report is made (a report above merges the months it covers).
             _cells.Remove(name);
-            var (report, figures) = divisions.Count == 0 ? Protected(own, ownFigures) : Against(name, own, ownFigures, divisions);
+            // A report with nothing inside it is audited alone, over the lattice's numbers all the same.
+            var ownSums = own.Sums;
+            var (report, figures) = Against(name, own, ownFigures, ownSums, divisions);
             if (name == _wanted)
             {
                 // The top: no report above it needs its numbers.
@@ -313,7 +337,8 @@ public sealed record EvidenceReport(
             else
             {
                 _ids[name] = IdsOf(id, figures);
-                _audits[name] = InsidePart(id, _ids[name], report.Sums, figures, divisions, name);
+                // The same sums as its unprotected report's: hiding changes figures, not what adds up.
+                _audits[name] = InsidePart(id, _ids[name], ownSums, figures, divisions, name);
             }
 
             _divided.Remove(name);
@@ -351,13 +376,22 @@ public sealed record EvidenceReport(
         private Dictionary<string, int> IdsOf(string id, IReadOnlyDictionary<string, Figure> figures)
         {
             var ids = new Dictionary<string, int>(figures.Count, StringComparer.Ordinal);
-            foreach (var (key, figure) in figures)
+            foreach (var (made, figure) in figures)
             {
+                // Every report makes its own key strings; the lattice keeps one of each (thousands of reports, the same
+                // few hundred keys).
+                if (!_keys.TryGetValue(made, out var key))
+                {
+                    _keys[made] = key = made;
+                }
+
                 ids[key] = _numbered.Add(id, key, figure);
             }
 
             return ids;
         }
+
+        private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
 
         /// <summary>The number of <c>{id}/{key}</c> for a key the report <paramref name="id"/> lacks.</summary>
         private int LackingOf(string id, string key)
@@ -443,9 +477,8 @@ public sealed record EvidenceReport(
         private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
-        private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions)
+        private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, IReadOnlyList<Division> divisions)
         {
-            var sums = own.Sums;
             var mine = OwnPart(figures.ToDictionary(f => f.Key, f => _numbered.Set(f.Key, f.Value), StringComparer.Ordinal), sums, figures, divisions, name);
             var direct = divisions.SelectMany(d => d.Parts).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             var below = new ReportNode(string.Empty, string.Empty, divisions).Below.Where(n => !_empty.Contains(n.Name))

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using Azure;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Hub.Access;
 using Hub.FollowUp;
 using Hub.Providers;
@@ -16,7 +13,8 @@ public sealed record ReportAnswer(EvidenceReport? Report, IReadOnlyList<Evidence
 /// <summary>Builds reports for a caller: a practice key sees its own practices' referrals; a scheme lead or
 /// commissioner key sees its schemes' practices; filters narrow that, never widen it. A report is the merge of the
 /// stored cells (<see cref="EvidenceCellStore"/>) it covers; per-person rows are read only for an export.</summary>
-public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cells, EvidenceRowStore stored, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments)
+public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cells, EvidenceRowStore stored, Schemes schemes, ProviderDirectory providers, IOptions<ReportingOptions> options, QuestionnaireLibrary instruments,
+    ReportQuestions questions)
 {
     /// <param name="withRows">Also gather the per-person rows (for the analyst's CSV).</param>
     public async Task<ReportAnswer> ForAsync(Caller caller, ReportQuery query, bool withRows = false, CancellationToken cancellationToken = default)
@@ -103,13 +101,9 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
             _kept = kept = new KeptReports(state.ETag, new(StringComparer.Ordinal));
         }
 
-        // The question, hashed: a hub-wide key's practice list is long.
-        var question = string.Join('\n', view, from?.ToString("O", CultureInfo.InvariantCulture), to?.ToString("O", CultureInfo.InvariantCulture),
-            string.Join(',', practices.Order(StringComparer.Ordinal)));
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(question)));
+        var key = ReportQuestion.KeyOf(view, from, to, practices);
         // One audit for readers asking together; not tied to the first reader's request, so its leaving cancels no one's.
-        var made = kept.Reports.GetOrAdd(key, _ => new Lazy<Task<EvidenceReport>>(() => EvidenceReport.ForAsync(practices,
-            (p, f, t, v) => cells.MergeAsync(p, f, t, v, CancellationToken.None), view, from, to, scope, options.Value, instruments.Measures)));
+        var made = kept.Reports.GetOrAdd(key, _ => new Lazy<Task<EvidenceReport>>(() => MakeAsync(state, key, practices, view, from, to, scope)));
         try
         {
             return await made.Value.WaitAsync(cancellationToken);
@@ -119,5 +113,40 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
             kept.Reports.TryRemove(new KeyValuePair<string, Lazy<Task<EvidenceReport>>>(key, made));
             throw;
         }
+    }
+
+    /// <summary>Makes a report. One over a set of practices and a calendar block (audited against every report inside
+    /// it: the audit that costs seconds) is made from what its audit hid at this state when that was worked out already
+    /// (by another instance, or by the warm-up after the update), and otherwise audited and what it hid kept for the
+    /// next; either way the asking is noted, so the warm-up knows the questions asked lately. One practice's report
+    /// is audited as it is asked (a small lattice).</summary>
+    private async Task<EvidenceReport> MakeAsync(EvidenceState state, string key, IReadOnlyCollection<string> practices, string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope)
+    {
+        Task<EvidenceCell> Merge(IReadOnlyCollection<string> p, DateTimeOffset? f, DateTimeOffset? t, string v) => cells.MergeAsync(p, f, t, v, CancellationToken.None);
+        if (from is not { } start || to is not { } end || practices.Count < 2 || !ReportQuery.IsCalendarBlock(from, to))
+        {
+            return await EvidenceReport.ForAsync(practices, Merge, view, from, to, scope, options.Value, instruments.Measures);
+        }
+
+        var question = new ReportQuestion(key, view, start, end, [.. practices.Order(StringComparer.Ordinal)]);
+        var known = await questions.HiddenAsync(question, state);
+        var report = await EvidenceReport.ForAsync(practices, Merge, view, from, to, scope, options.Value, instruments.Measures, known);
+        await questions.AskedAsync(question, state, known is null ? EvidenceReport.HiddenOf(report) : null);
+        return report;
+    }
+
+    /// <summary>Audits a question asked before, at the current state, unless what it hides at that state is kept
+    /// already: the warm-up's step. True when it was audited now.</summary>
+    public async Task<bool> WarmAsync(ReportQuestion question, CancellationToken cancellationToken = default)
+    {
+        var state = await update.CurrentAsync(cancellationToken);
+        if (await questions.HiddenAsync(question, state, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        var scope = new ReportScope(question.From, question.To, [], state.UpdatedAt);
+        await ProtectedAsync(state, question.Practices, question.View, question.From, question.To, scope, cancellationToken);
+        return true;
     }
 }

@@ -17,10 +17,12 @@ public static class EvidenceServices
         services.AddSingleton<ProviderResponsivenessCount>();
         services.AddSingleton<EvidenceUpdate>();
         services.AddSingleton<EvidenceReports>();
+        services.AddSingleton<ReportQuestions>();
+        services.AddSingleton<EvidenceWarmUp>();
         services.AddSingleton(provider => new EvidenceCsv(PseudonymKey(
             provider.GetRequiredService<IOptions<ReportingOptions>>().Value, provider.GetRequiredService<IOptions<LinkOptions>>().Value),
             provider.GetRequiredService<Hub.FollowUp.QuestionnaireLibrary>().Measures));
-        services.AddHubTables(EvidenceCellStore.Table, EvidenceRowStore.Table);
+        services.AddHubTables(EvidenceCellStore.Table, EvidenceRowStore.Table, ReportQuestions.Table);
         return services;
     }
 

@@ -35,5 +35,13 @@ public sealed class ReportingOptions
     /// same time: a practice's year is one entity).</summary>
     public int UpdateBatchReferrals { get; set; } = 8_000;
 
+    /// <summary>The reports asked for within this time (default 35 days) are audited again after each nightly update
+    /// (<see cref="EvidenceWarmUp"/>), so their next reader does not wait for the audit; zero turns the warm-up off.</summary>
+    public TimeSpan WarmUpAskedWithin { get; set; } = TimeSpan.FromDays(35);
+
+    /// <summary>How long the warm-up may audit after an update (default 10 minutes); the questions it does not reach
+    /// are audited by their first reader.</summary>
+    public TimeSpan WarmUpBudget { get; set; } = TimeSpan.FromMinutes(10);
+
     public bool CostsConfigured => GpAppointmentCost > 0 && AeAttendanceCost > 0 && ProgrammeCostPerReferral > 0;
 }
