@@ -129,9 +129,26 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
         }
 
         var question = new ReportQuestion(key, view, start, end, [.. practices.Order(StringComparer.Ordinal)]);
-        var known = await questions.HiddenAsync(question, state);
+        // The kept answers save time; they are not needed for the report: one that cannot be read or written is audited
+        // or left unkept, and the reader gets the report all the same.
+        IReadOnlySet<string>? known = null;
+        try
+        {
+            known = await questions.HiddenAsync(question, state);
+        }
+        catch (RequestFailedException)
+        {
+        }
+
         var report = await EvidenceReport.ForAsync(practices, Merge, view, from, to, scope, options.Value, instruments.Measures, known);
-        await questions.AskedAsync(question, state, known is null ? EvidenceReport.HiddenOf(report) : null);
+        try
+        {
+            await questions.AskedAsync(question, state, known is null ? EvidenceReport.HiddenOf(report) : null);
+        }
+        catch (RequestFailedException)
+        {
+        }
+
         return report;
     }
 

@@ -26,6 +26,7 @@ public sealed partial class EvidenceWarmUp(ReportQuestions questions, EvidenceRe
         var clock = Stopwatch.StartNew();
         var audited = 0;
         var left = 0;
+        var failed = 0;
         foreach (var (question, current) in asked)
         {
             if (current)
@@ -39,17 +40,25 @@ public sealed partial class EvidenceWarmUp(ReportQuestions questions, EvidenceRe
                 continue;
             }
 
-            if (await reports.WarmAsync(question, cancellationToken))
+            try
             {
-                audited++;
+                if (await reports.WarmAsync(question, cancellationToken))
+                {
+                    audited++;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One that fails (storage busy) is left for its next reader; the update has stored the state already.
+                failed++;
             }
         }
 
         // Counts and a duration only: a question names practices, not people, but logs stay free of it all the same.
-        WarmedUp(logger, audited, (long)clock.Elapsed.TotalMilliseconds, left);
+        WarmedUp(logger, audited, (long)clock.Elapsed.TotalMilliseconds, left, failed);
         return audited;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Evidence warm-up: {Audited} reports audited at the new state in {Milliseconds} ms; {Left} left for their first readers")]
-    private static partial void WarmedUp(ILogger logger, int audited, long milliseconds, int left);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evidence warm-up: {Audited} reports audited at the new state in {Milliseconds} ms; {Left} left for their first readers; {Failed} failed")]
+    private static partial void WarmedUp(ILogger logger, int audited, long milliseconds, int left, int failed);
 }

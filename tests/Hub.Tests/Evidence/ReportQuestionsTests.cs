@@ -94,6 +94,34 @@ public sealed class ReportQuestionsTests(TestHub hub) : IClassFixture<TestHub>
         Assert.Null(await questions.HiddenAsync(question, after));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_report_made_from_what_its_audit_hid_is_the_audited_report_read_from_its_own_cells_alone()
+    {
+        string[] practices = ["P40221", "P40222", "P40223", "P40224"];
+        var measures = MeasureCatalogue.Shipped;
+        var cells = EvidenceCells.Of(new EvidencePopulation(seed: 56, referrals: 400, practices).Rows(), measures);
+        var views = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Task<EvidenceCell> Merge(IReadOnlyCollection<string> p, DateTimeOffset? f, DateTimeOffset? t, string v)
+        {
+            views.Add(v);
+            return System.Threading.Tasks.Task.FromResult(cells.Merge(p, f, t, v));
+        }
+
+        var scope = new ReportScope(Year, Year.AddYears(1), [], DateTimeOffset.UnixEpoch);
+        var options = new ReportingOptions();
+        var audited = await EvidenceReport.ForAsync(practices, Merge, CellKey.Everyone, Year, Year.AddYears(1), scope, options, measures);
+        Assert.Contains(views, v => v != CellKey.Everyone);
+        // The audit hid more than the primary rule did (a count above 7), so the kept set carries its decisions.
+        var hidden = EvidenceReport.HiddenOf(audited);
+        Assert.Contains(hidden, key => audited.Figures[key].Count > options.Disclosure.SuppressUpTo);
+
+        views.Clear();
+        var again = await EvidenceReport.ForAsync(practices, Merge, CellKey.Everyone, Year, Year.AddYears(1), scope, options, measures, hidden.ToHashSet(StringComparer.Ordinal));
+        Assert.All(views, v => Assert.Equal(CellKey.Everyone, v));
+        Assert.Equal(Published(audited), Published(again));
+        Assert.True(MeasureOf(audited).IsExactly(MeasureOf(again)), "the MeasureReport made from the kept set differs from the audited one");
+    }
+
     private static ReportQuery YearQuery()
     {
         var (year, problems) = ReportQuery.Parse(default, "2026");
