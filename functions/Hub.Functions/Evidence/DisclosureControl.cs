@@ -403,7 +403,7 @@ public static class SecondarySuppression
                 // holding one of the report's own figures is among them.
                 void Keep(int id)
                 {
-                    if (local[id] == Absent && IsZero(numbered.FigureOf(id)))
+                    if (local[id] == Absent && numbered.FigureOf(id).IsZero)
                     {
                         local[id] = KeptZero;
                         marked.Add(id);
@@ -435,7 +435,7 @@ public static class SecondarySuppression
                 {
                     foreach (var id in list)
                     {
-                        if (local[id] == Absent && holdingOnly && IsZero(numbered.FigureOf(id)))
+                        if (local[id] == Absent && holdingOnly && numbered.FigureOf(id).IsZero)
                         {
                             local[id] = LeftOutZero;
                             marked.Add(id);
@@ -601,8 +601,6 @@ public static class SecondarySuppression
         private int SumCount { get; }
 
         private int LonelyCount { get; set; }
-
-        private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
 
         private static T[] Rent<T>(int length) => length == 0 ? [] : ArrayPool<T>.Shared.Rent(length);
 

@@ -291,7 +291,7 @@ public sealed record EvidenceReport(
             var own = Unprotected(merged, scope, costs, measures);
             var ownFigures = own.Figures;
             var id = _built.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (ownFigures.Values.All(IsZero))
+            if (ownFigures.Values.All(f => f.IsZero))
             {
                 // No one: it hides nothing, and it adds nothing to an audit above it (every figure of it is a zero in
                 // every sum it is in, and the reports inside it are empty too). Half of a lattice is empty: a
@@ -462,7 +462,7 @@ public sealed record EvidenceReport(
         private AuditPart InsidePart(string reportId, Dictionary<string, int> ids, IReadOnlyList<AdditiveGroup> reportSums, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<Division> divisions, string name)
         {
             int Id(string key) => ids.TryGetValue(key, out var id) ? id : LackingOf(reportId, key);
-            bool Zero(int id) => IsZero(_numbered.FigureOf(id));
+            bool Zero(int id) => _numbered.FigureOf(id).IsZero;
             var (sums, zeros) = DividedOf(name, figures, divisions);
             var whole = reportSums.Select(g => new AuditSum(Id(g.Total), [.. g.Parts.Select(Id)])).ToList();
             // A zero of its own leaves its sums (one whose total is a zero says nothing); a key it lacks stays, as
@@ -473,8 +473,6 @@ public sealed record EvidenceReport(
             var divided = sums.Where(d => !Zero(ids[d.Key])).Select(d => new AuditSum(ids[d.Key], [.. d.Parts.Where(p => !Zero(p))])).ToList();
             return new AuditPart([.. ids.Values], [.. ids.Values.Where(i => !Zero(i))], [.. zeros], new AuditSums(whole), new AuditSums(further), new AuditSums(divided));
         }
-
-        private static bool IsZero(Figure figure) => figure is { Count: 0, Shown: 0 };
 
         /// <summary>The report with what it must hide so that no figure hidden in a report inside it is pinned.</summary>
         private (EvidenceReport Report, IReadOnlyDictionary<string, Figure> Figures) Against(string name, EvidenceReport own, IReadOnlyDictionary<string, Figure> figures, IReadOnlyList<AdditiveGroup> sums, IReadOnlyList<Division> divisions)

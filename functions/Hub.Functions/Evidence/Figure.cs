@@ -14,6 +14,9 @@ public readonly record struct Figure(int Count, int? Shown)
 
     public bool Suppressed => Shown is null;
 
+    /// <summary>None, and shown as none: exact, so it never hides anything beside it and is never hidden itself.</summary>
+    public bool IsZero => Count == 0 && Shown == 0;
+
     /// <summary>The same count, hidden: secondary suppression, so that a sum cannot give back a count hidden beside it.
     /// It prints as every hidden count does.</summary>
     public Figure Hidden() => this with { Shown = null };
