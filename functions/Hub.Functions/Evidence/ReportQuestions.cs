@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Hub.Platform.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Hub.Evidence;
 
@@ -26,9 +27,16 @@ public sealed record ReportQuestion(string Key, string View, DateTimeOffset From
 /// instance serves the same question at the same state without auditing again, and the nightly warm-up
 /// (<see cref="EvidenceWarmUp"/>) audits the questions asked lately as soon as an update moves the state. Holds no
 /// personal data: practice codes, a provider id, a period, keys of figures.</summary>
-public sealed class ReportQuestions(HubTables tables, TimeProvider clock)
+public sealed class ReportQuestions(HubTables tables, TimeProvider clock, IOptions<ReportingOptions> options)
 {
     public const string Table = "ReportQuestions";
+
+    /// <summary>What an answer was worked out from: the state of the cells, and the audit that worked it out (this build
+    /// of the hub, under these disclosure settings). A deployment or a change of thresholds is a new audit, so an answer
+    /// worked out before it is never applied after it.</summary>
+    private string MadeAt(EvidenceState state) => $"{state.ETag}|{Build}|{Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(options.Value.Disclosure)))[..16]}";
+
+    private static readonly string Build = typeof(ReportQuestions).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
     private const string Row = "question";
 
@@ -37,12 +45,13 @@ public sealed class ReportQuestions(HubTables tables, TimeProvider clock)
     private const int Largest = 30_000;
 
     /// <summary>What the audit hid for this question at this state of the cells, or null when it has not been worked out
-    /// at that state (never, or only at an earlier one: a hidden set is never used with other cells).</summary>
+    /// at that state by this build under these settings (never, or only at an earlier one: a hidden set is never used
+    /// with other cells, nor by another audit).</summary>
     public async Task<IReadOnlySet<string>?> HiddenAsync(ReportQuestion question, EvidenceState state, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(Table);
         var found = await table.GetEntityIfExistsAsync<TableEntity>(question.Key, Row, select: ["State", "Hidden"], cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value is not { } entity || entity.GetString("State") != state.ETag.ToString() || entity.GetString("Hidden") is not { } hidden)
+        if (!found.HasValue || found.Value is not { } entity || entity.GetString("State") != MadeAt(state) || entity.GetString("Hidden") is not { } hidden)
         {
             return null;
         }
@@ -72,7 +81,7 @@ public sealed class ReportQuestions(HubTables tables, TimeProvider clock)
             var keys = JsonSerializer.Serialize(hidden.Order(StringComparer.Ordinal));
             if (keys.Length <= Largest)
             {
-                entity["State"] = state.ETag.ToString();
+                entity["State"] = MadeAt(state);
                 entity["Hidden"] = keys;
             }
         }
@@ -97,7 +106,7 @@ public sealed class ReportQuestions(HubTables tables, TimeProvider clock)
                 continue;
             }
 
-            asked.Add((new ReportQuestion(entity.PartitionKey, view, from, to, practices.Split(',')), entity.GetString("State") == state.ETag.ToString(), at));
+            asked.Add((new ReportQuestion(entity.PartitionKey, view, from, to, practices.Split(',')), entity.GetString("State") == MadeAt(state), at));
         }
 
         return [.. asked.OrderByDescending(a => a.Item3).Select(a => (a.Item1, a.Item2))];

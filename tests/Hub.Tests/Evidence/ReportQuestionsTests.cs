@@ -35,6 +35,9 @@ public sealed class ReportQuestionsTests(TestHub hub) : IClassFixture<TestHub>
         var kept = await questions.HiddenAsync(question, state);
         Assert.NotNull(kept);
         Assert.Equal(EvidenceReport.HiddenOf(audited), kept.Order(StringComparer.Ordinal));
+        // Not by another audit: under other thresholds (or another build) the kept set is not there to apply.
+        var rounding10 = Options.Create(new ReportingOptions { Disclosure = new DisclosureOptions { RoundTo = 10 } });
+        Assert.Null(await ActivatorUtilities.CreateInstance<ReportQuestions>(hub.Services, rounding10).HiddenAsync(question, state));
 
         // Another instance (its own kept reports) makes the same report from the kept set: every published figure and
         // statistic the same, in the MeasureReport as in the report.
