@@ -150,7 +150,8 @@ public static class SecondarySuppression
     /// inside it): the figures of the first list in <paramref name="present"/> are the report's own, and only they are
     /// hidden; the other lists are the figures of the reports inside it (a figure named only in a sum is not present).
     /// <paramref name="lonely"/> are the report's own sums, no hidden figure may be alone in; <paramref name="audited"/>
-    /// every sum the attacker's check uses. The numbers of the figures to hide come back. A lattice of reports numbers
+    /// every sum the attacker's check uses, the first of them the report's own (with its division sums: every sum that
+    /// holds one of its figures, whose zeros the audit keeps). The numbers of the figures to hide come back. A lattice of reports numbers
     /// its figures once and audits each report over its own and those inside it, without naming any figure again.</summary>
     public static IReadOnlyList<int> Hide(AuditFigures figures, IReadOnlyList<IReadOnlyList<int>> present, IReadOnlyList<AuditSum> lonely, IReadOnlyList<AuditSums> audited, DisclosureRule rule)
     {

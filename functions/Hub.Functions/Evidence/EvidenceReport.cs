@@ -62,7 +62,7 @@ public sealed record EvidenceReport(
     public static async Task<EvidenceReport> ForAsync(IReadOnlyCollection<string> practices, Func<IReadOnlyCollection<string>, DateTimeOffset?, DateTimeOffset?, string, Task<EvidenceCell>> merge,
         string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope, ReportingOptions costs, MeasureCatalogue measures, IReadOnlySet<string>? hidden = null)
     {
-        if (from is not { } start || to is not { } end || practices.Count == 0 || !ReportQuery.IsCalendarBlock(from, to))
+        if (!AuditedInside(practices, from, to) || from is not { } start || to is not { } end)
         {
             return FromCell(await merge(practices, from, to, view), scope, costs, measures);
         }
@@ -99,6 +99,11 @@ public sealed record EvidenceReport(
 
         return lattice.ReportOf(view, area, start, end);
     }
+
+    /// <summary>Whether a report is audited against every report inside it (some practices over a bounded calendar
+    /// block); any other (open-ended, or not a block) is protected within itself only.</summary>
+    public static bool AuditedInside(IReadOnlyCollection<string> practices, DateTimeOffset? from, DateTimeOffset? to) =>
+        from is not null && to is not null && practices.Count > 0 && ReportQuery.IsCalendarBlock(from, to);
 
     /// <summary>The keys of the figures a protected report hides (by the primary rule and by the audit): what
     /// <see cref="ForAsync(IReadOnlyCollection{string}, Func{IReadOnlyCollection{string}, DateTimeOffset?, DateTimeOffset?, string, Task{EvidenceCell}}, string, DateTimeOffset?, DateTimeOffset?, ReportScope, ReportingOptions, MeasureCatalogue, IReadOnlySet{string}?)"/>

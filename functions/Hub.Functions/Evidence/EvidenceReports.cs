@@ -123,7 +123,7 @@ public sealed class EvidenceReports(EvidenceUpdate update, EvidenceCellStore cel
     private async Task<EvidenceReport> MakeAsync(EvidenceState state, string key, IReadOnlyCollection<string> practices, string view, DateTimeOffset? from, DateTimeOffset? to, ReportScope scope)
     {
         Task<EvidenceCell> Merge(IReadOnlyCollection<string> p, DateTimeOffset? f, DateTimeOffset? t, string v) => cells.MergeAsync(p, f, t, v, CancellationToken.None);
-        if (from is not { } start || to is not { } end || practices.Count < 2 || !ReportQuery.IsCalendarBlock(from, to))
+        if (practices.Count < 2 || !EvidenceReport.AuditedInside(practices, from, to) || from is not { } start || to is not { } end)
         {
             return await EvidenceReport.ForAsync(practices, Merge, view, from, to, scope, options.Value, instruments.Measures);
         }
